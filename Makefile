@@ -1,0 +1,43 @@
+# factcheck — the entry points. `make demo` runs the app, `make test` runs every check.
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+HOST_PYTHON ?= python3
+
+.PHONY: install demo run test lint format migrations-check bench loadtest serve clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PYTHON) || $(HOST_PYTHON) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: install
+	$(PYTHON) manage.py migrate --noinput
+	$(PYTHON) manage.py load_demo
+	$(PYTHON) manage.py runserver 127.0.0.1:8000
+
+run: install
+	$(PYTHON) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: install
+	$(PYTHON) manage.py makemigrations --check --dry-run
+
+test: lint migrations-check
+	$(PYTHON) -m pytest
+
+bench: install
+	$(PYTHON) -m bench
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

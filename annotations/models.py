@@ -1,0 +1,486 @@
+"""The vocabulary of fact-checking: articles, the claims found in them, the sources that confirm
+or refute those claims, and the verdicts reached.
+
+Domain rules live here, on the models and their querysets; views stay thin.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from annotations import anchoring
+from annotations.urlnorm import normalize_url
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups (created by a migration); each includes the ones before it."""
+
+    REVIEWER = "Reviewer"
+    EDITOR = "Editor"
+    ADMIN = "Admin"
+
+
+class User(AbstractUser):
+    """A person using factcheck. Roles come from group membership (see ``Role``)."""
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def _group_names(self) -> set[str]:
+        # Cached per instance: role checks run many times while rendering one page.
+        if not hasattr(self, "_group_name_cache"):
+            self._group_name_cache = set(self.groups.values_list("name", flat=True))
+        return self._group_name_cache
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_active and (self.is_superuser or Role.ADMIN in self._group_names())
+
+    @property
+    def is_editor(self) -> bool:
+        return self.is_admin or (self.is_active and Role.EDITOR in self._group_names())
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.is_editor or (self.is_active and Role.REVIEWER in self._group_names())
+
+    @property
+    def role(self) -> str:
+        """The highest role the user holds, or "" for none."""
+        if self.is_admin:
+            return Role.ADMIN
+        if self.is_editor:
+            return Role.EDITOR
+        if self.is_reviewer:
+            return Role.REVIEWER
+        return ""
+
+
+# --- Articles ---------------------------------------------------------------------------------
+
+
+class ArticleQuerySet(models.QuerySet):
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(Q(title__icontains=text) | Q(body__icontains=text))
+
+
+class Article(models.Model):
+    class ReviewState(models.TextChoices):
+        TO_DO = "to_do", "To do"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    title = models.CharField(max_length=500)
+    title_inferred = models.BooleanField(
+        default=False,
+        help_text="The source had no title; this one was derived from the first sentence.",
+    )
+    standfirst = models.TextField(blank=True, help_text="Subtitle or summary below the title.")
+    byline = models.CharField(max_length=300, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    url = models.URLField("canonical URL", max_length=2000, blank=True)
+    published_on = models.DateField("publication date", null=True, blank=True)
+    section = models.CharField(max_length=200, blank=True, help_text="Section label, if any.")
+    body = models.TextField(
+        help_text="Cleaned text that claims are anchored in; offsets count Unicode code points."
+    )
+    notes = models.TextField(
+        blank=True, help_text="Provenance kept from the original, e.g. syndication notes."
+    )
+    raw_text = models.TextField(help_text="The original file's text, exactly as imported.")
+    raw_encoding = models.CharField(max_length=40, default="utf-8")
+    source_name = models.CharField(
+        max_length=500, blank=True, help_text="File name the article was imported from."
+    )
+    content_hash = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the raw text (UTF-8)."
+    )
+    review_state = models.CharField(
+        max_length=20, choices=ReviewState.choices, default=ReviewState.TO_DO
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="imported_articles",
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["raw_text", "body"])
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_on", "-imported_at", "pk"]
+        indexes = [models.Index(fields=["publisher"]), models.Index(fields=["review_state"])]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.content_hash:
+            self.content_hash = self.hash_text(self.raw_text or self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("annotations:article-detail", args=[self.pk])
+
+    @staticmethod
+    def hash_text(raw_text: str) -> str:
+        return hashlib.sha256(raw_text.encode("utf-8")).hexdigest()
+
+
+# --- Verdict vocabulary -----------------------------------------------------------------------
+
+
+class VerdictQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
+
+
+class Verdict(models.Model):
+    """One entry of the verdict vocabulary, editable by admins."""
+
+    label = models.CharField(max_length=60, unique=True)
+    description = models.TextField(blank=True)
+    colour = models.CharField(
+        max_length=7, validators=[hex_colour], help_text="Highlight colour, #rrggbb."
+    )
+    order = models.PositiveIntegerField(default=0, help_text="Position in lists; lowest first.")
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Retired verdicts stay on the claims that have them but are no longer offered.",
+    )
+    rating = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="schema.org ClaimReview rating, 1 (false) to 5 (true); empty for verdicts "
+        "such as 'Unverifiable' that are not on the scale.",
+    )
+
+    history = HistoricalRecords()
+    objects = VerdictQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "label"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="verdict_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(colour__regex=r"^#[0-9a-fA-F]{6}$"), name="verdict_colour_hex"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+# --- Sources ----------------------------------------------------------------------------------
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        OFFICIAL_STATISTICS = "official_statistics", "Official statistics"
+        GOVERNMENT_REPORT = "government_report", "Government / agency report"
+        COURT_RECORD = "court_record", "Court record"
+        ACADEMIC_PAPER = "academic_paper", "Academic paper"
+        PRESS_RELEASE = "press_release", "Press release"
+        INTERVIEW = "interview", "Interview / transcript"
+        NEWS_REPORT = "news_report", "News report"
+        OTHER = "other", "Other"
+
+    class Reliability(models.TextChoices):
+        UNRATED = "", "Not yet rated"
+        PRIMARY_OFFICIAL = "primary_official", "Primary official data"
+        PEER_REVIEWED = "peer_reviewed", "Peer-reviewed research"
+        ESTABLISHED_OUTLET = "established_outlet", "Established outlet"
+        UNVERIFIED = "unverified", "Unverified"
+        KNOWN_UNRELIABLE = "known_unreliable", "Known unreliable"
+
+    title = models.CharField(max_length=500)
+    url = models.URLField(
+        "URL",
+        max_length=2000,
+        unique=True,
+        help_text="Stored normalised (lower-case host, no tracking parameters or fragment).",
+    )
+    publisher = models.CharField(max_length=300, blank=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    published_on = models.DateField("publication date", null=True, blank=True)
+    accessed_on = models.DateField("date accessed", null=True, blank=True)
+    reliability = models.CharField(
+        max_length=30, choices=Reliability.choices, default=Reliability.UNRATED, blank=True
+    )
+    reliability_rationale = models.TextField(blank=True)
+    archive_url = models.URLField("archive URL", max_length=2000, blank=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_sources",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # Normalised on every save, whatever the entry path (admin, panel, import, shell).
+        self.url = normalize_url(self.url)
+        if self.archive_url:
+            self.archive_url = normalize_url(self.archive_url)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.url:
+            self.url = normalize_url(self.url)
+            duplicate = Source.objects.filter(url=self.url).exclude(pk=self.pk).first()
+            if duplicate:
+                raise ValidationError(
+                    {"url": f"This page is already in the library as “{duplicate.title}”."},
+                    code="duplicate",
+                    params={"existing": duplicate.pk},
+                )
+        if self.archive_url:
+            self.archive_url = normalize_url(self.archive_url)
+
+
+def snapshot_upload_to(instance, filename):
+    # Server-made names: the uploader's file name never reaches the file system.
+    return f"snapshots/{timezone.now():%Y/%m}/{instance.sha256}"
+
+
+class SourceSnapshot(models.Model):
+    """A saved copy of a source, because links rot."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="snapshots")
+    file = models.FileField(upload_to=snapshot_upload_to, max_length=300)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    taken_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-taken_at"]
+
+    def __str__(self):
+        return f"{self.source} — snapshot {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+# --- Claims -----------------------------------------------------------------------------------
+
+
+class ClaimQuerySet(models.QuerySet):
+    def for_article(self, article):
+        return self.filter(article=article)
+
+    def approved(self):
+        return self.filter(state=Claim.State.APPROVED)
+
+    def awaiting_review(self):
+        return self.filter(state=Claim.State.NEEDS_REVIEW)
+
+    def assigned_to(self, user):
+        return self.filter(assignee=user)
+
+
+class Claim(models.Model):
+    """A span of one article's body, restated as a checkable statement and given a verdict.
+
+    The span is stored twice, as the W3C TextPositionSelector (``start``/``end`` in code points)
+    and TextQuoteSelector (``quote`` with ``prefix``/``suffix``), so it can be re-found if the
+    article's text changes.
+    """
+
+    class Category(models.TextChoices):
+        STATISTIC = "statistic", "Statistic"
+        QUOTE = "quote", "Quote"
+        CAUSAL = "causal", "Causal"
+        PREDICTION = "prediction", "Prediction"
+        OTHER = "other", "Other"
+
+    class State(models.TextChoices):
+        TO_DO = "to_do", "To do"
+        IN_PROGRESS = "in_progress", "In progress"
+        NEEDS_REVIEW = "needs_review", "Needs review"
+        APPROVED = "approved", "Approved"
+        SENT_BACK = "sent_back", "Sent back"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
+    start = models.PositiveIntegerField(help_text="Start offset in the body, in code points.")
+    end = models.PositiveIntegerField(help_text="End offset (exclusive), in code points.")
+    quote = models.TextField(help_text="Exactly body[start:end].")
+    prefix = models.CharField(max_length=anchoring.CONTEXT_LENGTH, blank=True)
+    suffix = models.CharField(max_length=anchoring.CONTEXT_LENGTH, blank=True)
+
+    statement = models.TextField(
+        "checkable statement", blank=True, help_text="The claim restated so it can be checked."
+    )
+    claimant = models.CharField(max_length=300, blank=True, help_text="Who made the claim.")
+    claim_date = models.DateField(null=True, blank=True, help_text="When the claim was made.")
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+
+    state = models.CharField(max_length=20, choices=State.choices, default=State.TO_DO)
+    verdict = models.ForeignKey(
+        Verdict, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    verdict_explanation = models.TextField(blank=True)
+    verdict_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposed_verdicts",
+    )
+    sent_back_reason = models.TextField(blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_claims",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_claims",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="approved_claims",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised on every save; an edit based on an older version is refused."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "start", "end", "pk"]
+        indexes = [models.Index(fields=["article", "start"]), models.Index(fields=["state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(end__gt=F("start")), name="claim_span_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("quote")), name="claim_quote_matches_span"
+            ),
+        ]
+
+    def __str__(self):
+        text = self.statement or self.quote
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    def get_absolute_url(self):
+        return reverse("annotations:article-detail", args=[self.article_id]) + f"#claim-{self.pk}"
+
+    def clean(self):
+        super().clean()
+        if self.start is None or self.end is None or not self.article_id:
+            return
+        if not 0 <= self.start < self.end:
+            raise ValidationError("A claim must cover at least one character.", code="empty")
+        body = self.article.body
+        if self.end > len(body):
+            raise ValidationError("The claim lies outside the article's text.", code="outside")
+        if self.quote != body[self.start : self.end]:
+            raise ValidationError(
+                "The quote does not match the article text at these offsets.", code="mismatch"
+            )
+
+    def anchor_to(self, article: Article, start: int, end: int):
+        """Set the span from offsets, deriving quote, prefix and suffix from the body."""
+        self.article = article
+        selector = anchoring.selector_for(article.body, start, end)
+        self.start, self.end = selector.start, selector.end
+        self.quote, self.prefix, self.suffix = selector.exact, selector.prefix, selector.suffix
+
+
+class Citation(models.Model):
+    """A claim's link to a source, with the passage of the source that matters."""
+
+    class Relation(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        CONTRADICTS = "contradicts", "Contradicts"
+        CONTEXT = "context", "Gives context"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    relation = models.CharField(max_length=20, choices=Relation.choices, default=Relation.SUPPORTS)
+    quote = models.TextField(blank=True, help_text="The passage of the source that matters.")
+    locator = models.CharField(
+        max_length=200, blank=True, help_text="Page, section, table or timestamp in the source."
+    )
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_relation_display()}: {self.source}"
+
+
+class Comment(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    body = models.TextField(help_text="Plain text; line breaks are kept.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Comment by {self.author} on claim {self.claim_id}"

@@ -1,0 +1,47 @@
+from pathlib import Path
+
+import pytest
+
+from annotations.models import Role
+from tests.factories import ArticleFactory, UserFactory
+
+SEEDS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests(settings, tmp_path):
+    # Quick password hashing and a private media folder per test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    if not SEEDS_DIR.is_dir():
+        pytest.skip(f"the seed corpus is not beside the checkout ({SEEDS_DIR})")
+    return SEEDS_DIR
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="rita", role=Role.REVIEWER)
+
+
+@pytest.fixture
+def reviewer2(db):
+    return UserFactory(username="raj", role=Role.REVIEWER)
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(username="edith", role=Role.EDITOR)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="ada", role=Role.ADMIN)
+
+
+@pytest.fixture
+def article(db):
+    return ArticleFactory()

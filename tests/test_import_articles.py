@@ -1,0 +1,219 @@
+"""The import_articles command, on the real seed corpus and on bad input."""
+
+import datetime
+import os
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+from annotations.importers import import_document
+from annotations.models import Article
+from tests.factories import ClaimFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(*args):
+    """Run the command; return (exit code, stdout+stderr)."""
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_articles", *map(str, args), "--no-progress", stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, out.getvalue() + err.getvalue()
+
+
+def seed_files(seeds_dir):
+    return sorted(seeds_dir.glob("*.txt"))  # the folder's README.md is not an article
+
+
+def test_seed_corpus_imports_with_expected_shapes(seeds_dir):
+    code, output = run_import(*seed_files(seeds_dir))
+    assert code == 0, output
+    assert "5 created" in output
+    by_file = {article.source_name: article for article in Article.objects.all()}
+
+    first = next(a for name, a in by_file.items() if name.startswith("000_"))
+    assert first.published_on == datetime.date(2017, 12, 29)
+    assert first.body.startswith("Britain’s top cop")
+    assert first.title_inferred
+    assert "appeared on The Daily Caller" in first.notes
+    assert "appeared on The Daily Caller" not in first.body
+
+    second = next(a for name, a in by_file.items() if name.startswith("001_"))
+    assert second.section == "online child safety"
+    assert second.title == "Law enforcement ‘overwhelmed’ by online child abuse cases"
+    assert "Sign up to the E&T News" not in second.body
+    assert not second.body.rstrip().endswith("Recent articles")
+
+    third = next(a for name, a in by_file.items() if name.startswith("002_"))
+    assert "Representational image" not in third.body
+
+    fourth = next(a for name, a in by_file.items() if name.startswith("003_"))
+    assert fourth.body.startswith("Child sex abuse is becoming")
+    assert "\n\n" in fourth.body  # single-newline paragraphs kept as paragraphs
+
+    fifth = next(a for name, a in by_file.items() if name.startswith("004_"))
+    assert fifth.standfirst.startswith("Crime agency boss calls for tech giants")
+    assert "Fact checked" not in fifth.body
+    for tail in ("Be the first to comment", "Leave a Reply", "Akismet", "will not be published"):
+        assert tail not in fifth.body
+
+    for article in by_file.values():
+        raw = (seeds_dir / article.source_name).read_bytes()
+        assert article.raw_text.encode("utf-8") == raw  # the raw file is kept unchanged
+        for paragraph in article.body.split("\n\n"):
+            assert paragraph in article.raw_text  # characters kept exactly
+
+
+def test_reimport_is_idempotent_and_reported_unchanged(seeds_dir):
+    run_import(*seed_files(seeds_dir))
+    code, output = run_import(*seed_files(seeds_dir))
+    assert code == 0
+    assert "0 created" in output and "5 unchanged" in output
+    assert Article.objects.count() == 5
+
+
+def test_changed_file_is_left_alone_without_update(tmp_path):
+    path = tmp_path / "budget.txt"
+    path.write_text("Budget rises\n\nThe council budget rose by 4% to £12m this year.\n")
+    run_import(path)
+    path.write_text("Budget rises\n\nThe council budget rose by 5% to £12m this year.\n")
+    code, output = run_import(path)
+    assert code == 0
+    assert "CHANGED" in output and "--update" in output
+    assert "4%" in Article.objects.get().body
+
+
+def test_update_moves_claims_onto_the_new_text(tmp_path):
+    path = tmp_path / "budget.txt"
+    path.write_text("Budget rises\n\nThe council budget rose by 4% to £12m this year.\n")
+    run_import(path)
+    article = Article.objects.get()
+    start = article.body.index("£12m")
+    claim = ClaimFactory(article=article, start=start, end=start + 4)
+    path.write_text("Budget rises\n\nNew figures out today. The council budget rose to £12m.\n")
+    code, output = run_import(path, "--update")
+    assert code == 0, output
+    claim.refresh_from_db()
+    article.refresh_from_db()
+    assert article.body[claim.start : claim.end] == "£12m" == claim.quote
+    assert claim.version == 2
+
+
+def test_update_that_would_lose_a_claim_changes_nothing(tmp_path):
+    path = tmp_path / "budget.txt"
+    path.write_text("Budget rises\n\nThe council budget rose by 4% to £12m this year.\n")
+    run_import(path)
+    article = Article.objects.get()
+    claim = ClaimFactory(
+        article=article, start=article.body.index("4%"), end=article.body.index("4%") + 2
+    )
+    path.write_text("Budget rises\n\nThe council budget rose to £12m this year.\n")
+    code, output = run_import(path, "--update")
+    assert code == 1
+    assert "drops the quoted text of 1 claim" in output
+    article.refresh_from_db()
+    claim.refresh_from_db()
+    assert "4%" in article.body and claim.quote == "4%"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "the file is empty"),
+        ("blank.txt", b"  \n\n \t\n", "the file is empty"),
+        ("binary.txt", b"GIF89a\x00\x01\x02\x00\x00garbage", "binary file"),
+        ("undecodable.txt", b"Title\n\nBad bytes \x81\x8d\x8f\x90 here.", "neither UTF-8"),
+        ("nothing.html", b"<html><body><nav>Home</nav></body></html>", "no article text"),
+        ("notes.docx", b"PK\x03\x04 some zip", "unsupported file type"),
+    ],
+)
+def test_bad_file_fails_with_one_line_and_writes_nothing(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, output = run_import(path)
+    assert code == 1
+    failure_lines = [line for line in output.splitlines() if line.startswith("FAILED")]
+    assert len(failure_lines) == 1 and message in failure_lines[0]
+    assert Article.objects.count() == 0
+
+
+def test_oversized_file_is_refused(tmp_path, settings):
+    settings.FACTCHECK_IMPORT_MAX_BYTES = 1000
+    path = tmp_path / "long.txt"
+    path.write_text("Long story\n\n" + "Words of the story. " * 100)
+    code, output = run_import(path)
+    assert code == 1
+    assert "too large" in output
+    assert Article.objects.count() == 0
+
+
+def test_missing_and_unreadable_paths_fail_but_others_continue(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("Parks open late\n\nThe city's parks will stay open until 10pm in summer.\n")
+    locked = tmp_path / "locked.txt"
+    locked.write_text("Locked\n\nThis one cannot be read.\n")
+    locked.chmod(0)
+    try:
+        code, output = run_import(tmp_path / "missing.txt", locked, good)
+    finally:
+        locked.chmod(0o644)
+    assert code == 1
+    assert "no such file" in output
+    if os.geteuid() != 0:  # root reads any file
+        assert "cannot read the file" in output
+    assert Article.objects.filter(title="Parks open late").exists()
+
+
+def test_cp1252_file_imports_with_a_warning(tmp_path):
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(
+        "Caf\u00e9 reopens\n\nThe caf\u00e9 \u2018reopens\u2019 on Monday.\n".encode("cp1252")
+    )
+    code, output = run_import(path)
+    assert code == 0
+    assert "Windows-1252" in output
+    assert Article.objects.get().body == "The caf\u00e9 \u2018reopens\u2019 on Monday."
+
+
+def test_good_files_are_kept_when_others_in_the_batch_fail(tmp_path, seeds_dir):
+    shutil.copy(next(seeds_dir.glob("002_*.txt")), tmp_path)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    code, output = run_import(tmp_path)
+    assert code == 1
+    assert "1 created" in output and "1 failed" in output
+    assert Article.objects.count() == 1
+
+
+def test_failure_in_the_middle_of_a_file_leaves_nothing(monkeypatch):
+    def explode(self, *args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Article, "save", explode)
+    with pytest.raises(RuntimeError):
+        import_document("story.txt", b"Story\n\nA body long enough to be an article.\n")
+    monkeypatch.undo()
+    assert Article.objects.count() == 0
+
+
+def test_markdown_and_html_files_import(tmp_path):
+    (tmp_path / "a.md").write_text("# Tram extension approved\n\nThe line will be 4km long.\n")
+    (tmp_path / "b.html").write_text(
+        "<html><head><title>Pool reopens after repairs</title>"
+        '<meta name="author" content="Sam Lee"></head><body><article>'
+        "<h1>Pool reopens after repairs</h1>"
+        + "<p>The municipal pool reopens on Monday after a repair that cost £1.2m. "
+        "Opening hours are unchanged and swimming lessons restart next week.</p>"
+        * 3
+        + "</article></body></html>"
+    )
+    code, output = run_import(tmp_path)
+    assert code == 0, output
+    titles = set(Article.objects.values_list("title", flat=True))
+    assert titles == {"Tram extension approved", "Pool reopens after repairs"}
+    assert Article.objects.get(title="Pool reopens after repairs").byline == "Sam Lee"

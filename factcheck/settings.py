@@ -144,6 +144,21 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rate-limit counters and other short-lived data. Several app servers must share one cache
+# (e.g. FACTCHECK_CACHE=db with `manage.py createcachetable`), or each counts on its own.
+_cache_choice = os.environ.get("FACTCHECK_CACHE", "locmem")
+if _cache_choice == "db":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "factcheck_cache",
+        }
+    }
+elif _cache_choice == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured("FACTCHECK_CACHE must be 'locmem' or 'db'")
+
 # --- Users, sign-in ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "annotations.User"
 AUTHENTICATION_BACKENDS = [
@@ -233,6 +248,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- The product ------------------------------------------------------------------------------
+# Per-user limits ("N/s", "N/m", "N/h"); above them the action answers 429.
+FACTCHECK_RATE_LIMITS = {
+    "claim-create": os.environ.get("FACTCHECK_RATE_CLAIM_CREATE", "120/m"),
+    "import": os.environ.get("FACTCHECK_RATE_IMPORT", "20/m"),
+    "export": os.environ.get("FACTCHECK_RATE_EXPORT", "60/m"),
+}
 FACTCHECK_IMPORT_MAX_BYTES = env_int("FACTCHECK_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 FACTCHECK_PUBLIC_BASE_URL = os.environ.get("FACTCHECK_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 FACTCHECK_ORGANISATION_NAME = os.environ.get("FACTCHECK_ORGANISATION_NAME", "Factcheck Desk")

@@ -15,6 +15,23 @@ def _fast_tests(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _default_data(request):
+    """Re-create the migration-seeded groups and verdicts that transactional tests flush."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        from django.contrib.auth.models import Group
+
+        from annotations.defaults import seed_defaults
+        from annotations.models import Verdict
+
+        request.getfixturevalue("transactional_db")
+        seed_defaults(Group, Verdict)
+
+
 @pytest.fixture
 def seeds_dir() -> Path:
     if not SEEDS_DIR.is_dir():

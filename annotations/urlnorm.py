@@ -1,10 +1,14 @@
 """Normalising source URLs so that one page cannot be entered twice under different spellings."""
 
+import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 
 ALLOWED_SCHEMES = {"http", "https"}
+# Letters, digits, hyphens and dots after IDNA encoding, or an IPv6 address.
+VALID_HOST = re.compile(r"^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|[0-9a-f:.]+)$")
+PATH_SAFE = "/:@!$&'()*+,;=~-._"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Query parameters that identify a campaign or a click, never the document.
@@ -60,6 +64,8 @@ def normalize_url(url: str) -> str:
         host = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
         raise ValidationError("The URL's host name is not valid.", code="invalid") from None
+    if not VALID_HOST.match(host):
+        raise ValidationError("The URL's host name is not valid.", code="invalid")
     try:
         port = parts.port
     except ValueError:
@@ -70,7 +76,10 @@ def normalize_url(url: str) -> str:
     if parts.username or parts.password:
         raise ValidationError("URLs with a user name or password are not accepted.", code="auth")
 
-    path = quote(unquote(parts.path), safe="/%:@!$&'()*+,;=~-._") or "/"
+    # Decode then re-encode, so %7E and ~ (or é and %C3%A9) are one spelling; an encoded
+    # slash is kept apart because it is not the same path as a real one.
+    segments = re.split("%2f", parts.path, flags=re.IGNORECASE)
+    path = "%2F".join(quote(unquote(segment), safe=PATH_SAFE) for segment in segments) or "/"
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
     query_pairs = [

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Length
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Cast, Length, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -77,6 +77,32 @@ class ArticleQuerySet(models.QuerySet):
         if not text:
             return self
         return self.filter(Q(title__icontains=text) | Q(body__icontains=text))
+
+    def with_claim_stats(self, user=None):
+        """Annotate claim counts per state (``claims_<state>``), ``claims_total``, ``progress``
+        (share approved, None without claims) and, given a user, ``assigned_to_me``.
+
+        One join and one GROUP BY, whatever the number of articles or claims.
+        """
+        counts = {
+            f"claims_{state}": Count("claims", filter=Q(claims__state=state))
+            for state in Claim.State.values
+        }
+        if user is not None and user.is_authenticated:
+            counts["assigned_to_me"] = Count("claims", filter=Q(claims__assignee=user))
+        return self.annotate(claims_total=Count("claims"), **counts).annotate(
+            progress=Cast("claims_approved", models.FloatField())
+            / NullIf(Cast("claims_total", models.FloatField()), 0.0)
+        )
+
+    def with_claims_in_state(self, state: str):
+        return self.filter(Exists(Claim.objects.filter(article=OuterRef("pk"), state=state)))
+
+    def with_verdict(self, verdict):
+        return self.filter(Exists(Claim.objects.filter(article=OuterRef("pk"), verdict=verdict)))
+
+    def with_claims_assigned_to(self, user):
+        return self.filter(Exists(Claim.objects.filter(article=OuterRef("pk"), assignee=user)))
 
 
 class Article(models.Model):
@@ -306,9 +332,56 @@ class SourceSnapshot(models.Model):
 # --- Claims -----------------------------------------------------------------------------------
 
 
+class WorkflowError(Exception):
+    """A review-workflow rule refused an action; the message is shown to the user as is."""
+
+
+class StaleClaimError(WorkflowError):
+    """Someone else saved the claim since the form was loaded; ``current`` holds their version."""
+
+    def __init__(self, current: "Claim"):
+        self.current = current
+        super().__init__(
+            "Someone else saved this claim while you were editing it; nothing was changed. "
+            "Their version is shown below: check it and make your change again."
+        )
+
+
+def _same_text(a: str, b: str) -> bool:
+    # The browser's idea of the selected text differs from ours in white space only
+    # (paragraph breaks, trailing spaces), never in words.
+    return " ".join(a.split()) == " ".join(b.split())
+
+
 class ClaimQuerySet(models.QuerySet):
     def for_article(self, article):
         return self.filter(article=article)
+
+    def create_from_selection(self, article, start: int, end: int, quote: str, *, by, **fields):
+        """Create a claim on ``article.body[start:end]`` as the reviewer selected it.
+
+        The span is trimmed of white space and must match ``quote`` (what the browser showed);
+        raises ``anchoring.AnchorError`` with a message for the reviewer otherwise.
+        """
+        selector = anchoring.selector_for(article.body, start, end)
+        if not _same_text(quote or "", selector.exact):
+            raise anchoring.AnchorError(
+                "The selected text does not match the article at that place; "
+                "reload the page and select it again."
+            )
+        claim = self.model(
+            article=article,
+            start=selector.start,
+            end=selector.end,
+            quote=selector.exact,
+            prefix=selector.prefix,
+            suffix=selector.suffix,
+            created_by=by,
+            **fields,
+        )
+        claim._history_user = by
+        claim.save()
+        return claim
 
     def approved(self):
         return self.filter(state=Claim.State.APPROVED)
@@ -439,6 +512,155 @@ class Claim(models.Model):
         selector = anchoring.selector_for(article.body, start, end)
         self.start, self.end = selector.start, selector.end
         self.quote, self.prefix, self.suffix = selector.exact, selector.prefix, selector.suffix
+
+    # --- Review workflow ------------------------------------------------------------------
+    # Every change goes through _save_version: the row is locked, its version compared with
+    # the one the user's form was based on, and a new version saved (with a history record).
+
+    EDITABLE_FIELDS = ("statement", "claimant", "claim_date", "category", "assignee")
+
+    def _save_version(self, version: int | None, by, change) -> bool:
+        """Run ``change()`` on the current row if still at ``version``; save if it returns True."""
+        with transaction.atomic():
+            locked = list(
+                Claim.objects.select_for_update()
+                .filter(pk=self.pk)
+                .values_list("version", flat=True)
+            )
+            if not locked:
+                raise WorkflowError("This claim has been deleted.")
+            if version is not None and locked[0] != version:
+                raise StaleClaimError(Claim.objects.select_related("verdict").get(pk=self.pk))
+            self.refresh_from_db()
+            self._change_reason = None
+            if not change():
+                return False
+            self.version += 1
+            self._history_user = by
+            self.save()
+        return True
+
+    def _note_work(self) -> None:
+        """Any change to the substance of a claim: starts work, or reopens an approved claim."""
+        if self.state == self.State.APPROVED:
+            self.state = self.State.IN_PROGRESS
+            self.approved_by = None
+            self.approved_at = None
+            self._change_reason = "Reopened: changed after approval"
+        elif self.state in (self.State.TO_DO, self.State.SENT_BACK):
+            self.state = self.State.IN_PROGRESS
+
+    def edit(self, *, by, version: int | None, **changes) -> bool:
+        """Change the editable details; returns False when nothing differed."""
+        unknown = set(changes) - set(self.EDITABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+
+        def change():
+            changed = False
+            for name, value in changes.items():
+                if getattr(self, name) != value:
+                    setattr(self, name, value)
+                    changed = True
+            if changed:
+                self._note_work()
+            return changed
+
+        return self._save_version(version, by, change)
+
+    def propose_verdict(self, *, by, version: int | None, verdict: Verdict, explanation: str = ""):
+        """Propose a verdict; the claim then waits for another editor's review."""
+        if not verdict.is_active:
+            raise WorkflowError(
+                f"“{verdict.label}” is no longer in use; choose a verdict from the current list."
+            )
+
+        def change():
+            self._note_work()
+            self.verdict = verdict
+            self.verdict_explanation = explanation.strip()
+            self.verdict_proposed_by = by
+            self.sent_back_reason = ""
+            self.state = self.State.NEEDS_REVIEW
+            return True
+
+        self._save_version(version, by, change)
+
+    def approve(self, *, by, version: int | None):
+        """Approve the proposed verdict: editors only, never one's own, with evidence."""
+
+        def change():
+            if not by.is_editor:
+                raise WorkflowError("Only an editor can approve a verdict.")
+            if self.state != self.State.NEEDS_REVIEW or self.verdict_id is None:
+                raise WorkflowError("Only a proposed verdict that awaits review can be approved.")
+            if self.verdict_proposed_by_id == by.pk:
+                raise WorkflowError("You proposed this verdict: a second editor has to approve it.")
+            if not self.citations.exists():
+                raise WorkflowError("Cite at least one source before the verdict is approved.")
+            self.state = self.State.APPROVED
+            self.approved_by = by
+            self.approved_at = timezone.now()
+            return True
+
+        self._save_version(version, by, change)
+
+    def send_back(self, *, by, version: int | None, reason: str):
+        """Return a proposed (or approved) verdict to the reviewers, saying why."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise WorkflowError("Say why the claim is sent back.")
+
+        def change():
+            if not by.is_editor:
+                raise WorkflowError("Only an editor can send a claim back.")
+            if self.state not in (self.State.NEEDS_REVIEW, self.State.APPROVED):
+                raise WorkflowError("Only a claim with a proposed verdict can be sent back.")
+            self.state = self.State.SENT_BACK
+            self.sent_back_reason = reason
+            self.approved_by = None
+            self.approved_at = None
+            return True
+
+        self._save_version(version, by, change)
+
+    def add_citation(self, *, by, version: int | None, source: Source, **fields) -> "Citation":
+        """Cite a source; like any change of substance it reopens an approved claim."""
+        created = []
+
+        def change():
+            citation = Citation(claim=self, source=source, created_by=by, **fields)
+            citation._history_user = by
+            citation.save()
+            created.append(citation)
+            self._note_work()
+            return True
+
+        self._save_version(version, by, change)
+        return created[0]
+
+    def remove_citation(self, citation: "Citation", *, by, version: int | None):
+        if citation.claim_id != self.pk:
+            raise WorkflowError("That citation belongs to another claim.")
+
+        def change():
+            citation._history_user = by
+            citation.delete()
+            self._note_work()
+            return True
+
+        self._save_version(version, by, change)
+
+    def delete_version(self, *, by, version: int | None):
+        """Delete the claim unless someone changed it meanwhile; history keeps a record."""
+        with transaction.atomic():
+            current = Claim.objects.select_for_update().filter(pk=self.pk).first()
+            if current is None:
+                return
+            if version is not None and current.version != version:
+                raise StaleClaimError(current)
+            self._history_user = by
+            self.delete()
 
 
 class Citation(models.Model):

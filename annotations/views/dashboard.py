@@ -1,15 +1,213 @@
+"""The articles dashboard: every article with its claims' progress, filters, search and a chart
+of the current selection.
+
+Query parameters are allow-listed through ``DashboardFilters``: a value the form does not accept
+is ignored, never passed to the ORM. Counts come from aggregate queries, so the number of
+queries does not grow with the number of articles or claims.
+"""
+
+from collections import defaultdict
+
+from django import forms
 from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
 
-from annotations.models import Article
+from annotations import charts
+from annotations.models import Article, Claim, Role, User, Verdict
 from annotations.roles import reviewer_required
+
+PAGE_SIZE = 25
+ANY = [("", "Any")]
+ME = "me"
+
+# sort parameter → ORDER BY; the only orderings the dashboard will run.
+SORTS = {
+    "-date": ("Newest first", [F("published_on").desc(nulls_last=True), "-imported_at", "pk"]),
+    "date": ("Oldest first", [F("published_on").asc(nulls_last=True), "imported_at", "pk"]),
+    "title": ("Title A–Z", ["title", "pk"]),
+    "-title": ("Title Z–A", ["-title", "pk"]),
+    "publisher": ("Publisher A–Z", ["publisher", "title", "pk"]),
+    "-publisher": ("Publisher Z–A", ["-publisher", "title", "pk"]),
+    "progress": ("Least approved first", [F("progress").asc(nulls_first=True), "title", "pk"]),
+    "-progress": ("Most approved first", [F("progress").desc(nulls_last=True), "title", "pk"]),
+}
+DEFAULT_SORT = "-date"
+# Sortable column → the ordering its header link asks for first.
+SORT_COLUMNS = {
+    "title": "title",
+    "publisher": "publisher",
+    "date": "-date",
+    "progress": "-progress",
+}
+
+
+def _sort_headers(sort: str) -> dict:
+    """For each sortable column: the sort its header links to, and its aria-sort state."""
+    headers = {}
+    for column, first in SORT_COLUMNS.items():
+        opposite = first[1:] if first.startswith("-") else f"-{first}"
+        state = {column: "ascending", f"-{column}": "descending"}.get(sort, "none")
+        headers[column] = {"next": opposite if sort == first else first, "aria": state}
+    return headers
+
+
+class DashboardFilters(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(attrs={"placeholder": "Title or text"}),
+    )
+    review_state = forms.ChoiceField(
+        label="Article", required=False, choices=ANY + Article.ReviewState.choices
+    )
+    claim_state = forms.ChoiceField(
+        label="Has claims", required=False, choices=ANY + Claim.State.choices
+    )
+    verdict = forms.TypedChoiceField(label="Verdict", required=False, coerce=int, empty_value=None)
+    publisher = forms.ChoiceField(label="Publisher", required=False)
+    assignee = forms.ChoiceField(label="Assigned to", required=False)
+    sort = forms.ChoiceField(
+        label="Sort",
+        required=False,
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+    )
+
+    def __init__(self, data, *, verdicts, publishers, assignees, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["verdict"].choices = ANY + [(v.pk, v.label) for v in verdicts]
+        self.fields["publisher"].choices = ANY + [(p, p) for p in publishers]
+        self.fields["assignee"].choices = (
+            ANY + [(ME, "Me")] + [(str(u.pk), str(u)) for u in assignees]
+        )
+
+    def valid_values(self) -> dict:
+        """The values that passed validation; anything else in the query string is ignored."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+def _select(articles, values: dict, user):
+    """The articles matching the filters (no annotations: used for the page and the chart)."""
+    articles = articles.search(values.get("q", ""))
+    if "review_state" in values:
+        articles = articles.filter(review_state=values["review_state"])
+    if "claim_state" in values:
+        articles = articles.with_claims_in_state(values["claim_state"])
+    if "verdict" in values:
+        articles = articles.with_verdict(values["verdict"])
+    if "publisher" in values:
+        articles = articles.filter(publisher=values["publisher"])
+    if "assignee" in values:
+        who = user if values["assignee"] == ME else int(values["assignee"])
+        articles = articles.with_claims_assigned_to(who)
+    return articles
+
+
+def _charts(selection, verdicts):
+    """Claims of the selected articles by state and by verdict, from one grouped query."""
+    by_state, by_verdict = defaultdict(int), defaultdict(int)
+    rows = (
+        Claim.objects.filter(article__in=selection.values("pk"))
+        .values_list("state", "verdict_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for state, verdict_id, n in rows:
+        by_state[state] += n
+        by_verdict[verdict_id] += n
+    state_parts = [
+        charts.Part(state, state.label, by_state[state], charts.STATE_COLOURS[state])
+        for state in Claim.State
+    ]
+    verdict_parts = [
+        charts.Part(str(v.pk), v.label, by_verdict[v.pk], v.colour)
+        for v in verdicts
+        if v.is_active or by_verdict[v.pk]
+    ]
+    verdict_parts.append(
+        charts.Part("none", "No verdict yet", by_verdict[None], charts.NO_VERDICT_COLOUR)
+    )
+    return (
+        charts.bar_chart("states", "Claims by state", state_parts),
+        charts.bar_chart("verdicts", "Claims by verdict", verdict_parts),
+    )
+
+
+def _decorate(articles: list[Article], verdicts) -> None:
+    """Give each article on the page its progress segments and verdict chips.
+
+    Verdict counts for the whole page come from one grouped query.
+    """
+    chips = defaultdict(dict)
+    if articles:
+        rows = (
+            Claim.objects.filter(article__in=[a.pk for a in articles], verdict__isnull=False)
+            .values_list("article_id", "verdict_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for article_id, verdict_id, n in rows:
+            chips[article_id][verdict_id] = n
+    for article in articles:
+        counts = chips[article.pk]
+        article.verdict_chips = [(v, counts[v.pk]) for v in verdicts if v.pk in counts]
+        article.progress_segments = charts.stacked(
+            [
+                charts.Part(
+                    state,
+                    state.label,
+                    getattr(article, f"claims_{state}"),
+                    charts.STATE_COLOURS[state],
+                )
+                for state in Claim.State
+            ]
+        )
 
 
 @reviewer_required
+@vary_on_headers("HX-Request")
 def article_list(request: HttpRequest) -> HttpResponse:
-    articles = Article.objects.search(request.GET.get("q", "")).only(
-        "title", "publisher", "published_on", "review_state"
+    verdicts = list(Verdict.objects.all())
+    publishers = (
+        Article.objects.exclude(publisher="")
+        .order_by("publisher")
+        .values_list("publisher", flat=True)
+        .distinct()
     )
-    page = Paginator(articles, 25).get_page(request.GET.get("page"))
-    return render(request, "annotations/article_list.html", {"page": page})
+    assignees = User.objects.filter(
+        Q(is_superuser=True) | Q(groups__name__in=Role.values), is_active=True
+    ).distinct()
+    form = DashboardFilters(
+        request.GET, verdicts=verdicts, publishers=publishers, assignees=assignees
+    )
+    values = form.valid_values()
+    sort = values.get("sort", DEFAULT_SORT)
+
+    selection = _select(Article.objects.all(), values, request.user)
+    articles = (
+        selection.with_claim_stats(request.user)
+        .only("title", "publisher", "published_on", "review_state")
+        .order_by(*SORTS[sort][1])
+    )
+    page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    _decorate(page.object_list, verdicts)
+    state_chart, verdict_chart = _charts(selection, verdicts)
+
+    context = {
+        "form": form,
+        "page": page,
+        "sort_headers": _sort_headers(sort),
+        "state_chart": state_chart,
+        "verdict_chart": verdict_chart,
+        "state_legend": [(state, charts.STATE_COLOURS[state]) for state in Claim.State],
+        "filtered": any(key != "sort" for key in values),
+    }
+    template = "annotations/article_list.html"
+    if request.htmx.target == "article-results":
+        template += "#article-results"
+    return render(request, template, context)

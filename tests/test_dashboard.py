@@ -1,0 +1,362 @@
+"""The articles dashboard: filters, search, sorting, pagination, the chart and query counts."""
+
+import datetime
+import html as html_lib
+import re
+
+import pytest
+from django.urls import reverse
+
+from annotations.models import Article, Claim, Verdict
+from tests.factories import ArticleFactory, ClaimFactory
+
+URL = reverse("annotations:article-list")
+PARTIAL = {"HX-Request": "true", "HX-Target": "article-results"}
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(response) -> list[str]:
+    """Article titles in the results table, in order."""
+    html = response.content.decode()
+    found = re.findall(r'<td class="col-title">\s*<a href="[^"]*">([^<]*)</a>', html)
+    return [html_lib.unescape(title) for title in found]
+
+
+def chart_counts(response, slug: str) -> dict[str, int]:
+    """key → count for the bars of one chart, read from its SVG."""
+    html = response.content.decode()
+    chart = html.split(f'id="chart-{slug}"', 1)[1].split("</figure>", 1)[0]
+    return {
+        key: int(count)
+        for key, count in re.findall(r'data-key="([^"]+)" data-count="(\d+)"', chart)
+    }
+
+
+def verdict(label: str) -> Verdict:
+    return Verdict.objects.get(label=label)
+
+
+@pytest.fixture
+def signed_in(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+def test_dashboard_lists_articles_with_publisher_date_and_claim_progress(signed_in):
+    article = ArticleFactory(
+        title="Ferry timetable changes", published_on=datetime.date(2024, 3, 5)
+    )
+    ClaimFactory(article=article, state=Claim.State.APPROVED)
+    ClaimFactory(article=article, state=Claim.State.TO_DO)
+    ClaimFactory(article=article, state=Claim.State.NEEDS_REVIEW)
+
+    response = signed_in.get(URL)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Ferry timetable changes" in html
+    assert "Riverside Gazette" in html
+    assert "5 Mar 2024" in html
+    assert "1 of 3 approved" in html
+    assert 'aria-label="1 to do, 1 needs review, 1 approved"' in html
+
+
+def test_article_with_no_claims_says_so(signed_in, article):
+    assert "No claims yet" in signed_in.get(URL).content.decode()
+
+
+def test_verdict_chips_count_each_verdict_of_the_article(signed_in, article):
+    ClaimFactory.create_batch(2, article=article, verdict=verdict("Inaccurate"))
+    ClaimFactory(article=article, verdict=verdict("Accurate"))
+
+    html = signed_in.get(URL).content.decode()
+
+    assert re.search(r"Accurate <b>1</b>", html)
+    assert re.search(r"Inaccurate <b>2</b>", html)
+    assert 'fill="#c62828"' in html  # the verdict's own colour, as an SVG attribute
+
+
+def test_search_finds_title_and_body_text(signed_in):
+    ArticleFactory(title="Library opening hours extended")
+    ArticleFactory(title="Harbour works", body="The library on the quay will close.")
+    ArticleFactory(title="Ferry fares rise")
+
+    response = signed_in.get(URL, {"q": "library"})
+
+    assert sorted(titles(response)) == ["Harbour works", "Library opening hours extended"]
+
+
+def test_filter_by_article_review_state(signed_in):
+    ArticleFactory(title="Finished", review_state=Article.ReviewState.DONE)
+    ArticleFactory(title="Untouched", review_state=Article.ReviewState.TO_DO)
+
+    assert titles(signed_in.get(URL, {"review_state": "done"})) == ["Finished"]
+
+
+def test_filter_by_claim_state_keeps_articles_with_a_claim_in_that_state(signed_in):
+    waiting = ArticleFactory(title="Waiting for an editor")
+    ClaimFactory(article=waiting, state=Claim.State.NEEDS_REVIEW)
+    ClaimFactory(article=waiting, state=Claim.State.TO_DO)
+    ClaimFactory(article=ArticleFactory(title="All approved"), state=Claim.State.APPROVED)
+
+    response = signed_in.get(URL, {"claim_state": "needs_review"})
+
+    assert titles(response) == ["Waiting for an editor"]
+    # The article appears once, with all its claims counted, not only the matching one.
+    assert "0 of 2 approved" in response.content.decode()
+
+
+def test_filter_by_verdict(signed_in):
+    ClaimFactory(article=ArticleFactory(title="Wrong figures"), verdict=verdict("Inaccurate"))
+    ClaimFactory(article=ArticleFactory(title="Right figures"), verdict=verdict("Accurate"))
+
+    response = signed_in.get(URL, {"verdict": verdict("Inaccurate").pk})
+
+    assert titles(response) == ["Wrong figures"]
+
+
+def test_filter_by_publisher_offers_only_known_publishers(signed_in):
+    ArticleFactory(title="Gazette story", publisher="Riverside Gazette")
+    ArticleFactory(title="Herald story", publisher="Hillside Herald")
+
+    response = signed_in.get(URL, {"publisher": "Hillside Herald"})
+
+    assert titles(response) == ["Herald story"]
+    assert '<option value="Riverside Gazette">' in response.content.decode()
+
+
+def test_filter_by_assignee(signed_in, reviewer2):
+    ClaimFactory(article=ArticleFactory(title="Raj's article"), assignee=reviewer2)
+    ClaimFactory(article=ArticleFactory(title="Nobody's article"))
+
+    response = signed_in.get(URL, {"assignee": reviewer2.pk})
+
+    assert titles(response) == ["Raj's article"]
+
+
+def test_assigned_to_me_counts_my_claims_and_filters_to_them(signed_in, reviewer, reviewer2):
+    mine = ArticleFactory(title="Mine")
+    ClaimFactory.create_batch(2, article=mine, assignee=reviewer)
+    ClaimFactory(article=mine, assignee=reviewer2)
+    ClaimFactory(article=ArticleFactory(title="Theirs"), assignee=reviewer2)
+
+    everything = signed_in.get(URL).content.decode()
+    assert re.search(r'<span class="mine" title="Claims assigned to you">2</span>', everything)
+
+    assert titles(signed_in.get(URL, {"assignee": "me"})) == ["Mine"]
+
+
+def test_filters_combine(signed_in):
+    for title, publisher, state in [
+        ("Herald, approved", "Hillside Herald", Claim.State.APPROVED),
+        ("Herald, to do", "Hillside Herald", Claim.State.TO_DO),
+        ("Gazette, approved", "Riverside Gazette", Claim.State.APPROVED),
+    ]:
+        ClaimFactory(article=ArticleFactory(title=title, publisher=publisher), state=state)
+
+    response = signed_in.get(URL, {"publisher": "Hillside Herald", "claim_state": "approved"})
+
+    assert titles(response) == ["Herald, approved"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"verdict": "999999"},
+        {"verdict": "not-a-number"},
+        {"claim_state": "deleted"},
+        {"review_state": "'; DROP TABLE annotations_article; --"},
+        {"publisher": "Nobody Weekly"},
+        {"assignee": "everyone"},
+        {"sort": "body"},
+        {"sort": "-content_hash"},
+        {"page": "many"},
+        {"title__startswith": "Z", "unknown": "1"},
+    ],
+)
+def test_unknown_filter_values_are_ignored(signed_in, params):
+    ArticleFactory(title="Alpha")
+    ArticleFactory(title="Beta")
+
+    response = signed_in.get(URL, params)
+
+    assert response.status_code == 200
+    assert sorted(titles(response)) == ["Alpha", "Beta"]
+
+
+def test_a_bad_value_does_not_cancel_the_good_ones(signed_in):
+    ArticleFactory(title="Herald", publisher="Hillside Herald")
+    ArticleFactory(title="Gazette", publisher="Riverside Gazette")
+
+    response = signed_in.get(URL, {"publisher": "Hillside Herald", "verdict": "nonsense"})
+
+    assert titles(response) == ["Herald"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("title", ["Apples", "Bridges", "Canals"]),
+        ("-title", ["Canals", "Bridges", "Apples"]),
+        ("date", ["Bridges", "Canals", "Apples"]),
+        ("-date", ["Apples", "Canals", "Bridges"]),
+        ("publisher", ["Canals", "Apples", "Bridges"]),
+        ("-progress", ["Bridges", "Apples", "Canals"]),
+        ("progress", ["Canals", "Apples", "Bridges"]),
+    ],
+)
+def test_sorting_by_allowed_columns(signed_in, sort, expected):
+    apples = ArticleFactory(
+        title="Apples", publisher="B Post", published_on=datetime.date(2024, 3, 1)
+    )
+    bridges = ArticleFactory(
+        title="Bridges", publisher="C Times", published_on=datetime.date(2024, 1, 1)
+    )
+    ArticleFactory(title="Canals", publisher="A News", published_on=datetime.date(2024, 2, 1))
+    ClaimFactory(article=apples, state=Claim.State.APPROVED)
+    ClaimFactory(article=apples, state=Claim.State.TO_DO)
+    ClaimFactory(article=bridges, state=Claim.State.APPROVED)
+
+    assert titles(signed_in.get(URL, {"sort": sort})) == expected
+
+
+def test_pagination_shows_25_articles_a_page(signed_in):
+    for n in range(30):
+        ArticleFactory(title=f"Article {n:02d}")
+
+    first = signed_in.get(URL, {"sort": "title"})
+    second = signed_in.get(URL, {"sort": "title", "page": 2})
+
+    assert titles(first) == [f"Article {n:02d}" for n in range(25)]
+    assert titles(second) == [f"Article {n:02d}" for n in range(25, 30)]
+    assert "Page 1 of 2" in first.content.decode()
+    # The next-page link keeps the sort.
+    assert 'href="?sort=title&amp;page=2"' in first.content.decode()
+
+
+def test_chart_counts_claims_of_the_selected_articles_only(signed_in):
+    herald = ArticleFactory(publisher="Hillside Herald")
+    ClaimFactory(article=herald, state=Claim.State.APPROVED, verdict=verdict("Accurate"))
+    ClaimFactory(article=herald, state=Claim.State.NEEDS_REVIEW, verdict=verdict("Misleading"))
+    ClaimFactory(article=herald, state=Claim.State.TO_DO)
+    gazette = ArticleFactory(publisher="Riverside Gazette")
+    ClaimFactory.create_batch(4, article=gazette, state=Claim.State.SENT_BACK)
+
+    response = signed_in.get(URL, {"publisher": "Hillside Herald"})
+
+    assert chart_counts(response, "states") == {
+        "to_do": 1,
+        "in_progress": 0,
+        "needs_review": 1,
+        "approved": 1,
+        "sent_back": 0,
+    }
+    by_verdict = chart_counts(response, "verdicts")
+    assert by_verdict[str(verdict("Accurate").pk)] == 1
+    assert by_verdict[str(verdict("Misleading").pk)] == 1
+    assert by_verdict["none"] == 1
+    assert sum(by_verdict.values()) == 3
+    html = response.content.decode()
+    assert '<title id="chart-states-title">Claims by state</title>' in html
+    assert "To do: 1, In progress: 0, Needs review: 1, Approved: 1, Sent back: 0." in html
+
+
+def test_chart_counts_the_whole_selection_not_only_the_page(signed_in):
+    for _ in range(27):
+        ClaimFactory(state=Claim.State.IN_PROGRESS)
+
+    response = signed_in.get(URL)
+
+    assert chart_counts(response, "states")["in_progress"] == 27
+
+
+def test_htmx_filter_request_returns_only_the_results_fragment(signed_in):
+    ClaimFactory(article=ArticleFactory(title="Wrong figures"), verdict=verdict("Inaccurate"))
+    ArticleFactory(title="Other")
+
+    response = signed_in.get(URL, {"verdict": verdict("Inaccurate").pk}, headers=PARTIAL)
+
+    html = response.content.decode()
+    assert "<html" not in html
+    assert html.lstrip().startswith('<div id="article-results"')
+    assert titles(response) == ["Wrong figures"]
+    assert "HX-Request" in response["Vary"]
+
+
+def test_htmx_request_for_another_target_gets_the_whole_page(signed_in):
+    # A history restore sends HX-Request without our target: it must get a full page.
+    response = signed_in.get(URL, headers={"HX-Request": "true"})
+
+    assert "<html" in response.content.decode()
+
+
+def test_filter_form_is_wired_for_htmx_and_works_without_it(signed_in):
+    html = signed_in.get(URL).content.decode()
+
+    form = html.split('<form method="get"', 1)[1].split(">", 1)[0]
+    assert 'hx-target="#article-results"' in form
+    assert 'hx-push-url="true"' in form
+    assert f'action="{URL}"' in form
+    assert 'id="article-results"' in html
+
+
+def test_article_titles_with_html_are_escaped(signed_in):
+    ArticleFactory(title='<script>alert("x")</script> & <b>bold</b>', publisher="<i>Pub</i>")
+
+    html = signed_in.get(URL).content.decode()
+
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+    assert "<i>Pub</i>" not in html
+
+
+def test_empty_selection_says_no_articles_match(signed_in, article):
+    response = signed_in.get(URL, {"q": "nothing like this anywhere"})
+
+    assert "No articles match these filters" in response.content.decode()
+    assert chart_counts(response, "states")["to_do"] == 0
+
+
+def _articles_with_claims(count: int, reviewer, reviewer2) -> None:
+    verdicts = list(Verdict.objects.all())
+    states = list(Claim.State)
+    for n in range(count):
+        article = ArticleFactory(publisher=f"Publisher {n % 4}")
+        for k in range(3):
+            ClaimFactory(
+                article=article,
+                state=states[(n + k) % len(states)],
+                verdict=verdicts[(n + k) % len(verdicts)] if k else None,
+                assignee=(reviewer, reviewer2, None)[k],
+                created_by=reviewer,
+            )
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_dashboard_query_count_does_not_grow_with_articles(
+    client, reviewer, reviewer2, django_assert_num_queries, count
+):
+    _articles_with_claims(count, reviewer, reviewer2)
+    client.force_login(reviewer)
+
+    # 1 session, 2 user, 3 user's groups (role check),
+    # 4 verdicts, 5 publishers (filter choices), 6 users with a role (assignee choices),
+    # 7 count for the paginator, 8 the page of articles with claim counts per state,
+    # 9 verdict counts for the page's articles, 10 claims by state × verdict for the chart.
+    with django_assert_num_queries(10):
+        response = client.get(URL, {"sort": "title"})
+    assert response.status_code == 200
+    assert len(titles(response)) == min(count, 25)
+
+
+def test_htmx_partial_query_count_does_not_grow_with_articles(
+    client, reviewer, reviewer2, django_assert_num_queries
+):
+    _articles_with_claims(30, reviewer, reviewer2)
+    client.force_login(reviewer)
+
+    # The same ten queries as the full page: the filter choices validate the query string.
+    with django_assert_num_queries(10):
+        response = client.get(URL, {"claim_state": "approved"}, headers=PARTIAL)
+    assert "<html" not in response.content.decode()

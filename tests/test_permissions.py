@@ -1,17 +1,26 @@
-"""Every URL in the URLconf × anonymous / reviewer / editor / admin → the expected status.
+"""Every URL in the URLconf × anonymous / no role / reviewer / editor / admin → the expected
+status.
 
 A URL that is not listed in ``EXPECTED`` fails ``test_every_url_has_a_rule``: a new view cannot
 be added without deciding who may use it. Object-level rules (someone else's object) are tested
-next to the views they belong to.
+next to the views they belong to. The admin site has its own table at the end: its index and
+every registered model's changelist are for admins only.
+
+To add a view: add one row to ``EXPECTED``, usually with one of the constants below.
 """
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import ArticleFactory, ClaimFactory
+from tests.factories import ClaimFactory, UserFactory
 
-ROLES = ("anonymous", "reviewer", "editor", "admin")
+# "no_role" is signed in but in none of the role groups (e.g. an account not yet set up).
+ROLES = ("anonymous", "no_role", "reviewer", "editor", "admin")
 LOGIN = "login-redirect"  # 302 to the sign-in page
+# 302 to the admin site's sign-in page, or to the app's: LoginRequiredMiddleware answers first
+# for admin pages other than the index, and either page leads back after signing in.
+ADMIN_LOGIN = "admin-login-redirect"
+REFUSED = "refused"  # 403, or 302 to a sign-in page: either way, not let in
 
 
 def _objects():
@@ -19,10 +28,12 @@ def _objects():
     return {"article": claim.article, "claim": claim}
 
 
-# Expected statuses by role, for the common cases.
-SIGNED_IN = {"anonymous": LOGIN, "reviewer": 200, "editor": 200, "admin": 200}
-EDITORS_ONLY = {"anonymous": LOGIN, "reviewer": 403, "editor": 200, "admin": 200}
-ADMINS_ONLY = {"anonymous": LOGIN, "reviewer": 403, "editor": 403, "admin": 200}
+# Expected statuses by role, for the common cases. A rule that leaves out "no_role" expects 403
+# for it: an account without a role is refused everywhere in the app.
+SIGNED_IN = {"anonymous": LOGIN, "no_role": 403, "reviewer": 200, "editor": 200, "admin": 200}
+EDITORS_ONLY = {"anonymous": LOGIN, "no_role": 403, "reviewer": 403, "editor": 200, "admin": 200}
+ADMINS_ONLY = {"anonymous": LOGIN, "no_role": 403, "reviewer": 403, "editor": 403, "admin": 200}
+ANY_ACCOUNT = {"anonymous": LOGIN, "no_role": 200, "reviewer": 200, "editor": 200, "admin": 200}
 EVERYONE = dict.fromkeys(ROLES, 200)
 
 
@@ -39,19 +50,20 @@ def article_pk(objects):
 EXPECTED = {
     "login": ("get", no_kwargs, EVERYONE),
     "logout": ("post", no_kwargs, dict.fromkeys(ROLES, 302)),
-    "password_change": ("get", no_kwargs, SIGNED_IN),
-    "password_change_done": ("get", no_kwargs, SIGNED_IN),
+    # Any account may change its own password, with or without a role.
+    "password_change": ("get", no_kwargs, ANY_ACCOUNT),
+    "password_change_done": ("get", no_kwargs, ANY_ACCOUNT),
     "annotations:article-list": ("get", no_kwargs, SIGNED_IN),
     "annotations:article-detail": ("get", article_pk, SIGNED_IN),
 }
 
 
-def url_names(resolver=None, namespace=""):
-    """All named URL patterns outside the admin site, as 'namespace:name'."""
+def url_names(resolver=None, namespace="", *, skip_admin=True):
+    """All named URL patterns (by default outside the admin site), as 'namespace:name'."""
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
-            if entry.app_name == "admin":
+            if skip_admin and entry.app_name == "admin":
                 continue
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from url_names(entry, inner)
@@ -66,7 +78,28 @@ def test_every_url_has_a_rule():
 
 @pytest.fixture
 def users(reviewer, editor, admin_user):
-    return {"anonymous": None, "reviewer": reviewer, "editor": editor, "admin": admin_user}
+    return {
+        "anonymous": None,
+        "no_role": UserFactory(username="norah"),
+        "reviewer": reviewer,
+        "editor": editor,
+        "admin": admin_user,
+    }
+
+
+def assert_status(response, expected, context: str):
+    if expected == LOGIN:
+        assert response.status_code == 302, context
+        assert response["Location"].startswith(reverse("login")), context
+    elif expected == ADMIN_LOGIN:
+        assert response.status_code == 302, context
+        assert response["Location"].startswith((reverse("admin:login"), reverse("login"))), context
+    elif expected == REFUSED:
+        assert response.status_code in (302, 403), context
+        if response.status_code == 302:
+            assert "login" in response["Location"], context
+    else:
+        assert response.status_code == expected, context
 
 
 @pytest.mark.django_db
@@ -78,19 +111,45 @@ def test_role_gets_expected_status(client, users, name, role):
     if users[role]:
         client.force_login(users[role])
     response = getattr(client, method)(url)
-    expected = expected_by_role[role]
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-    else:
-        assert response.status_code == expected, f"{role} {method.upper()} {url}"
+    expected = expected_by_role.get(role, 403)  # only "no_role" may be left out
+    assert_status(response, expected, f"{role} {method.upper()} {url}")
 
 
+# --- The admin site ---------------------------------------------------------------------------
+
+
+def admin_url_names():
+    """admin:index and the changelist of every model registered on the admin site."""
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.app_name == "admin":
+            for name in url_names(entry, "admin:", skip_admin=False):
+                if name == "admin:index" or name.endswith("_changelist"):
+                    yield name
+
+
+ADMIN_SITE = {
+    "anonymous": ADMIN_LOGIN,
+    "no_role": REFUSED,
+    "reviewer": REFUSED,
+    "editor": REFUSED,
+    "admin": 200,
+}
+
+
+def test_the_admin_site_is_in_the_admin_table():
+    names = set(admin_url_names())
+    assert "admin:index" in names
+    assert "admin:annotations_user_changelist" in names
+
+
+@pytest.mark.xfail(
+    strict=False, reason="the admin site is being made admin-only (role, not is_staff)"
+)
 @pytest.mark.django_db
-def test_signed_in_user_without_a_role_is_refused_everywhere(client):
-    from tests.factories import UserFactory
-
-    client.force_login(UserFactory(username="norole"))
-    article = ArticleFactory()
-    assert client.get(reverse("annotations:article-list")).status_code == 403
-    assert client.get(reverse("annotations:article-detail", args=[article.pk])).status_code == 403
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(admin_url_names()))
+def test_admin_site_is_for_admins_only(client, users, name, role):
+    url = reverse(name)
+    if users[role]:
+        client.force_login(users[role])
+    assert_status(client.get(url), ADMIN_SITE[role], f"{role} GET {url}")

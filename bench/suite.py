@@ -1,0 +1,455 @@
+"""The figures of `make bench`, measured in order on one growing throwaway database.
+
+Order matters and is chosen so that each figure sees the data it is defined on: the exports
+run first on exactly 50 articles × 200 claims; then the reader articles (10 / 200 / 1,000
+claims) and claim writes; then the dashboard with 1,000 articles; then a real server (browser
+and worker memory); imports last.
+"""
+
+import random
+import re
+import time
+from io import StringIO
+from pathlib import Path
+
+from django.core.management import call_command, get_commands
+from django.db import connection
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from annotations.models import Article, Claim, Role
+from bench import data
+from bench.browser import highlights_drawn
+from bench.forms import find_form
+from bench.measure import Result, consume, measure, not_built, time_once
+from bench.report import describe_machine, machine, table, write_json
+from bench.server import Gunicorn, Session, proc_status
+
+MARK = re.compile(rb"<mark\b")
+EXPORT_FORMATS = [("json", 150), ("csv", 1000), ("claimreview", 1000), ("w3c", 1000)]
+
+
+def url(name: str, *args, **kwargs) -> str | None:
+    try:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def export_url(fmt: str) -> str | None:
+    return url("annotations:export", fmt) or url("annotations:export", format=fmt)
+
+
+def status_check(expected: int = 200):
+    def check(response):
+        if response.status_code != expected:
+            return f"HTTP {response.status_code} (expected {expected})"
+        return None
+
+    return check
+
+
+class Suite:
+    def __init__(self, tmp: Path, *, quick: bool, seed: int, log):
+        self.tmp, self.quick, self.log = tmp, quick, log
+        self.rng = random.Random(seed)
+        self.runs = 5 if quick else 30
+        self.warmup = 1 if quick else 3
+        self.results: list[Result] = []
+        self.reader_articles: dict[int, Article] = {}
+
+    def add(self, result: Result) -> None:
+        self.results.append(result)
+        unit = "MB" if result.figure.startswith("peak memory") else "ms"
+        shown = f"{result.median_ms} {unit}" if result.median_ms is not None else result.note
+        self.log(f"  {result.figure}: {shown}")
+
+    # --- setup ------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        self.log("migrating a throwaway SQLite database and collecting static files")
+        call_command("migrate", verbosity=0, interactive=False)
+        call_command("collectstatic", verbosity=0, interactive=False)
+        self.reviewer = data.ensure_users(1, "benchreviewer", Role.REVIEWER)[0]
+        self.editor = data.ensure_users(1, "benchediter", Role.EDITOR)[0]
+        self.client = Client()
+        self.client.force_login(self.reviewer)
+
+    def run(self) -> int:
+        started = time.monotonic()
+        self.setup()
+        self.info = machine()
+        self.log(describe_machine(self.info))
+        self.bench_exports()
+        self.bench_reader()
+        self.bench_claim_writes()
+        self.bench_dashboard()
+        self.bench_server()
+        self.bench_import()
+        elapsed = time.monotonic() - started
+        print()
+        print(f"Machine: {describe_machine(self.info)}")
+        print(
+            f"Settings: production (DEBUG off), {'quick' if self.quick else 'full'} run, "
+            f"{self.warmup} warm-up + {self.runs} timed runs per server-side figure unless noted; "
+            "rate limits raised for the run; server time measured in-process with Django's test "
+            f"client. Took {elapsed:.0f} s."
+        )
+        print()
+        print(table(self.results))
+        path = write_json(
+            self.results,
+            self.info,
+            {"quick": self.quick, "runs": self.runs, "warmup": self.warmup, "seconds": elapsed},
+        )
+        print(f"\nWrote {path}")
+        failed = [r.figure for r in self.results if r.passed is False]
+        if failed:
+            print(f"Missed targets or failed: {', '.join(failed)}")
+        return 0
+
+    # --- exports ----------------------------------------------------------------------------
+
+    def bench_exports(self) -> None:
+        self.log("building 50 articles × 200 claims (10,000 claims, 10,000 citations)")
+        sources = data.make_sources(self.rng, 200, tag="export")
+        built = [
+            data.make_article(
+                self.rng,
+                claims=200,
+                sources=sources,
+                citations=200,
+                author=self.reviewer,
+                tag=f"export-{n}",
+            )
+            for n in range(50)
+        ]
+        self.report_article = built[0].article
+        runs = 3 if self.quick else 10
+        commands = get_commands()
+        for fmt, target in EXPORT_FORMATS:
+            figure = f"export {fmt}, 50 articles × 200 claims (internal)"
+            path = export_url(fmt)
+            if path:
+                self.add(
+                    measure(
+                        figure,
+                        lambda path=path: self._get_all(path + "?scope=internal"),
+                        runs=runs,
+                        warmup=1,
+                        target_ms=target,
+                        check=lambda r: None if r[0] == 200 and r[1] else f"HTTP {r[0]}",
+                    )
+                )
+            elif "export_report" in commands:
+                self.add(self._export_command(figure, fmt, target, runs))
+            else:
+                self.add(not_built(figure, target, "annotations:export / export_report"))
+
+        report = url("annotations:article-report", self.report_article.pk)
+        figure = "HTML report, one article with 200 claims"
+        if report:
+            self.add(
+                measure(
+                    figure,
+                    lambda: self._get_all(report),
+                    runs=runs,
+                    warmup=1,
+                    target_ms=500,
+                    check=lambda r: None if r[0] == 200 else f"HTTP {r[0]}",
+                )
+            )
+        else:
+            self.add(not_built(figure, 500, "annotations:article-report"))
+        figure = "PDF report, one article with 200 claims"
+        if "export_report" in commands:
+            self.add(
+                self._export_command(
+                    figure, "pdf", 10_000, 1 if self.quick else 3, article=self.report_article.pk
+                )
+            )
+        else:
+            self.add(not_built(figure, 10_000, "export_report --format pdf"))
+
+    def _get_all(self, path: str):
+        response = self.client.get(path)
+        return response.status_code, len(consume(response))
+
+    def _export_command(self, figure, fmt, target, runs, article=None) -> Result:
+        output = self.tmp / f"export.{fmt}"
+        args = ["export_report", "--format", fmt, "--scope", "internal", "--output", str(output)]
+        if article:
+            args += ["--article", str(article)]
+
+        def call():
+            call_command(*args, stdout=StringIO(), stderr=StringIO())
+            return output.stat().st_size if output.exists() else 0
+
+        result = measure(
+            figure,
+            call,
+            runs=runs,
+            warmup=1,
+            target_ms=target,
+            check=lambda size: None if size else "no output written",
+        )
+        if not result.note:
+            result.note = f"manage.py export_report, {output.stat().st_size:,} bytes"
+        return result
+
+    # --- reader -----------------------------------------------------------------------------
+
+    def bench_reader(self) -> None:
+        self.log("building reader articles with 10 / 200 / 1,000 claims (200 sources, 2,000 cit.)")
+        sources = data.make_sources(self.rng, 200, tag="reader")
+        for count, citations in ((10, 20), (200, 400), (1000, 2000)):
+            self.reader_articles[count] = data.make_article(
+                self.rng,
+                claims=count,
+                sources=sources,
+                citations=citations,
+                author=self.reviewer,
+                tag=f"reader-{count}",
+            ).article
+        queries = {}
+        for count, target in ((10, None), (200, 15), (1000, 60)):
+            article = self.reader_articles[count]
+            path = url("annotations:article-detail", article.pk)
+            result = measure(
+                f"reader, {count:,} claims",
+                lambda path=path: self.client.get(path),
+                runs=self.runs,
+                warmup=self.warmup,
+                target_ms=target,
+                check=status_check(),
+            )
+            if result.median_ms is not None:
+                body = self.client.get(path).content
+                marks = len(MARK.findall(body))
+                result.note = f"{len(body) // 1024} KiB HTML, {marks} <mark>"
+                if not marks:
+                    result.note += "; n/a (not built yet): no highlights rendered"
+                queries[count] = result.queries
+            self.add(result)
+        check = Result("reader query count identical for 10 / 200 / 1,000 claims")
+        if len(queries) == 3:
+            check.passed = len(set(queries.values())) == 1
+            check.note = " / ".join(str(queries[c]) for c in (10, 200, 1000)) + " queries"
+        self.add(check)
+
+    # --- claim writes -----------------------------------------------------------------------
+
+    def _htmx_target(self, page: bytes, action: str) -> dict:
+        form = find_form(page.decode(), action)
+        headers = {"HX-Request": "true"}
+        target = (form.attrs.get("hx-target", "") if form else "").lstrip("#")
+        if target and re.fullmatch(r"[\w-]+", target):
+            headers["HX-Target"] = target
+        return headers
+
+    def bench_claim_writes(self) -> None:
+        article = data.make_article(self.rng, claims=10, author=self.reviewer, tag="writes").article
+        reader = url("annotations:article-detail", article.pk)
+        create = url("annotations:claim-create", article.pk)
+        figure = "claim create POST (article with 10+ claims)"
+        if not create:
+            self.add(not_built(figure, 8, "annotations:claim-create"))
+        else:
+            headers = self._htmx_target(self.client.get(reader).content, create)
+            spans = iter(data.spans(random.Random(99), article.body, 400))
+            before = Claim.objects.filter(article=article).count()
+
+            def post():
+                start, end = next(spans)
+                return self.client.post(
+                    create,
+                    {
+                        "start": start,
+                        "end": end,
+                        "quote": article.body[start:end],
+                        "statement": "A checkable restatement.",
+                        "category": Claim.Category.STATISTIC,
+                    },
+                    headers=headers,
+                )
+
+            def created(response):
+                if response.status_code != 200:
+                    return f"HTTP {response.status_code}"
+                if Claim.objects.filter(article=article).count() == before:
+                    return "the POST answered 200 but created no claim"
+                return None
+
+            result = measure(
+                figure, post, runs=self.runs, warmup=self.warmup, target_ms=8, check=created
+            )
+            if result.median_ms is not None:
+                made = Claim.objects.filter(article=article).count() - before
+                result.note = f"{made} claims created; HX-Target {headers.get('HX-Target', '—')}"
+            self.add(result)
+        self._bench_claim_update(article, reader)
+
+    def _bench_claim_update(self, article: Article, reader: str) -> None:
+        claim = Claim.objects.filter(article=article).order_by("pk").first()
+        update = url("annotations:claim-update", claim.pk)
+        figure = "claim update POST (with version)"
+        if not update:
+            self.add(not_built(figure, None, "annotations:claim-update"))
+            return
+        # The form as the app renders it (fields may grow): from the update URL itself, the
+        # claim panel, or the reader.
+        form, page = None, b""
+        candidates = [
+            update,
+            url("annotations:claim-detail", claim.pk),
+            url("annotations:claim-panel", claim.pk),
+            f"{reader}?claim={claim.pk}",
+        ]
+        for candidate in filter(None, candidates):
+            response = self.client.get(candidate, headers={"HX-Request": "true"})
+            if response.status_code == 200:
+                form = find_form(response.content.decode(), update)
+                if form:
+                    page = response.content
+                    break
+        if form is None or "version" not in form.fields:
+            self.add(not_built(figure, None, "no edit form with a version field found"))
+            return
+        headers = self._htmx_target(page, update)
+        state = {"n": 0, "version": int(form.fields["version"])}
+
+        def post():
+            state["n"] += 1
+            fields = dict(form.fields)
+            fields.update(statement=f"Restated claim, edit {state['n']}.", version=state["version"])
+            response = self.client.post(update, fields, headers=headers)
+            state["version"] += 1
+            return response
+
+        def saved(response):
+            if response.status_code != 200:
+                return f"HTTP {response.status_code}"
+            claim.refresh_from_db()
+            if claim.version != state["version"]:
+                return f"the edit was not saved (version {claim.version}): {fields_note(form)}"
+            return None
+
+        result = measure(figure, post, runs=self.runs, warmup=self.warmup, check=saved)
+        claim.refresh_from_db()
+        if result.median_ms is not None:
+            ok = claim.version == state["version"]
+            result.passed = ok
+            result.note = f"version {claim.version} after {state['n']} edits" + (
+                "" if ok else " — some edits were refused"
+            )
+        self.add(result)
+
+    # --- dashboard --------------------------------------------------------------------------
+
+    def bench_dashboard(self) -> None:
+        missing = 1000 - Article.objects.count()
+        self.log(f"adding {missing} short articles (1,000 in all) for the dashboard")
+        data.make_bare_articles(self.rng, missing)
+        path = url("annotations:article-list")
+        self.add(
+            measure(
+                "dashboard, 1,000 articles (first page)",
+                lambda: self.client.get(path),
+                runs=self.runs,
+                warmup=self.warmup,
+                target_ms=50,
+                check=status_check(),
+            )
+        )
+
+    # --- a real server: browser and worker memory -------------------------------------------
+
+    def bench_server(self) -> None:
+        import os
+
+        self.log("starting gunicorn (1 sync worker) on 127.0.0.1 for the browser and memory")
+        connection.close()
+        with Gunicorn(dict(os.environ), workers=1, log_path=self.tmp / "gunicorn.log") as server:
+            article = self.reader_articles[200]
+            reader = url("annotations:article-detail", article.pk)
+            self.add(
+                highlights_drawn(
+                    server.url,
+                    reader,
+                    self.reviewer.username,
+                    data.PASSWORD,
+                    runs=5 if self.quick else 20,
+                    warmup=2,
+                    target_ms=200,
+                    figure="Chromium: fresh tab to all 200 highlights drawn",
+                )
+            )
+            self.add(self._worker_memory(server))
+
+    def _worker_memory(self, server: Gunicorn) -> Result:
+        result = Result("peak memory of the server worker after the workload", target_ms=120)
+        session = Session(server.url)
+        if not session.login(self.reviewer.username, data.PASSWORD):
+            result.note = "could not sign in over HTTP"
+            result.passed = False
+            return result
+        paths = [url("annotations:article-list"), url("annotations:article-list") + "?page=2"]
+        paths += [url("annotations:article-detail", a.pk) for a in self.reader_articles.values()]
+        report = url("annotations:article-report", self.report_article.pk)
+        if report:
+            paths.append(report)
+        statuses = []
+        for _ in range(3):
+            for path in paths:
+                statuses.append(session.get(path)[0])
+        exports = [export_url(fmt) for fmt, _ in EXPORT_FORMATS]
+        for path in filter(None, exports):
+            statuses.append(session.get(path + "?scope=internal")[0])
+        session.close()
+        pids = server.worker_pids()
+        if not pids:
+            result.note = "no worker process found"
+            return result
+        memory = proc_status(pids[0])
+        result.median_ms = round(memory["VmHWM"] / 1024, 1)
+        result.runs = len(statuses)
+        errors = sum(1 for status in statuses if status >= 400)
+        result.passed = result.median_ms <= 120 and not errors
+        exported = "with" if any(exports) else "without (not built yet)"
+        result.note = (
+            f"VmHWM of the gunicorn worker after {len(statuses)} requests (reader 10/200/1,000, "
+            f"dashboard, report) {exported} exports; VmRSS {memory['VmRSS'] / 1024:.0f} MB"
+            + (f"; {errors} error responses" if errors else "")
+        )
+        return result
+
+    # --- imports ----------------------------------------------------------------------------
+
+    def bench_import(self) -> None:
+        from annotations.importers import import_paths
+
+        folder = self.tmp / "import"
+        self.log("writing 1,000 article files (~3 KB each) and importing them")
+        data.write_article_files(self.rng, folder, 1000)
+
+        def run_import(expected: str):
+            report = import_paths([folder], user=self.reviewer)
+            counts = report.counts
+            if counts.get(expected) != 1000:
+                raise RuntimeError(f"expected 1000 {expected}, got {report.summary()}")
+            return report.summary()
+
+        self.add(
+            time_once("import 1,000 article files", lambda: run_import("created"), target_ms=20_000)
+        )
+        self.add(
+            time_once(
+                "re-import the same 1,000 files (unchanged)",
+                lambda: run_import("unchanged"),
+                target_ms=5_000,
+            )
+        )
+
+
+def fields_note(form) -> str:
+    return "form fields " + ", ".join(sorted(form.fields))

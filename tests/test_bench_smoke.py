@@ -1,0 +1,45 @@
+"""The benchmark data generator builds valid data (no timing here: `make bench` measures)."""
+
+import random
+
+import pytest
+
+from annotations.models import Citation, Claim
+from bench import data
+
+
+@pytest.mark.django_db
+def test_generated_article_has_requested_overlapping_claims_that_match_the_body():
+    sources = data.make_sources(random.Random(1), 20)
+    built = data.make_article(random.Random(2), claims=200, sources=sources, citations=400)
+
+    article = built.article
+    claims = list(Claim.objects.filter(article=article).order_by("start", "end"))
+    assert 24_000 <= len(article.body) <= 27_000
+    assert len(claims) == 200
+    assert Citation.objects.filter(claim__article=article).count() == 400
+    for claim in claims:
+        claim.full_clean()  # quote == body[start:end], inside the body, not empty
+        assert claim.quote == article.body[claim.start : claim.end]
+    overlapping = sum(1 for a, b in zip(claims, claims[1:], strict=False) if b.start < a.end)
+    assert overlapping > 10
+    assert any("\n\n" in claim.quote for claim in claims)
+
+
+@pytest.mark.django_db
+def test_same_seed_gives_the_same_article():
+    first = data.make_article(random.Random(7), claims=10, tag="a").article
+    second = data.make_article(random.Random(7), claims=10, tag="b").article
+    assert first.body == second.body
+    spans = lambda article: list(article.claims.values_list("start", "end"))  # noqa: E731
+    assert spans(first) == spans(second)
+
+
+def test_article_files_for_import_are_plain_text(tmp_path):
+    paths = data.write_article_files(random.Random(3), tmp_path, 3)
+    assert [path.name for path in paths] == [
+        "article-0000.txt",
+        "article-0001.txt",
+        "article-0002.txt",
+    ]
+    assert all(len(path.read_text(encoding="utf-8")) > 2_000 for path in paths)

@@ -55,6 +55,9 @@ EXPECTED = {
     "password_change_done": ("get", no_kwargs, ANY_ACCOUNT),
     "annotations:article-list": ("get", no_kwargs, SIGNED_IN),
     "annotations:article-detail": ("get", article_pk, SIGNED_IN),
+    # Exports and reports
+    "annotations:export": ("get", lambda objects: {"format": "csv"}, SIGNED_IN),
+    "annotations:article-report": ("get", article_pk, SIGNED_IN),
 }
 
 

@@ -1,0 +1,51 @@
+"""Fact-check reports and machine-readable exports, one module per format.
+
+Every format module has ``chunks(articles, scope)`` — a generator of ``str`` (or ``bytes`` for
+PDF) pieces, so a view can stream it — and ``write(articles, scope, out)``, which writes the
+same pieces to a file object. ``articles`` is an ``Article`` queryset (see
+``scope.select_articles``); ``scope`` a ``scope.Scope``.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import import_module
+from typing import IO
+
+from annotations.exporters.scope import Scope
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    label: str
+    extension: str
+    content_type: str
+    binary: bool = False
+
+    @property
+    def module(self):
+        return import_module(f"annotations.exporters.{self.name.replace('-', '_')}")
+
+    def chunks(self, articles, scope: Scope) -> Iterable:
+        return self.module.chunks(articles, scope)
+
+    def write(self, articles, scope: Scope, out: IO) -> None:
+        for chunk in self.chunks(articles, scope):
+            out.write(chunk)
+
+
+FORMATS: dict[str, ExportFormat] = {
+    f.name: f
+    for f in [
+        ExportFormat("html", "HTML report", "html", "text/html; charset=utf-8"),
+        ExportFormat("pdf", "PDF report", "pdf", "application/pdf", binary=True),
+        ExportFormat("markdown", "Markdown report", "md", "text/markdown; charset=utf-8"),
+        ExportFormat("csv", "CSV, one row per claim", "csv", "text/csv; charset=utf-8"),
+        ExportFormat(
+            "csv-citations", "CSV, one row per citation", "csv", "text/csv; charset=utf-8"
+        ),
+        ExportFormat("json", "JSON (complete)", "json", "application/json"),
+        ExportFormat("claimreview", "schema.org ClaimReview", "jsonld", "application/ld+json"),
+        ExportFormat("w3c", "W3C Web Annotations", "jsonld", "application/ld+json"),
+    ]
+}

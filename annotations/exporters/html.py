@@ -1,0 +1,108 @@
+"""The HTML fact-check report: readable on screen, printable, and the source of the PDF.
+
+The page (``reports/report.html``) is assembled from three pieces — the document start, one
+section per article, the document end with the sources list — so the download can stream an
+article at a time. Verdict colours are SVG ``fill`` attributes, not inline styles, so the page
+works under the CSP and in the PDF alike. Each article section embeds its ClaimReview JSON-LD
+(``<script type="application/ld+json">``, escaped so that no text can close the element).
+"""
+
+from functools import cache
+from typing import IO
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from annotations.exporters import claimreview
+from annotations.exporters.scope import DRAFT_LABEL, ArticleBundle, ExportData, Scope
+from annotations.urlnorm import is_http_url
+
+REPORT_CSS = "annotations/report.css"
+
+
+@cache
+def report_css() -> SafeString:
+    """The report's stylesheet, for a downloaded file that must stand on its own.
+
+    Our own static file, never user data: marked safe so that its quotes survive.
+    """
+    path = finders.find(REPORT_CSS) or settings.STATIC_ROOT / REPORT_CSS
+    with open(path, encoding="utf-8") as file:
+        css = file.read()
+    if "</" in css:  # cannot end the <style> element, whatever is edited into it
+        raise ValueError(f"{REPORT_CSS} must not contain '</'.")
+    return mark_safe(css)  # noqa: S308
+
+
+def _links(bundle: ArticleBundle) -> ArticleBundle:
+    """Add ``href`` keys: only http(s) URLs are ever rendered as links."""
+    article = bundle.article
+    article["href"] = article["url"] if is_http_url(article["url"]) else ""
+    for claim in bundle.claims:
+        for citation in claim["citations"]:
+            _source_links(citation["source"])
+    return bundle
+
+
+def _source_links(source: dict) -> dict:
+    source["href"] = source["url"] if is_http_url(source["url"]) else ""
+    source["archive_href"] = source["archive_url"] if is_http_url(source["archive_url"]) else ""
+    return source
+
+
+def _base_context(scope: Scope, inline_css: bool) -> dict:
+    return {
+        "scope": scope,
+        "draft_label": DRAFT_LABEL,
+        "organisation": settings.FACTCHECK_ORGANISATION_NAME,
+        "generated_at": timezone.now(),
+        "inline_css": report_css() if inline_css else "",
+    }
+
+
+def _article_context(data: ExportData, bundle: ArticleBundle, base: dict) -> dict:
+    reviews = [claimreview.review_for(bundle.article, claim, data) for claim in bundle.claims]
+    reviews = [review for review in reviews if review is not None]
+    return {
+        **base,
+        "bundle": _links(bundle),
+        "claimreview_script": claimreview.script_tag(reviews) if reviews else "",
+    }
+
+
+def report_context(articles, scope: Scope, *, inline_css: bool = False) -> dict:
+    """Everything ``reports/report.html`` needs, for a page rendered in one go."""
+    data = ExportData(articles, scope)
+    base = _base_context(scope, inline_css)
+    sections = [_article_context(data, bundle, base) for bundle in data]
+    return {
+        **base,
+        "sections": sections,
+        "title": sections[0]["bundle"].article["title"] if len(sections) == 1 else None,
+        "sources": [_source_links(s) for s in data.seen_sources()],
+    }
+
+
+def render_report(articles, scope: Scope, *, inline_css: bool = False) -> str:
+    return render_to_string(
+        "reports/report.html", report_context(articles, scope, inline_css=inline_css)
+    )
+
+
+def chunks(articles, scope: Scope, *, inline_css: bool = True):
+    """The report as a stream: document start, an article at a time, then the sources."""
+    data = ExportData(articles, scope)
+    base = _base_context(scope, inline_css)
+    yield render_to_string("reports/_document_start.html", {**base, "title": None})
+    for bundle in data:
+        yield render_to_string("reports/_article.html", _article_context(data, bundle, base))
+    sources = [_source_links(s) for s in data.seen_sources()]
+    yield render_to_string("reports/_document_end.html", {**base, "sources": sources})
+
+
+def write(articles, scope: Scope, out: IO) -> None:
+    for chunk in chunks(articles, scope):
+        out.write(chunk)

@@ -1,0 +1,335 @@
+"""What an export contains, and reading it from the database in chunks.
+
+Every format reads through ``ExportData``: articles a few at a time, their claims, citations and
+comments as plain dicts (``values()``) with a fixed number of queries per chunk of articles, and
+the small tables (users, verdicts) once. Memory stays flat however many articles are exported,
+and no format can accidentally run one query per claim.
+
+Two scopes:
+
+- ``published`` — approved claims only (what goes public); no comments.
+- ``internal`` — every claim, with unapproved work marked ``DRAFT_LABEL``, and comments.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from annotations.models import Article, Citation, Claim, Comment, Source, User, Verdict
+
+DRAFT_LABEL = "Draft — not approved"
+ARTICLES_PER_CHUNK = 10
+
+
+class Scope(StrEnum):
+    PUBLISHED = "published"
+    INTERNAL = "internal"
+
+    @property
+    def label(self) -> str:
+        return "Published verdicts" if self is Scope.PUBLISHED else "Internal (includes drafts)"
+
+
+class ExportRequestError(ValueError):
+    """The export was asked for with a value that makes no sense; the message says which."""
+
+
+def parse_scope(value: str | None) -> Scope:
+    try:
+        return Scope(value or Scope.PUBLISHED)
+    except ValueError:
+        raise ExportRequestError(
+            f"Unknown scope {value!r}: use 'published' or 'internal'."
+        ) from None
+
+
+def _ints(values, name: str) -> list[int]:
+    try:
+        return [int(value) for value in values if str(value).strip()]
+    except (TypeError, ValueError):
+        raise ExportRequestError(f"'{name}' must be a number.") from None
+
+
+def select_articles(params: Mapping, user: User | None = None) -> QuerySet[Article]:
+    """The articles an export covers, from query parameters.
+
+    ``article`` (repeatable) picks articles by id; otherwise the dashboard's filters apply
+    (``q``, ``review_state``, ``claim_state``, ``verdict``, ``publisher``, ``assignee`` with
+    ``me`` for the requesting user). No parameters at all: every article. Unknown parameters
+    (``page``, ``sort``) are ignored.
+    """
+    getlist = params.getlist if hasattr(params, "getlist") else lambda k: params.get(k) or []
+    articles = Article.objects.all()
+    if ids := _ints(getlist("article"), "article"):
+        return articles.filter(pk__in=ids)
+    articles = articles.search(params.get("q", ""))
+    if state := params.get("review_state"):
+        articles = articles.filter(review_state=state)
+    if state := params.get("claim_state"):
+        articles = articles.with_claims_in_state(state)
+    if verdict := params.get("verdict"):
+        articles = articles.with_verdict(_ints([verdict], "verdict")[0])
+    if publisher := params.get("publisher"):
+        articles = articles.filter(publisher=publisher)
+    if assignee := params.get("assignee"):
+        if assignee == "me":
+            if user is not None:
+                articles = articles.with_claims_assigned_to(user)
+        else:
+            articles = articles.with_claims_assigned_to(_ints([assignee], "assignee")[0])
+    return articles
+
+
+def public_base_url() -> str:
+    return settings.FACTCHECK_PUBLIC_BASE_URL.rstrip("/")
+
+
+def report_url(article_id: int, claim_id: int | None = None) -> str:
+    """The public URL of an article's report page, or of one claim on it."""
+    url = public_base_url() + reverse("annotations:article-report", args=[article_id])
+    return f"{url}#claim-{claim_id}" if claim_id is not None else url
+
+
+ARTICLE_FIELDS = (
+    "id",
+    "title",
+    "title_inferred",
+    "standfirst",
+    "byline",
+    "publisher",
+    "url",
+    "published_on",
+    "section",
+    "body",
+    "notes",
+    "raw_text",
+    "raw_encoding",
+    "source_name",
+    "content_hash",
+    "review_state",
+    "imported_by_id",
+    "imported_at",
+)
+ARTICLE_SUMMARY_FIELDS = tuple(f for f in ARTICLE_FIELDS if f not in {"body", "raw_text"})
+CLAIM_FIELDS = (
+    "id",
+    "article_id",
+    "start",
+    "end",
+    "quote",
+    "prefix",
+    "suffix",
+    "statement",
+    "claimant",
+    "claim_date",
+    "category",
+    "state",
+    "verdict_id",
+    "verdict_explanation",
+    "verdict_proposed_by_id",
+    "sent_back_reason",
+    "assignee_id",
+    "created_by_id",
+    "approved_by_id",
+    "approved_at",
+    "version",
+    "created_at",
+    "updated_at",
+)
+CITATION_FIELDS = (
+    "id",
+    "claim_id",
+    "source_id",
+    "relation",
+    "quote",
+    "locator",
+    "note",
+    "created_by_id",
+    "created_at",
+)
+COMMENT_FIELDS = ("id", "claim_id", "author_id", "body", "created_at")
+SOURCE_FIELDS = (
+    "id",
+    "title",
+    "url",
+    "publisher",
+    "kind",
+    "published_on",
+    "accessed_on",
+    "reliability",
+    "reliability_rationale",
+    "archive_url",
+    "notes",
+    "created_by_id",
+    "created_at",
+)
+VERDICT_FIELDS = ("id", "label", "description", "colour", "order", "is_active", "rating")
+
+STATE_LABELS = dict(Claim.State.choices)
+CATEGORY_LABELS = dict(Claim.Category.choices)
+RELATION_LABELS = dict(Citation.Relation.choices)
+REVIEW_STATE_LABELS = dict(Article.ReviewState.choices)
+KIND_LABELS = dict(Source.Kind.choices)
+RELIABILITY_LABELS = dict(Source.Reliability.choices)
+
+
+@dataclass
+class ArticleBundle:
+    """One article (a dict of its fields) with its claims in scope, in reading order."""
+
+    article: dict
+    claims: list[dict]
+
+    @property
+    def verdict_summary(self) -> list[tuple[dict | None, int]]:
+        counts: dict = defaultdict(int)
+        verdicts = {}
+        for claim in self.claims:
+            key = claim["verdict"]["id"] if claim["verdict"] else None
+            verdicts[key] = claim["verdict"]
+            counts[key] += 1
+        order = sorted(counts, key=lambda k: (k is None, (verdicts[k] or {}).get("order", 0), k))
+        return [(verdicts[key], counts[key]) for key in order]
+
+
+@dataclass
+class ExportData:
+    """Reads the articles of ``articles`` and their claims for ``scope``, a chunk at a time.
+
+    Iterating yields ``ArticleBundle``s. Each claim dict carries its fields (``CLAIM_FIELDS``)
+    plus ``verdict`` (the verdict dict or None), ``citations`` (each with its ``source`` dict),
+    ``comments`` (internal scope only), user names in ``*_username`` keys, ``is_draft`` and
+    display labels. Sources and users met on the way are collected in ``sources_seen`` and
+    ``usernames_seen`` for formats that list them at the end.
+    """
+
+    articles: QuerySet
+    scope: Scope
+    with_text: bool = True
+    chunk_size: int = ARTICLES_PER_CHUNK
+    sources: dict[int, dict] = field(default_factory=dict)
+    usernames_seen: set[str] = field(default_factory=set)
+    sources_seen: set[int] = field(default_factory=set)
+
+    def __post_init__(self):
+        self.users = dict(User.objects.values_list("id", "username"))
+        self.verdicts = {v["id"]: v for v in Verdict.objects.values(*VERDICT_FIELDS)}
+        rated = [v["rating"] for v in self.verdicts.values() if v["rating"] is not None]
+        self.best_rating = max(rated, default=5)
+        self.worst_rating = min(rated, default=1)
+
+    def article_ids(self) -> list[int]:
+        ordering = self.articles.query.order_by or Article._meta.ordering
+        return list(self.articles.order_by(*ordering).values_list("pk", flat=True))
+
+    def count_claims(self) -> int:
+        return self._claims(self.articles.values("pk")).count()
+
+    def _claims(self, article_ids) -> QuerySet:
+        claims = Claim.objects.filter(article_id__in=article_ids)
+        return claims.approved() if self.scope is Scope.PUBLISHED else claims
+
+    def username(self, user_id: int | None) -> str | None:
+        if user_id is None:
+            return None
+        name = self.users.get(user_id)
+        if name is None:  # created after the export started
+            name = User.objects.values_list("username", flat=True).get(pk=user_id)
+            self.users[user_id] = name
+        self.usernames_seen.add(name)
+        return name
+
+    def __iter__(self) -> Iterator[ArticleBundle]:
+        ids = self.article_ids()
+        fields = ARTICLE_FIELDS if self.with_text else ARTICLE_SUMMARY_FIELDS
+        for offset in range(0, len(ids), self.chunk_size):
+            chunk_ids = ids[offset : offset + self.chunk_size]
+            articles = {
+                a["id"]: a for a in Article.objects.filter(pk__in=chunk_ids).values(*fields)
+            }
+            claims_by_article = self._load_claims(chunk_ids)
+            for article_id in chunk_ids:
+                article = articles.get(article_id)
+                if article is None:  # deleted meanwhile
+                    continue
+                article["imported_by_username"] = self.username(article["imported_by_id"])
+                article["review_state_label"] = REVIEW_STATE_LABELS.get(article["review_state"])
+                article["report_url"] = report_url(article_id)
+                yield ArticleBundle(article, claims_by_article.get(article_id, []))
+
+    def _load_claims(self, article_ids: list[int]) -> dict[int, list[dict]]:
+        # Three queries per chunk (claims, citations, comments) plus one for new sources.
+        claims = list(
+            self._claims(article_ids)
+            .order_by("article_id", "start", "end", "pk")
+            .values(*CLAIM_FIELDS)
+        )
+        by_id = {}
+        for claim in claims:
+            claim["verdict"] = self.verdicts.get(claim["verdict_id"])
+            claim["citations"] = []
+            claim["comments"] = []
+            claim["is_draft"] = claim["state"] != Claim.State.APPROVED
+            claim["state_label"] = STATE_LABELS.get(claim["state"], claim["state"])
+            claim["category_label"] = CATEGORY_LABELS.get(claim["category"], claim["category"])
+            for role in ("verdict_proposed_by", "assignee", "created_by", "approved_by"):
+                claim[f"{role}_username"] = self.username(claim[f"{role}_id"])
+            claim["report_url"] = report_url(claim["article_id"], claim["id"])
+            by_id[claim["id"]] = claim
+
+        if by_id:
+            citations = Citation.objects.filter(claim__article_id__in=article_ids)
+            if self.scope is Scope.PUBLISHED:
+                citations = citations.filter(claim__state=Claim.State.APPROVED)
+            citations = list(
+                citations.order_by("claim_id", "created_at", "pk").values(*CITATION_FIELDS)
+            )
+            self._load_sources({c["source_id"] for c in citations})
+            for citation in citations:
+                claim = by_id.get(citation["claim_id"])
+                if claim is None:
+                    continue
+                citation["source"] = self.sources[citation["source_id"]]
+                citation["relation_label"] = RELATION_LABELS.get(citation["relation"])
+                citation["created_by_username"] = self.username(citation["created_by_id"])
+                self.sources_seen.add(citation["source_id"])
+                claim["citations"].append(citation)
+
+            if self.scope is Scope.INTERNAL:
+                comments = Comment.objects.filter(claim__article_id__in=article_ids)
+                for comment in comments.order_by("claim_id", "created_at", "pk").values(
+                    *COMMENT_FIELDS
+                ):
+                    claim = by_id.get(comment["claim_id"])
+                    if claim is not None:
+                        comment["author_username"] = self.username(comment["author_id"])
+                        claim["comments"].append(comment)
+
+        grouped: dict[int, list[dict]] = defaultdict(list)
+        for claim in claims:
+            grouped[claim["article_id"]].append(claim)
+        return grouped
+
+    def _load_sources(self, ids: set[int]) -> None:
+        missing = ids - self.sources.keys()
+        if not missing:
+            return
+        for source in Source.objects.filter(pk__in=missing).values(*SOURCE_FIELDS):
+            source["kind_label"] = KIND_LABELS.get(source["kind"], source["kind"])
+            source["reliability_label"] = RELIABILITY_LABELS.get(source["reliability"], "")
+            source["created_by_username"] = self.username(source["created_by_id"])
+            self.sources[source["id"]] = source
+
+    def all_sources(self) -> list[dict]:
+        """Every source in the library (for a complete internal export), by URL."""
+        self._load_sources(set(Source.objects.values_list("pk", flat=True)))
+        self.sources_seen.update(self.sources)
+        return sorted(self.sources.values(), key=lambda s: s["url"])
+
+    def seen_sources(self) -> list[dict]:
+        return sorted((self.sources[pk] for pk in self.sources_seen), key=lambda s: s["url"])

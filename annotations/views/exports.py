@@ -1,0 +1,64 @@
+"""Downloads of reports and exports, and the HTML report page of one article.
+
+Everyone with a role may export; both scopes are open to every role (reviewers are the lowest
+role, and they see drafts in the app anyway). Exports stream: a large export never sits in
+memory whole.
+"""
+
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from annotations.exporters import FORMATS, html
+from annotations.exporters.scope import ExportRequestError, parse_scope, select_articles
+from annotations.models import Article
+from annotations.ratelimit import rate_limited
+from annotations.roles import reviewer_required
+
+
+def _filename(export_format, articles, scope) -> str:
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    ids = list(articles.values_list("pk", flat=True)[:2])
+    what = f"article-{ids[0]}" if len(ids) == 1 else "articles"
+    return f"factcheck-{what}-{scope}-{stamp}.{export_format.extension}"
+
+
+@require_GET
+@reviewer_required
+@rate_limited("export", methods=("GET",))
+def export(request: HttpRequest, format: str) -> HttpResponse:
+    export_format = FORMATS.get(format)
+    if export_format is None:
+        raise Http404("No such export format.")
+    try:
+        scope = parse_scope(request.GET.get("scope"))
+        articles = select_articles(request.GET, user=request.user)
+    except ExportRequestError as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    response = StreamingHttpResponse(
+        export_format.chunks(articles, scope), content_type=export_format.content_type
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(export_format, articles, scope)}"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@reviewer_required
+def article_report(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_object_or_404(Article, pk=pk)
+    try:
+        scope = parse_scope(request.GET.get("scope"))
+    except ExportRequestError as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    context = html.report_context(Article.objects.filter(pk=article.pk), scope)
+    return render(request, "reports/report.html", context)

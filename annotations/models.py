@@ -629,6 +629,9 @@ class Claim(models.Model):
         created = []
 
         def change():
+            if source.pk is None:  # a new source, described in the same form
+                source._history_user = by
+                source.save()
             citation = Citation(claim=self, source=source, created_by=by, **fields)
             citation._history_user = by
             citation.save()

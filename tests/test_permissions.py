@@ -45,6 +45,25 @@ def article_pk(objects):
     return {"pk": objects["article"].pk}
 
 
+def article_pk_only(objects):
+    return {"article_pk": objects["article"].pk}
+
+
+def claim(objects):
+    return {"article_pk": objects["article"].pk, "pk": objects["claim"].pk}
+
+
+def citation(objects):
+    from tests.factories import CitationFactory
+
+    made = CitationFactory(claim=objects["claim"])
+    return {"article_pk": objects["article"].pk, "pk": made.claim_id, "citation_pk": made.pk}
+
+
+# A POST without data: refused by role, else the panel shows the form errors (200).
+SIGNED_IN_REDIRECT = {"anonymous": LOGIN, "reviewer": 302, "editor": 302, "admin": 302}
+
+
 # url name → (method, kwargs builder, {role: expected status})
 # Kwargs builders get the dict made by _objects().
 EXPECTED = {
@@ -55,6 +74,20 @@ EXPECTED = {
     "password_change_done": ("get", no_kwargs, ANY_ACCOUNT),
     "annotations:article-list": ("get", no_kwargs, SIGNED_IN),
     "annotations:article-detail": ("get", article_pk, SIGNED_IN),
+    # Article reader, claims, citations
+    "annotations:verdict-styles": ("get", no_kwargs, SIGNED_IN),
+    "annotations:claim-create": ("post", article_pk_only, SIGNED_IN),
+    "annotations:claim-detail": ("get", claim, SIGNED_IN),
+    "annotations:claim-update": ("post", claim, SIGNED_IN),
+    "annotations:claim-propose": ("post", claim, SIGNED_IN),
+    "annotations:claim-approve": ("post", claim, EDITORS_ONLY),
+    "annotations:claim-send-back": ("post", claim, EDITORS_ONLY),
+    "annotations:claim-delete": ("get", claim, SIGNED_IN),
+    "annotations:claim-comment": ("post", claim, SIGNED_IN),
+    "annotations:claim-history": ("get", claim, SIGNED_IN),
+    "annotations:citation-create": ("post", claim, SIGNED_IN),
+    "annotations:citation-delete": ("post", citation, SIGNED_IN_REDIRECT),
+    "annotations:source-search": ("get", no_kwargs, SIGNED_IN),
     # Exports and reports
     "annotations:export": ("get", lambda objects: {"format": "csv"}, SIGNED_IN),
     "annotations:article-report": ("get", article_pk, SIGNED_IN),

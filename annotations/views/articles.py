@@ -1,14 +1,136 @@
+"""The article reader: the body with claims highlighted, the claim list and the side panel."""
+
+import hashlib
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
-from annotations.models import Article
+from annotations.models import Article, Claim, Verdict
 from annotations.roles import reviewer_required
+from annotations.segments import render_body
+from annotations.urlnorm import is_http_url
+
+PANEL_TARGETS = {"claim-panel"}
+LIST_TEXT_LENGTH = 90
+
+
+def get_article_for_user(request: HttpRequest, pk: int) -> Article:
+    # Every signed-in role may read every article; unknown ids are 404.
+    return get_object_or_404(Article, pk=pk)
+
+
+def highlight_class(verdict_id: int | None, state: str) -> str:
+    return f"verdict-{verdict_id}" if verdict_id else f"state-{state}"
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= LIST_TEXT_LENGTH else text[: LIST_TEXT_LENGTH - 1] + "…"
+
+
+def reader_context(article: Article) -> dict:
+    """Body HTML, claim list rows and legend: two queries whatever the number of claims."""
+    verdicts = {v.pk: v for v in Verdict.objects.only("label", "colour", "is_active", "order")}
+    rows = list(
+        Claim.objects.filter(article=article)
+        .order_by("start", "end", "pk")
+        .values_list("pk", "start", "end", "state", "verdict_id", "statement")
+    )
+    states = dict(Claim.State.choices)
+    body = article.body
+    detail = reverse("annotations:claim-detail", args=[article.pk, 0])
+    detail_prefix = detail[: detail.rindex("/0/") + 1]
+    classes = {}
+    claims = []
+    used_verdicts = set()
+    for pk, start, end, state, verdict_id, statement in rows:
+        classes[pk] = highlight_class(verdict_id, state)
+        verdict = verdicts.get(verdict_id)
+        if verdict_id:
+            used_verdicts.add(verdict_id)
+        claims.append(
+            {
+                "pk": pk,
+                "start": start,
+                "url": f"{detail_prefix}{pk}/",
+                "css": classes[pk],
+                "text": _short(statement or body[start:end]),
+                "state": state,
+                "state_label": states.get(state, state),
+                "verdict": verdict.label if verdict else "",
+            }
+        )
+    body_html = render_body(body, ((pk, start, end) for pk, start, end, *_ in rows), classes)
+    legend = [v for v in verdicts.values() if v.is_active or v.pk in used_verdicts]
+    legend.sort(key=lambda v: (v.order, v.label))
+    return {
+        "article": article,
+        "article_url_is_link": is_http_url(article.url),
+        "body_html": body_html,
+        "claims": claims,
+        "legend_verdicts": legend,
+        "legend_states": [
+            (value, label) for value, label in Claim.State.choices if value != Claim.State.APPROVED
+        ],
+    }
+
+
+def render_workspace(
+    request: HttpRequest,
+    article: Article,
+    panel: dict,
+    *,
+    refresh: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    """The reader page, or only its side panel for htmx (plus the body and claim list when
+    ``refresh``: a claim was added or its state or verdict changed)."""
+    if request.htmx and request.htmx.target in PANEL_TARGETS:
+        html = render_to_string("annotations/claims/panel.html#claim-panel", panel, request)
+        if refresh:
+            context = reader_context(article) | {"oob": True}
+            html += render_to_string("annotations/article_detail.html#claim-list", context, request)
+            html += render_to_string(
+                "annotations/article_detail.html#article-body", context, request
+            )
+        return HttpResponse(html, status=status)
+    context = reader_context(article) | panel
+    return render(request, "annotations/article_detail.html", context, status=status)
 
 
 @reviewer_required
+@require_GET
+@vary_on_headers("HX-Request")
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    article = get_object_or_404(Article, pk=pk)
-    paragraphs = article.body.split("\n\n")
-    return render(
-        request, "annotations/article_detail.html", {"article": article, "paragraphs": paragraphs}
-    )
+    article = get_article_for_user(request, pk)
+    return render_workspace(request, article, {"panel": "empty"})
+
+
+@reviewer_required
+@require_GET
+def verdict_styles(request: HttpRequest) -> HttpResponse:
+    """A class per verdict (``.verdict-12``) setting its highlight colour, for every page.
+
+    Colours are data, and the CSP forbids inline styles, so they are served as a stylesheet;
+    the ETag lets browsers keep it until an admin changes the vocabulary.
+    """
+    rows = list(Verdict.objects.order_by("pk").values_list("pk", "colour"))
+    etag = '"' + hashlib.sha256(repr(rows).encode()).hexdigest()[:20] + '"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return not_modified
+    lines = []
+    for pk, colour in rows:
+        red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        lines.append(
+            f".verdict-{pk} {{ --hl: {colour}; --hl-soft: rgba({red}, {green}, {blue}, 0.3); }}"
+        )
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/css; charset=utf-8")
+    response["ETag"] = etag
+    patch_cache_control(response, private=True, no_cache=True)
+    return response

@@ -1,0 +1,176 @@
+"""Forms for the reader's claim panel. Every form that changes a claim carries its version."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from annotations import anchoring
+from annotations.models import Citation, Claim, Role, Source, User, Verdict
+from annotations.urlnorm import normalize_url
+
+
+class VersionedForm(forms.Form):
+    """The claim version the user's page showed; a save based on an older one is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ClaimCreateForm(forms.Form):
+    start = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    quote = forms.CharField(strip=False, widget=forms.HiddenInput)
+    statement = forms.CharField(
+        label="Checkable statement",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Restate the claim so that it can be checked.",
+    )
+    category = forms.ChoiceField(choices=Claim.Category.choices, initial=Claim.Category.OTHER)
+
+    def __init__(self, *args, article, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.article = article
+        self.selector = None
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            self.errors.clear()
+            raise ValidationError(
+                "Select some words of the article first, then choose “Add claim”.", code="empty"
+            )
+        # Checked here to show the reader the trimmed quote before saving; the model checks
+        # again when it creates the claim.
+        try:
+            self.selector = anchoring.selector_for(self.article.body, data["start"], data["end"])
+        except anchoring.AnchorError as error:
+            raise ValidationError(str(error), code="anchor") from None
+        if " ".join(data["quote"].split()) != " ".join(self.selector.exact.split()):
+            raise ValidationError(
+                "The selected text does not match the article at that place; "
+                "reload the page and select it again.",
+                code="mismatch",
+            )
+        return data
+
+
+def reviewers():
+    """People a claim can be assigned to: everyone holding a role."""
+    return User.objects.filter(is_active=True, groups__name__in=Role.values).distinct()
+
+
+class ClaimDetailsForm(VersionedForm):
+    statement = forms.CharField(
+        label="Checkable statement", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    claimant = forms.CharField(max_length=300, required=False)
+    claim_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    category = forms.ChoiceField(choices=Claim.Category.choices)
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Nobody"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = reviewers()
+
+    @classmethod
+    def for_claim(cls, claim: Claim):
+        return cls(
+            initial={
+                "version": claim.version,
+                "statement": claim.statement,
+                "claimant": claim.claimant,
+                "claim_date": claim.claim_date,
+                "category": claim.category,
+                "assignee": claim.assignee_id,
+            }
+        )
+
+
+class VerdictForm(VersionedForm):
+    verdict = forms.ModelChoiceField(
+        queryset=Verdict.objects.none(), empty_label="Choose a verdict…"
+    )
+    explanation = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Plain text; line breaks are kept.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the vocabulary in use is offered; a retired verdict stays on its claims.
+        self.fields["verdict"].queryset = Verdict.objects.active()
+
+
+class SendBackForm(VersionedForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment", widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
+    )
+
+
+class CitationForm(VersionedForm):
+    """Cite a source from the library (``source``) or a new one described inline."""
+
+    source = forms.ModelChoiceField(queryset=Source.objects.all(), required=False)
+    new_title = forms.CharField(label="Title", max_length=500, required=False)
+    new_url = forms.CharField(label="URL", max_length=2000, required=False)
+    new_publisher = forms.CharField(label="Publisher", max_length=300, required=False)
+    new_kind = forms.ChoiceField(
+        label="Kind", choices=Source.Kind.choices, initial=Source.Kind.OTHER, required=False
+    )
+    relation = forms.ChoiceField(choices=Citation.Relation.choices)
+    quote = forms.CharField(
+        label="Quote from the source", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    locator = forms.CharField(max_length=200, required=False)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    existing_source: Source | None = None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source"):
+            return data
+        title, url = data.get("new_title", "").strip(), data.get("new_url", "").strip()
+        if not title and not url:
+            raise ValidationError("Pick a source from the library or describe a new one.")
+        if not title:
+            self.add_error("new_title", "Give the new source a title.")
+        try:
+            url = normalize_url(url)
+        except ValidationError as error:
+            self.add_error("new_url", error)
+            return data
+        self.existing_source = Source.objects.filter(url=url).first()
+        if self.existing_source:
+            self.add_error(
+                "new_url",
+                f"This page is already in the library as “{self.existing_source.title}”: "
+                "use that source instead.",
+            )
+        data["new_url"] = url
+        return data
+
+    def source_to_cite(self, user) -> Source:
+        """The chosen source, or a new unsaved one (saved together with the citation)."""
+        data = self.cleaned_data
+        if data.get("source"):
+            return data["source"]
+        return Source(
+            title=data["new_title"].strip(),
+            url=data["new_url"],
+            publisher=data["new_publisher"].strip(),
+            kind=data["new_kind"] or Source.Kind.OTHER,
+            created_by=user,
+        )
+
+    def citation_fields(self) -> dict:
+        data = self.cleaned_data
+        return {name: data[name] for name in ("relation", "quote", "locator", "note")}

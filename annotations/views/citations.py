@@ -1,0 +1,76 @@
+"""Citations in the claim panel: search the source library, cite a source, remove a citation."""
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from annotations.forms import CitationForm, VersionedForm
+from annotations.models import Source, WorkflowError
+from annotations.roles import reviewer_required
+from annotations.urlnorm import is_http_url
+from annotations.views.claims import claim_url, done, get_claim_for_user, refused, render_claim
+
+SEARCH_LIMIT = 8
+
+
+@reviewer_required
+@require_GET
+@vary_on_headers("HX-Request")
+def source_search(request: HttpRequest) -> HttpResponse:
+    """Sources whose title, URL or publisher contain ``q``: a small list for the citation form."""
+    q = request.GET.get("q", "").strip()[:200]
+    sources = []
+    if len(q) >= 2:
+        sources = list(
+            Source.objects.filter(
+                Q(title__icontains=q) | Q(url__icontains=q) | Q(publisher__icontains=q)
+            ).only("title", "url", "publisher")[:SEARCH_LIMIT]
+        )
+    for source in sources:
+        source.is_link = is_http_url(source.url)
+    context = {"q": q, "sources": sources}
+    if request.htmx and request.htmx.target == "source-results":
+        return render(request, "annotations/claims/source_results.html#source-results", context)
+    return render(request, "annotations/claims/source_results.html", context)
+
+
+@reviewer_required
+@require_POST
+@vary_on_headers("HX-Request")
+def citation_create(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = CitationForm(request.POST)
+    if not form.is_valid():
+        return render_claim(
+            request, claim, citation_form=form, existing_source=form.existing_source
+        )
+    try:
+        claim.add_citation(
+            by=request.user,
+            version=form.cleaned_data["version"],
+            source=form.source_to_cite(request.user),
+            **form.citation_fields(),
+        )
+    except WorkflowError as error:
+        return refused(request, claim, error, citation_form=form)
+    return done(request, claim, "Source cited.")
+
+
+@reviewer_required
+@require_POST
+@vary_on_headers("HX-Request")
+def citation_delete(
+    request: HttpRequest, article_pk: int, pk: int, citation_pk: int
+) -> HttpResponse:
+    claim = get_claim_for_user(request, article_pk, pk)
+    citation = get_object_or_404(claim.citations, pk=citation_pk)
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        return redirect(claim_url(claim))
+    try:
+        claim.remove_citation(citation, by=request.user, version=form.cleaned_data["version"])
+    except WorkflowError as error:
+        return refused(request, claim, error)
+    return done(request, claim, "Citation removed.")

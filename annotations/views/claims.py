@@ -1,0 +1,361 @@
+"""The claim panel: creating claims from a selection, editing them, the review workflow."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from annotations.anchoring import AnchorError
+from annotations.forms import (
+    CitationForm,
+    ClaimCreateForm,
+    ClaimDetailsForm,
+    CommentForm,
+    SendBackForm,
+    VerdictForm,
+    VersionedForm,
+)
+from annotations.models import (
+    Citation,
+    Claim,
+    Comment,
+    StaleClaimError,
+    User,
+    Verdict,
+    WorkflowError,
+)
+from annotations.ratelimit import rate_limited
+from annotations.roles import editor_required, reviewer_required
+from annotations.urlnorm import is_http_url
+from annotations.views.articles import PANEL_TARGETS, get_article_for_user, render_workspace
+
+HISTORY_LIMIT = 60
+HISTORY_HIDDEN_FIELDS = {"version", "updated_at", "prefix", "suffix", "created_at"}
+
+
+def get_claim_for_user(request: HttpRequest, article_pk: int, pk: int) -> Claim:
+    """Claims are reached through their article: a claim of another article is 404."""
+    return get_object_or_404(
+        Claim.objects.select_related(
+            "article", "verdict", "assignee", "verdict_proposed_by", "approved_by", "created_by"
+        ),
+        article_id=article_pk,
+        pk=pk,
+    )
+
+
+def claim_url(claim: Claim) -> str:
+    return reverse("annotations:claim-detail", args=[claim.article_id, claim.pk])
+
+
+def panel_context(request: HttpRequest, claim: Claim, **overrides) -> dict:
+    """Everything the claim panel shows; ``overrides`` swap in bound forms and messages."""
+    user = request.user
+    citations = list(claim.citations.select_related("source"))
+    for citation in citations:
+        citation.source_is_link = is_http_url(citation.source.url)
+    context = {
+        "panel": "claim",
+        "claim": claim,
+        "citations": citations,
+        "comments": list(claim.comments.select_related("author")),
+        "details_form": ClaimDetailsForm.for_claim(claim),
+        "verdict_form": VerdictForm(
+            initial={
+                "version": claim.version,
+                "verdict": claim.verdict_id,
+                "explanation": claim.verdict_explanation,
+            }
+        ),
+        "citation_form": CitationForm(
+            initial={"version": claim.version, "relation": Citation.Relation.SUPPORTS}
+        ),
+        "comment_form": CommentForm(),
+        "send_back_form": SendBackForm(initial={"version": claim.version}),
+        "own_proposal": claim.verdict_proposed_by_id == user.pk,
+        "can_review": user.is_editor
+        and claim.state == Claim.State.NEEDS_REVIEW
+        and claim.verdict_proposed_by_id != user.pk,
+    }
+    context.update(overrides)
+    return context
+
+
+def render_claim(
+    request: HttpRequest, claim: Claim, *, refresh: bool = False, **overrides
+) -> HttpResponse:
+    fresh = get_claim_for_user(request, claim.article_id, claim.pk)
+    return render_workspace(
+        request, fresh.article, panel_context(request, fresh, **overrides), refresh=refresh
+    )
+
+
+def done(request: HttpRequest, claim: Claim, notice: str) -> HttpResponse:
+    """After a successful change: the refreshed panel for htmx, a redirect otherwise."""
+    if request.htmx and request.htmx.target in PANEL_TARGETS:
+        return render_claim(request, claim, refresh=True, notice=notice)
+    return redirect(claim_url(claim))
+
+
+def refused(request: HttpRequest, claim: Claim, error: Exception, **forms) -> HttpResponse:
+    """A workflow rule or a newer version refused the change: say why, keep what was typed."""
+    overrides = {"panel_error": str(error), **forms}
+    if isinstance(error, StaleClaimError):
+        overrides["stale"] = error.current
+        for name, form in forms.items():
+            # The user's text stays in the form, now based on the newer version.
+            if form.is_bound and "version" in form.fields:
+                data = form.data.copy()
+                data["version"] = error.current.version
+                overrides[name] = type(form)(data)
+    return render_claim(request, claim, refresh=isinstance(error, StaleClaimError), **overrides)
+
+
+# --- Creating ---------------------------------------------------------------------------------
+
+
+@reviewer_required
+@rate_limited("claim-create")
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
+    """GET: the new-claim form for a selection (checked, not saved). POST: create the claim.
+
+    Offsets are code points in the article body; ``quote`` is the text the browser showed,
+    which must match the body there.
+    """
+    article = get_article_for_user(request, article_pk)
+    data = request.POST if request.method == "POST" else request.GET
+    form = ClaimCreateForm(data if data else None, article=article)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = Claim.objects.create_from_selection(
+                article,
+                form.cleaned_data["start"],
+                form.cleaned_data["end"],
+                form.cleaned_data["quote"],
+                by=request.user,
+                statement=form.cleaned_data["statement"].strip(),
+                category=form.cleaned_data["category"],
+            )
+        except AnchorError as error:
+            form.add_error(None, str(error))
+        else:
+            claim.article = article
+            if request.htmx and request.htmx.target in PANEL_TARGETS:
+                return render_workspace(
+                    request,
+                    article,
+                    panel_context(request, claim, notice="Claim added."),
+                    refresh=True,
+                )
+            return redirect(claim_url(claim))
+    elif form.is_bound and form.is_valid():
+        # Show the quote as it will be saved (trimmed) in the form.
+        selector = form.selector
+        form = ClaimCreateForm(
+            initial={
+                "start": selector.start,
+                "end": selector.end,
+                "quote": selector.exact,
+                "category": form.cleaned_data["category"],
+                "statement": form.cleaned_data["statement"],
+            },
+            article=article,
+        )
+    return render_workspace(request, article, {"panel": "new", "create_form": form})
+
+
+# --- Reading and editing ----------------------------------------------------------------------
+
+
+@reviewer_required
+@require_GET
+@vary_on_headers("HX-Request")
+def claim_detail(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, article_pk, pk)
+    return render_workspace(request, claim.article, panel_context(request, claim))
+
+
+@reviewer_required
+@require_POST
+@vary_on_headers("HX-Request")
+def claim_update(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = ClaimDetailsForm(request.POST)
+    if not form.is_valid():
+        return render_claim(request, claim, details_form=form)
+    changes = dict(form.cleaned_data)
+    version = changes.pop("version")
+    try:
+        claim.edit(by=request.user, version=version, **changes)
+    except StaleClaimError as error:
+        return refused(request, claim, error, details_form=form)
+    return done(request, claim, "Saved.")
+
+
+@reviewer_required
+@require_POST
+@vary_on_headers("HX-Request")
+def claim_propose(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = VerdictForm(request.POST)
+    if not form.is_valid():
+        return render_claim(request, claim, verdict_form=form)
+    try:
+        claim.propose_verdict(
+            by=request.user,
+            version=form.cleaned_data["version"],
+            verdict=form.cleaned_data["verdict"],
+            explanation=form.cleaned_data["explanation"],
+        )
+    except WorkflowError as error:
+        return refused(request, claim, error, verdict_form=form)
+    return done(request, claim, "Verdict proposed: it now awaits an editor's review.")
+
+
+@editor_required
+@require_POST
+@vary_on_headers("HX-Request")
+def claim_approve(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        return refused(request, claim, WorkflowError("Reload the claim and try again."))
+    try:
+        claim.approve(by=request.user, version=form.cleaned_data["version"])
+    except WorkflowError as error:
+        return refused(request, claim, error)
+    return done(request, claim, "Verdict approved.")
+
+
+@editor_required
+@require_POST
+@vary_on_headers("HX-Request")
+def claim_send_back(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = SendBackForm(request.POST)
+    if not form.is_valid():
+        return render_claim(request, claim, send_back_form=form)
+    try:
+        claim.send_back(
+            by=request.user,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except WorkflowError as error:
+        return refused(request, claim, error, send_back_form=form)
+    return done(request, claim, "Sent back to the reviewers.")
+
+
+@reviewer_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def claim_delete(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes (history keeps the claim)."""
+    claim = get_claim_for_user(request, article_pk, pk)
+    if request.method == "GET":
+        return render_claim(request, claim, panel="delete")
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        return render_claim(request, claim, panel="delete")
+    try:
+        claim.delete_version(by=request.user, version=form.cleaned_data["version"])
+    except StaleClaimError as error:
+        return refused(request, claim, error)
+    article = claim.article
+    if request.htmx and request.htmx.target in PANEL_TARGETS:
+        return render_workspace(request, article, {"panel": "deleted"}, refresh=True)
+    return redirect(article.get_absolute_url())
+
+
+@reviewer_required
+@require_POST
+@vary_on_headers("HX-Request")
+def claim_comment(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return render_claim(request, claim, comment_form=form)
+    Comment.objects.create(claim=claim, author=request.user, body=form.cleaned_data["body"])
+    if request.htmx and request.htmx.target in PANEL_TARGETS:
+        return render_claim(request, claim, notice="Comment added.")
+    return redirect(claim_url(claim))
+
+
+# --- History ----------------------------------------------------------------------------------
+
+
+def _history_entries(claim: Claim) -> list[dict]:
+    """The claim's and its citations' history, newest first, with field-by-field changes."""
+    claim_records = list(
+        claim.history.select_related("history_user").order_by("history_date", "history_id")[
+            :HISTORY_LIMIT
+        ]
+    )
+    citation_records = list(
+        Citation.history.filter(claim_id=claim.pk)
+        .select_related("history_user", "source")
+        .order_by("history_date", "history_id")[:HISTORY_LIMIT]
+    )
+    verdicts = dict(Verdict.objects.values_list("pk", "label"))
+    user_ids = set()
+    entries = []
+    previous = None
+    for record in claim_records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous, excluded_fields=HISTORY_HIDDEN_FIELDS)
+            for change in delta.changes:
+                changes.append([change.field, change.old, change.new])
+                if change.field in {"assignee", "verdict_proposed_by", "approved_by"}:
+                    user_ids.update(v for v in (change.old, change.new) if v)
+        action = {"+": "created the claim", "~": "changed", "-": "deleted the claim"}
+        entries.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "action": action[record.history_type],
+                "reason": record.history_change_reason or "",
+                "changes": changes,
+            }
+        )
+        previous = record
+    users = {u.pk: u.username for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    field_names = {f.name: f.verbose_name for f in Claim._meta.fields}
+    for entry in entries:
+        for change in entry["changes"]:
+            name = change[0]
+            for i in (1, 2):
+                if name == "verdict":
+                    change[i] = verdicts.get(change[i], "") if change[i] else "—"
+                elif name in {"assignee", "verdict_proposed_by", "approved_by"}:
+                    change[i] = users.get(change[i], "—") if change[i] else "—"
+                elif change[i] in (None, ""):
+                    change[i] = "—"
+            change[0] = field_names.get(name, name)
+    for record in citation_records:
+        verb = {"+": "cited", "~": "changed the citation of", "-": "removed the citation of"}
+        entries.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "action": f"{verb[record.history_type]} “{record.source.title}”",
+                "reason": "",
+                "changes": [],
+            }
+        )
+    entries.sort(key=lambda entry: entry["when"], reverse=True)
+    return entries
+
+
+@reviewer_required
+@require_GET
+@vary_on_headers("HX-Request")
+def claim_history(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, article_pk, pk)
+    context = {"claim": claim, "history": _history_entries(claim)}
+    if request.htmx and request.htmx.target == "claim-history":
+        return render(request, "annotations/claims/history.html#claim-history", context)
+    return render(request, "annotations/claims/history.html", context)

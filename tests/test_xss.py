@@ -1,0 +1,388 @@
+"""Cross-site scripting: the payload corpus in every user-editable field and in imported
+articles, then every page, htmx fragment, admin page and export the URLconf offers.
+
+Fields come from the models (tests/security_support.free_text_fields), URLs from the URLconf,
+fragments from the ``hx-target`` ids found on the pages: views that land later are covered
+without editing this file. See tests/xss_payloads.py for the corpus and the marker scheme.
+"""
+
+import itertools
+import re
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
+
+from annotations.importers import import_document
+from annotations.models import Article, Claim, Source
+from tests import security_support as support
+from tests.factories import ClaimFactory, UserFactory
+from tests.xss_payloads import MARKER, PAYLOADS, marker, payload
+
+pytestmark = pytest.mark.django_db
+
+# Fields every reader of the app sees somewhere today; each must show its payload escaped.
+# Grow this as views land, so a test cannot pass because a field is simply never shown.
+MUST_RENDER = {
+    "annotations.Article.title",
+    "annotations.Article.standfirst",
+    "annotations.Article.publisher",
+    "annotations.Article.section",
+    "annotations.Article.body",
+    "annotations.Article.notes",
+    "annotations.User.first_name",
+    "annotations.User.last_name",
+    "annotations.User.username",
+}
+# Fields the issue names explicitly: the generic field discovery must find every one.
+NAMED_FIELDS = {
+    "annotations.Article": {"title", "standfirst", "byline", "publisher", "section", "notes"},
+    "annotations.Claim": {"statement", "claimant", "verdict_explanation", "sent_back_reason"},
+    "annotations.Source": {"title", "publisher", "notes", "reliability_rationale"},
+    "annotations.Citation": {"quote", "locator", "note"},
+    "annotations.Comment": {"body"},
+    "annotations.Verdict": {"label", "description"},
+    "annotations.User": {"first_name", "last_name"},
+}
+MAX_FRAGMENT_FETCHES = 400
+
+
+class Placement:
+    """Which payload went into which field, under which marker."""
+
+    def __init__(self):
+        self.fields: list[str] = []
+        self.by_marker: dict[str, tuple[str, str]] = {}  # marker → (field, payload text)
+
+    def value(self, label: str, field_name: str, max_length: int | None) -> str:
+        qualified = f"{label}.{field_name}"
+        field_number = len(self.fields)
+        self.fields.append(qualified)
+        if label == "annotations.Article" and field_name == "body":
+            # One paragraph per payload, after a neutral paragraph for the default claim.
+            texts = [self._place(qualified, field_number, n) for n in range(len(PAYLOADS))]
+            return "\n\n".join(["The ferry timetable changes on Monday, the council said.", *texts])
+        # Rotate the starting payload so short fields do not all get the same one.
+        order = itertools.islice(
+            itertools.cycle(range(len(PAYLOADS))), field_number * 7, field_number * 7 + 400
+        )
+        chosen, length = [], 0
+        for number in order:
+            text = payload(field_number, number)
+            if max_length and length + len(text) + 1 > max_length:
+                if chosen:
+                    break
+                continue
+            chosen.append(self._place(qualified, field_number, number))
+            length += len(text) + 1
+            if len(chosen) == len(PAYLOADS):
+                break
+        return " ".join(chosen)
+
+    def _place(self, qualified: str, field_number: int, number: int) -> str:
+        text = payload(field_number, number)
+        self.by_marker[marker(field_number, number)] = (qualified, text)
+        return text
+
+    def payloads(self) -> list[str]:
+        return [text for _, text in self.by_marker.values()]
+
+    def fields_of(self, markers) -> set[str]:
+        return {self.by_marker[m][0] for m in markers if m in self.by_marker}
+
+
+def _html_file(placement: Placement) -> bytes:
+    title = placement.value("import.html", "title", 200)
+    paragraphs = [
+        placement.value("import.html", f"paragraph{n}", 400) for n in range(len(PAYLOADS) // 6)
+    ]
+    author = placement.value("import.html", "author", 150)
+    body = "".join(f"<p>{escape(text)} The harbour opens at six.</p>" for text in paragraphs)
+    return (
+        "<html><head>"
+        f"<title>{escape(title)}</title>"
+        f'<meta name="author" content="{escape(author)}">'
+        '<link rel="canonical" href="javascript:alert(\'canonical\')">'
+        "</head><body><article>"
+        f"<h1>{escape(title)}</h1>"
+        # Live markup too: the importer must keep only text.
+        "<script>alert('live-script')</script><img src=x onerror=\"alert('live-img')\">"
+        f"{body}</article></body></html>"
+    ).encode()
+
+
+def _text_file(placement: Placement) -> bytes:
+    title = placement.value("import.txt", "title", 200)
+    paragraphs = [
+        placement.value("import.txt", f"paragraph{n}", 400) for n in range(len(PAYLOADS) // 6)
+    ]
+    return "\n\n".join([title, *paragraphs]).encode()
+
+
+@pytest.fixture
+def world(admin_user):
+    placement = Placement()
+    objects = support.build_world(placement.value)
+    # A user known by a payload username (the admin forms refuse these; the database does not).
+    username = placement.value("annotations.User", "username", 150)
+    objects["user_by_name"] = UserFactory(username=username)
+    claim = objects["claim"]
+    claim.assignee = objects["user_by_name"]
+    claim.save()
+    # A claim whose quote is exactly one payload paragraph of the body.
+    body = claim.article.body
+    quoted = placement.payloads()[len(placement.payloads()) // 2]
+    if quoted in body:
+        extra = Claim(created_by=objects["user"])
+        start = body.index(quoted)
+        extra.anchor_to(claim.article, start, start + len(quoted))
+        extra.save()
+    imported = []
+    for name, data in (
+        ("payloads.txt", _text_file(placement)),
+        ("payloads.html", _html_file(placement)),
+    ):
+        outcome = import_document(name, data, user=admin_user)
+        assert outcome.status == "created", outcome.line()
+        imported.append(outcome.article)
+    # Claims on imported articles, so their panels render too.
+    for article in imported:
+        ClaimFactory(article=article, created_by=objects["user"])
+    objects["imported"] = imported
+    objects["placement"] = placement
+    return objects
+
+
+def _world_variants(objects):
+    yield objects
+    for article in objects["imported"]:
+        claim = article.claims.first()
+        yield {**objects, "article": article, "claim": claim}
+
+
+def _get(client, url, **headers):
+    return client.get(url, headers=headers) if headers else client.get(url)
+
+
+def _hx_targets(html: str) -> set[str]:
+    targets = set(re.findall(r'hx-target="#([\w-]+)"', html))
+    return targets | set(re.findall(r'id="([\w-]+)"[^>]*hx-(?:get|post|swap)', html))
+
+
+def _hx_get_urls(html: str) -> set[tuple[str, str]]:
+    found = set()
+    for tag in re.findall(r"<[^>]+hx-get=\"[^\"]+\"[^>]*>", html):
+        url = re.search(r'hx-get="([^"]+)"', tag).group(1)
+        target = re.search(r'hx-target="#?([\w-]+)"', tag)
+        if url.startswith("/") and not url.startswith("//"):
+            found.add((url.replace("&amp;", "&"), target.group(1) if target else ""))
+    return found
+
+
+def _get_form_params(html: str) -> set[str]:
+    names = set()
+    for form in re.findall(r"<form\b[^>]*>.*?</form>", html, flags=re.DOTALL | re.IGNORECASE):
+        opening = form[: form.index(">")]
+        if 'method="post"' in opening.lower():
+            continue
+        names.update(re.findall(r'<(?:input|select|textarea)\b[^>]*name="([\w-]+)"', form))
+    return names - {"csrfmiddlewaretoken"}
+
+
+def _fetch_everything(client, objects) -> list[tuple[str, object]]:
+    """GET every page, fragment, admin page and export reachable with these objects."""
+    responses: dict[str, object] = {}
+    reflected = payload(999, 0)
+
+    def fetch(label, url, **headers):
+        if label in responses:
+            return None
+        response = _get(client, url, **headers)
+        responses[label] = response
+        return response
+
+    entries = [e for e in support.app_url_entries() if e.name not in support.NEVER_FETCH]
+    urls = []
+    for variant in _world_variants(objects):
+        found, _ = support.reversible_urls(entries, variant)
+        urls.extend(found)
+    fragment_fetches = 0
+    seen_urls = set()
+    for entry, url in urls:
+        if url in seen_urls:
+            continue
+        seen_urls.add(url)
+        candidates = [url]
+        if "export" in entry.name and "format" not in entry.kwargs:
+            candidates += [f"{url}?format={name}" for name in support.EXPORT_FORMATS]
+            candidates += [f"{url}?format={name}&scope=internal" for name in ("html", "json")]
+        for candidate in candidates:
+            response = fetch(candidate, candidate)
+            if response is None or response.status_code != 200 or not support.is_html(response):
+                continue
+            html = support.response_text(response)
+            for target in sorted(_hx_targets(html)):
+                if fragment_fetches < MAX_FRAGMENT_FETCHES:
+                    fragment_fetches += 1
+                    fetch(f"{candidate} #{target}", candidate, HX_Request="true", HX_Target=target)
+            for hx_url, target in sorted(_hx_get_urls(html)):
+                if fragment_fetches < MAX_FRAGMENT_FETCHES and "logout" not in hx_url:
+                    fragment_fetches += 1
+                    fetch(f"hx {hx_url} #{target}", hx_url, HX_Request="true", HX_Target=target)
+            for param in sorted(_get_form_params(html)):
+                separator = "&" if "?" in candidate else "?"
+                from urllib.parse import quote
+
+                reflected_url = f"{candidate}{separator}{param}={quote(reflected)}"
+                fetch(reflected_url, reflected_url)
+    for entry, url in support.reversible_urls(support.admin_url_entries(), objects)[0]:
+        if entry.name in support.NEVER_FETCH:
+            continue
+        fetch(url, url)
+        if entry.name.endswith("_changelist"):
+            from urllib.parse import quote
+
+            fetch(f"{url}?q=", f"{url}?q={quote(reflected)}")
+    return list(responses.items())
+
+
+def _problems(label, response, placed_payloads) -> tuple[list[str], set[str]]:
+    problems = []
+    if response.status_code >= 500:
+        error = getattr(response, "exc_info", None)
+        why = f" ({error[0].__name__}: {str(error[1])[:200]})" if error else ""
+        return [f"{label}: server error {response.status_code}{why}"], set()
+    if response.status_code != 200:
+        return [], set()
+    text = support.response_text(response)
+    if not support.is_html(response):
+        content_type = response.get("Content-Type", "")
+        if "html" in content_type or "svg" in content_type or "xml" in content_type:
+            problems.append(f"{label}: user data served as {content_type}")
+        if response.get("X-Content-Type-Options") != "nosniff":
+            problems.append(f"{label}: download without X-Content-Type-Options: nosniff")
+        return problems, set(MARKER.findall(text))
+    audit = support.audit_html(text, MARKER)
+    problems += [f"{label}: {finding}" for finding in audit.injections]
+    stripped = support.strip_json_scripts(text)
+    for placed in placed_payloads:
+        if any(char in placed for char in "<>\"'") and placed in stripped:
+            problems.append(f"{label}: payload rendered unescaped: {placed[:120]}")
+    return problems, audit.text_markers
+
+
+@pytest.mark.parametrize("role", ["admin", "reviewer"])
+def test_no_page_fragment_or_export_renders_a_payload_unescaped(world, role, request):
+    user = request.getfixturevalue("admin_user" if role == "admin" else "reviewer")
+    # A view that crashes is reported with the others instead of stopping the walk.
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    placement = world["placement"]
+    placed = placement.payloads() + [payload(999, 0)]
+    problems, seen = [], set()
+    responses = _fetch_everything(client, world)
+    for label, response in responses:
+        found, markers = _problems(label, response, placed)
+        problems += found
+        seen |= markers
+    assert not problems, "\n".join(dict.fromkeys(problems))
+
+    # Not vacuous: the pages really showed the payloads, escaped.
+    reader = client.get(world["article"].get_absolute_url())
+    reader_html = support.response_text(reader)
+    body_payloads = [t for f, t in placement.by_marker.values() if f == "annotations.Article.body"]
+    missing = [text for text in body_payloads if escape(text) not in reader_html]
+    assert not missing, f"payloads not shown escaped on the reader page: {missing[:5]}"
+    assert len(body_payloads) == len(PAYLOADS) >= 40
+    must = (
+        MUST_RENDER
+        if role == "admin"
+        else MUST_RENDER - {"annotations.User.first_name", "annotations.User.last_name"}
+    )
+    unseen = must - placement.fields_of(seen)
+    assert not unseen, f"fields whose payload was never rendered: {sorted(unseen)}"
+    imported_titles = {article.title for article in world["imported"]}
+    for title in imported_titles:
+        assert escape(title) in "".join(
+            support.response_text(r) for _, r in responses if r.status_code == 200
+        ), f"imported title not rendered: {title[:80]}"
+
+
+def test_field_discovery_covers_every_named_field():
+    from django.apps import apps
+
+    for label, names in NAMED_FIELDS.items():
+        found = {name for name, _ in support.free_text_fields(apps.get_model(label))}
+        assert names <= found, f"{label}: not discovered {sorted(names - found)}"
+
+
+def test_every_model_of_the_app_gets_payloads(world):
+    """A new model with text fields must be added to security_support.build_world."""
+    from django.apps import apps
+
+    filled = {field.rsplit(".", 1)[0] for field in world["placement"].fields}
+    for model in apps.get_app_config("annotations").get_models():
+        if model.__name__.startswith("Historical") or not support.free_text_fields(model):
+            continue
+        assert model._meta.label in filled, f"{model._meta.label} has no payloads"
+
+
+def test_importer_keeps_only_text_from_html_files(world):
+    article = next(a for a in world["imported"] if a.source_name.endswith(".html"))
+    for text in (article.title, article.byline, article.body, article.standfirst):
+        assert "<script" not in text.replace(escape("<script"), "") or "alert('live" not in text
+    assert "live-script" not in article.body and "live-img" not in article.body
+    assert not article.url.lower().startswith("javascript:")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+    ],
+)
+def test_source_urls_with_script_schemes_cannot_be_saved(url):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        Source.objects.create(title="Bad", url=url)
+    with pytest.raises(ValidationError):
+        Source.objects.create(title="Bad archive", url="https://ok.example/a", archive_url=url)
+    assert not Source.objects.filter(title__startswith="Bad").exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert('articleurl')", " JavaScript:alert('articleurl')", "data:text/html,x"]
+)
+def test_article_url_with_a_script_scheme_is_never_a_link(admin_user, url):
+    article = Article.objects.create(
+        title="Ferry times", body="The ferry leaves at nine.", raw_text="raw", url=url
+    )
+    ClaimFactory(article=article)
+    client = Client(raise_request_exception=False)  # crashes are the other test's business
+    client.force_login(admin_user)
+    entries = [e for e in support.app_url_entries() if e.name not in support.NEVER_FETCH]
+    world = {"article": article, "claim": article.claims.first()}
+    checked = 0
+    for _entry, page_url in support.reversible_urls(entries, world)[0]:
+        response = client.get(page_url)
+        if response.status_code == 200 and support.is_html(response):
+            audit = support.audit_html(support.response_text(response), MARKER)
+            assert not [i for i in audit.injections if "script URL" in i], page_url
+            checked += 1
+    assert checked >= 2
+    try:
+        export = reverse("annotations:export")
+    except NoReverseMatch:
+        return
+    response = client.get(export, {"format": "html", "article": article.pk})
+    if response.status_code == 200:
+        audit = support.audit_html(support.response_text(response), MARKER)
+        assert not [i for i in audit.injections if "script URL" in i]

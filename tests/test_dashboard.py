@@ -142,7 +142,7 @@ def test_assigned_to_me_counts_my_claims_and_filters_to_them(signed_in, reviewer
     ClaimFactory(article=ArticleFactory(title="Theirs"), assignee=reviewer2)
 
     everything = signed_in.get(URL).content.decode()
-    assert re.search(r'<span class="mine" title="Claims assigned to you">2</span>', everything)
+    assert 'title="Claims in this article assigned to you">2</a>' in everything
 
     assert titles(signed_in.get(URL, {"assignee": "me"})) == ["Mine"]
 

@@ -91,7 +91,9 @@ def render_workspace(
     """The reader page, or only its side panel for htmx (plus the body and claim list when
     ``refresh``: a claim was added or its state or verdict changed)."""
     if request.htmx and request.htmx.target in PANEL_TARGETS:
-        html = render_to_string("annotations/claims/panel.html#claim-panel", panel, request)
+        html = render_to_string(
+            "annotations/claims/panel.html#claim-panel", {"article": article, **panel}, request
+        )
         if refresh:
             context = reader_context(article) | {"oob": True}
             html += render_to_string("annotations/article_detail.html#claim-list", context, request)

@@ -227,6 +227,34 @@ class Verdict(models.Model):
 # --- Sources ----------------------------------------------------------------------------------
 
 
+class SourceQuerySet(models.QuerySet):
+    def with_usage(self):
+        """Annotate ``claim_count`` (claims citing it) and ``approved_verdict_count`` (approved
+        claims with a verdict that cite it), in the one query."""
+        approved = Q(
+            citations__claim__state=Claim.State.APPROVED,
+            citations__claim__verdict__isnull=False,
+        )
+        return self.annotate(
+            claim_count=Count("citations__claim", distinct=True),
+            approved_verdict_count=Count("citations__claim", filter=approved, distinct=True),
+        )
+
+    def unused(self):
+        return self.filter(citations__isnull=True)
+
+    def backing_approved_verdicts(self):
+        return self.filter(
+            Exists(
+                Citation.objects.filter(
+                    source=OuterRef("pk"),
+                    claim__state=Claim.State.APPROVED,
+                    claim__verdict__isnull=False,
+                )
+            )
+        )
+
+
 class Source(models.Model):
     class Kind(models.TextChoices):
         OFFICIAL_STATISTICS = "official_statistics", "Official statistics"
@@ -274,6 +302,7 @@ class Source(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["title", "pk"]
@@ -290,17 +319,82 @@ class Source(models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.url:
-            self.url = normalize_url(self.url)
-            duplicate = Source.objects.filter(url=self.url).exclude(pk=self.pk).first()
-            if duplicate:
-                raise ValidationError(
-                    {"url": f"This page is already in the library as “{duplicate.title}”."},
-                    code="duplicate",
-                    params={"existing": duplicate.pk},
-                )
+            try:
+                self.url = normalize_url(self.url)
+            except ValidationError as error:
+                errors["url"] = error
+            else:
+                duplicate = self.find_duplicate()
+                if duplicate:
+                    # The code and params let a form turn this into a link to the existing one.
+                    errors["url"] = ValidationError(
+                        "This page is already in the library as “%(title)s” (source #%(pk)s).",
+                        code="duplicate",
+                        params={"title": duplicate.title, "pk": duplicate.pk},
+                    )
         if self.archive_url:
-            self.archive_url = normalize_url(self.archive_url)
+            try:
+                self.archive_url = normalize_url(self.archive_url)
+            except ValidationError as error:
+                errors["archive_url"] = error
+        if errors:
+            raise ValidationError(errors)
+
+    def find_duplicate(self) -> "Source | None":
+        """The source already stored under this one's normalised URL, if any."""
+        try:
+            url = normalize_url(self.url)
+        except ValidationError:
+            return None
+        return Source.objects.filter(url=url).exclude(pk=self.pk).first()
+
+    @transaction.atomic
+    def merge_into(self, target: "Source", *, by) -> None:
+        """Fold this duplicate into ``target`` and delete it, losing nothing.
+
+        Citations and snapshots move to ``target``; empty fields of ``target`` are filled from
+        this source, and everything this source said is appended to ``target.notes``. Both
+        the move and the deletion are recorded in history with a change reason.
+        """
+        if target.pk == self.pk:
+            raise ValueError("A source cannot be merged into itself.")
+        reason = f"Merged source #{self.pk} ({self.url}) into source #{target.pk}"
+        for citation in self.citations.all():
+            citation.source = target
+            citation._change_reason = reason
+            citation._history_user = by
+            citation.save()
+        self.snapshots.update(source=target)
+
+        for name in ("publisher", "published_on", "accessed_on", "archive_url"):
+            if not getattr(target, name) and getattr(self, name):
+                setattr(target, name, getattr(self, name))
+        if not target.reliability and self.reliability:
+            target.reliability = self.reliability
+            target.reliability_rationale = self.reliability_rationale
+        target.notes = "\n\n".join(filter(None, [target.notes.strip(), self._merge_note(by)]))
+        target._change_reason = reason
+        target._history_user = by
+        target.save()
+
+        self._change_reason = reason
+        self._history_user = by
+        self.delete()
+
+    def _merge_note(self, by) -> str:
+        lines = [f"Merged from source #{self.pk} on {timezone.now():%Y-%m-%d} by {by}:"]
+        for field in self._meta.concrete_fields:
+            if field.name in {"id", "notes", "created_by", "updated_at"}:
+                continue
+            value = getattr(self, field.attname)
+            if value not in (None, ""):
+                display = getattr(self, f"get_{field.name}_display", None)
+                lines.append(f"- {field.verbose_name}: {display() if display else value}")
+        if self.notes.strip():
+            lines.append(f"- notes: {self.notes.strip()}")
+        return "\n".join(lines)
 
 
 def snapshot_upload_to(instance, filename):

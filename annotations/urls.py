@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotations.views import articles, citations, claims, dashboard, exports
+from annotations.views import articles, citations, claims, dashboard, exports, sources
 
 app_name = "annotations"
 
@@ -60,6 +60,12 @@ urlpatterns = [
         name="citation-delete",
     ),
     path("sources/search/", citations.source_search, name="source-search"),
+    # Sources
+    path("sources/", sources.source_list, name="source-list"),
+    path("sources/<int:pk>/", sources.source_detail, name="source-detail"),
+    path("sources/<int:pk>/reliability/", sources.source_reliability, name="source-reliability"),
+    path("sources/<int:pk>/snapshots/", sources.snapshot_create, name="snapshot-create"),
+    path("snapshots/<int:pk>/download/", sources.snapshot_download, name="snapshot-download"),
     # Exports and reports
     path("exports/<str:format>/", exports.export, name="export"),
     path("articles/<int:pk>/report/", exports.article_report, name="article-report"),

@@ -1,9 +1,7 @@
+"""The admin site: only Admin-role users reach it (see ``site.py``)."""
+
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from annotations.models import User
+from annotations.admin import articles, people, site, sources, vocabulary  # noqa: F401
 
-
-@admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    pass
+site.configure(admin.site)

@@ -1,0 +1,335 @@
+"""Articles, claims, citations and comments in the admin.
+
+Text that claims are anchored in (body, offsets, quotes) is read-only here: editing it by hand
+would detach the claims. Articles are added by uploading files through the importer.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from annotations import ratelimit
+from annotations.admin.common import HistoryAdmin
+from annotations.importers import SUPPORTED_EXTENSIONS, import_document
+from annotations.models import Article, Citation, Claim, Comment
+
+# --- Upload -------------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else single(data, initial)
+
+
+class ArticleUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Article files",
+        allow_empty_file=True,  # the importer reports an empty file on its own line
+        help_text=f"One or more {', '.join(SUPPORTED_EXTENSIONS)} files. Each file is imported "
+        "whole or not at all; bad files are reported and the rest are imported.",
+    )
+    update = forms.BooleanField(
+        required=False,
+        label="Replace changed versions",
+        help_text="A new version of an article already imported replaces its text and moves "
+        "its claims onto the new text by their quotes (refused if a quote is gone).",
+    )
+
+
+# --- Inlines ------------------------------------------------------------------------------------
+
+
+class ClaimInline(admin.TabularInline):
+    model = Claim
+    fields = ["quote", "start", "end", "state", "verdict", "assignee"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("verdict", "assignee")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    fields = ["source", "relation", "quote", "locator", "note"]
+    autocomplete_fields = ["source"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+
+class CommentInline(admin.TabularInline):
+    model = Comment
+    fields = ["author", "body", "created_at"]
+    readonly_fields = ["author", "created_at"]
+    extra = 0
+
+
+# --- Articles -----------------------------------------------------------------------------------
+
+
+@admin.register(Article)
+class ArticleAdmin(HistoryAdmin):
+    list_display = ["title", "publisher", "published_on", "review_state", "claims", "imported_at"]
+    list_filter = ["review_state", "publisher", "published_on", "imported_at"]
+    search_fields = ["title", "publisher", "byline", "url", "source_name"]
+    date_hierarchy = "published_on"
+    autocomplete_fields = ["imported_by"]
+    readonly_fields = [
+        "text_side_by_side",
+        "content_hash",
+        "raw_encoding",
+        "source_name",
+        "imported_by",
+        "imported_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "title_inferred",
+                    "standfirst",
+                    "byline",
+                    "publisher",
+                    "url",
+                    "published_on",
+                    "section",
+                    "review_state",
+                    "notes",
+                ]
+            },
+        ),
+        (
+            "Text",
+            {
+                "fields": ["text_side_by_side"],
+                "description": "The original file as imported, beside the cleaned text that "
+                "claims are anchored in. Neither can be edited here: re-import the file.",
+            },
+        ),
+        (
+            "Import",
+            {
+                "fields": [
+                    "source_name",
+                    "raw_encoding",
+                    "content_hash",
+                    "imported_by",
+                    "imported_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+    inlines = [ClaimInline]
+    change_list_template = "admin/annotations/article/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_total=Count("claims"))
+
+    def has_add_permission(self, request):
+        # Articles come from files, through the importer: the upload page replaces "Add".
+        return False
+
+    @admin.display(description="claims", ordering="claim_total")
+    def claims(self, article):
+        return article.claim_total
+
+    @admin.display(description="original and cleaned text")
+    def text_side_by_side(self, article):
+        # format_html escapes both texts: article text is never trusted as HTML.
+        return format_html(
+            '<div class="text-compare">'
+            '<section><h3>Original ({})</h3><pre class="raw-text">{}</pre></section>'
+            '<section><h3>Cleaned body</h3><pre class="clean-text">{}</pre></section>'
+            "</div>",
+            article.source_name or "file",
+            article.raw_text,
+            article.body,
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="annotations_article_upload",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request):
+        form = ArticleUploadForm(request.POST or None, request.FILES or None)
+        outcomes = []
+        status = 200
+        if request.method == "POST":
+            retry_after = ratelimit.hit("import", f"user:{request.user.pk}")
+            if retry_after is not None:
+                form.add_error(None, f"Too many imports: try again in {retry_after} seconds.")
+                status = 429
+            elif form.is_valid():
+                outcomes = self._import_files(request, form)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Upload article files",
+            "opts": self.model._meta,
+            "form": form,
+            "outcomes": outcomes,
+            "max_bytes": settings.FACTCHECK_IMPORT_MAX_BYTES,
+        }
+        return TemplateResponse(
+            request, "admin/annotations/article/upload.html", context, status=status
+        )
+
+    def _import_files(self, request, form):
+        limit = settings.FACTCHECK_IMPORT_MAX_BYTES
+        outcomes = []
+        for uploaded in form.cleaned_data["files"]:
+            # Read one byte past the limit: enough for the importer to refuse a large file.
+            data = uploaded.read(limit + 1)
+            outcomes.append(
+                import_document(
+                    uploaded.name, data, user=request.user, update=form.cleaned_data["update"]
+                )
+            )
+        failed = sum(outcome.failed for outcome in outcomes)
+        level = messages.WARNING if failed else messages.SUCCESS
+        self.message_user(
+            request,
+            f"{len(outcomes) - failed} of {len(outcomes)} file(s) processed, {failed} failed.",
+            level,
+        )
+        return outcomes
+
+
+# --- Claims, citations, comments ----------------------------------------------------------------
+
+
+@admin.register(Claim)
+class ClaimAdmin(HistoryAdmin):
+    list_display = ["__str__", "article", "state", "verdict", "assignee", "updated_at"]
+    list_filter = ["state", "verdict", "category", "updated_at"]
+    list_select_related = ["article", "verdict", "assignee"]
+    search_fields = ["quote", "statement", "claimant", "article__title"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["assignee"]
+    # The span and the review workflow (two-person approval) are not edited by hand.
+    readonly_fields = [
+        "article",
+        "quote",
+        "start",
+        "end",
+        "prefix",
+        "suffix",
+        "state",
+        "verdict",
+        "verdict_proposed_by",
+        "approved_by",
+        "approved_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "version",
+    ]
+    fieldsets = [
+        (None, {"fields": ["article", "quote", ("start", "end"), "prefix", "suffix"]}),
+        (
+            "Claim",
+            {"fields": ["statement", "claimant", "claim_date", "category", "assignee"]},
+        ),
+        (
+            "Review",
+            {
+                "fields": [
+                    "state",
+                    "verdict",
+                    "verdict_explanation",
+                    "verdict_proposed_by",
+                    "sent_back_reason",
+                    "approved_by",
+                    "approved_at",
+                ]
+            },
+        ),
+        (None, {"fields": ["created_by", "created_at", "updated_at", "version"]}),
+    ]
+    inlines = [CitationInline, CommentInline]
+
+    def has_add_permission(self, request):
+        # Claims are anchored in an article's text: they are made in the reader.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # A save here is a new version: an edit in the reader based on the old one is refused.
+        obj.version += 1
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for instance in formset.save(commit=False):
+            if not instance.pk:
+                if isinstance(instance, Citation):
+                    instance.created_by = request.user
+                elif isinstance(instance, Comment):
+                    instance.author = request.user
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
+        formset.save_m2m()
+
+
+@admin.register(Citation)
+class CitationAdmin(HistoryAdmin):
+    list_display = ["source", "relation", "claim_link", "created_by", "created_at"]
+    list_filter = ["relation", "created_at"]
+    list_select_related = ["source", "claim", "created_by"]
+    search_fields = ["source__title", "source__url", "quote", "claim__statement", "claim__quote"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["source"]
+    readonly_fields = ["claim", "created_by", "created_at"]
+    fields = ["claim", "source", "relation", "quote", "locator", "note", "created_by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="claim", ordering="claim")
+    def claim_link(self, citation):
+        link = reverse("admin:annotations_claim_change", args=[citation.claim_id])
+        return format_html('<a href="{}">{}</a>', link, citation.claim)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "author", "created_at"]
+    list_select_related = ["author", "claim"]
+    search_fields = ["body", "author__username"]
+    list_filter = ["created_at"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["claim", "author", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,12 @@
+from simple_history.admin import SimpleHistoryAdmin
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Admin with a History page listing who changed what, when, and which fields."""
+
+    # A copy of simple_history's list without its inline style attribute (the CSP forbids it).
+    object_history_list_template = "admin/annotations/object_history_list.html"
+    history_list_per_page = 50
+
+    class Media:
+        css = {"all": ["annotations/admin.css"]}

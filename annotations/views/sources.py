@@ -1,0 +1,167 @@
+"""The source library in the app: browse sources and where they are used, rate their reliability
+(Editors and Admins), upload and download archived snapshots."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from annotations import snapshots
+from annotations.models import Citation, Source, SourceSnapshot
+from annotations.ratelimit import rate_limited
+from annotations.roles import editor_required, reviewer_required
+from annotations.urlnorm import is_http_url
+
+USAGE_FILTERS = {
+    "": "All sources",
+    "unused": "Unused",
+    "cited": "Cited by claims",
+    "approved": "Backing approved verdicts",
+}
+
+
+class SourceFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False)
+    usage = forms.ChoiceField(label="Usage", choices=USAGE_FILTERS.items(), required=False)
+    reliability = forms.ChoiceField(
+        label="Reliability",
+        choices=[("", "Any"), ("unrated", "Not yet rated"), *Source.Reliability.choices[1:]],
+        required=False,
+    )
+
+
+class ReliabilityForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = ["reliability", "reliability_rationale"]
+        labels = {"reliability_rationale": "Why"}
+        widgets = {"reliability_rationale": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reliability") and not cleaned.get("reliability_rationale", "").strip():
+            self.add_error("reliability_rationale", "Say why the source gets this rating.")
+        return cleaned
+
+
+class SnapshotForm(forms.Form):
+    file = forms.FileField(
+        label="Snapshot file", help_text="PDF, HTML, PNG or plain text, read by its content."
+    )
+
+
+def get_source_for_user(request: HttpRequest, pk: int) -> Source:
+    # Every signed-in role may see the whole library; unknown ids are 404.
+    return get_object_or_404(Source, pk=pk)
+
+
+@reviewer_required
+def source_list(request: HttpRequest) -> HttpResponse:
+    form = SourceFilterForm(request.GET or None)
+    sources = Source.objects.with_usage().annotate(snapshot_count=Count("snapshots"))
+    if form.is_valid():
+        if text := form.cleaned_data["q"].strip():
+            sources = sources.filter(
+                Q(title__icontains=text) | Q(url__icontains=text) | Q(publisher__icontains=text)
+            )
+        match form.cleaned_data["usage"]:
+            case "unused":
+                sources = sources.filter(claim_count=0)
+            case "cited":
+                sources = sources.filter(claim_count__gt=0)
+            case "approved":
+                sources = sources.filter(approved_verdict_count__gt=0)
+        if reliability := form.cleaned_data["reliability"]:
+            sources = sources.filter(reliability="" if reliability == "unrated" else reliability)
+    page = Paginator(sources.order_by("title", "pk"), 50).get_page(request.GET.get("page"))
+    for source in page:
+        source.linkable = is_http_url(source.url)
+    return render(request, "annotations/sources/source_list.html", {"form": form, "page": page})
+
+
+def _detail_context(source: Source, **extra) -> dict:
+    citations = Citation.objects.filter(source=source).select_related(
+        "claim__article", "claim__verdict"
+    )
+    source = (
+        Source.objects.with_usage()
+        .prefetch_related(
+            Prefetch("snapshots", SourceSnapshot.objects.select_related("uploaded_by"))
+        )
+        .get(pk=source.pk)
+    )
+    source.linkable = is_http_url(source.url)
+    source.archive_linkable = is_http_url(source.archive_url)
+    return {
+        "source": source,
+        "citations": citations,
+        "reliability_form": ReliabilityForm(instance=source),
+        "snapshot_form": SnapshotForm(),
+        **extra,
+    }
+
+
+@reviewer_required
+def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    source = get_source_for_user(request, pk)
+    return render(request, "annotations/sources/source_detail.html", _detail_context(source))
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def source_reliability(request: HttpRequest, pk: int) -> HttpResponse:
+    source = get_source_for_user(request, pk)
+    form = ReliabilityForm(request.POST or None, instance=source)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        if request.htmx.target != "source-reliability":
+            return redirect("annotations:source-detail", pk=source.pk)
+        form = ReliabilityForm(instance=source)
+    template = "annotations/sources/source_detail.html"
+    if request.htmx.target == "source-reliability":
+        template += "#source-reliability"
+    context = _detail_context(source, reliability_form=form, editing=True)
+    return render(request, template, context)
+
+
+@reviewer_required
+@require_POST
+@rate_limited("import")
+def snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
+    source = get_source_for_user(request, pk)
+    form = SnapshotForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            snapshots.store_snapshot(source, form.cleaned_data["file"], by=request.user)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return redirect("annotations:source-detail", pk=source.pk)
+    # A refused file re-renders the page with the reason, status 200 as for any form error.
+    context = _detail_context(source, snapshot_form=form)
+    return render(request, "annotations/sources/source_detail.html", context)
+
+
+@reviewer_required
+def snapshot_download(request: HttpRequest, pk: int) -> FileResponse:
+    snapshot = get_object_or_404(SourceSnapshot, pk=pk)
+    try:
+        handle = snapshot.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The snapshot file is missing from storage.") from None
+    # Always a download, never rendered: an HTML snapshot must not run in our origin.
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=snapshots.download_name(snapshot),
+        content_type=snapshot.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,559 @@
+"""The admin site: who gets in, and the tools admins use there."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from annotations.models import Article, Claim, Role, Source, User, Verdict
+from tests.factories import (
+    ArticleFactory,
+    CitationFactory,
+    ClaimFactory,
+    SourceFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Access -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["reviewer", "editor"])
+def test_reviewers_and_editors_are_refused_by_the_admin(client, request, who):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[0][0].startswith(reverse("admin:login"))
+    assert "not authorized to access this page" in response.content.decode()
+    source = SourceFactory(title="Bulletin")
+    response = client.post(
+        reverse("admin:annotations_source_change", args=[source.pk]),
+        {"title": "Changed", "url": source.url, "kind": source.kind},
+    )
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert source.title == "Bulletin"
+
+
+def test_staff_flag_without_the_admin_role_does_not_open_the_admin(client, editor):
+    editor.is_staff = True
+    editor.save()
+    client.force_login(editor)
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_admin_role_gets_in_and_can_use_every_model(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 200
+    for model in ["source", "verdict", "claim", "citation", "article", "user"]:
+        assert f'href="/admin/annotations/{model}/"' in response.content.decode()
+
+
+def test_admin_role_without_staff_flag_signs_in_on_the_admin_login(client):
+    user = UserFactory(username="ama", role=Role.ADMIN)
+    user.is_staff = False
+    user.save()
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "ama", "password": "correct-horse-battery", "next": "/admin/"},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_editor_cannot_sign_in_on_the_admin_login(client, editor):
+    response = client.post(
+        reverse("admin:login"), {"username": editor.username, "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 200
+    assert "does not have the Admin role" in response.content.decode()
+
+
+# --- Sources ------------------------------------------------------------------------------------
+
+
+def source_form(**fields):
+    data = {
+        "title": "Bus statistics",
+        "url": "https://stats.example/buses",
+        "publisher": "",
+        "kind": Source.Kind.OFFICIAL_STATISTICS,
+        "reliability": "",
+        "reliability_rationale": "",
+        "archive_url": "",
+        "notes": "",
+    }
+    for prefix in ("snapshots", "snapshots-2", "citations"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    return data | fields
+
+
+def test_admin_add_normalises_the_url(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:annotations_source_add"),
+        source_form(url="HTTPS://Stats.Example:443/buses/?utm_source=news#top"),
+    )
+    assert response.status_code == 302
+    assert Source.objects.get().url == "https://stats.example/buses"
+
+
+def test_admin_add_of_a_duplicate_links_to_the_existing_source(client, admin_user):
+    existing = SourceFactory(title="Bus statistics 2024", url="https://stats.example/buses")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:annotations_source_add"),
+        source_form(url="https://STATS.example/buses/?fbclid=123"),
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    link = reverse("admin:annotations_source_change", args=[existing.pk])
+    assert f'<a href="{link}">“Bus statistics 2024” (source #{existing.pk})</a>' in page
+    assert page.count("already in the library") == 1
+    assert Source.objects.count() == 1
+
+
+def test_admin_add_refuses_javascript_urls(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:annotations_source_add"), source_form(url="javascript:alert(1)")
+    )
+    assert "Only http:// and https:// URLs can be sources" in response.content.decode()
+    assert not Source.objects.exists()
+
+
+@pytest.fixture
+def used_sources():
+    """Three sources: one backing an approved verdict, one cited by an open claim, one unused."""
+    approved_claim = ClaimFactory(
+        state=Claim.State.APPROVED, verdict=Verdict.objects.get(label="Accurate")
+    )
+    backing = CitationFactory(claim=approved_claim, source__title="Backing").source
+    CitationFactory(claim=ClaimFactory(article=approved_claim.article), source=backing)
+    cited = CitationFactory(source__title="Cited").source
+    unused = SourceFactory(title="Unused")
+    return backing, cited, unused
+
+
+def test_source_changelist_shows_usage_in_a_fixed_number_of_queries(
+    client, admin_user, used_sources, django_assert_max_num_queries
+):
+    client.force_login(admin_user)
+    SourceFactory.create_batch(5)
+    # session, user, groups (role check), sources page count, sources with usage (one
+    # annotated query), the date hierarchy, filters' facets... not one query per row.
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("admin:annotations_source_changelist"))
+    page = response.content.decode()
+    assert '<td class="field-claim_count">2</td>' in page
+    assert '<td class="field-approved_verdict_count">1</td>' in page
+
+
+@pytest.mark.parametrize(
+    ("usage", "expected"),
+    [("unused", {"Unused"}), ("approved", {"Backing"}), ("cited", {"Backing", "Cited"})],
+)
+def test_source_usage_filters(client, admin_user, used_sources, usage, expected):
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:annotations_source_changelist"), {"usage": usage})
+    shown = {s.title for s in response.context["cl"].result_list}
+    assert shown == expected
+
+
+def test_source_change_page_lists_the_claims_using_it(client, admin_user, used_sources):
+    backing = used_sources[0]
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:annotations_source_change", args=[backing.pk]))
+    page = response.content.decode()
+    assert "Used by these claims" in page
+    assert page.count("Approved · Accurate") == 1
+
+
+# --- Merge --------------------------------------------------------------------------------------
+
+
+def merge(client, sources, **extra):
+    return client.post(
+        reverse("admin:annotations_source_changelist"),
+        {"action": "merge_sources", "_selected_action": [s.pk for s in sources], **extra},
+    )
+
+
+def test_merge_asks_which_source_to_keep(client, admin_user):
+    a = SourceFactory(title="Bus figures")
+    b = SourceFactory(title="Bus figures (copy)")
+    client.force_login(admin_user)
+    response = merge(client, [a, b])
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Choose the source to keep" in page
+    assert f'value="{a.pk}"' in page and f'value="{b.pk}"' in page
+    assert Source.objects.count() == 2
+
+
+def test_merge_moves_citations_and_snapshots_keeps_details_and_leaves_history(client, admin_user):
+    keep = SourceFactory(title="Bus figures", url="https://stats.example/buses")
+    dupe = SourceFactory(
+        title="Bus figures (copy)",
+        url="https://www.stats.example/buses",
+        archive_url="https://archive.example/buses",
+        notes="Found by the desk.",
+    )
+    citations = CitationFactory.create_batch(2, source=dupe)
+    kept_citation = CitationFactory(source=keep)
+    from annotations.models import SourceSnapshot
+
+    SourceSnapshot.objects.create(
+        source=dupe, file="snapshots/x", content_type="text/plain", size=1, sha256="0" * 64
+    )
+    client.force_login(admin_user)
+    response = merge(client, [keep, dupe], confirm="yes", keep=keep.pk)
+    assert response.status_code == 302
+
+    assert not Source.objects.filter(pk=dupe.pk).exists()
+    for citation in [*citations, kept_citation]:
+        citation.refresh_from_db()
+        assert citation.source_id == keep.pk
+    assert keep.snapshots.count() == 1
+    keep.refresh_from_db()
+    assert keep.archive_url == "https://archive.example/buses"  # empty field filled
+    assert f"Merged from source #{dupe.pk}" in keep.notes
+    assert "https://www.stats.example/buses" in keep.notes
+    assert "Found by the desk." in keep.notes
+
+    reason = f"Merged source #{dupe.pk} (https://www.stats.example/buses) into source #{keep.pk}"
+    latest = keep.history.first()
+    assert latest.history_change_reason == reason
+    assert latest.history_user == admin_user
+    deleted = Source.history.filter(id=dupe.pk).first()
+    assert deleted.history_type == "-"
+    assert deleted.history_change_reason == reason
+    moved = citations[0].history.first()
+    assert moved.history_change_reason == reason
+    assert moved.source_id == keep.pk
+    history_page = client.get(reverse("admin:annotations_source_history", args=[keep.pk]))
+    assert reason in history_page.content.decode()
+
+
+def test_merge_without_a_choice_changes_nothing(client, admin_user):
+    a, b = SourceFactory(), SourceFactory()
+    CitationFactory(source=b)
+    client.force_login(admin_user)
+    response = merge(client, [a, b], confirm="yes")
+    assert response.status_code == 200
+    assert Source.objects.count() == 2
+
+
+def test_merge_needs_two_sources(client, admin_user):
+    a = SourceFactory()
+    client.force_login(admin_user)
+    response = merge(client, [a], confirm="yes", keep=a.pk)
+    assert response.status_code == 302
+    assert Source.objects.filter(pk=a.pk).exists()
+
+
+# --- CSV import/export --------------------------------------------------------------------------
+
+
+def csv_import(client, text: str):
+    response = client.post(
+        reverse("admin:annotations_source_import"),
+        {
+            "format": "0",
+            "resource": "0",
+            "import_file": SimpleUploadedFile("sources.csv", text.encode(), "text/csv"),
+        },
+    )
+    return response
+
+
+CSV_HEADER = "url,title,publisher,kind,reliability\n"
+
+
+def test_csv_import_dry_run_reports_a_duplicate_url_as_an_update(client, admin_user):
+    SourceFactory(title="Old title", url="https://stats.example/buses")
+    client.force_login(admin_user)
+    response = csv_import(
+        client,
+        CSV_HEADER
+        + "HTTPS://stats.example/buses/?utm_source=x,New title,Office,official_statistics,\n"
+        + "https://other.example/report,Other report,,news_report,\n",
+    )
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert [row.import_type for row in result.rows] == ["update", "new"]
+    # A dry run: nothing written until confirmed.
+    assert Source.objects.get().title == "Old title"
+
+
+def test_csv_import_confirmed_updates_instead_of_duplicating(client, admin_user):
+    SourceFactory(title="Old title", url="https://stats.example/buses")
+    client.force_login(admin_user)
+    response = csv_import(
+        client,
+        CSV_HEADER + "https://Stats.example/buses#x,New title,Office,official_statistics,\n",
+    )
+    confirm = response.context["confirm_form"]
+    response = client.post(
+        reverse("admin:annotations_source_process_import"), confirm.initial | {"resource": "0"}
+    )
+    assert response.status_code == 302
+    assert Source.objects.count() == 1
+    assert Source.objects.get().title == "New title"
+
+
+def test_csv_import_with_bad_rows_reports_them_and_changes_nothing(client, admin_user):
+    client.force_login(admin_user)
+    response = csv_import(
+        client,
+        CSV_HEADER
+        + "https://good.example/a,Good,,other,\n"
+        + "javascript:alert(1),Evil,,other,\n"
+        + "https://good.example/a/?utm_medium=x,Same page again,,other,\n"
+        + "https://good.example/b,Bad kind,,not-a-kind,\n",
+    )
+    page = response.content.decode()
+    assert "Only http:// and https:// URLs can be sources" in page
+    assert "Row 1 has the same page (https://good.example/a)" in page
+    assert "not-a-kind" in page
+    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert not Source.objects.exists()
+
+
+def test_csv_export_uses_normalised_urls(client, admin_user):
+    SourceFactory(title="Bus statistics", url="https://stats.example/buses")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:annotations_source_export"),
+        {"format": "0", "resource": "0", **{f"sourceresource_{f}": "on" for f in ("url", "title")}},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "https://stats.example/buses" in body and "Bus statistics" in body
+
+
+# --- Verdicts -----------------------------------------------------------------------------------
+
+
+def test_verdict_changelist_shows_swatches_without_inline_styles(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:annotations_verdict_changelist"))
+    page = response.content.decode()
+    assert 'fill="#2e7d32"' in page
+    assert 'type="color"' in page
+    assert " style=" not in page
+    assert "<style" not in page
+
+
+def test_verdict_recolour_must_be_a_hex_colour(client, admin_user):
+    verdict = Verdict.objects.get(label="Accurate")
+    client.force_login(admin_user)
+    data = {
+        "label": verdict.label,
+        "description": verdict.description,
+        "colour": "#12345g",
+        "rating": "5",
+        "order": "10",
+        "is_active": "on",
+    }
+    url = reverse("admin:annotations_verdict_change", args=[verdict.pk])
+    response = client.post(url, data)
+    assert "Enter a colour as #rrggbb." in response.content.decode()
+    response = client.post(url, data | {"colour": "#123abc"})
+    assert response.status_code == 302
+    verdict.refresh_from_db()
+    assert verdict.colour == "#123abc"
+    change = verdict.history.first()
+    assert change.history_user == admin_user
+
+
+def test_retired_verdict_stays_on_claims_and_is_no_longer_offered(client, admin_user):
+    verdict = Verdict.objects.get(label="Misleading")
+    claim = ClaimFactory(verdict=verdict)
+    client.force_login(admin_user)
+    client.post(
+        reverse("admin:annotations_verdict_changelist"),
+        {"action": "retire", "_selected_action": [verdict.pk]},
+    )
+    verdict.refresh_from_db()
+    claim.refresh_from_db()
+    assert not verdict.is_active
+    assert claim.verdict == verdict
+    assert verdict not in Verdict.objects.active()
+    assert verdict.history.first().history_change_reason == "Retired"
+
+
+# --- History ------------------------------------------------------------------------------------
+
+
+def test_history_page_shows_who_and_which_fields_changed(client, admin_user):
+    source = SourceFactory(title="Bus statistics")
+    client.force_login(admin_user)
+    client.post(
+        reverse("admin:annotations_source_change", args=[source.pk]),
+        source_form(
+            title="Bus statistics 2024",
+            url=source.url,
+            reliability="primary_official",
+            reliability_rationale="The statistics office publishes it.",
+        ),
+    )
+    response = client.get(reverse("admin:annotations_source_history", args=[source.pk]))
+    page = response.content.decode()
+    assert admin_user.username in page
+    assert "<strong>Title:</strong>" in page
+    assert "Bus statistics 2024" in page
+    assert "<strong>Reliability:</strong>" in page
+    assert " style=" not in page
+
+
+# --- People -------------------------------------------------------------------------------------
+
+
+def test_admin_creates_a_user_with_a_role(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:annotations_user_add"),
+        {
+            "username": "newbie",
+            "email": "newbie@example.org",
+            "role": "Editor",
+            "usable_password": "true",
+            "password1": "a-long-unusual-passphrase",
+            "password2": "a-long-unusual-passphrase",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(username="newbie")
+    assert user.is_editor and not user.is_admin
+
+
+def test_changing_a_users_role_replaces_the_old_one(client, admin_user, reviewer):
+    other = Group.objects.create(name="Newsletter")
+    reviewer.groups.add(other)
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:annotations_user_change", args=[reviewer.pk]))
+    assert '<option value="Reviewer" selected>' in response.content.decode()
+    data = {
+        "username": reviewer.username,
+        "email": reviewer.email,
+        "first_name": "",
+        "last_name": "",
+        "role": "Admin",
+        "is_active": "on",
+        "last_login": "",
+        "date_joined": "2026-01-01 10:00:00",
+    }
+    response = client.post(reverse("admin:annotations_user_change", args=[reviewer.pk]), data)
+    assert response.status_code == 302
+    reviewer = User.objects.get(pk=reviewer.pk)
+    assert set(reviewer.groups.values_list("name", flat=True)) == {"Admin", "Newsletter"}
+    assert reviewer.is_admin and reviewer.is_staff
+
+
+def test_user_list_has_a_role_column_and_filter(client, admin_user, reviewer, editor):
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:annotations_user_changelist"), {"role": "Editor"})
+    assert [u.username for u in response.context["cl"].result_list] == ["edith"]
+    assert '<td class="field-role">Editor</td>' in response.content.decode()
+
+
+@pytest.mark.parametrize("login_url", ["login", "admin:login"])
+def test_repeated_failed_sign_ins_lock_out_and_admin_can_unlock(
+    client, admin_user, reviewer, settings, login_url
+):
+    from axes.models import AccessAttempt
+
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        client.post(reverse(login_url), {"username": "rita", "password": "wrong"})
+    response = client.post(
+        reverse(login_url), {"username": "rita", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 429
+    attempt = AccessAttempt.objects.get(username="rita")
+
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:axes_accessattempt_changelist"))
+    assert "rita" in listing.content.decode()
+    client.post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {"action": "unlock", "_selected_action": [attempt.pk]},
+    )
+    client.logout()
+    assert not AccessAttempt.objects.exists()
+    response = client.post(
+        reverse("login"), {"username": "rita", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302
+
+
+# --- Articles -----------------------------------------------------------------------------------
+
+
+def test_article_upload_imports_good_files_and_reports_bad_ones(client, admin_user):
+    client.force_login(admin_user)
+    files = [
+        SimpleUploadedFile(
+            "library.txt",
+            b"Library opens on Sundays\n\nThe town library will open on Sundays from May, "
+            b"the council said on Tuesday.\n\nOpening hours will be 10am to 4pm.\n",
+        ),
+        SimpleUploadedFile("empty.txt", b""),
+        SimpleUploadedFile("picture.jpg", b"\xff\xd8\xff\xe0 not an article"),
+    ]
+    response = client.post(reverse("admin:annotations_article_upload"), {"files": files})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('class="outcome outcome-created"') == 1
+    assert page.count('class="outcome outcome-failed"') == 2
+    assert "the file is empty" in page
+    assert "unsupported file type" in page
+    article = Article.objects.get()
+    assert article.imported_by == admin_user
+    assert reverse("admin:annotations_article_change", args=[article.pk]) in page
+
+
+def test_article_upload_is_rate_limited(client, admin_user, settings):
+    settings.FACTCHECK_RATE_LIMITS = {"import": "1/m"}
+    from django.core.cache import cache
+
+    cache.clear()
+    client.force_login(admin_user)
+    url = reverse("admin:annotations_article_upload")
+    client.post(url, {"files": [SimpleUploadedFile("a.txt", b"A title\n\nSome text here.\n")]})
+    response = client.post(
+        url, {"files": [SimpleUploadedFile("b.txt", b"B title\n\nOther text here.\n")]}
+    )
+    assert response.status_code == 429
+    assert "Too many imports" in response.content.decode()
+
+
+def test_article_changelist_links_the_upload_page(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:annotations_article_changelist"))
+    assert reverse("admin:annotations_article_upload") in response.content.decode()
+
+
+def test_article_change_page_shows_raw_beside_cleaned_text_escaped(client, admin_user):
+    article = ArticleFactory(
+        raw_text="<h1>Buses</h1><script>alert(1)</script><p>Raw text</p>",
+        body="Buses\n\nClean text",
+    )
+    ClaimFactory(article=article, start=0, end=5)
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:annotations_article_change", args=[article.pk]))
+    page = response.content.decode()
+    assert '<div class="text-compare">' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in page
+    assert '<pre class="clean-text">Buses\n\nClean text</pre>' in page
+    # The claims inline shows offsets read-only.
+    assert 'name="claims-0-start"' not in page
+    assert re.search(r'<td class="field-start">\s*<p>0</p>', page)

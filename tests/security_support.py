@@ -114,10 +114,7 @@ def build_world(text=None, *, requester=None) -> dict:
 
     other_user = UserFactory(**fill(apps.get_model("annotations", "User"), username="olga"))
     article = ArticleFactory(**fill(apps.get_model("annotations", "Article")))
-    if text is None:
-        verdict = Verdict.objects.order_by("pk").first()
-    else:
-        verdict = VerdictFactory(colour="#123456", **fill(Verdict))
+    verdict = VerdictFactory(**{"label": "Half right", "colour": "#123456"} | fill(Verdict))
     claim = ClaimFactory(
         article=article,
         created_by=other_user,
@@ -146,6 +143,17 @@ def build_world(text=None, *, requester=None) -> dict:
         **snapshot_values,
     )
     snapshot.file.save("snapshot.txt", ContentFile(b"hello"), save=True)
+    # Sign-in records (django-axes): user agent and user name are whatever a stranger sends.
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    defaults = {"ip_address": "192.0.2.1", "username": "olga", "user_agent": "pytest"}
+    defaults |= {"http_accept": "text/html", "path_info": "/accounts/login/"}
+    AccessAttempt.objects.create(
+        **(defaults | {"get_data": "", "post_data": "", "failures_since_start": 1})
+        | fill(AccessAttempt)
+    )
+    AccessLog.objects.create(**defaults | fill(AccessLog))
+    AccessFailureLog.objects.create(**defaults | fill(AccessFailureLog))
     return {
         "article": article,
         "claim": claim,
@@ -231,9 +239,10 @@ def _positional_args(entry: UrlEntry) -> list | None:
     """django-simple-history's admin pages: (object id, history id) as unnamed groups."""
     model = _admin_model(entry.name)
     if entry.name.endswith("_simple_history") and entry.positional == 2 and model:
-        obj = model._default_manager.order_by("pk").first()
-        record = obj and obj.history.order_by("history_id").last()
-        return [str(obj.pk), str(record.history_id)] if record else None
+        record = model.history.order_by("history_id").last()
+        if record is None:
+            return None
+        return [str(getattr(record, model._meta.pk.attname)), str(record.history_id)]
     return None
 
 

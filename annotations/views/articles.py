@@ -10,6 +10,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from annotations.forms import ClaimCreateForm
 from annotations.models import Article, Claim, Verdict
 from annotations.roles import reviewer_required
 from annotations.segments import render_body
@@ -72,6 +73,7 @@ def reader_context(article: Article) -> dict:
         "article": article,
         "article_url_is_link": is_http_url(article.url),
         "body_html": body_html,
+        "new_claim_form": ClaimCreateForm(article=article),
         "claims": claims,
         "legend_verdicts": legend,
         "legend_states": [

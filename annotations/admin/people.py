@@ -108,6 +108,9 @@ class UserAdmin(BaseUserAdmin):
         user.groups.set([*other_groups, *Group.objects.filter(name=role)])
 
 
+# Roles are groups found by name: renaming or deleting one here would silently strip everyone
+# of that role. Roles are given on the user's page instead.
+admin.site.unregister(Group)
 admin.site.unregister(AccessAttempt)
 
 

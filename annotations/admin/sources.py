@@ -36,9 +36,17 @@ class SourceAdminForm(forms.ModelForm):
     # Plain text fields, so the normaliser's messages (e.g. which scheme was refused) are shown
     # rather than a bare "Enter a valid URL".
     url = forms.CharField(
-        label="URL", max_length=2000, help_text=Source._meta.get_field("url").help_text
+        label="URL",
+        max_length=2000,
+        help_text=Source._meta.get_field("url").help_text,
+        widget=forms.TextInput(attrs={"class": "vURLField"}),
     )
-    archive_url = forms.CharField(label="archive URL", max_length=2000, required=False)
+    archive_url = forms.CharField(
+        label="archive URL",
+        max_length=2000,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "vURLField"}),
+    )
 
     class Meta:
         model = Source

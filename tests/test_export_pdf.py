@@ -1,0 +1,81 @@
+import socket
+
+import pytest
+
+from annotations.exporters import pdf
+from annotations.exporters.scope import Scope
+from annotations.models import Article, Source
+from tests.export_helpers import worked_example
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = '<img src="file:///etc/passwd"><img src="http://127.0.0.1/steal"><link rel="stylesheet" href="http://127.0.0.1/x.css">'
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a connection fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the PDF renderer tried to connect: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_pdf_report_renders(no_network):
+    worked_example()
+    data = b"".join(pdf.chunks(Article.objects.all(), Scope.INTERNAL))
+    assert data.startswith(b"%PDF-")
+    assert len(data) > 2000
+
+
+def test_pdf_renderer_loads_only_the_report_stylesheet_despite_hostile_text(no_network):
+    example = worked_example(n_articles=1)
+    article = example["articles"][0]
+    Article.objects.filter(pk=article.pk).update(
+        title=HOSTILE, url="file:///etc/passwd", standfirst="http://127.0.0.1/admin"
+    )
+    claim = example["approved"][0]
+    claim.statement = HOSTILE
+    claim.verdict_explanation = '<img src="http://169.254.169.254/latest/meta-data/">'
+    claim.save()
+    Source.objects.filter(pk=example["sources"][0].pk).update(
+        url="http://127.0.0.1/internal", archive_url="file:///etc/shadow"
+    )
+    fetcher = pdf.StaticOnlyFetcher()
+    data = b"".join(pdf.chunks(Article.objects.all(), Scope.PUBLISHED, fetcher=fetcher))
+    assert data.startswith(b"%PDF-")
+    assert fetcher.requests == [(pdf.BASE_URL + "static/annotations/report.css", True)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1/",
+        "https://127.0.0.1/static/annotations/report.css",
+        "https://report.invalid/static/../../../etc/passwd",
+        "https://report.invalid/static/%2e%2e/settings.py",
+        "https://report.invalid/media/snapshots/x",
+        "data:text/css,body{}",
+    ],
+)
+def test_fetcher_refuses_anything_but_static_files(url, no_network):
+    fetcher = pdf.StaticOnlyFetcher()
+    with pytest.raises(pdf.RefusedURL):
+        fetcher.fetch(url)
+    assert fetcher.requests == [(url, False)]
+
+
+def test_document_asking_for_outside_resources_gets_none_of_them(no_network):
+    fetcher = pdf.StaticOnlyFetcher()
+    document = (
+        '<html><head><link rel="stylesheet" href="/static/annotations/report.css"></head><body>'
+        f'{HOSTILE}<img src="data:image/png;base64,iVBORw0KGgo="></body></html>'
+    )
+    assert pdf.render_pdf(document, fetcher).startswith(b"%PDF-")
+    allowed = [url for url, ok in fetcher.requests if ok]
+    refused = {url for url, ok in fetcher.requests if not ok}
+    assert allowed == [pdf.BASE_URL + "static/annotations/report.css"]
+    assert {"file:///etc/passwd", "http://127.0.0.1/steal", "http://127.0.0.1/x.css"} <= refused

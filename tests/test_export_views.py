@@ -1,0 +1,162 @@
+import json
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from annotations.exporters import FORMATS
+from annotations.exporters.scope import DRAFT_LABEL
+from tests.export_helpers import worked_example
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # Rate-limit counters live in the cache, which outlives a test.
+    cache.clear()
+
+
+def download(client, name, **params):
+    response = client.get(reverse("annotations:export", args=[name]), params)
+    assert response.status_code == 200, response.content
+    assert response.streaming
+    body = b"".join(response.streaming_content)
+    return response, body
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_every_format_downloads_with_a_filename_and_type(client, reviewer, name):
+    example = worked_example(n_articles=1)
+    client.force_login(reviewer)
+    response, body = download(client, name, article=example["articles"][0].pk)
+    export_format = FORMATS[name]
+    assert response["Content-Type"] == export_format.content_type
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="factcheck-article-')
+    assert disposition.endswith(f'.{export_format.extension}"')
+    assert body
+
+
+def test_published_scope_is_the_default_and_has_no_unapproved_claim(client, reviewer):
+    worked_example()
+    client.force_login(reviewer)
+    for name in ("csv", "html", "markdown", "w3c", "csv-citations", "claimreview"):
+        _, body = download(client, name)
+        text = body.decode("utf-8")
+        assert "fares to rise" not in text, name
+        assert DRAFT_LABEL not in text, name
+    _, body = download(client, "json")
+    claims = [c for a in json.loads(body)["articles"] for c in a["claims"]]
+    assert len(claims) == 6 and {c["state"] for c in claims} == {"approved"}
+
+
+def test_internal_scope_marks_unapproved_work(client, reviewer):
+    worked_example()
+    client.force_login(reviewer)
+    for name in ("csv", "html", "markdown", "w3c"):
+        _, body = download(client, name, scope="internal")
+        assert DRAFT_LABEL in body.decode("utf-8"), name
+
+
+def test_article_parameter_selects_articles(client, reviewer):
+    example = worked_example(n_articles=2)
+    client.force_login(reviewer)
+    _, body = download(client, "json", article=example["articles"][1].pk)
+    data = json.loads(body)
+    assert [a["content_hash"] for a in data["articles"]] == [example["articles"][1].content_hash]
+
+
+def test_dashboard_filters_select_articles(client, reviewer):
+    example = worked_example(n_articles=2)
+    example["articles"][0].title = "Ferry timetable changes"
+    example["articles"][0].save()
+    client.force_login(reviewer)
+    _, body = download(client, "json", q="ferry", sort="title", page="2")
+    assert [a["title"] for a in json.loads(body)["articles"]] == ["Ferry timetable changes"]
+
+
+def test_bad_parameters_are_refused_clearly(client, reviewer):
+    client.force_login(reviewer)
+    response = client.get(reverse("annotations:export", args=["csv"]), {"scope": "secret"})
+    assert response.status_code == 400
+    assert "Unknown scope" in response.content.decode()
+    response = client.get(reverse("annotations:export", args=["csv"]), {"article": "x"})
+    assert response.status_code == 400
+    assert client.get(reverse("annotations:export", args=["docx"])).status_code == 404
+
+
+def test_exports_are_rate_limited(client, reviewer, settings):
+    settings.FACTCHECK_RATE_LIMITS = {**settings.FACTCHECK_RATE_LIMITS, "export": "2/m"}
+    client.force_login(reviewer)
+    url = reverse("annotations:export", args=["csv"])
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_report_page_shows_claims_with_anchors_and_no_inline_styles(
+    client, reviewer, django_assert_max_num_queries
+):
+    example = worked_example(n_articles=1)
+    article = example["articles"][0]
+    client.force_login(reviewer)
+    url = reverse("annotations:article-report", args=[article.pk])
+    # session, user, groups; users, verdicts; article ids, article, claims, citations,
+    # sources (no comments in published scope) — the same for 3 claims or 300.
+    with django_assert_max_num_queries(11):
+        response = client.get(url)
+    page = response.content.decode()
+    for claim in example["approved"]:
+        assert f'id="claim-{claim.pk}"' in page
+    assert f'id="claim-{example["drafts"][0].pk}"' not in page
+    assert "style=" not in page and "<style" not in page
+    assert 'href="/static/annotations/report.css"' in page
+    assert 'fill="#2e7d32"' in page  # the verdict colour as an SVG swatch
+    assert "Annual bus statistics" in page and "Table 1" in page
+    internal = client.get(url, {"scope": "internal"}).content.decode()
+    assert f'id="claim-{example["drafts"][0].pk}"' in internal
+    assert DRAFT_LABEL in internal
+
+
+def test_report_of_unknown_article_is_404(client, reviewer):
+    client.force_login(reviewer)
+    assert client.get(reverse("annotations:article-report", args=[999])).status_code == 404
+
+
+def test_hostile_urls_are_never_links(client, reviewer):
+    from annotations.models import Article, Source
+
+    example = worked_example(n_articles=1)
+    Article.objects.filter(pk=example["articles"][0].pk).update(url="javascript:alert(1)")
+    Source.objects.filter(pk=example["sources"][0].pk).update(url="javascript:alert(2)")
+    client.force_login(reviewer)
+    page = client.get(
+        reverse("annotations:article-report", args=[example["articles"][0].pk])
+    ).content.decode()
+    assert 'href="javascript:' not in page
+    _, body = download(client, "markdown")
+    assert "](<javascript:" not in body.decode()
+
+
+def test_markdown_escapes_user_text(client, reviewer):
+    example = worked_example(n_articles=1)
+    claim = example["approved"][0]
+    claim.statement = "# Heading <script>alert(1)</script> [link](http://x.example) *bold*"
+    claim.save()
+    client.force_login(reviewer)
+    _, body = download(client, "markdown")
+    text = body.decode()
+    assert (
+        r"\# Heading \<script\>alert\(1\)\</script\> \[link\]\(http://x.example\) \*bold\*" in text
+    )
+    assert "### Claim 1" in text and "| Verdict | Claims |" in text
+
+
+def test_downloaded_html_report_stands_alone(client, reviewer):
+    worked_example(n_articles=2)
+    client.force_login(reviewer)
+    _, body = download(client, "html")
+    page = body.decode()
+    assert page.count("<html") == 1 and page.rstrip().endswith("</html>")
+    assert "<style>" in page and "&quot;" not in page.split("</style>")[0]
+    assert page.count('class="report-article"') == 2
+    assert page.count('<script type="application/ld+json">') == 2

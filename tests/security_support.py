@@ -218,8 +218,28 @@ def _admin_model(url_name: str):
     return None
 
 
+def export_formats() -> list[str]:
+    try:
+        from annotations.exporters import FORMATS
+    except ImportError:
+        return EXPORT_FORMATS
+    return list(FORMATS)
+
+
+def _kind_from_route(route: str, arg: str) -> str | None:
+    """``claims/<int:pk>`` → "claim": the path segment before the argument names its kind."""
+    match = re.search(r"([a-z_-]+)/<(?:\w+:)?" + re.escape(arg) + ">", route)
+    if not match:
+        return None
+    word = match.group(1).removesuffix("s")
+    word = KIND_ALIASES.get(word, word)
+    return word if word in KINDS else None
+
+
 def _value_for(entry: UrlEntry, arg: str, kind: str, world: dict) -> list | None:
     """Candidate values for one URL argument, or None if it cannot be filled."""
+    if arg in {"format", "fmt"}:
+        return export_formats()
     if arg in STRING_CANDIDATES:
         return STRING_CANDIDATES[arg]
     if entry.is_admin and arg in {"object_id", "id"}:
@@ -228,7 +248,7 @@ def _value_for(entry: UrlEntry, arg: str, kind: str, world: dict) -> list | None
         return [str(obj.pk)] if obj else None
     base = arg.removesuffix("_pk").removesuffix("_id")
     if arg in {"pk", "id", "object_id"}:
-        base = _kind_from_name(entry.name)
+        base = _kind_from_route(entry.route, arg) or _kind_from_name(entry.name)
     base = KIND_ALIASES.get(base, base)
     if base in world and world[base] is not None:
         return [world[base].pk]

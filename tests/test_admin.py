@@ -557,3 +557,11 @@ def test_article_change_page_shows_raw_beside_cleaned_text_escaped(client, admin
     # The claims inline shows offsets read-only.
     assert 'name="claims-0-start"' not in page
     assert re.search(r'<td class="field-start">\s*<p>0</p>', page)
+
+
+def test_csv_import_without_the_url_column_is_refused_clearly(client, admin_user):
+    client.force_login(admin_user)
+    response = csv_import(client, "title,publisher\nBus statistics,Office\n")
+    assert response.status_code == 200
+    assert "The file needs the columns url" in response.content.decode()
+    assert not Source.objects.exists()

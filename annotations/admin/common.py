@@ -1,3 +1,4 @@
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 
@@ -7,6 +8,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
     # A copy of simple_history's list without its inline style attribute (the CSP forbids it).
     object_history_list_template = "admin/annotations/object_history_list.html"
     history_list_per_page = 50
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     class Media:
         css = {"all": ["annotations/admin.css"]}

@@ -103,3 +103,25 @@ def test_admin_verdict_list_renders_swatches_under_the_csp(
     assert header_colour not in ("rgba(0, 0, 0, 0)", "transparent")
     page.screenshot(path=str(screenshot_dir / "admin-verdicts.png"), full_page=True)
     assert csp_errors == []
+
+
+def test_editor_rates_a_source_in_the_app_without_a_reload(page, sign_in, editor, screenshot_dir):
+    from tests.factories import SourceFactory
+
+    csp_errors = watch_console(page)
+    source = SourceFactory(title="Transport statistics bulletin")
+    CitationFactory(source=source)
+    sign_in(page, editor)
+    page.get_by_role("link", name="Sources").click()
+    page.get_by_role("link", name="Transport statistics bulletin").click()
+    page.evaluate("window.notReloaded = true")
+    page.select_option("#id_reliability", "primary_official")
+    page.fill("#id_reliability_rationale", "Published by the statistics office.")
+    page.get_by_role("button", name="Save rating").click()
+    page.wait_for_selector("#source-reliability .rationale")
+    assert page.evaluate("window.notReloaded") is True
+    assert "Primary official data" in page.locator("#source-reliability").inner_text()
+    source.refresh_from_db()
+    assert source.reliability == "primary_official"
+    page.screenshot(path=str(screenshot_dir / "source-page.png"), full_page=True)
+    assert csp_errors == []

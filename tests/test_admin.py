@@ -565,3 +565,26 @@ def test_csv_import_without_the_url_column_is_refused_clearly(client, admin_user
     assert response.status_code == 200
     assert "The file needs the columns url" in response.content.decode()
     assert not Source.objects.exists()
+
+
+def test_deleting_a_snapshot_in_the_admin_removes_its_file(client, admin_user):
+    from django.core.files.base import ContentFile
+
+    from annotations.models import SourceSnapshot
+
+    source = SourceFactory()
+    snapshot = SourceSnapshot(source=source, content_type="text/plain", size=5, sha256="b" * 64)
+    snapshot.file.save("x", ContentFile(b"notes"))
+    storage, name = snapshot.file.storage, snapshot.file.name
+    client.force_login(admin_user)
+    data = source_form(title=source.title, url=source.url) | {
+        "snapshots-TOTAL_FORMS": "1",
+        "snapshots-INITIAL_FORMS": "1",
+        "snapshots-0-id": str(snapshot.pk),
+        "snapshots-0-source": str(source.pk),
+        "snapshots-0-DELETE": "on",
+    }
+    response = client.post(reverse("admin:annotations_source_change", args=[source.pk]), data)
+    assert response.status_code == 302
+    assert not SourceSnapshot.objects.exists()
+    assert not storage.exists(name)

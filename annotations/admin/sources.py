@@ -357,6 +357,8 @@ class SourceAdmin(ImportExportMixin, HistoryAdmin):
                 snapshot.uploaded_by = request.user
                 snapshot.save()
             for snapshot in formset.deleted_objects:
+                # Each upload has its own stored file, so the file goes with its row.
+                snapshot.file.delete(save=False)
                 snapshot.delete()
             return
         super().save_formset(request, form, formset, change)

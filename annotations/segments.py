@@ -6,6 +6,7 @@ that lists all the claims covering it. Built as one string here rather than in a
 a long article has thousands of segments and this is the reader's hot path.
 """
 
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -34,8 +35,10 @@ def split_at_boundaries(length: int, spans: Iterable[tuple[int, int, int]]) -> l
     starts_at: dict[int, list[tuple[int, int]]] = defaultdict(list)
     ends_at: dict[int, list[int]] = defaultdict(list)
     bounds = {0, length}
+    clipped = {}  # a claim id counts once: the last span given for it wins
     for claim_id, start, end in spans:
-        start, end = max(0, start), min(length, end)
+        clipped[claim_id] = (max(0, start), min(length, end))
+    for claim_id, (start, end) in clipped.items():
         if start >= end:
             continue
         starts_at[start].append((claim_id, start))
@@ -43,19 +46,24 @@ def split_at_boundaries(length: int, spans: Iterable[tuple[int, int, int]]) -> l
         bounds.add(start)
         bounds.add(end)
     ordered = sorted(bounds)
-    active: dict[int, int] = {}  # claim id -> its start; a claim id counts once
+    # Covering claims as a list kept sorted by (start, id): insort/remove, never a re-sort.
+    active: list[tuple[int, int]] = []
+    start_of: dict[int, int] = {}
     covering: tuple[int, ...] = ()
     segments = []
     for here, there in zip(ordered, ordered[1:], strict=False):
         changed = False
         for claim_id in ends_at.get(here, ()):
-            if active.pop(claim_id, None) is not None:
+            start = start_of.pop(claim_id, None)
+            if start is not None:
+                active.remove((start, claim_id))
                 changed = True
         for claim_id, start in starts_at.get(here, ()):
-            active[claim_id] = start
+            start_of[claim_id] = start
+            insort(active, (start, claim_id))
             changed = True
         if changed:
-            covering = tuple(sorted(active, key=lambda cid: (active[cid], cid)))
+            covering = tuple(claim_id for _, claim_id in active)
         segments.append(Segment(here, there, covering))
     return segments
 
@@ -101,7 +109,7 @@ def render_body(
     previous_end = 0
     for p_start, p_end in paragraph_spans(body):
         if p_start > previous_end:
-            append(escape(body[previous_end:p_start]))
+            append(escape(body[previous_end:p_start], quote=False))
         previous_end = p_end
         append(f'<p data-s="{p_start}">')
         # Skip segments that lie wholly before this paragraph (inside the break).
@@ -111,7 +119,7 @@ def render_body(
         while position < p_end and index < count:
             segment = segments[index]
             piece_end = min(segment.end, p_end)
-            text = escape(body[position:piece_end])
+            text = escape(body[position:piece_end], quote=False)
             ids = segment.claim_ids
             if ids:
                 css = "hl"

@@ -106,3 +106,11 @@ def test_script_in_article_text_is_escaped():
     html = render_body("<script>alert(1)</script>", [(1, 0, 8)])
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_a_claim_id_given_twice_counts_once_with_its_last_span():
+    assert split_at_boundaries(6, [(1, 0, 2), (1, 3, 5)]) == [
+        Segment(0, 3, ()),
+        Segment(3, 5, (1,)),
+        Segment(5, 6, ()),
+    ]

@@ -1,12 +1,14 @@
 """The article reader: the body with claims highlighted, the claim list and the side panel."""
 
 import hashlib
+from html import escape
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -47,24 +49,23 @@ def reader_context(article: Article) -> dict:
     detail = reverse("annotations:claim-detail", args=[article.pk, 0])
     detail_prefix = detail[: detail.rindex("/0/") + 1]
     classes = {}
-    claims = []
+    items = []
     used_verdicts = set()
     for pk, start, end, state, verdict_id, statement in rows:
-        classes[pk] = highlight_class(verdict_id, state)
+        css = classes[pk] = highlight_class(verdict_id, state)
         verdict = verdicts.get(verdict_id)
         if verdict_id:
             used_verdicts.add(verdict_id)
-        claims.append(
-            {
-                "pk": pk,
-                "start": start,
-                "url": f"{detail_prefix}{pk}/",
-                "css": classes[pk],
-                "text": _short(statement or body[start:end]),
-                "state": state,
-                "state_label": states.get(state, state),
-                "verdict": verdict.label if verdict else "",
-            }
+        url = f"{detail_prefix}{pk}/"
+        verdict_badge = f'<span class="badge">{escape(verdict.label)}</span>' if verdict else ""
+        # One string per row, not a template loop: a long article has a thousand claims.
+        items.append(
+            f'<li id="claim-item-{pk}" class="claim-item" data-claim-id="{pk}">'
+            f'<a href="{url}" hx-get="{url}" hx-target="#claim-panel" hx-swap="outerHTML">'
+            f'<span class="swatch {css}"></span>'
+            f'<span class="claim-text">{escape(_short(statement or body[start:end]))}</span>'
+            f'<span class="badges"><span class="badge state-badge state-{state}">'
+            f"{escape(states.get(state, state))}</span>{verdict_badge}</span></a></li>"
         )
     body_html = render_body(body, ((pk, start, end) for pk, start, end, *_ in rows), classes)
     legend = [v for v in verdicts.values() if v.is_active or v.pk in used_verdicts]
@@ -74,7 +75,8 @@ def reader_context(article: Article) -> dict:
         "article_url_is_link": is_http_url(article.url),
         "body_html": body_html,
         "new_claim_form": ClaimCreateForm(article=article),
-        "claims": claims,
+        "claim_count": len(rows),
+        "claim_items": mark_safe("".join(items)),  # noqa: S308 - built from escaped text
         "legend_verdicts": legend,
         "legend_states": [
             (value, label) for value, label in Claim.State.choices if value != Claim.State.APPROVED

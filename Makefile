@@ -39,5 +39,16 @@ test: lint migrations-check
 bench: install
 	$(PYTHON) -m bench
 
+# 50 reviewers for 60 s on gunicorn + a throwaway PostgreSQL, then 10 writers for 20 s on SQLite
+# (both always run; the target fails if either missed a target).
+loadtest: install
+	$(PYTHON) -m loadtest --db postgres --users 50 --duration 60; pg=$$?; \
+	$(PYTHON) -m loadtest --db sqlite --users 10 --duration 20; lite=$$?; \
+	test $$pg = 0 && test $$lite = 0
+
+# Production: settings from the environment (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL).
+serve: install
+	bin/serve
+
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -9,6 +9,7 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -106,16 +107,17 @@ def spans(rng: random.Random, body: str, count: int) -> list[tuple[int, int]]:
 
 
 def ensure_users(count: int = 1, prefix: str = "bench", role: Role = Role.REVIEWER) -> list[User]:
-    """Users ``<prefix>1..N`` in ``role`` with the password ``PASSWORD``."""
+    """Users ``<prefix>1..N`` in ``role`` with the password ``PASSWORD`` (hashed once and shared:
+    these are throwaway accounts, and hashing fifty times would take most of a minute)."""
     group = Group.objects.get(name=role.value)
+    hashed = make_password(PASSWORD)
     users = []
     for number in range(1, count + 1):
         user, created = User.objects.get_or_create(
-            username=f"{prefix}{number}", defaults={"email": f"{prefix}{number}@example.org"}
+            username=f"{prefix}{number}",
+            defaults={"email": f"{prefix}{number}@example.org", "password": hashed},
         )
         if created:
-            user.set_password(PASSWORD)
-            user.save()
             user.groups.add(group)
         users.append(user)
     return users

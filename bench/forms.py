@@ -32,6 +32,14 @@ class _FormParser(HTMLParser):
             self.forms.append(self._form)
             return
         form = self._form
+        if tag == "option" and form is not None and self._select:
+            value = attrs.get("value", "")
+            if self._select_first is None:
+                self._select_first = value
+                form.fields[self._select] = value
+            if "selected" in attrs:
+                form.fields[self._select] = value
+            return
         if form is None or not attrs.get("name"):
             return
         name = attrs["name"]
@@ -48,13 +56,6 @@ class _FormParser(HTMLParser):
         elif tag == "select":
             self._select, self._select_first = name, None
             form.fields.setdefault(name, "")
-        elif tag == "option" and self._select:
-            value = attrs.get("value", "")
-            if self._select_first is None:
-                self._select_first = value
-                form.fields[self._select] = value
-            if "selected" in attrs:
-                form.fields[self._select] = value
 
     def handle_endtag(self, tag):
         if tag == "form":

@@ -45,6 +45,8 @@ class Gunicorn:
                 f"--threads={self.threads}",
                 "--worker-class=gthread" if self.threads > 1 else "--worker-class=sync",
                 "--timeout=120",
+                # The app is imported once, before the workers fork: they answer at once.
+                "--preload",
                 "--access-logfile=-"
                 if os.environ.get("BENCH_ACCESS_LOG")
                 else "--log-level=warning",
@@ -59,8 +61,11 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with status {self.process.returncode}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                connection.request("GET", "/accounts/login/")
+                connection.getresponse().read()
+                connection.close()
+                return self
             except OSError:
                 time.sleep(0.2)
         self.stop()

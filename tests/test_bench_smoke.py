@@ -43,3 +43,15 @@ def test_article_files_for_import_are_plain_text(tmp_path):
         "article-0002.txt",
     ]
     assert all(len(path.read_text(encoding="utf-8")) > 2_000 for path in paths)
+
+
+def test_form_finder_submits_what_a_browser_would():
+    from bench.forms import find_form
+
+    html = """<form action="/x/" method="post"><input type="hidden" name="version" value="3">
+    <textarea name="statement">
+Text</textarea><select name="category"><option value="">--</option>
+    <option value="quote" selected>Quote</option></select>
+    <input type="checkbox" name="flag"><button type="submit">Save</button></form>"""
+    form = find_form(html, "/x/")
+    assert form.fields == {"version": "3", "statement": "Text", "category": "quote"}

@@ -1,0 +1,213 @@
+"""Object-level access across the whole URLconf, and allow-listed query parameters.
+
+- An id that does not exist, or an object that belongs to another parent (a claim of another
+  article, a citation of another claim), answers 404 on GET and POST and changes nothing.
+- Filtering and sorting parameters of the dashboard and the exports are allow-listed: unknown
+  parameters and ORM-looking values are ignored (same results) or refused with a 400, never
+  passed to the ORM and never a server error.
+
+The role × URL matrix itself is tests/test_permissions.py.
+"""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from tests import security_support as support
+from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+MISSING = 987654
+# Arguments naming an object (everything but format-like strings).
+OBJECT_ARGS = re.compile(r"^(pk|id|\w+_pk|\w+_id)$")
+
+
+@pytest.fixture
+def world(db):
+    return support.build_world()
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    return client
+
+
+def _object_urls(world):
+    entries = [e for e in support.app_url_entries() if any(map(OBJECT_ARGS.match, e.kwargs))]
+    result = []
+    for entry in entries:
+        for kwargs in support.fill_kwargs(entry, world) or []:
+            result.append((entry, kwargs))
+    return result
+
+
+def _check_404_and_nothing_changed(client, url, problems, label):
+    """GET and POST: one of them reaches the view and answers 404; the other may be 405."""
+    before = support.db_fingerprint()
+    statuses = {
+        method: getattr(client, method)(url, data={"statement": "x", "body": "x"}).status_code
+        for method in ("get", "post")
+    }
+    if set(statuses.values()) - {404, 405} or 404 not in statuses.values():
+        problems.append(f"{url} ({label}): {statuses}")
+    if support.db_fingerprint() != before:
+        problems.append(f"{url} ({label}): the database changed")
+
+
+def test_ids_that_do_not_exist_answer_404_and_change_nothing(world, admin_client):
+    problems, checked = [], 0
+    for entry, kwargs in _object_urls(world):
+        for arg in kwargs:
+            if not OBJECT_ARGS.match(arg):
+                continue
+            url = reverse(entry.name, kwargs={**kwargs, arg: MISSING})
+            _check_404_and_nothing_changed(admin_client, url, problems, f"{arg} missing")
+            checked += 1
+    assert checked >= 5
+    assert not problems, "\n".join(problems)
+
+
+def test_objects_under_the_wrong_parent_answer_404_and_change_nothing(world, admin_client):
+    """A claim reached through another article, a citation through another claim: 404."""
+    other_article = ArticleFactory(title="Another article")
+    other_claim = ClaimFactory(article=other_article)
+    other_citation = CitationFactory(claim=other_claim)
+    problems, checked = [], 0
+    for entry, kwargs in _object_urls(world):
+        swaps = []
+        if "article_pk" in kwargs and len(kwargs) > 1:
+            swaps.append(("article_pk", other_article.pk))
+        if "citation_pk" in kwargs:
+            swaps.append(("citation_pk", other_citation.pk))
+        for arg, value in swaps:
+            url = reverse(entry.name, kwargs={**kwargs, arg: value})
+            _check_404_and_nothing_changed(admin_client, url, problems, f"foreign {arg}")
+            checked += 1
+    assert checked >= 3
+    assert not problems, "\n".join(problems)
+
+
+def test_a_user_without_a_role_reaches_no_object(world):
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory(username="norole"))
+    before = support.db_fingerprint()
+    problems = []
+    for entry, kwargs in _object_urls(world):
+        url = reverse(entry.name, kwargs=kwargs)
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            if status not in {403, 404, 405}:
+                problems.append(f"{method.upper()} {url}: {status}")
+    assert not problems, "\n".join(problems)
+    assert support.db_fingerprint() == before
+
+
+# --- Allow-listed query parameters ------------------------------------------------------------
+
+HOSTILE_PARAMS = [
+    {"order_by": "password"},
+    {"ordering": "-user__password"},
+    {"sort": "created_by__password"},
+    {"sort": "-imported_by__password"},
+    {"o": "1"},
+    {"filter": "imported_by__password__startswith"},
+    {"imported_by__password__startswith": "md5"},
+    {"claims__created_by__password__startswith": "m"},
+    {"title__regex": ".*"},
+    {"publisher__in": "x"},
+    {"q__contains": "x"},
+    {"review_state": "password"},
+    {"claim_state": "__all__"},
+    {"verdict": "1 OR 1=1"},
+    {"verdict": "-1"},
+    {"assignee": "password"},
+    {"page": "-1"},
+    {"page": "99999"},
+    {"page": "abc"},
+    {"sort": "title", "review_state": "' OR '1'='1"},
+    {"publisher": "Riverside Gazette' --"},
+    {"q": "%' OR 1=1 --"},
+]
+
+
+def _article_ids(html: str) -> list[int]:
+    return list(dict.fromkeys(int(pk) for pk in re.findall(r'href="/articles/(\d+)/"', html)))
+
+
+@pytest.fixture
+def articles(db, reviewer):
+    made = [ArticleFactory(title=f"Ferry report {n}", publisher=f"Paper {n % 2}") for n in range(4)]
+    for article in made:
+        ClaimFactory(article=article, assignee=reviewer)
+    return made
+
+
+@pytest.mark.parametrize(
+    "params", HOSTILE_PARAMS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items())
+)
+def test_dashboard_ignores_or_refuses_unknown_filters_and_sorts(client, reviewer, articles, params):
+    client.force_login(reviewer)
+    url = reverse("annotations:article-list")
+    baseline = client.get(url)
+    response = client.get(url, params)
+    assert response.status_code in {200, 400}, response.status_code
+    if response.status_code == 200:
+        ids = _article_ids(support.response_text(response))
+        assert set(ids) <= set(_article_ids(support.response_text(baseline)))
+        if not ({"verdict", "publisher", "q", "review_state", "claim_state"} & set(params)):
+            assert ids == _article_ids(support.response_text(baseline)), params
+    assert not re.search(r"md5\$|pbkdf2_|argon2", support.response_text(response))
+
+
+def test_dashboard_with_known_filters_still_filters(client, reviewer, articles):
+    """The allow-list is not a no-op: a valid filter does change the results."""
+    client.force_login(reviewer)
+    url = reverse("annotations:article-list")
+    everything = _article_ids(support.response_text(client.get(url)))
+    some = _article_ids(support.response_text(client.get(url, {"publisher": "Paper 1"})))
+    assert len(everything) == 4
+    assert 0 < len(some) < 4
+
+
+def _export_url(name="csv"):
+    try:
+        return reverse("annotations:export", kwargs={"format": name})
+    except NoReverseMatch:
+        pytest.skip("annotations:export has not landed")
+
+
+@pytest.mark.parametrize(
+    "params", HOSTILE_PARAMS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items())
+)
+def test_exports_ignore_or_refuse_unknown_parameters(client, reviewer, articles, params, settings):
+    settings.FACTCHECK_RATE_LIMITS = {}
+    client.force_login(reviewer)
+    url = _export_url()
+    baseline = support.response_text(client.get(url, {"scope": "internal"}))
+    response = client.get(url, {"scope": "internal", **params})
+    assert response.status_code in {200, 400}, response.status_code
+    text = support.response_text(response)
+    if response.status_code == 400:
+        assert len(text) < 300 and "Traceback" not in text  # a short, clear message
+        return
+    value_filters = {"verdict", "publisher", "q", "review_state", "claim_state", "assignee"}
+    if not (value_filters & set(params)):
+        assert text == baseline, f"{params} changed the export"
+    assert not re.search(r"md5\$|pbkdf2_|argon2", text)
+
+
+def test_exports_refuse_malformed_ids_with_a_clear_message(client, reviewer, articles, settings):
+    settings.FACTCHECK_RATE_LIMITS = {}
+    client.force_login(reviewer)
+    url = _export_url("json")
+    for params in ({"article": "1 OR 1=1"}, {"article": "abc"}, {"scope": "everything"}):
+        response = client.get(url, params)
+        assert response.status_code == 400, params
+        assert response["Content-Type"].startswith("text/plain")
+    unknown_format = reverse("annotations:export", kwargs={"format": "settings.py"})
+    assert client.get(unknown_format).status_code == 404

@@ -110,12 +110,10 @@ def _select(articles, values: dict, user):
 def _charts(selection, verdicts):
     """Claims of the selected articles by state and by verdict, from one grouped query."""
     by_state, by_verdict = defaultdict(int), defaultdict(int)
-    rows = (
-        Claim.objects.filter(article__in=selection.values("pk"))
-        .values_list("state", "verdict_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    claims = Claim.objects.all()
+    if selection.query.has_filters():
+        claims = claims.filter(article__in=selection.values("pk"))
+    rows = claims.values_list("state", "verdict_id").annotate(n=Count("pk")).order_by()
     for state, verdict_id, n in rows:
         by_state[state] += n
         by_verdict[verdict_id] += n
@@ -137,35 +135,40 @@ def _charts(selection, verdicts):
     )
 
 
-def _decorate(articles: list[Article], verdicts) -> None:
-    """Give each article on the page its progress segments and verdict chips.
+def _decorate(articles: list[Article], verdicts, user) -> None:
+    """Give each article on the page its claim counts by state, progress segments, verdict
+    chips and the number of its claims assigned to ``user``.
 
-    Verdict counts for the whole page come from one grouped query.
+    All of it comes from one grouped query over the page's claims.
     """
-    chips = defaultdict(dict)
+    by_state = defaultdict(lambda: defaultdict(int))
+    by_verdict = defaultdict(dict)
+    mine = defaultdict(int)
     if articles:
         rows = (
-            Claim.objects.filter(article__in=[a.pk for a in articles], verdict__isnull=False)
-            .values_list("article_id", "verdict_id")
-            .annotate(n=Count("pk"))
+            Claim.objects.filter(article__in=[a.pk for a in articles])
+            .values_list("article_id", "state", "verdict_id")
+            .annotate(n=Count("pk"), mine=Count("pk", filter=Q(assignee=user)))
             .order_by()
         )
-        for article_id, verdict_id, n in rows:
-            chips[article_id][verdict_id] = n
+        for article_id, state, verdict_id, n, n_mine in rows:
+            by_state[article_id][state] += n
+            if verdict_id is not None:
+                by_verdict[article_id][verdict_id] = by_verdict[article_id].get(verdict_id, 0) + n
+            mine[article_id] += n_mine
     for article in articles:
-        counts = chips[article.pk]
-        article.verdict_chips = [(v, counts[v.pk]) for v in verdicts if v.pk in counts]
+        counts = by_state[article.pk]
+        article.claims_total = sum(counts.values())
+        article.claims_approved = counts[Claim.State.APPROVED]
+        article.assigned_to_me = mine[article.pk]
         article.progress_segments = charts.stacked(
             [
-                charts.Part(
-                    state,
-                    state.label,
-                    getattr(article, f"claims_{state}"),
-                    charts.STATE_COLOURS[state],
-                )
+                charts.Part(state, state.label, counts[state], charts.STATE_COLOURS[state])
                 for state in Claim.State
             ]
         )
+        chips = by_verdict[article.pk]
+        article.verdict_chips = [(v, chips[v.pk]) for v in verdicts if v.pk in chips]
 
 
 @reviewer_required
@@ -188,14 +191,16 @@ def article_list(request: HttpRequest) -> HttpResponse:
     sort = values.get("sort", DEFAULT_SORT)
 
     selection = _select(Article.objects.all(), values, request.user)
-    articles = (
-        selection.with_claim_stats(request.user)
-        .only("title", "publisher", "published_on", "review_state")
-        .order_by(*SORTS[sort][1])
+    articles = selection.only("title", "publisher", "published_on", "review_state")
+    if sort in ("progress", "-progress"):
+        # Only this sort needs counts over the whole selection; the others page first and
+        # count the claims of the 25 articles shown.
+        articles = articles.with_progress()
+    page = Paginator(articles.order_by(*SORTS[sort][1]), PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    _decorate(page.object_list, verdicts)
+    _decorate(page.object_list, verdicts, request.user)
     state_chart, verdict_chart = _charts(selection, verdicts)
 
     context = {

@@ -1,9 +1,11 @@
 """Small helpers shared by the format modules."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
+
+ZERO = timedelta(0)
 
 
 def iso(value) -> str | None:
@@ -11,13 +13,11 @@ def iso(value) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        if timezone.is_aware(value):
+        if value.tzinfo is None:
+            value = timezone.make_aware(value, UTC)
+        elif value.utcoffset() != ZERO:
             value = value.astimezone(UTC)
-        return (
-            value.strftime("%Y-%m-%dT%H:%M:%S")
-            + (f".{value.microsecond:06d}" if value.microsecond else "")
-            + "Z"
-        )
+        return value.replace(tzinfo=None).isoformat() + "Z"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

@@ -95,6 +95,14 @@ def report_url(article_id: int, claim_id: int | None = None) -> str:
     return f"{url}#claim-{claim_id}" if claim_id is not None else url
 
 
+class ReportUrls(dict):
+    """``report_url`` per article, worked out once: ``reverse()`` is slow to call per claim."""
+
+    def __missing__(self, article_id: int) -> str:
+        self[article_id] = url = report_url(article_id)
+        return url
+
+
 ARTICLE_FIELDS = (
     "id",
     "title",
@@ -217,6 +225,7 @@ class ExportData:
     sources_seen: set[int] = field(default_factory=set)
 
     def __post_init__(self):
+        self.report_urls = ReportUrls()
         self.users = dict(User.objects.values_list("id", "username"))
         self.verdicts = {v["id"]: v for v in Verdict.objects.values(*VERDICT_FIELDS)}
         rated = [v["rating"] for v in self.verdicts.values() if v["rating"] is not None]
@@ -259,7 +268,7 @@ class ExportData:
                     continue
                 article["imported_by_username"] = self.username(article["imported_by_id"])
                 article["review_state_label"] = REVIEW_STATE_LABELS.get(article["review_state"])
-                article["report_url"] = report_url(article_id)
+                article["report_url"] = self.report_urls[article_id]
                 yield ArticleBundle(article, claims_by_article.get(article_id, []))
 
     def _load_claims(self, article_ids: list[int]) -> dict[int, list[dict]]:
@@ -279,7 +288,7 @@ class ExportData:
             claim["category_label"] = CATEGORY_LABELS.get(claim["category"], claim["category"])
             for role in ("verdict_proposed_by", "assignee", "created_by", "approved_by"):
                 claim[f"{role}_username"] = self.username(claim[f"{role}_id"])
-            claim["report_url"] = report_url(claim["article_id"], claim["id"])
+            claim["report_url"] = f"{self.report_urls[claim['article_id']]}#claim-{claim['id']}"
             by_id[claim["id"]] = claim
 
         if by_id:

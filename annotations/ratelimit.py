@@ -4,6 +4,7 @@ Limits are set in ``settings.FACTCHECK_RATE_LIMITS`` as ``"N/s"``, ``"N/m"`` or 
 per scope. Above the limit a view answers 429 with a ``Retry-After`` header.
 """
 
+import re
 import time
 from functools import wraps
 
@@ -12,11 +13,15 @@ from django.core.cache import cache
 from django.http import HttpResponse
 
 PERIODS = {"s": 1, "m": 60, "h": 3600}
+RATE = re.compile(r"([1-9][0-9]*)/([smh])")
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    count, _, period = rate.partition("/")
-    return int(count), PERIODS[period]
+    """``"120/m"`` → ``(120, 60)``: the number of uses allowed and the window in seconds."""
+    match = RATE.fullmatch(rate or "")
+    if not match:
+        raise ValueError(f"A rate is a positive count per s, m or h, such as '120/m'; not {rate!r}")
+    return int(match.group(1)), PERIODS[match.group(2)]
 
 
 def hit(scope: str, key: str) -> int | None:

@@ -6,6 +6,7 @@ sets ``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS`` and usu
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +42,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str:
+    value = os.environ.get(name) or default
+    if not re.fullmatch(r"[1-9][0-9]*/[smh]", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as '120/m' (per s, m or h)")
+    return value
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -252,9 +260,9 @@ CONTENT_SECURITY_POLICY = {
 # --- The product ------------------------------------------------------------------------------
 # Per-user limits ("N/s", "N/m", "N/h"); above them the action answers 429.
 FACTCHECK_RATE_LIMITS = {
-    "claim-create": os.environ.get("FACTCHECK_RATE_CLAIM_CREATE", "120/m"),
-    "import": os.environ.get("FACTCHECK_RATE_IMPORT", "20/m"),
-    "export": os.environ.get("FACTCHECK_RATE_EXPORT", "60/m"),
+    "claim-create": env_rate("FACTCHECK_RATE_CLAIM_CREATE", "120/m"),
+    "import": env_rate("FACTCHECK_RATE_IMPORT", "20/m"),
+    "export": env_rate("FACTCHECK_RATE_EXPORT", "60/m"),
 }
 FACTCHECK_IMPORT_MAX_BYTES = env_int("FACTCHECK_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 # Largest source snapshot (PDF, HTML, PNG, plain text) accepted for upload.

@@ -112,3 +112,10 @@ def test_a_malformed_boolean_setting_stops_start_up(tmp_path):
     )
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be a boolean" in result.stderr
+
+
+def test_a_malformed_rate_limit_stops_start_up(tmp_path):
+    env = production_env(tmp_path, FACTCHECK_RATE_EXPORT="lots")
+    result = run_python("import django; django.setup()", env)
+    assert result.returncode != 0
+    assert "FACTCHECK_RATE_EXPORT must be a rate" in result.stderr

@@ -84,6 +84,18 @@ class DashboardFilters(forms.Form):
             ANY + [(ME, "Me")] + [(str(u.pk), str(u)) for u in assignees]
         )
 
+    def selects(self):
+        """Each choice field with its options as (value, label, selected).
+
+        The template writes the <option>s itself: the widget renders a template per option,
+        which was a third of the page's rendering time.
+        """
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ChoiceField):
+                bound = self[name]
+                current = str(bound.value() or "")
+                yield bound, [(str(v), label, str(v) == current) for v, label in field.choices]
+
     def valid_values(self) -> dict:
         """The values that passed validation; anything else in the query string is ignored."""
         self.is_valid()

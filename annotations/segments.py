@@ -109,7 +109,7 @@ def render_body(
     previous_end = 0
     for p_start, p_end in paragraph_spans(body):
         if p_start > previous_end:
-            append(escape(body[previous_end:p_start], quote=False))
+            append(escape(body[previous_end:p_start]))
         previous_end = p_end
         append(f'<p data-s="{p_start}">')
         # Skip segments that lie wholly before this paragraph (inside the break).
@@ -119,7 +119,7 @@ def render_body(
         while position < p_end and index < count:
             segment = segments[index]
             piece_end = min(segment.end, p_end)
-            text = escape(body[position:piece_end], quote=False)
+            text = escape(body[position:piece_end])
             ids = segment.claim_ids
             if ids:
                 css = "hl"

@@ -160,3 +160,20 @@ def test_downloaded_html_report_stands_alone(client, reviewer):
     assert "<style>" in page and "&quot;" not in page.split("</style>")[0]
     assert page.count('class="report-article"') == 2
     assert page.count('<script type="application/ld+json">') == 2
+
+
+def test_admin_action_exports_the_selected_articles(client, admin_user):
+    example = worked_example(n_articles=2)
+    chosen = example["articles"][1]
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:annotations_article_changelist"),
+        {"action": "export_report_action", "_selected_action": [chosen.pk]},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == (
+        reverse("annotations:export", args=["html"]) + f"?article={chosen.pk}"
+    )
+    report = b"".join(client.get(response["Location"]).streaming_content).decode()
+    assert f'id="article-{chosen.pk}"' in report
+    assert f'id="article-{example["articles"][0].pk}"' not in report

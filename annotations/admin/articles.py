@@ -16,6 +16,7 @@ from annotations import ratelimit
 from annotations.admin.common import HistoryAdmin
 from annotations.importers import SUPPORTED_EXTENSIONS, import_document
 from annotations.models import Article, Citation, Claim, Comment
+from annotations.views.exports import export_report_action
 
 # --- Upload -------------------------------------------------------------------------------------
 
@@ -92,6 +93,7 @@ class CommentInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(HistoryAdmin):
+    actions = [export_report_action]
     list_display = ["title", "publisher", "published_on", "review_state", "claims", "imported_at"]
     list_filter = ["review_state", "publisher", "published_on", "imported_at"]
     search_fields = ["title", "publisher", "byline", "url", "source_name"]

@@ -5,14 +5,19 @@ role, and they see drafts in the app anyway). Exports stream: a large export nev
 memory whole.
 """
 
+from urllib.parse import urlencode
+
+from django.contrib import admin
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -62,3 +67,10 @@ def article_report(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     context = html.report_context(Article.objects.filter(pk=article.pk), scope)
     return render(request, "reports/report.html", context)
+
+
+@admin.action(description="Export report of the selected articles (HTML)")
+def export_report_action(modeladmin, request: HttpRequest, queryset) -> HttpResponse:
+    """Admin action: hand over to the export view, which checks roles and rate limits."""
+    query = urlencode([("article", pk) for pk in queryset.values_list("pk", flat=True)])
+    return HttpResponseRedirect(f"{reverse('annotations:export', args=['html'])}?{query}")

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import ClaimFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"  # the factories' password
 
@@ -131,3 +131,25 @@ def test_password_change_succeeds_and_keeps_the_user_signed_in(client, reviewer)
     reviewer.refresh_from_db()
     assert reviewer.check_password(new)
     assert client.get(reverse("annotations:article-list")).status_code == 200
+
+
+def test_a_refused_page_explains_why_in_the_app_layout(client):
+    client.force_login(UserFactory(username="nora"))
+
+    response = client.get(reverse("annotations:article-list"))
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert 'class="topbar"' in html
+    assert "This needs the Reviewer role." in html
+    assert "Your account has no role yet" in html
+
+
+def test_an_editor_only_action_tells_a_reviewer_which_role_it_needs(client, reviewer):
+    claim = ClaimFactory()
+    client.force_login(reviewer)
+
+    response = client.post(reverse("annotations:claim-approve", args=[claim.article_id, claim.pk]))
+
+    assert response.status_code == 403
+    assert "This needs the Editor role." in response.content.decode()

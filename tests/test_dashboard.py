@@ -334,20 +334,29 @@ def _articles_with_claims(count: int, reviewer, reviewer2) -> None:
 
 
 @pytest.mark.parametrize("count", [3, 30])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "title"},
+        {"sort": "-progress"},
+        {"claim_state": "in_progress", "assignee": "me", "publisher": "Publisher 1", "q": "bus"},
+    ],
+)
 def test_dashboard_query_count_does_not_grow_with_articles(
-    client, reviewer, reviewer2, django_assert_num_queries, count
+    client, reviewer, reviewer2, django_assert_num_queries, count, params
 ):
     _articles_with_claims(count, reviewer, reviewer2)
     client.force_login(reviewer)
 
     # 1 session, 2 user, 3 user's groups (role check),
     # 4 verdicts, 5 publishers (filter choices), 6 users with a role (assignee choices),
-    # 7 count for the paginator, 8 the page of articles with claim counts per state,
-    # 9 verdict counts for the page's articles, 10 claims by state × verdict for the chart.
+    # 7 count for the paginator, 8 the page of articles,
+    # 9 the page's claims counted by article × state × verdict (and assigned to me),
+    # 10 the selection's claims counted by state × verdict for the chart.
     with django_assert_num_queries(10):
-        response = client.get(URL, {"sort": "title"})
+        response = client.get(URL, params)
     assert response.status_code == 200
-    assert len(titles(response)) == min(count, 25)
+    assert titles(response)
 
 
 def test_htmx_partial_query_count_does_not_grow_with_articles(

@@ -4,6 +4,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 
 from django.db import connection
@@ -50,8 +51,8 @@ def measure(
     target_ms: float | None = None,
     check: Callable[[object], str | None] | None = None,
 ) -> Result:
-    """Time ``call`` ``runs`` times after ``warmup`` calls; then count its queries and its peak
-    Python allocation (tracemalloc) in one extra call each, so neither slows the timed runs.
+    """Time ``call`` ``runs`` times after ``warmup`` calls, counting the queries of the last
+    run; then measure the peak Python allocation (tracemalloc) in one extra call.
 
     ``check(outcome)`` returns an error message when a call did not do what it should; the
     figure is then reported as failed with that message instead of a time.
@@ -64,26 +65,29 @@ def measure(
                 result.note = problem
                 result.passed = False
                 return result
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            call()
-            times.append((time.perf_counter() - started) * 1000)
-        # Counted with an execute wrapper, which (unlike CaptureQueriesContext) survives the
+        # Queries are counted in the last timed run, with an execute wrapper (its cost is a
+        # function call per query), which unlike CaptureQueriesContext survives the
         # reconnection at each request that CONN_MAX_AGE=0 causes.
-        executed = []
-        with connection.execute_wrapper(
-            lambda execute, sql, params, many, context: (
-                executed.append(sql) or execute(sql, params, many, context)
-            )
-        ):
-            call()
-        tracemalloc.start()
-        try:
-            call()
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
+        times, executed = [], []
+
+        def counting(execute, sql, params, many, context):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        for run in range(runs):
+            with connection.execute_wrapper(counting) if run == runs - 1 else nullcontext():
+                started = time.perf_counter()
+                call()
+                times.append((time.perf_counter() - started) * 1000)
+        peak = None
+        if statistics.median(times) < 1000:
+            # tracemalloc slows Python several-fold: skipped for the slow figures (PDF).
+            tracemalloc.start()
+            try:
+                call()
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
     except Exception as error:  # noqa: BLE001 — a broken page is a result, not a crash
         result.note = f"error: {type(error).__name__}: {error}"[:300]
         result.passed = False
@@ -92,7 +96,7 @@ def measure(
     result.median_ms = round(statistics.median(times), 2)
     result.p95_ms = round(percentile(times, 0.95), 2)
     result.queries = len(executed)
-    result.peak_kib = peak // 1024
+    result.peak_kib = None if peak is None else peak // 1024
     if target_ms is not None:
         result.passed = result.median_ms <= target_ms
     return result

@@ -141,7 +141,7 @@ class Suite:
             for n in range(50)
         ]
         self.report_article = built[0].article
-        runs = 3 if self.quick else 10
+        runs = 2 if self.quick else 7
         commands = get_commands()
         for fmt, target in EXPORT_FORMATS:
             figure = f"export {fmt}, 50 articles × 200 claims (internal)"
@@ -163,7 +163,8 @@ class Suite:
                 self.add(not_built(figure, target, "annotations:export / export_report"))
 
         report = url("annotations:article-report", self.report_article.pk)
-        figure = "HTML report, one article with 200 claims"
+        report = report and report + "?scope=internal"
+        figure = "HTML report, one article with 200 claims (internal)"
         if report:
             self.add(
                 measure(
@@ -177,7 +178,7 @@ class Suite:
             )
         else:
             self.add(not_built(figure, 500, "annotations:article-report"))
-        figure = "PDF report, one article with 200 claims"
+        figure = "PDF report, one article with 200 claims (internal)"
         if "export_report" in commands:
             self.add(
                 self._export_command(
@@ -397,6 +398,7 @@ class Suite:
                     warmup=2,
                     target_ms=200,
                     figure="Chromium: fresh tab to all 200 highlights drawn",
+                    claims=200,
                 )
             )
             self.add(self._worker_memory(server))

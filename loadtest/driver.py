@@ -54,7 +54,7 @@ class Plan:
     sources: list[int]
     urls: dict  # name → URL template with {article}/{claim}
     duration: float
-    think: tuple[float, float] = (0.2, 1.2)
+    think: tuple[float, float] = (0.5, 3.0)  # seconds between a reviewer's actions
     ramp: float = 5.0
     started: float = 0.0  # time.monotonic() when the load began
 

@@ -44,6 +44,14 @@ def parse_args(argv):
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument(
+        "--think",
+        nargs=2,
+        type=float,
+        default=[0.5, 3.0],
+        metavar=("MIN", "MAX"),
+        help="seconds a reviewer waits between actions",
+    )
     return parser.parse_args(argv)
 
 
@@ -167,7 +175,7 @@ def percentiles(values: list[float]) -> dict:
     }
 
 
-def summarise(args, samples, writes, elapsed, integrity, server_log: str) -> dict:
+def summarise(args, plan, samples, writes, elapsed, integrity, server_log: str) -> dict:
     work = [s for s in samples if s.action != "sign-in"]
     elapsed_work = elapsed
     by_action = {}
@@ -181,6 +189,7 @@ def summarise(args, samples, writes, elapsed, integrity, server_log: str) -> dic
         "users": args.users,
         "duration_s": round(elapsed, 1),
         "gunicorn": f"{args.workers} workers × {args.threads} threads",
+        "think_s": list(plan.think),
         "requests": len(work),
         "requests_per_s": round(len(work) / elapsed_work, 1) if elapsed_work else None,
         "latency_ms": percentiles([s.ms for s in work]),
@@ -219,7 +228,8 @@ def print_summary(summary: dict, machine: str) -> None:
     print(
         f"Load test on {summary['database']}: {summary['users']} reviewers for "
         f"{summary['duration_s']} s against gunicorn ({summary['gunicorn']}), production "
-        "settings, 127.0.0.1."
+        f"settings, 127.0.0.1; each reviewer waits {summary['think_s'][0]}–"
+        f"{summary['think_s'][1]} s between actions (reading, typing)."
     )
     print(f"Machine: {machine}")
     print(
@@ -283,13 +293,14 @@ def main(argv=None) -> int:
                 password=PASSWORD,
                 duration=args.duration,
                 ramp=10.0,
+                think=tuple(args.think),
                 **seeded,
             )
             samples, writes, elapsed = drive(plan, args.users)
         log("load finished; checking the database")
         integrity = check(writes)
         summary = summarise(
-            args, samples, writes, elapsed, integrity, server_log.read_text(errors="replace")
+            args, plan, samples, writes, elapsed, integrity, server_log.read_text(errors="replace")
         )
         print_summary(summary, machine_text)
         results = ROOT / "bench" / "results"

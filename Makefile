@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 HOST_PYTHON ?= python3
 
-.PHONY: install demo run test lint format migrations-check bench loadtest serve clean
+.PHONY: install demo run test lint format migrations-check bench loadtest serve clean audit
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,11 @@ migrations-check: install
 
 test: lint migrations-check
 	$(PYTHON) -m pytest
+
+# Known vulnerabilities in the installed dependency set (pip-audit): fails on any found; only
+# warns when the vulnerability service cannot be reached.
+audit: install
+	$(PYTHON) bin/audit-deps
 
 bench: install
 	$(PYTHON) -m bench

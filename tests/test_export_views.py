@@ -35,6 +35,7 @@ def test_every_format_downloads_with_a_filename_and_type(client, reviewer, name)
     disposition = response["Content-Disposition"]
     assert disposition.startswith('attachment; filename="factcheck-article-')
     assert disposition.endswith(f'.{export_format.extension}"')
+    assert response["Cache-Control"] == "private, no-store"
     assert body
 
 

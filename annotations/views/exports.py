@@ -54,6 +54,8 @@ def export(request: HttpRequest, format: str) -> HttpResponse:
         f'attachment; filename="{_filename(export_format, articles, scope)}"'
     )
     response["X-Content-Type-Options"] = "nosniff"
+    # Internal exports hold unpublished work: never kept by shared caches or the browser.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

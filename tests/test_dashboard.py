@@ -294,11 +294,14 @@ def test_htmx_request_for_another_target_gets_the_whole_page(signed_in):
 def test_filter_form_is_wired_for_htmx_and_works_without_it(signed_in):
     html = signed_in.get(URL).content.decode()
 
+    wrapper = html.split('<div class="dashboard"', 1)[1].split(">", 1)[0]
+    assert 'hx-target="#article-results"' in wrapper
+    assert 'hx-swap="outerHTML"' in wrapper  # the fragment brings its own #article-results
+    assert 'hx-push-url="true"' in wrapper
     form = html.split('<form method="get"', 1)[1].split(">", 1)[0]
-    assert 'hx-target="#article-results"' in form
-    assert 'hx-push-url="true"' in form
+    assert f'hx-get="{URL}"' in form
     assert f'action="{URL}"' in form
-    assert 'id="article-results"' in html
+    assert html.count('id="article-results"') == 1
 
 
 def test_article_titles_with_html_are_escaped(signed_in):

@@ -103,6 +103,7 @@ def test_filter_by_verdict_search_and_page_without_reloading(page, sign_in, revi
     ]
     assert "3 articles match the filters" in page.locator(".summary").inner_text()
     assert page.evaluate("window.stillTheSamePage") is True
+    assert page.locator("#article-results").count() == 1  # replaced, not nested
 
     page.select_option("#id_verdict", label="Any")
     page.fill("#id_q", "footbridge")
@@ -133,6 +134,7 @@ def test_paging_keeps_filters_and_updates_the_address(page, sign_in, reviewer):
     assert result_titles(page)[0] == "Neighbourhood notice 25"
     assert "publisher=Valley+Courier" in page.url
     assert page.locator(".pagination .current").inner_text() == "Page 2 of 2"
+    assert page.locator("#article-results").count() == 1
     assert page.evaluate("window.stillTheSamePage") is True
 
     # Reloading the pushed address gives the same page, as a whole document.

@@ -12,6 +12,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from annotations.importers import import_document
@@ -162,6 +163,10 @@ def world(admin_user):
         outcome = import_document(name, data, user=admin_user)
         assert outcome.status == "created", outcome.line()
         imported.append(outcome.article)
+    # Approved, so it is published: the report's ClaimReview JSON-LD block carries its text.
+    Claim.objects.filter(pk=claim.pk).update(
+        state=Claim.State.APPROVED, approved_by=admin_user, approved_at=timezone.now()
+    )
     # Claims on imported articles, so their panels render too.
     for article in imported:
         ClaimFactory(article=article, created_by=objects["user"])
@@ -401,3 +406,123 @@ def test_article_url_with_a_script_scheme_is_never_a_link(admin_user, url):
     if response.status_code == 200:
         audit = support.audit_html(support.response_text(response), MARKER)
         assert not [i for i in audit.injections if "script URL" in i]
+
+
+def test_report_html_and_pdf_source_keep_payloads_inert(world):
+    """The HTML report (also the PDF's source) in both scopes, with its ClaimReview JSON-LD."""
+    exporters = pytest.importorskip("annotations.exporters.html")
+    from annotations.exporters.scope import Scope
+
+    placed = world["placement"].payloads()
+    problems, json_ld = [], 0
+    for scope in Scope:
+        for inline_css in (False, True):
+            document = exporters.render_report(Article.objects.all(), scope, inline_css=inline_css)
+            audit = support.audit_html(document, MARKER)
+            problems += [f"{scope} report: {finding}" for finding in audit.injections]
+            stripped = support.strip_json_scripts(document)
+            problems += [
+                f"{scope} report: unescaped {text[:80]}"
+                for text in placed
+                if any(c in text for c in "<>\"'") and text in stripped
+            ]
+            json_ld += sum(bool(MARKER.search(block)) for block in audit.json_blocks)
+    assert not problems, "\n".join(problems)
+    assert json_ld, "no JSON-LD block carried a payload: the approved claim was not exported"
+
+
+def test_pdf_renderer_fetches_nothing_a_payload_names(world):
+    pdf = pytest.importorskip("annotations.exporters.pdf")
+    from annotations.exporters.html import render_report
+    from annotations.exporters.scope import Scope
+
+    fetcher = pdf.StaticOnlyFetcher()
+    article = Article.objects.filter(pk=world["article"].pk)
+    data = pdf.render_pdf(render_report(article, Scope.INTERNAL), fetcher)
+    assert data.startswith(b"%PDF")
+    refused = [url for url, allowed in fetcher.requests if not allowed]
+    assert not refused, f"the PDF renderer tried to fetch {refused}"
+
+
+def _post_forms(html: str) -> list[tuple[str, dict[str, str], str]]:
+    """(action, fields with their current values, hx-target) of every POST form on a page."""
+    forms = []
+    for match in re.finditer(r"<form\b([^>]*)>(.*?)</form>", html, flags=re.S | re.I):
+        opening, inner = match.groups()
+        method = re.search(r'method="(\w+)"', opening)
+        hx_post = re.search(r'hx-post="([^"]+)"', opening)
+        if not hx_post and not (method and method.group(1).lower() == "post"):
+            continue
+        action = hx_post or re.search(r'action="([^"]*)"', opening)
+        target = re.search(r'hx-target="#?([\w-]+)"', opening)
+        fields = {}
+        for tag in re.findall(r"<(?:input|textarea|select)\b[^>]*>", inner):
+            name = re.search(r'name="([^"]+)"', tag)
+            if not name:
+                continue
+            value = re.search(r'value="([^"]*)"', tag)
+            fields[name.group(1)] = value.group(1) if value else ""
+        url = (action.group(1) if action else "").replace("&amp;", "&")
+        forms.append((url, fields, target.group(1) if target else ""))
+    return forms
+
+
+KEEP_FIELDS = {"csrfmiddlewaretoken", "version", "start", "end", "verdict", "source", "relation"}
+
+
+def test_form_posts_echo_payloads_back_escaped(world, admin_user):
+    """Every POST form on the app's pages, filled with payloads: the answer (a re-rendered
+    partial with errors, or the saved result) shows them as text, never as markup."""
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    pages = [
+        world["article"].get_absolute_url(),
+        reverse("annotations:claim-detail", args=[world["article"].pk, world["claim"].pk]),
+    ]
+    entries = [e for e in support.app_url_entries() if e.name not in support.NEVER_FETCH]
+    for entry, url in support.reversible_urls(entries, world)[0]:
+        if entry.name.startswith("annotations:source") or entry.name.endswith("list"):
+            pages.append(url)
+    posted, problems = 0, []
+    for page_number, page in enumerate(dict.fromkeys(pages)):
+        response = client.get(page, headers={"HX-Request": "true"})
+        html = support.response_text(response)
+        for form_number, (action, fields, target) in enumerate(_post_forms(html)):
+            if not action or "logout" in action or action.startswith(("http", "//")):
+                continue
+            number = 900 + (page_number * 10 + form_number) % 99
+            text = payload(number, form_number % len(PAYLOADS))
+            data = {name: value if name in KEEP_FIELDS else text for name, value in fields.items()}
+            headers = {"HX-Request": "true", "HX-Target": target} if target else {}
+            answer = client.post(action, data, headers=headers)
+            posted += 1
+            found, _ = _problems(f"POST {action} from {page}", answer, [text])
+            problems += found
+    assert posted >= 3, "no POST forms found on the app's pages"
+    assert not problems, "\n".join(dict.fromkeys(problems))
+    # Whatever was saved is shown escaped on the pages too.
+    for page in dict.fromkeys(pages):
+        found, _ = _problems(page, client.get(page), [])
+        problems += found
+    assert not problems, "\n".join(problems)
+
+
+def test_uploaded_file_names_are_shown_escaped(admin_user, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.FACTCHECK_RATE_LIMITS = {}
+    try:
+        url = reverse("admin:annotations_article_upload")
+    except NoReverseMatch:
+        pytest.skip("the admin upload has not landed")
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    names = [payload(950 + n, n) + ext for n, ext in ((4, ".txt"), (5, ".exe"), (13, ".html"))]
+    files = [
+        SimpleUploadedFile(name, f"Title {n}\n\nThe pier opens at {n}.\n".encode())
+        for n, name in enumerate(names)
+    ]
+    response = client.post(url, {"files": files})
+    problems, seen = _problems("upload result", response, names)
+    assert not problems, "\n".join(problems)
+    assert len(seen) >= 2  # the names were really shown

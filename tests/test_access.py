@@ -211,3 +211,48 @@ def test_exports_refuse_malformed_ids_with_a_clear_message(client, reviewer, art
         assert response["Content-Type"].startswith("text/plain")
     unknown_format = reverse("annotations:export", kwargs={"format": "settings.py"})
     assert client.get(unknown_format).status_code == 404
+
+
+# --- Roles stated on every view ---------------------------------------------------------------
+
+RANKS = ["Reviewer", "Editor", "Admin"]
+
+
+def _required_role(url: str):
+    from django.urls import resolve
+
+    return getattr(resolve(url).func, "required_role", None)
+
+
+def test_every_app_view_states_its_role(world):
+    """House rule: each view carries @reviewer_required, @editor_required or @admin_required."""
+    urls, _ = support.reversible_urls(support.app_url_entries(), world)
+    missing = sorted(
+        {entry.name for entry, url in urls if entry.name.startswith("annotations:")}
+        - {entry.name for entry, url in urls if _required_role(url) is not None}
+    )
+    assert not missing, f"views without a role decorator: {missing}"
+
+
+def test_lower_roles_are_refused_and_change_nothing(world, reviewer, editor):
+    """Every view above the reviewer role: GET and POST by a lower role → 403, no change."""
+    clients = {}
+    for role, user in (("Reviewer", reviewer), ("Editor", editor)):
+        clients[role] = Client(raise_request_exception=False)
+        clients[role].force_login(user)
+    urls, _ = support.reversible_urls(support.app_url_entries(), world)
+    before = support.db_fingerprint()
+    problems, checked = [], 0
+    for _entry, url in urls:
+        required = _required_role(url)
+        if required is None:
+            continue
+        for role in RANKS[: RANKS.index(required.value)]:
+            for method in ("get", "post"):
+                status = getattr(clients[role], method)(url, {"reliability": "peer_reviewed"})
+                checked += 1
+                if status.status_code not in {403, 405}:
+                    problems.append(f"{role} {method.upper()} {url}: {status.status_code}")
+    assert not problems, "\n".join(problems)
+    assert support.db_fingerprint() == before
+    assert checked >= 2, "no view above the reviewer role was found"

@@ -304,6 +304,15 @@ def test_filter_form_is_wired_for_htmx_and_works_without_it(signed_in):
     assert html.count('id="article-results"') == 1
 
 
+def test_the_current_sort_travels_with_the_results_and_is_submitted_with_the_filters(
+    signed_in,
+):
+    html = signed_in.get(URL, {"sort": "publisher"}, headers=PARTIAL).content.decode()
+
+    assert '<input type="hidden" name="sort" value="publisher" form="dashboard-filters">' in html
+    assert '<select name="sort"' not in signed_in.get(URL).content.decode()
+
+
 def test_article_titles_with_html_are_escaped(signed_in):
     ArticleFactory(title='<script>alert("x")</script> & <b>bold</b>', publisher="<i>Pub</i>")
 

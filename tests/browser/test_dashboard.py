@@ -152,6 +152,15 @@ def test_sorting_by_a_column_header(page, sign_in, reviewer):
     page.wait_for_function("document.querySelector('th[aria-sort=ascending]') !== null")
     assert result_titles(page) == sorted(title for title, *_ in CORPUS)
 
+    # A filter chosen afterwards keeps the sort the header set.
+    page.select_option("#id_publisher", label="Hillside Herald")
+    page.wait_for_url(re.compile(r"publisher=Hillside"))
+    page.wait_for_function("document.querySelectorAll('td.col-title').length === 3")
+    assert "sort=title" in page.url
+    assert result_titles(page) == sorted(
+        title for title, publisher, *_ in CORPUS if publisher == "Hillside Herald"
+    )
+
 
 def test_dashboard_screenshot(page, sign_in, reviewer, screenshot_dir):
     reviewer.first_name, reviewer.last_name = "Rita", "Okafor"

@@ -48,7 +48,7 @@ bench: install
 # (both always run; the target fails if either missed a target).
 loadtest: install
 	$(PYTHON) -m loadtest --db postgres --users 50 --duration 60; pg=$$?; \
-	$(PYTHON) -m loadtest --db sqlite --users 10 --duration 20; lite=$$?; \
+	$(PYTHON) -m loadtest --db sqlite --users 10 --duration 20 --writers --think 0.1 0.5; lite=$$?; \
 	test $$pg = 0 && test $$lite = 0
 
 # Production: settings from the environment (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL).

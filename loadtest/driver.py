@@ -57,6 +57,7 @@ class Plan:
     think: tuple[float, float] = (0.5, 3.0)  # seconds between a reviewer's actions
     ramp: float = 5.0
     started: float = 0.0  # time.monotonic() when the load began
+    writers: bool = False  # only write (create, edit, cite): the SQLite locking test
 
 
 class Reviewer(threading.Thread):
@@ -244,14 +245,14 @@ class Reviewer(threading.Thread):
             return
         deadline = plan.started + plan.duration
         actions = [
-            (self.read_dashboard, 3),
-            (self.read_article, 4),
+            (self.read_dashboard, 0 if plan.writers else 3),
+            (self.read_article, 0 if plan.writers else 4),
             (self.create_claim, 2),
             (lambda: self.edit_claim(hot=True), 2),
             (lambda: self.edit_claim(hot=False), 1),
             (self.cite, 1),
         ]
-        if "export" in plan.urls:
+        if "export" in plan.urls and not plan.writers:
             actions.append((self.export, 0.5))
         functions, weights = zip(*actions, strict=True)
         while time.monotonic() < deadline:

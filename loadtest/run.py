@@ -45,6 +45,9 @@ def parse_args(argv):
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument(
+        "--writers", action="store_true", help="reviewers only write: create, edit, cite"
+    )
+    parser.add_argument(
         "--think",
         nargs=2,
         type=float,
@@ -190,6 +193,7 @@ def summarise(args, plan, samples, writes, elapsed, integrity, server_log: str) 
         "duration_s": round(elapsed, 1),
         "gunicorn": f"{args.workers} workers × {args.threads} threads",
         "think_s": list(plan.think),
+        "writers": plan.writers,
         "requests": len(work),
         "requests_per_s": round(len(work) / elapsed_work, 1) if elapsed_work else None,
         "latency_ms": percentiles([s.ms for s in work]),
@@ -226,7 +230,8 @@ def verdicts(summary: dict) -> list[tuple[str, str, str, bool]]:
 def print_summary(summary: dict, machine: str) -> None:
     print()
     print(
-        f"Load test on {summary['database']}: {summary['users']} reviewers for "
+        f"Load test on {summary['database']}: {summary['users']} "
+        f"{'writers' if summary['writers'] else 'reviewers'} for "
         f"{summary['duration_s']} s against gunicorn ({summary['gunicorn']}), production "
         f"settings, 127.0.0.1; each reviewer waits {summary['think_s'][0]}–"
         f"{summary['think_s'][1]} s between actions (reading, typing)."
@@ -294,6 +299,7 @@ def main(argv=None) -> int:
                 duration=args.duration,
                 ramp=10.0,
                 think=tuple(args.think),
+                writers=args.writers,
                 **seeded,
             )
             samples, writes, elapsed = drive(plan, args.users)

@@ -256,3 +256,95 @@ def test_lower_roles_are_refused_and_change_nothing(world, reviewer, editor):
     assert not problems, "\n".join(problems)
     assert support.db_fingerprint() == before
     assert checked >= 2, "no view above the reviewer role was found"
+
+
+# --- Open redirects and mass assignment -------------------------------------------------------
+
+EVIL = ["https://evil.example/", "//evil.example/", "/\\evil.example/", "https:evil.example"]
+
+
+def _off_site(location: str) -> bool:
+    from urllib.parse import urlsplit
+
+    location = location.replace("\\", "/")
+    parts = urlsplit(location)
+    return bool(parts.netloc and parts.netloc != "testserver") or location.startswith("//")
+
+
+def test_no_url_redirects_off_site(world, admin_user):
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    urls, _ = support.reversible_urls(support.app_url_entries(), world)
+    problems = []
+    for entry, url in urls:
+        if entry.name in support.NEVER_FETCH:
+            continue
+        for target in EVIL:
+            params = {"next": target, "redirect_to": target, "return_to": target}
+            for method in ("get", "post"):
+                response = getattr(client, method)(url, params)
+                location = response.get("Location", "")
+                if _off_site(location) or "evil.example" in response.get("HX-Redirect", ""):
+                    problems.append(f"{method.upper()} {url} → {location}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("target", EVIL)
+def test_sign_in_never_sends_the_user_off_site(client, reviewer, target):
+    response = client.post(
+        reverse("login") + f"?next={target}",
+        {"username": reviewer.username, "password": "correct-horse-battery", "next": target},
+    )
+    assert response.status_code == 302
+    assert not _off_site(response["Location"])
+
+
+def test_a_reviewer_cannot_approve_or_escalate_by_posting_extra_fields(world, reviewer, admin_user):
+    """Forms take only their own fields: state, approver, author, article, offsets and
+    privileges in the POST body are ignored everywhere."""
+    from annotations.models import Claim, User
+
+    claim = world["claim"]
+    Claim.objects.filter(pk=claim.pk).update(state=Claim.State.NEEDS_REVIEW)
+    client = Client(raise_request_exception=False)
+    client.force_login(reviewer)
+    other_article = ArticleFactory(title="Elsewhere")
+    extra = {
+        "state": "approved",
+        "approved_by": reviewer.pk,
+        "approved_at": "2020-01-01T00:00:00Z",
+        "verdict_proposed_by": admin_user.pk,
+        "created_by": reviewer.pk,
+        "article": other_article.pk,
+        "article_id": other_article.pk,
+        "start": 0,
+        "end": 3,
+        "quote": "The",
+        "is_staff": "on",
+        "is_superuser": "on",
+        "groups": "3",
+        "author": admin_user.pk,
+        "reliability": "peer_reviewed",
+    }
+
+    def protected():
+        claims = list(
+            Claim.objects.order_by("pk").values_list(
+                "pk", "approved_by", "approved_at", "created_by", "article", "start", "end"
+            )
+        )
+        approved = list(Claim.objects.filter(state="approved").values_list("pk", flat=True))
+        users = list(User.objects.order_by("pk").values_list("pk", "is_staff", "is_superuser"))
+        groups = sorted(reviewer.groups.values_list("name", flat=True))
+        return claims, approved, users, groups
+
+    before = protected()
+    urls, _ = support.reversible_urls(support.app_url_entries(), world)
+    posted = 0
+    for entry, url in urls:
+        if entry.name in support.NEVER_FETCH or "create" in entry.name or "delete" in entry.name:
+            continue  # creating and deleting legitimately change rows (tested with their views)
+        client.post(url, {**extra, "version": Claim.objects.get(pk=claim.pk).version})
+        posted += 1
+    assert posted >= 5
+    assert protected() == before

@@ -240,3 +240,39 @@ def test_the_scanner_catches_what_it_is_for(tmp_path):
     }
     fine = '<script src="/static/a.js" defer></script><script type="application/ld+json">'
     assert not any(re.search(p, fine, flags=re.IGNORECASE) for p, _ in TEMPLATE_RULES)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        (
+            "page.html",
+            b"<!doctype html><html><body><script>alert(1)</script>Saved page</body></html>",
+        ),
+        ("image.png", b"<html><body onload=alert(1)>not really a png</body></html>"),
+        ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'),
+    ],
+)
+def test_snapshots_are_downloaded_never_rendered(client, reviewer, settings, name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import SourceFactory
+
+    settings.FACTCHECK_RATE_LIMITS = {}
+    source = SourceFactory()
+    client.force_login(reviewer)
+    client.post(
+        reverse("annotations:snapshot-create", args=[source.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+    snapshot = source.snapshots.first()
+    if snapshot is None:
+        assert name != "page.html", "an HTML snapshot should be accepted (and served as a file)"
+        return  # refused at upload: nothing can be served
+    response = client.get(reverse("annotations:snapshot-download", args=[snapshot.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    csp = csp_directives(response["Content-Security-Policy"])
+    assert "sandbox" in csp and csp.get("default-src") == ["'none'"]
+    assert not response["Content-Type"].startswith(("image/svg", "application/xhtml"))

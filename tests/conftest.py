@@ -16,6 +16,14 @@ def _fast_tests(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache, keyed by user id: no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_data(request):
     """Re-create the migration-seeded groups and verdicts that transactional tests flush."""
     marker = request.node.get_closest_marker("django_db")

@@ -5,7 +5,8 @@ with it, not by dumpdata: their SHA-256 in the database still matches after the 
 
 JSON is the format to use: Django's JSON encoder keeps times to the millisecond (so the hashes
 below compare times at that precision), while its XML deserializer strips leading and trailing
-white space from text — which would break claims whose quote starts with a space.
+white space from every text field — an article's raw text would lose its final newline and no
+longer match its content hash.
 
 The backup command (see README "Security"):
 

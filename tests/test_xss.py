@@ -286,6 +286,8 @@ def _problems(label, response, placed_payloads) -> tuple[list[str], set[str]]:
             problems.append(f"{label}: user data served as {content_type}")
         if response.get("X-Content-Type-Options") != "nosniff":
             problems.append(f"{label}: download without X-Content-Type-Options: nosniff")
+        if ("css" in content_type or "javascript" in content_type) and MARKER.search(text):
+            problems.append(f"{label}: user text inside a {content_type} response")
         return problems, set(MARKER.findall(text))
     audit = support.audit_html(text, MARKER)
     problems += [f"{label}: {finding}" for finding in audit.injections]

@@ -243,7 +243,7 @@ class Suite:
             if result.median_ms is not None:
                 body = self.client.get(path).content
                 marks = len(MARK.findall(body))
-                result.note = f"{len(body) // 1024} KiB HTML, {marks} <mark>"
+                result.note = f"{len(body) // 1024} KiB HTML, {marks} `<mark>`"
                 if not marks:
                     result.note += "; n/a (not built yet): no highlights rendered"
                 queries[count] = result.queries

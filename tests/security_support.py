@@ -392,6 +392,8 @@ TEXT_ATTRIBUTES = {
 
 def _is_safe_url_value(value: str) -> bool:
     """A same-origin URL whose user-supplied part is percent-encoded."""
+    if value.startswith(("//", "/\\")):
+        return False  # another host
     return value.startswith(("/", "?", "#", "http://testserver/")) and not re.search(
         r"[\s<>\"'`]", value
     )

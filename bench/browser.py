@@ -93,9 +93,24 @@ def highlights_drawn(
             samples = []
             for run in range(warmup + runs):
                 tab = context.new_page()  # a fresh tab each time
+                cdp = context.new_cdp_session(tab)
+                cdp.send("Performance.enable")
                 tab.goto(path, wait_until="load")
                 tab.wait_for_function("window.__benchDrawn !== undefined")
                 sample = tab.evaluate("window.__benchDrawn")
+                # Where the renderer's time went (seconds, for the whole page lifetime so far).
+                metrics = {
+                    m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]
+                }
+                sample["cpu"] = {
+                    name: round(metrics.get(key, 0) * 1000)
+                    for name, key in (
+                        ("script", "ScriptDuration"),
+                        ("style", "RecalcStyleDuration"),
+                        ("layout", "LayoutDuration"),
+                        ("tasks", "TaskDuration"),
+                    )
+                }
                 tab.close()
                 if run >= warmup:
                     samples.append(sample)
@@ -118,6 +133,11 @@ def highlights_drawn(
         f"{claims} claims; HTML received at "
         f"{statistics.median(s['responseEnd'] for s in samples):.0f} ms, "
         f"parsed {statistics.median(s['domInteractive'] for s in samples):.0f} ms, "
-        f"DOMContentLoaded {statistics.median(s['domContentLoaded'] for s in samples):.0f} ms"
+        f"DOMContentLoaded {statistics.median(s['domContentLoaded'] for s in samples):.0f} ms; "
+        "renderer main thread: "
+        + ", ".join(
+            f"{name} {statistics.median(s['cpu'][name] for s in samples):.0f} ms"
+            for name in ("script", "style", "layout", "tasks")
+        )
     )
     return result

@@ -73,7 +73,7 @@ class Suite:
         call_command("migrate", verbosity=0, interactive=False)
         call_command("collectstatic", verbosity=0, interactive=False)
         self.reviewer = data.ensure_users(1, "benchreviewer", Role.REVIEWER)[0]
-        self.editor = data.ensure_users(1, "benchediter", Role.EDITOR)[0]
+        self.editor = data.ensure_users(1, "bencheditor", Role.EDITOR)[0]
         self.client = Client()
         # Errors are reported in the table (with the exception); no tracebacks on the console.
         logging.getLogger("django.request").setLevel(logging.CRITICAL)
@@ -383,15 +383,16 @@ class Suite:
     def bench_server(self) -> None:
         import os
 
-        self.log("starting gunicorn (1 sync worker) on 127.0.0.1 for the browser and memory")
+        env = dict(os.environ)
+        workers = 2 * (os.cpu_count() or 1) + 1
         connection.close()
-        with Gunicorn(dict(os.environ), workers=1, log_path=self.tmp / "gunicorn.log") as server:
+        self.log(f"starting gunicorn ({workers} sync workers, as bin/serve) for the browser")
+        with Gunicorn(env, workers=workers, log_path=self.tmp / "gunicorn.log") as server:
             article = self.reader_articles[200]
-            reader = url("annotations:article-detail", article.pk)
             self.add(
                 highlights_drawn(
                     server.url,
-                    reader,
+                    url("annotations:article-detail", article.pk),
                     self.reviewer.username,
                     data.PASSWORD,
                     runs=5 if self.quick else 20,
@@ -401,6 +402,8 @@ class Suite:
                     claims=200,
                 )
             )
+        self.log("starting gunicorn (1 sync worker) for the worker's memory")
+        with Gunicorn(env, workers=1, log_path=self.tmp / "gunicorn.log") as server:
             self.add(self._worker_memory(server))
 
     def _worker_memory(self, server: Gunicorn) -> Result:

@@ -72,6 +72,18 @@ def test_ids_that_do_not_exist_answer_404_and_change_nothing(world, admin_client
     assert not problems, "\n".join(problems)
 
 
+def test_ids_beyond_the_database_integer_range_answer_404_not_500(world, admin_client):
+    """``<int:…>`` matches any number of digits; the lookup must not overflow the database."""
+    problems = []
+    for entry, kwargs in _object_urls(world):
+        for arg in kwargs:
+            if OBJECT_ARGS.match(arg):
+                for huge in (2**63, 10**30):
+                    url = reverse(entry.name, kwargs={**kwargs, arg: huge})
+                    _check_404_and_nothing_changed(admin_client, url, problems, f"{arg}={huge}")
+    assert not problems, "\n".join(problems)
+
+
 def test_objects_under_the_wrong_parent_answer_404_and_change_nothing(world, admin_client):
     """A claim reached through another article, a citation through another claim: 404."""
     other_article = ArticleFactory(title="Another article")
@@ -132,6 +144,15 @@ HOSTILE_PARAMS = [
     {"sort": "title", "review_state": "' OR '1'='1"},
     {"publisher": "Riverside Gazette' --"},
     {"q": "%' OR 1=1 --"},
+    {"page": str(10**30)},
+    {"q": "x" * 5000},
+    {"q": "\x00"},
+]
+# Ids beyond the database's integer range (a 64-bit signed integer at most).
+OVERFLOW_PARAMS = [
+    {"verdict": str(10**30)},
+    {"assignee": str(2**63)},
+    {"article": str(10**30)},
 ]
 
 
@@ -148,7 +169,9 @@ def articles(db, reviewer):
 
 
 @pytest.mark.parametrize(
-    "params", HOSTILE_PARAMS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items())
+    "params",
+    HOSTILE_PARAMS + OVERFLOW_PARAMS,
+    ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()),
 )
 def test_dashboard_ignores_or_refuses_unknown_filters_and_sorts(client, reviewer, articles, params):
     client.force_login(reviewer)
@@ -348,3 +371,12 @@ def test_a_reviewer_cannot_approve_or_escalate_by_posting_extra_fields(world, re
         posted += 1
     assert posted >= 5
     assert protected() == before
+
+
+@pytest.mark.parametrize("params", OVERFLOW_PARAMS, ids=lambda p: next(iter(p)))
+def test_exports_refuse_ids_beyond_the_database_range(reviewer, articles, params, settings):
+    settings.FACTCHECK_RATE_LIMITS = {}
+    client = Client(raise_request_exception=False)
+    client.force_login(reviewer)
+    response = client.get(_export_url(), {"scope": "internal", **params})
+    assert response.status_code in {200, 400}, response.status_code

@@ -243,6 +243,8 @@ def _fetch_everything(client, objects) -> list[tuple[str, object]]:
             candidates += [f"{c}{'&' if '?' in c else separator}scope=internal" for c in candidates]
         for candidate in candidates:
             response = fetch(candidate, candidate)
+            # A hostile HX-Target: never a crash, never echoed as markup.
+            fetch(f"{candidate} #hostile", candidate, HX_Request="true", HX_Target=reflected)
             if response is None or response.status_code != 200 or not support.is_html(response):
                 continue
             html = support.response_text(response)

@@ -151,3 +151,18 @@ def test_reimporting_a_batch_changes_nothing(tmp_path):
     report = import_paths([tmp_path])
     assert report.counts["unchanged"] == 3
     assert support.db_fingerprint() == fingerprint
+
+
+@pytest.mark.parametrize("where", [20, 9000], ids=["early", "after-8KB"])
+def test_a_nul_byte_anywhere_fails_that_file_alone(tmp_path, where):
+    """PostgreSQL cannot store NUL in text: such a file must fail with a message (and the
+    batch go on), on every database — not crash the import half-way."""
+    data = bytearray(b"Title here\n\n" + b"word " * 2000 + b"\n")
+    data[where:where] = b"\x00"
+    (tmp_path / "a.txt").write_bytes(bytes(data))
+    (tmp_path / "b.txt").write_bytes(_story(4))
+    report = import_paths([tmp_path / "a.txt", tmp_path / "b.txt"])
+    first, second = report.outcomes
+    assert first.failed, first.line()
+    assert second.status == "created"
+    assert Article.objects.count() == 1

@@ -10,6 +10,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 
 from django.apps import apps
@@ -499,3 +500,33 @@ def strip_json_scripts(html: str) -> str:
         html,
         flags=re.DOTALL | re.IGNORECASE,
     )
+
+
+def post_forms(html: str) -> list[tuple[str, dict[str, str], str]]:
+    """(action, fields with their current values, hx-target) of every POST form on a page."""
+    forms = []
+    for match in re.finditer(r"<form\b([^>]*)>(.*?)</form>", html, flags=re.S | re.I):
+        opening, inner = match.groups()
+        method = re.search(r'method="(\w+)"', opening)
+        hx_post = re.search(r'hx-post="([^"]+)"', opening)
+        if not hx_post and not (method and method.group(1).lower() == "post"):
+            continue
+        action = hx_post or re.search(r'action="([^"]*)"', opening)
+        target = re.search(r'hx-target="#?([\w-]+)"', opening)
+        fields = {}
+        for tag in re.findall(r"<(?:input|textarea)\b[^>]*>", inner):
+            name = re.search(r'name="([^"]+)"', tag)
+            if not name:
+                continue
+            value = re.search(r'value="([^"]*)"', tag)
+            fields[name.group(1)] = html_unescape(value.group(1)) if value else ""
+        for name, options in re.findall(
+            r'<select\b[^>]*name="([^"]+)"[^>]*>(.*?)</select>', inner, flags=re.S
+        ):
+            values = re.findall(r'<option\b[^>]*value="([^"]*)"[^>]*>', options)
+            chosen = re.search(r'<option\b[^>]*value="([^"]*)"[^>]*\bselected', options)
+            non_empty = [value for value in values if value]
+            fields[name] = chosen.group(1) if chosen else (non_empty[0] if non_empty else "")
+        url = (action.group(1) if action else "").replace("&amp;", "&")
+        forms.append((url, fields, target.group(1) if target else ""))
+    return forms

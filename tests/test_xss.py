@@ -450,29 +450,6 @@ def test_pdf_renderer_fetches_nothing_a_payload_names(world):
     assert not refused, f"the PDF renderer tried to fetch {refused}"
 
 
-def _post_forms(html: str) -> list[tuple[str, dict[str, str], str]]:
-    """(action, fields with their current values, hx-target) of every POST form on a page."""
-    forms = []
-    for match in re.finditer(r"<form\b([^>]*)>(.*?)</form>", html, flags=re.S | re.I):
-        opening, inner = match.groups()
-        method = re.search(r'method="(\w+)"', opening)
-        hx_post = re.search(r'hx-post="([^"]+)"', opening)
-        if not hx_post and not (method and method.group(1).lower() == "post"):
-            continue
-        action = hx_post or re.search(r'action="([^"]*)"', opening)
-        target = re.search(r'hx-target="#?([\w-]+)"', opening)
-        fields = {}
-        for tag in re.findall(r"<(?:input|textarea|select)\b[^>]*>", inner):
-            name = re.search(r'name="([^"]+)"', tag)
-            if not name:
-                continue
-            value = re.search(r'value="([^"]*)"', tag)
-            fields[name.group(1)] = value.group(1) if value else ""
-        url = (action.group(1) if action else "").replace("&amp;", "&")
-        forms.append((url, fields, target.group(1) if target else ""))
-    return forms
-
-
 KEEP_FIELDS = {"csrfmiddlewaretoken", "version", "start", "end", "verdict", "source", "relation"}
 
 
@@ -493,7 +470,7 @@ def test_form_posts_echo_payloads_back_escaped(world, admin_user):
     for page_number, page in enumerate(dict.fromkeys(pages)):
         response = client.get(page, headers={"HX-Request": "true"})
         html = support.response_text(response)
-        for form_number, (action, fields, target) in enumerate(_post_forms(html)):
+        for form_number, (action, fields, target) in enumerate(support.post_forms(html)):
             if not action or "logout" in action or action.startswith(("http", "//")):
                 continue
             number = 900 + (page_number * 10 + form_number) % 99

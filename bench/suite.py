@@ -422,6 +422,7 @@ class Suite:
         for _ in range(3):
             for path in paths:
                 statuses.append(session.get(path)[0])
+        statuses += self._http_writes(session, self.reader_articles[1000])
         exports = [export_url(fmt) for fmt, _ in EXPORT_FORMATS]
         for path in filter(None, exports):
             statuses.append(session.get(path + "?scope=internal")[0])
@@ -438,10 +439,35 @@ class Suite:
         exported = "with" if any(exports) else "without (not built yet)"
         result.note = (
             f"VmHWM of the gunicorn worker after {len(statuses)} requests (reader 10/200/1,000, "
-            f"dashboard, report) {exported} exports; VmRSS {memory['VmRSS'] / 1024:.0f} MB"
+            "dashboard, report, claim panel, claim create and edit on the 1,000-claim article) "
+            f"{exported} exports of everything; VmRSS {memory['VmRSS'] / 1024:.0f} MB"
             + (f"; {errors} error responses" if errors else "")
         )
         return result
+
+    def _http_writes(self, session: Session, article: Article) -> list[int]:
+        """Claim panel, new-claim form, create and edit over HTTP, as the htmx panel does."""
+        create = url("annotations:claim-create", article.pk)
+        if not create:
+            return []
+        statuses = []
+        panel = {"HX-Request": "true", "HX-Target": "claim-panel"}
+        for start, end in data.spans(random.Random(5), article.body, 5):
+            values = {"start": start, "end": end, "quote": article.body[start:end]}
+            statuses.append(session.get(f"{create}?{urlencode(values)}", headers=panel)[0])
+            values.update(statement="Restated for the memory run.", category="statistic")
+            statuses.append(session.post(create, values, headers=panel)[0])
+        claim = Claim.objects.filter(article=article).order_by("-pk").first()
+        detail = url("annotations:claim-detail", article.pk, claim.pk)
+        update = url("annotations:claim-update", article.pk, claim.pk)
+        for n in range(5):
+            status, _, page = session.get(detail, headers=panel)
+            statuses.append(status)
+            form = find_form(page, update) if update else None
+            if form:
+                fields = dict(form.fields, statement=f"Edited for the memory run ({n}).")
+                statuses.append(session.post(update, fields, headers=panel)[0])
+        return statuses
 
     # --- imports ----------------------------------------------------------------------------
 

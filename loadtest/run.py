@@ -251,6 +251,7 @@ def print_summary(summary: dict, machine: str) -> None:
     for action, row in summary["by_action"].items():
         print(f"| {action} | {row['requests']} | {row['p50']} | {row['p95']} | {row['p99']} |")
     print("\nWrites: " + ", ".join(f"{k}: {v}" for k, v in summary["writes"].items()))
+    print(f"Largest gunicorn worker peak memory (VmHWM): {summary['worker_peak_mb']} MB")
     print("\n| check | measured | target | result |\n| --- | ---: | --- | --- |")
     for name, measured, target, passed in verdicts(summary):
         print(f"| {name} | {measured} | {target} | {'pass' if passed else 'FAIL'} |")
@@ -276,7 +277,7 @@ def main(argv=None) -> int:
         from django.db import connections
 
         from bench.report import describe_machine, machine
-        from bench.server import Gunicorn
+        from bench.server import Gunicorn, proc_status
         from loadtest.driver import Plan, drive
         from loadtest.integrity import check
 
@@ -303,11 +304,13 @@ def main(argv=None) -> int:
                 **seeded,
             )
             samples, writes, elapsed = drive(plan, args.users)
+            peaks = [proc_status(pid).get("VmHWM", 0) for pid in server.worker_pids()]
         log("load finished; checking the database")
         integrity = check(writes)
         summary = summarise(
             args, plan, samples, writes, elapsed, integrity, server_log.read_text(errors="replace")
         )
+        summary["worker_peak_mb"] = round(max(peaks, default=0) / 1024, 1)
         print_summary(summary, machine_text)
         results = ROOT / "bench" / "results"
         results.mkdir(exist_ok=True)

@@ -405,13 +405,22 @@ def test_article_url_with_a_script_scheme_is_never_a_link(admin_user, url):
             checked += 1
     assert checked >= 2
     try:
-        export = reverse("annotations:export")
+        reverse("annotations:export", kwargs={"format": "html"})
     except NoReverseMatch:
         return
-    response = client.get(export, {"format": "html", "article": article.pk})
-    if response.status_code == 200:
-        audit = support.audit_html(support.response_text(response), MARKER)
-        assert not [i for i in audit.injections if "script URL" in i]
+    for export_format in ("html", "markdown"):
+        export = reverse("annotations:export", kwargs={"format": export_format})
+        for scope in ("internal", "published"):
+            response = client.get(export, {"article": article.pk, "scope": scope})
+            assert response.status_code == 200
+            text = support.response_text(response)
+            if export_format == "html":
+                audit = support.audit_html(text, MARKER)
+                assert not [i for i in audit.injections if "script URL" in i], scope
+            else:  # a Markdown link or autolink would become one when pasted into a CMS
+                squashed = re.sub(r"\s+", "", text).lower()
+                assert "](javascript:" not in squashed and "<javascript:" not in squashed
+                assert "](data:" not in squashed
 
 
 def test_report_html_and_pdf_source_keep_payloads_inert(world):
@@ -591,3 +600,31 @@ def test_source_csv_import_preview_shows_payloads_escaped(admin_user):
 def test_the_html_audit_tells_escaped_text_from_injected_markup(html, injected):
     audit = support.audit_html(html, MARKER)
     assert bool(audit.injections) is injected, audit.injections
+
+
+def test_markdown_report_rendered_by_a_commonmark_cms_stays_text(world, admin_user):
+    """The Markdown report is pasted into CMSs that render raw HTML: rendered with CommonMark
+    (HTML allowed), no payload becomes markup and each still reads as text."""
+    markdown_it = pytest.importorskip("markdown_it")
+    try:
+        url = reverse("annotations:export", kwargs={"format": "markdown"})
+    except NoReverseMatch:
+        pytest.skip("the Markdown export has not landed")
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    response = client.get(url, {"scope": "internal"})
+    assert response.status_code == 200
+    html = markdown_it.MarkdownIt("commonmark").render(support.response_text(response))
+    audit = support.audit_html(html, MARKER)
+    assert not audit.injections, "\n".join(audit.injections)
+    placed = world["placement"]
+    shown = placed.fields_of(audit.text_markers)
+    assert {"annotations.Article.title", "annotations.Claim.statement"} <= shown
+    # Backslash escapes are undone by the renderer: the reader sees the original text.
+    from html import unescape
+
+    text_content = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    for marker_text in audit.text_markers:
+        field, text = placed.by_marker.get(marker_text, (None, None))
+        if field == "annotations.Claim.statement":
+            assert " ".join(text.split()) in text_content, text

@@ -55,3 +55,27 @@ Text</textarea><select name="category"><option value="">--</option>
     <input type="checkbox" name="flag"><button type="submit">Save</button></form>"""
     form = find_form(html, "/x/")
     assert form.fields == {"version": "3", "statement": "Text", "category": "quote"}
+
+
+@pytest.mark.django_db
+def test_load_test_integrity_check_accepts_real_edits_and_catches_lost_ones():
+    from loadtest.driver import Write
+    from loadtest.integrity import check
+
+    user = data.ensure_users(1, "checker")[0]
+    claim = data.make_article(random.Random(4), claims=3, author=user, tag="i").claims[0]
+    claim.edit(by=user, version=1, statement="first edit")
+    claim.edit(by=user, version=2, statement="second edit")
+    kept = [
+        Write("edit", "success", "first edit", claim.pk, claim.article_id, 1),
+        Write("edit", "success", "second edit", claim.pk, claim.article_id, 2),
+        Write("edit", "conflict", "refused edit", claim.pk, claim.article_id, 1),
+    ]
+    assert check(kept)["problems"] == []
+
+    # A success the database does not hold, and two successes based on one version.
+    lost = [*kept, Write("edit", "success", "vanished edit", claim.pk, claim.article_id, 1)]
+    report = check(lost)
+    assert report["lost_writes"] == 2
+    assert any("no version 2 with the written statement" in p for p in report["problems"])
+    assert any("based on version 1" in p for p in report["problems"])

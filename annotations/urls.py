@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from annotations.views import articles, citations, claims, dashboard, exports, sources
+
+
+class IdConverter:
+    """A database id: at most 18 digits, so a huge number is a 404, never an overflow."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 app_name = "annotations"
 
@@ -8,65 +23,65 @@ urlpatterns = [
     # Dashboard
     path("", dashboard.article_list, name="article-list"),
     # Article reader
-    path("articles/<int:pk>/", articles.article_detail, name="article-detail"),
+    path("articles/<id:pk>/", articles.article_detail, name="article-detail"),
     path("verdicts.css", articles.verdict_styles, name="verdict-styles"),
     # Claims
-    path("articles/<int:article_pk>/claims/new/", claims.claim_create, name="claim-create"),
-    path("articles/<int:article_pk>/claims/<int:pk>/", claims.claim_detail, name="claim-detail"),
+    path("articles/<id:article_pk>/claims/new/", claims.claim_create, name="claim-create"),
+    path("articles/<id:article_pk>/claims/<id:pk>/", claims.claim_detail, name="claim-detail"),
     path(
-        "articles/<int:article_pk>/claims/<int:pk>/edit/",
+        "articles/<id:article_pk>/claims/<id:pk>/edit/",
         claims.claim_update,
         name="claim-update",
     ),
     path(
-        "articles/<int:article_pk>/claims/<int:pk>/verdict/",
+        "articles/<id:article_pk>/claims/<id:pk>/verdict/",
         claims.claim_propose,
         name="claim-propose",
     ),
     path(
-        "articles/<int:article_pk>/claims/<int:pk>/approve/",
+        "articles/<id:article_pk>/claims/<id:pk>/approve/",
         claims.claim_approve,
         name="claim-approve",
     ),
     path(
-        "articles/<int:article_pk>/claims/<int:pk>/send-back/",
+        "articles/<id:article_pk>/claims/<id:pk>/send-back/",
         claims.claim_send_back,
         name="claim-send-back",
     ),
     path(
-        "articles/<int:article_pk>/claims/<int:pk>/delete/",
+        "articles/<id:article_pk>/claims/<id:pk>/delete/",
         claims.claim_delete,
         name="claim-delete",
     ),
     path(
-        "articles/<int:article_pk>/claims/<int:pk>/comments/",
+        "articles/<id:article_pk>/claims/<id:pk>/comments/",
         claims.claim_comment,
         name="claim-comment",
     ),
     path(
-        "articles/<int:article_pk>/claims/<int:pk>/history/",
+        "articles/<id:article_pk>/claims/<id:pk>/history/",
         claims.claim_history,
         name="claim-history",
     ),
     # Citations
     path(
-        "articles/<int:article_pk>/claims/<int:pk>/citations/new/",
+        "articles/<id:article_pk>/claims/<id:pk>/citations/new/",
         citations.citation_create,
         name="citation-create",
     ),
     path(
-        "articles/<int:article_pk>/claims/<int:pk>/citations/<int:citation_pk>/delete/",
+        "articles/<id:article_pk>/claims/<id:pk>/citations/<id:citation_pk>/delete/",
         citations.citation_delete,
         name="citation-delete",
     ),
     path("sources/search/", citations.source_search, name="source-search"),
     # Sources
     path("sources/", sources.source_list, name="source-list"),
-    path("sources/<int:pk>/", sources.source_detail, name="source-detail"),
-    path("sources/<int:pk>/reliability/", sources.source_reliability, name="source-reliability"),
-    path("sources/<int:pk>/snapshots/", sources.snapshot_create, name="snapshot-create"),
-    path("snapshots/<int:pk>/download/", sources.snapshot_download, name="snapshot-download"),
+    path("sources/<id:pk>/", sources.source_detail, name="source-detail"),
+    path("sources/<id:pk>/reliability/", sources.source_reliability, name="source-reliability"),
+    path("sources/<id:pk>/snapshots/", sources.snapshot_create, name="snapshot-create"),
+    path("snapshots/<id:pk>/download/", sources.snapshot_download, name="snapshot-download"),
     # Exports and reports
     path("exports/<str:format>/", exports.export, name="export"),
-    path("articles/<int:pk>/report/", exports.article_report, name="article-report"),
+    path("articles/<id:pk>/report/", exports.article_report, name="article-report"),
 ]

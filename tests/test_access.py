@@ -78,8 +78,10 @@ def test_ids_beyond_the_database_integer_range_answer_404_not_500(world, admin_c
     for entry, kwargs in _object_urls(world):
         for arg in kwargs:
             if OBJECT_ARGS.match(arg):
+                marker = 987654321  # reverse() refuses huge ids, so put them in by hand
+                template = reverse(entry.name, kwargs={**kwargs, arg: marker})
                 for huge in (2**63, 10**30):
-                    url = reverse(entry.name, kwargs={**kwargs, arg: huge})
+                    url = template.replace(f"/{marker}/", f"/{huge}/")
                     _check_404_and_nothing_changed(admin_client, url, problems, f"{arg}={huge}")
     assert not problems, "\n".join(problems)
 

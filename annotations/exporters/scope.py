@@ -48,11 +48,17 @@ def parse_scope(value: str | None) -> Scope:
         ) from None
 
 
+MAX_ID = 2**63 - 1  # the largest id a database column can hold
+
+
 def _ints(values, name: str) -> list[int]:
     try:
-        return [int(value) for value in values if str(value).strip()]
+        ids = [int(value) for value in values if str(value).strip()]
     except (TypeError, ValueError):
         raise ExportRequestError(f"'{name}' must be a number.") from None
+    if any(not 0 < value <= MAX_ID for value in ids):
+        raise ExportRequestError(f"'{name}' is not a valid id.")
+    return ids
 
 
 def select_articles(params: Mapping, user: User | None = None) -> QuerySet[Article]:

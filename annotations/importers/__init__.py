@@ -86,7 +86,7 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
     """Return (text, encoding, warnings) for a file's bytes, or raise ``ImportFailed``."""
     if not data.strip():
         raise ImportFailed("the file is empty")
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data:
         raise ImportFailed("this looks like a binary file, not text")
     try:
         return data.decode("utf-8-sig"), "utf-8", []

@@ -74,6 +74,16 @@ def _group_permissions() -> set[tuple[str, str, str]]:
     }
 
 
+def _canonical(dump: str) -> list:
+    """The records of a dump, with many-to-many lists sorted (their order is not stored)."""
+    records = json.loads(dump)
+    for record in records:
+        for name, value in record["fields"].items():
+            if isinstance(value, list):
+                record["fields"][name] = sorted(value, key=json.dumps)
+    return records
+
+
 def _dump() -> str:
     out = io.StringIO()
     args = ["--natural-foreign", "--indent", "1"]
@@ -121,7 +131,7 @@ def test_dump_flush_load_gives_the_same_counts_and_content_hashes(populated, tmp
     differing = {table for table in before if before[table] != after.get(table)}
     assert not differing, f"tables that differ after the restore: {sorted(differing)}"
     assert _group_permissions() == permissions
-    assert _dump() == dump  # a second backup is byte-for-byte the first
+    assert _canonical(_dump()) == _canonical(dump)  # a second backup holds the same records
 
     # The restored data is usable: anchoring still matches the text.
     for claim in Claim.objects.select_related("article"):

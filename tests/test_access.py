@@ -382,3 +382,29 @@ def test_exports_refuse_ids_beyond_the_database_range(reviewer, articles, params
     client.force_login(reviewer)
     response = client.get(_export_url(), {"scope": "internal", **params})
     assert response.status_code in {200, 400}, response.status_code
+
+
+def test_no_query_parameter_value_causes_a_server_error(world, admin_user):
+    """Every GET page with hostile values in the parameters its forms use (NUL bytes, which
+    PostgreSQL refuses in text, huge numbers, lookups): never a 500."""
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    urls, _ = support.reversible_urls(support.app_url_entries(), world)
+    errors = []
+    names = {"q", "search", "page", "sort", "scope", "article", "verdict", "assignee", "usage"}
+    names |= {"publisher", "review_state", "claim_state", "kind", "reliability", "format"}
+    values = ["\x00", "a\x00b", str(10**30), "-1", "__all__", "x" * 3000, "%", "\\"]
+    for entry, url in urls:
+        if entry.name in support.NEVER_FETCH:
+            continue
+        # Every parameter at once, then (for the NUL byte) one at a time, since a refused
+        # parameter can hide what another one would do.
+        attempts = [dict.fromkeys(names, value) for value in values]
+        attempts += [{name: "a\x00b"} for name in sorted(names)]
+        for params in attempts:
+            response = client.get(url, params)
+            if response.status_code >= 500:
+                error = getattr(response, "exc_info", None)
+                shown = {k: v[:10] for k, v in params.items()} if len(params) == 1 else "all"
+                errors.append(f"{url} {shown!r}: {error[1] if error else ''}"[:200])
+    assert not errors, "\n".join(errors)

@@ -12,8 +12,10 @@ Invariants checked on the rendered HTML, parsed back with an HTML parser:
 - no markup comes from the text, whatever it contains.
 """
 
+import random
 from html.parser import HTMLParser
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -160,3 +162,78 @@ def test_claim_classes_cannot_inject_markup(case, classes):
     parsed = parse(str(render_body(body, spans, classes)))
     assert "".join(text for _, _, text in parsed.pieces) == body
     assert set(parsed.tags) <= {"p", "mark", "span"}
+
+
+# --- Through the reader page -------------------------------------------------------------------
+
+
+class ArticleBody(HTMLParser):
+    """The marks inside ``#article-body`` of a reader page: (claim ids, data-s, text)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth = 0  # > 0 inside #article-body
+        self.marks: list[tuple[list[int], int, str]] = []
+        self.text: list[str] = []
+        self._mark: tuple[list[int], int] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if self.depth:
+            self.depth += 1
+            if tag == "mark":
+                self._mark = ([int(i) for i in attrs["data-claims"].split()], int(attrs["data-s"]))
+        elif attrs.get("id") == "article-body":
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+            if tag == "mark":
+                self._mark = None
+
+    def handle_data(self, data):
+        if not self.depth:
+            return
+        self.text.append(data)
+        if self._mark is not None:
+            ids, start = self._mark
+            self.marks.append((ids, start, data))
+            self._mark = (ids, start + len(data))
+
+
+@pytest.mark.django_db
+def test_reader_page_highlights_every_claim_exactly_over_its_quote(client, reviewer):
+    """Random Unicode articles with random overlapping claims, saved and read through the real
+    reader page: the body is shown whole, and each claim's marks cover exactly its span."""
+    from annotations.models import Claim
+    from tests.factories import ArticleFactory
+
+    rng = random.Random(20240611)
+    alphabet = "ab c\u00e9\u0301😀𝔸中<>&\"'\n" + "\n\n"
+    client.force_login(reviewer)
+    for _ in range(25):
+        body = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 150))).strip() or "x"
+        article = ArticleFactory(body=body)
+        spans = []
+        for _ in range(rng.randint(0, 8)):
+            start = rng.randrange(len(body))
+            end = rng.randint(start + 1, len(body))
+            claim = Claim(article=article, start=start, end=end, quote=body[start:end])
+            claim.save()
+            spans.append((claim.pk, start, end))
+        response = client.get(article.get_absolute_url())
+        assert response.status_code == 200
+        parsed = ArticleBody()
+        parsed.feed(response.content.decode())
+        assert "".join(parsed.text).strip() == body.strip()
+        highlighted: dict[int, set[int]] = {}
+        for ids, start, text in parsed.marks:
+            assert body[start : start + len(text)] == text
+            for claim_id in ids:
+                highlighted.setdefault(claim_id, set()).update(range(start, start + len(text)))
+        in_paragraphs = set()
+        for start, end in paragraph_spans(body):
+            in_paragraphs.update(range(start, end))
+        for claim_id, start, end in spans:
+            assert highlighted.get(claim_id, set()) == set(range(start, end)) & in_paragraphs

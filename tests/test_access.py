@@ -408,3 +408,28 @@ def test_no_query_parameter_value_causes_a_server_error(world, admin_user):
                 shown = {k: v[:10] for k, v in params.items()} if len(params) == 1 else "all"
                 errors.append(f"{url} {shown!r}: {error[1] if error else ''}"[:200])
     assert not errors, "\n".join(errors)
+
+
+PUBLIC = {"login", "admin:login", "logout"}
+
+
+def test_anonymous_visitors_reach_nothing_but_the_sign_in_pages(world):
+    """Every URL, app and admin, GET and POST: a visitor who is not signed in is sent to sign
+    in (or refused) and changes nothing."""
+    client = Client(raise_request_exception=False)
+    entries = support.app_url_entries() + support.admin_url_entries()
+    urls, _ = support.reversible_urls(entries, world)
+    before = support.db_fingerprint()
+    leaks = []
+    for entry, url in urls:
+        if entry.name in PUBLIC:
+            continue
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            status = response.status_code
+            location = response.get("Location", "")
+            sent_to_sign_in = status == 302 and "login" in location
+            if not (sent_to_sign_in or status in {403, 404, 405}):
+                leaks.append(f"{method.upper()} {url}: {status} {location}")
+    assert not leaks, "\n".join(leaks)
+    assert support.db_fingerprint() == before

@@ -433,3 +433,25 @@ def test_anonymous_visitors_reach_nothing_but_the_sign_in_pages(world):
                 leaks.append(f"{method.upper()} {url}: {status} {location}")
     assert not leaks, "\n".join(leaks)
     assert support.db_fingerprint() == before
+
+
+def test_reviewers_and_editors_reach_no_admin_page(world, reviewer, editor):
+    """Only Admins use the admin site: every admin URL refuses the other roles, GET and POST."""
+    urls, _ = support.reversible_urls(support.admin_url_entries(), world)
+    clients = []
+    for user in (reviewer, editor):
+        client = Client(raise_request_exception=False)
+        client.force_login(user)  # signing in writes last_login and a sign-in record
+        clients.append((user, client))
+    before = support.db_fingerprint()
+    leaks = []
+    for user, client in clients:
+        for entry, url in urls:
+            if entry.name in PUBLIC | {"admin:logout", "admin:view_on_site"}:
+                continue
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                if response.status_code == 200:
+                    leaks.append(f"{user.username} {method.upper()} {url}")
+    assert not leaks, "\n".join(leaks)
+    assert support.db_fingerprint() == before

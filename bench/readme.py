@@ -25,8 +25,8 @@ def bench_section() -> str:
 def loadtest_section() -> str:
     rows = [
         "| run | requests/s | p50 | p95 | p99 | 5xx | lost writes | writes ok / conflicts "
-        "| “database is locked” |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+        "| “database is locked” | worker peak memory |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     machines: list[str] = []
     for db in ("postgres", "sqlite"):
@@ -44,7 +44,8 @@ def loadtest_section() -> str:
             f"| {db}: {s['users']} {who}, {s['duration_s']:.0f} s, {s['gunicorn']} "
             f"| {s['requests_per_s']} | {latency['p50']} ms | {latency['p95']} ms "
             f"| {latency['p99']} ms | {s['server_errors']} | {s['lost_writes']} "
-            f"| {s['successful_writes']} / {conflicts} | {locked} |"
+            f"| {s['successful_writes']} / {conflicts} | {locked} "
+            f"| {s.get('worker_peak_mb', '—')} MB |"
         )
     return "".join(f"- Machine: {m}\n" for m in machines) + "\n" + "\n".join(rows)
 

@@ -335,11 +335,16 @@ def table_counts() -> dict[str, int]:
 
 
 def response_text(response) -> str:
+    """The body as text; a streamed body is read once and kept, so it can be read again."""
+    cached = getattr(response, "_security_text", None)
+    if cached is not None:
+        return cached
     if getattr(response, "streaming", False):
         body = b"".join(response.streaming_content)
     else:
         body = response.content
-    return body.decode(response.charset or "utf-8", errors="replace")
+    response._security_text = body.decode(response.charset or "utf-8", errors="replace")
+    return response._security_text
 
 
 def is_html(response) -> bool:

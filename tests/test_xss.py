@@ -312,11 +312,16 @@ def test_no_page_fragment_or_export_renders_a_payload_unescaped(world, role, req
     placed = placement.payloads() + [payload(999, 0)]
     problems, seen = [], set()
     responses = _fetch_everything(client, world)
+    export_markers = set()
     for label, response in responses:
         found, markers = _problems(label, response, placed)
         problems += found
         seen |= markers
+        if "export" in label:
+            export_markers |= markers
     assert not problems, "\n".join(dict.fromkeys(problems))
+    if any("export" in label for label, _ in responses):
+        assert export_markers, "the exports were fetched but showed no payload"
 
     # Not vacuous: the pages really showed the payloads, escaped.
     reader = client.get(world["article"].get_absolute_url())

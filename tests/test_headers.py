@@ -218,19 +218,13 @@ def test_stylesheets_load_nothing_from_outside():
     assert not problems, "\n".join(problems)
 
 
-def test_the_scanner_catches_what_it_is_for(tmp_path):
-    bad = tmp_path / "bad.html"
-    bad.write_text(
+def test_the_scanner_catches_what_it_is_for():
+    bad = (
         '<script>alert(1)</script><a onclick="x()" style="color:red" href="javascript:x()">'
         '<div hx-on:click="x()"></div>{{ text|safe }}'
         '<script src="https://cdn.example/htmx.js"></script>'
     )
-    bad_root_relative = bad.relative_to(tmp_path)
-    problems = []
-    for pattern, what in TEMPLATE_RULES:
-        if re.search(pattern, bad.read_text(), flags=re.IGNORECASE):
-            problems.append(what)
-    assert bad_root_relative
+    problems = [what for pattern, what in TEMPLATE_RULES if re.search(pattern, bad, flags=re.I)]
     assert set(problems) == {
         "inline <script>",
         "inline event handler attribute",

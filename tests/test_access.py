@@ -455,3 +455,26 @@ def test_reviewers_and_editors_reach_no_admin_page(world, reviewer, editor):
                     leaks.append(f"{user.username} {method.upper()} {url}")
     assert not leaks, "\n".join(leaks)
     assert support.db_fingerprint() == before
+
+
+@pytest.mark.parametrize(
+    "params", HOSTILE_PARAMS[:11], ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items())
+)
+def test_source_library_ignores_unknown_filters_and_sorts(client, reviewer, params):
+    from tests.factories import SourceFactory
+
+    for number in range(4):
+        SourceFactory(title=f"Bulletin {number}")
+    client.force_login(reviewer)
+    url = reverse("annotations:source-list")
+
+    def source_ids(response):
+        html = support.response_text(response)
+        return list(dict.fromkeys(re.findall(r'href="/sources/(\d+)/"', html)))
+
+    baseline = source_ids(client.get(url))
+    response = client.get(url, params)
+    assert response.status_code in {200, 400}
+    if response.status_code == 200:
+        assert source_ids(response) == baseline
+    assert len(baseline) == 4

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import DateField, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.urls import reverse
 
+from annotations.exporters._common import iso, iso_text
 from annotations.models import Article, Citation, Claim, Comment, Source, User, Verdict
 
 DRAFT_LABEL = "Draft — not approved"
@@ -182,6 +185,10 @@ SOURCE_FIELDS = (
     "created_by_id",
     "created_at",
 )
+USER_ROLES = tuple(
+    (f"{role}_id", f"{role}_username")
+    for role in ("verdict_proposed_by", "assignee", "created_by", "approved_by")
+)
 VERDICT_FIELDS = ("id", "label", "description", "colour", "order", "is_active", "rating")
 
 STATE_LABELS = dict(Claim.State.choices)
@@ -225,6 +232,8 @@ class ExportData:
     articles: QuerySet
     scope: Scope
     with_text: bool = True
+    # Dates and times as ISO 8601 strings (``iso()``) instead of date/datetime objects.
+    iso_dates: bool = False
     chunk_size: int = ARTICLES_PER_CHUNK
     sources: dict[int, dict] = field(default_factory=dict)
     usernames_seen: set[str] = field(default_factory=set)
@@ -259,13 +268,44 @@ class ExportData:
         self.usernames_seen.add(name)
         return name
 
+    def _select(self, queryset: QuerySet, fields: tuple[str, ...]):
+        """``(rows, iso)``: ``queryset.values_list(*fields)``, and the function that turns a
+        date or time column of those rows into its ISO 8601 string (``iso()``).
+
+        SQLite stores dates and times as text: the rows carry that text (a cast), which costs
+        far less than the two parsing steps to a Python object that would then be formatted
+        back to a string. Other databases hand over date and time objects.
+        """
+        if connection.vendor != "sqlite":
+            return queryset.values_list(*fields), iso
+        meta = queryset.model._meta
+        columns = [
+            Cast(f, TextField()) if isinstance(meta.get_field(f), DateField) else f for f in fields
+        ]
+        return queryset.values_list(*columns), iso_text
+
+    def _rows(self, queryset: QuerySet, fields: tuple[str, ...]) -> Iterator[dict]:
+        """``queryset.values(*fields)``, with dates and times as ISO 8601 strings when
+        ``iso_dates`` is set."""
+        if not self.iso_dates:
+            yield from queryset.values(*fields)
+            return
+        meta = queryset.model._meta
+        timed = [f for f in fields if isinstance(meta.get_field(f), DateField)]
+        rows, convert = self._select(queryset, fields)
+        for row in rows:
+            values = dict(zip(fields, row, strict=True))
+            for name in timed:
+                values[name] = convert(values[name])
+            yield values
+
     def __iter__(self) -> Iterator[ArticleBundle]:
         ids = self.article_ids()
         fields = ARTICLE_FIELDS if self.with_text else ARTICLE_SUMMARY_FIELDS
         for offset in range(0, len(ids), self.chunk_size):
             chunk_ids = ids[offset : offset + self.chunk_size]
             articles = {
-                a["id"]: a for a in Article.objects.filter(pk__in=chunk_ids).values(*fields)
+                a["id"]: a for a in self._rows(Article.objects.filter(pk__in=chunk_ids), fields)
             }
             claims_by_article = self._load_claims(chunk_ids)
             for article_id in chunk_ids:
@@ -279,62 +319,70 @@ class ExportData:
 
     def _load_claims(self, article_ids: list[int]) -> dict[int, list[dict]]:
         # Three queries per chunk (claims, citations, comments) plus one for new sources.
-        claims = list(
-            self._claims(article_ids)
-            .order_by("article_id", "start", "end", "pk")
-            .values(*CLAIM_FIELDS)
-        )
+        # The loops run once per row of a large export: lookups are bound to locals.
+        verdicts, users, username = self.verdicts.get, self.users.get, self.username
+        seen = self.usernames_seen.add
+        report_urls = self.report_urls
+        approved = Claim.State.APPROVED
+        grouped: dict[int, list[dict]] = defaultdict(list)
         by_id = {}
-        for claim in claims:
-            claim["verdict"] = self.verdicts.get(claim["verdict_id"])
+        claims = self._claims(article_ids).order_by("article_id", "start", "end", "pk")
+        for claim in self._rows(claims, CLAIM_FIELDS):
+            state, category = claim["state"], claim["category"]
+            claim["verdict"] = verdicts(claim["verdict_id"])
             claim["citations"] = []
             claim["comments"] = []
-            claim["is_draft"] = claim["state"] != Claim.State.APPROVED
-            claim["state_label"] = STATE_LABELS.get(claim["state"], claim["state"])
-            claim["category_label"] = CATEGORY_LABELS.get(claim["category"], claim["category"])
-            for role in ("verdict_proposed_by", "assignee", "created_by", "approved_by"):
-                claim[f"{role}_username"] = self.username(claim[f"{role}_id"])
-            claim["report_url"] = f"{self.report_urls[claim['article_id']]}#claim-{claim['id']}"
+            claim["is_draft"] = state != approved
+            claim["state_label"] = STATE_LABELS.get(state, state)
+            claim["category_label"] = CATEGORY_LABELS.get(category, category)
+            for role, key in USER_ROLES:
+                user_id = claim[role]
+                if user_id is None:
+                    claim[key] = None
+                elif (name := users(user_id)) is not None:
+                    claim[key] = name
+                    seen(name)
+                else:
+                    claim[key] = username(user_id)
+            claim["report_url"] = f"{report_urls[claim['article_id']]}#claim-{claim['id']}"
             by_id[claim["id"]] = claim
+            grouped[claim["article_id"]].append(claim)
 
         if by_id:
             citations = Citation.objects.filter(claim__article_id__in=article_ids)
             if self.scope is Scope.PUBLISHED:
                 citations = citations.filter(claim__state=Claim.State.APPROVED)
             citations = list(
-                citations.order_by("claim_id", "created_at", "pk").values(*CITATION_FIELDS)
+                self._rows(citations.order_by("claim_id", "created_at", "pk"), CITATION_FIELDS)
             )
             self._load_sources({c["source_id"] for c in citations})
+            sources, sources_seen = self.sources, self.sources_seen.add
             for citation in citations:
                 claim = by_id.get(citation["claim_id"])
                 if claim is None:
                     continue
-                citation["source"] = self.sources[citation["source_id"]]
+                citation["source"] = sources[citation["source_id"]]
                 citation["relation_label"] = RELATION_LABELS.get(citation["relation"])
-                citation["created_by_username"] = self.username(citation["created_by_id"])
-                self.sources_seen.add(citation["source_id"])
+                citation["created_by_username"] = username(citation["created_by_id"])
+                sources_seen(citation["source_id"])
                 claim["citations"].append(citation)
 
             if self.scope is Scope.INTERNAL:
                 comments = Comment.objects.filter(claim__article_id__in=article_ids)
-                for comment in comments.order_by("claim_id", "created_at", "pk").values(
-                    *COMMENT_FIELDS
+                for comment in self._rows(
+                    comments.order_by("claim_id", "created_at", "pk"), COMMENT_FIELDS
                 ):
                     claim = by_id.get(comment["claim_id"])
                     if claim is not None:
-                        comment["author_username"] = self.username(comment["author_id"])
+                        comment["author_username"] = username(comment["author_id"])
                         claim["comments"].append(comment)
-
-        grouped: dict[int, list[dict]] = defaultdict(list)
-        for claim in claims:
-            grouped[claim["article_id"]].append(claim)
         return grouped
 
     def _load_sources(self, ids: set[int]) -> None:
         missing = ids - self.sources.keys()
         if not missing:
             return
-        for source in Source.objects.filter(pk__in=missing).values(*SOURCE_FIELDS):
+        for source in self._rows(Source.objects.filter(pk__in=missing), SOURCE_FIELDS):
             source["kind_label"] = KIND_LABELS.get(source["kind"], source["kind"])
             source["reliability_label"] = RELIABILITY_LABELS.get(source["reliability"], "")
             source["created_by_username"] = self.username(source["created_by_id"])

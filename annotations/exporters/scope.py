@@ -105,10 +105,18 @@ def report_url(article_id: int, claim_id: int | None = None) -> str:
 
 
 class ReportUrls(dict):
-    """``report_url`` per article, worked out once: ``reverse()`` is slow to call per claim."""
+    """``report_url`` per article, worked out once: ``reverse()`` is slow to call per claim
+    (and per article of a large export: the id is put into the URL of article 0)."""
 
     def __missing__(self, article_id: int) -> str:
-        self[article_id] = url = report_url(article_id)
+        if not hasattr(self, "around_id"):
+            url = report_url(0)
+            self.around_id = url.rsplit("/0/", 1) if "/0/" in url else None
+        if self.around_id is None:
+            url = report_url(article_id)
+        else:
+            url = f"{self.around_id[0]}/{int(article_id)}/{self.around_id[1]}"
+        self[article_id] = url
         return url
 
 

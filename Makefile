@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 HOST_PYTHON ?= python3
 
-.PHONY: install demo run test lint format migrations-check bench loadtest serve clean audit
+.PHONY: screenshots install demo run test lint format migrations-check bench loadtest serve clean audit
 
 install: $(VENV)/.installed
 
@@ -57,3 +57,7 @@ serve: install
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+
+# Refresh the README's screenshots (taken by the browser tests).
+screenshots: install
+	FACTCHECK_SCREENSHOTS=1 $(PYTHON) -m pytest tests/browser -q

@@ -75,8 +75,16 @@ def sign_in():
 
 
 @pytest.fixture
-def screenshot_dir() -> Path:
-    """Screenshots linked from the README live in docs/screenshots."""
-    path = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+def screenshot_dir(tmp_path) -> Path:
+    """Where browser tests save screenshots.
+
+    ``make screenshots`` (``FACTCHECK_SCREENSHOTS=1``) writes the ones the README links to
+    docs/screenshots; an ordinary test run writes to a temporary folder, so running the tests
+    never changes tracked files.
+    """
+    if os.environ.get("FACTCHECK_SCREENSHOTS"):
+        path = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    else:
+        path = tmp_path / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -160,9 +160,9 @@ def test_claim_create_query_count_is_fixed(client, reviewer, django_assert_num_q
     client.force_login(reviewer)
     client.get(reverse("annotations:article-detail", args=[article.pk]))
     # session, user, groups, article, insert claim, insert its history;
-    # panel: citations, comments, assignee options, verdict options;
+    # panel: assignee options, verdict options (a new claim has no citations or comments);
     # refreshed body and list: verdicts, the article's claims
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         post_panel(
             client,
             create_url(article),

@@ -36,8 +36,9 @@ def _short(text: str) -> str:
     return text if len(text) <= LIST_TEXT_LENGTH else text[: LIST_TEXT_LENGTH - 1] + "…"
 
 
-def reader_context(article: Article) -> dict:
-    """Body HTML, claim list rows and legend: two queries whatever the number of claims."""
+def reader_context(article: Article, *, page: bool = True) -> dict:
+    """Body HTML, claim list rows and legend: two queries whatever the number of claims.
+    ``page=False``: only what the body and claim list need (their out-of-band refresh)."""
     verdicts = {v.pk: v for v in Verdict.objects.only("label", "colour", "is_active", "order")}
     rows = list(
         Claim.objects.filter(article=article)
@@ -74,7 +75,7 @@ def reader_context(article: Article) -> dict:
         "article": article,
         "article_url_is_link": is_http_url(article.url),
         "body_html": body_html,
-        "new_claim_form": ClaimCreateForm(article=article),
+        "new_claim_form": ClaimCreateForm(article=article) if page else None,
         "claim_count": len(rows),
         "claim_items": mark_safe("".join(items)),  # noqa: S308 - built from escaped text
         "legend_verdicts": legend,
@@ -99,7 +100,7 @@ def render_workspace(
             "annotations/claims/panel.html#claim-panel", {"article": article, **panel}, request
         )
         if refresh:
-            context = reader_context(article) | {"oob": True}
+            context = reader_context(article, page=False) | {"oob": True}
             html += render_to_string("annotations/article_detail.html#claim-list", context, request)
             html += render_to_string(
                 "annotations/article_detail.html#article-body", context, request

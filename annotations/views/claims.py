@@ -49,17 +49,18 @@ def claim_url(claim: Claim) -> str:
     return reverse("annotations:claim-detail", args=[claim.article_id, claim.pk])
 
 
-def panel_context(request: HttpRequest, claim: Claim, **overrides) -> dict:
-    """Everything the claim panel shows; ``overrides`` swap in bound forms and messages."""
+def panel_context(request: HttpRequest, claim: Claim, *, new: bool = False, **overrides) -> dict:
+    """Everything the claim panel shows; ``overrides`` swap in bound forms and messages.
+    A ``new`` claim, just created, has no citations or comments to look up."""
     user = request.user
-    citations = list(claim.citations.select_related("source"))
+    citations = [] if new else list(claim.citations.select_related("source"))
     for citation in citations:
         citation.source_is_link = is_http_url(citation.source.url)
     context = {
         "panel": "claim",
         "claim": claim,
         "citations": citations,
-        "comments": list(claim.comments.select_related("author")),
+        "comments": [] if new else list(claim.comments.select_related("author")),
         "details_form": ClaimDetailsForm.for_claim(claim),
         "verdict_form": VerdictForm(
             initial={
@@ -147,7 +148,7 @@ def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
                 return render_workspace(
                     request,
                     article,
-                    panel_context(request, claim, notice="Claim added."),
+                    panel_context(request, claim, new=True, notice="Claim added."),
                     refresh=True,
                 )
             return redirect(claim_url(claim))

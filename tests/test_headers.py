@@ -77,6 +77,12 @@ def pages(db, admin_user):
     for url in snapshot_urls:
         found.append((url, client.get(url)))
     found.append(("404 page", client.get("/no-such-page/")))
+    found.append(("405 answer", client.get(reverse("logout"))))
+    from tests.factories import UserFactory
+
+    no_role = Client(raise_request_exception=False)
+    no_role.force_login(UserFactory(username="norole"))
+    found.append(("403 page", no_role.get(reverse("annotations:article-list"))))
     anonymous = Client()
     found.append(("login page", anonymous.get(reverse("login"))))
     for entry, url in support.reversible_urls(support.admin_url_entries(), world)[0]:
@@ -98,6 +104,7 @@ def test_fragments_and_downloads_were_really_checked(pages):
     labels = [label for label, response in pages if response.status_code == 200]
     assert any(" #" in label for label in labels), "no htmx fragment was fetched"
     assert any("404" in label for label, _ in pages)
+    assert any(label == "403 page" and r.status_code == 403 for label, r in pages)
 
 
 def test_downloads_are_attachments_and_not_sniffed(pages):
@@ -119,7 +126,7 @@ def test_downloads_are_attachments_and_not_sniffed(pages):
 def test_rendered_pages_contain_nothing_the_csp_blocks(pages):
     problems = []
     for label, response in pages:
-        if response.status_code != 200 or not support.is_html(response):
+        if response.status_code >= 500 or not support.is_html(response):
             continue
         if label.startswith("/admin/"):
             continue  # Django's own admin templates; ours are scanned below

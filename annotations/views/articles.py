@@ -60,15 +60,17 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
         url = f"{detail_prefix}{pk}/"
         verdict_badge = f'<span class="badge">{escape(verdict.label)}</span>' if verdict else ""
         # One string per row, not a template loop: a long article has a thousand claims.
+        # reader.js opens the link in the panel (one listener, no htmx attributes per row).
         items.append(
             f'<li id="claim-item-{pk}" class="claim-item" data-claim-id="{pk}">'
-            f'<a href="{url}" hx-get="{url}" hx-target="#claim-panel" hx-swap="outerHTML">'
+            f'<a href="{url}">'
             f'<span class="swatch {css}"></span>'
             f'<span class="claim-text">{escape(_short(statement or body[start:end]))}</span>'
             f'<span class="badges"><span class="badge state-badge state-{state}">'
             f"{escape(states.get(state, state))}</span>{verdict_badge}</span></a></li>"
         )
     body_html = render_body(body, ((pk, start, end) for pk, start, end, *_ in rows), classes)
+    styles = verdict_styles_version(sorted((v.pk, v.colour) for v in verdicts.values()))
     legend = [v for v in verdicts.values() if v.is_active or v.pk in used_verdicts]
     legend.sort(key=lambda v: (v.order, v.label))
     return {
@@ -79,6 +81,7 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
         "claim_count": len(rows),
         "claim_items": mark_safe("".join(items)),  # noqa: S308 - built from escaped text
         "legend_verdicts": legend,
+        "verdict_styles_version": styles,
         "legend_states": [
             (value, label) for value, label in Claim.State.choices if value != Claim.State.APPROVED
         ],
@@ -118,6 +121,11 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_workspace(request, article, {"panel": "empty"})
 
 
+def verdict_styles_version(rows: list[tuple[int, str]]) -> str:
+    """Names the content of the verdict stylesheet: (id, colour) of every verdict by id."""
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:20]
+
+
 @reviewer_required
 @require_GET
 def verdict_styles(request: HttpRequest) -> HttpResponse:
@@ -127,7 +135,8 @@ def verdict_styles(request: HttpRequest) -> HttpResponse:
     the ETag lets browsers keep it until an admin changes the vocabulary.
     """
     rows = list(Verdict.objects.order_by("pk").values_list("pk", "colour"))
-    etag = '"' + hashlib.sha256(repr(rows).encode()).hexdigest()[:20] + '"'
+    version = verdict_styles_version(rows)
+    etag = f'"{version}"'
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return not_modified
@@ -139,5 +148,9 @@ def verdict_styles(request: HttpRequest) -> HttpResponse:
         )
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/css; charset=utf-8")
     response["ETag"] = etag
-    patch_cache_control(response, private=True, no_cache=True)
+    if request.GET.get("v") == version:
+        # The reader links the stylesheet with its version: a new tab need not ask again.
+        patch_cache_control(response, private=True, max_age=365 * 24 * 3600, immutable=True)
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
     return response

@@ -205,6 +205,17 @@
       else if (name === "choose") openClaim(action.getAttribute("data-claim-id"));
       return;
     }
+    // Claim list links: one listener here instead of htmx attributes on every item (a long
+    // article lists a thousand); a modified click still opens the link as a page.
+    const link = event.target.closest("#claim-list [data-claim-id] a[href]");
+    if (link) {
+      if (event.button !== 0 || event.shiftKey || event.ctrlKey || event.metaKey || event.altKey) {
+        return;
+      }
+      event.preventDefault();
+      openClaim(link.closest("[data-claim-id]").getAttribute("data-claim-id"));
+      return;
+    }
     const mark = event.target.closest("#article-body mark[data-claims]");
     if (mark) {
       if (!window.getSelection().isCollapsed) return; // the end of a drag, not a click

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from annotations.models import Role, User
 
@@ -120,6 +121,13 @@ class AccessAttemptAdmin(BaseAccessAttemptAdmin):
     record, which the "Unlock" action does."""
 
     actions = ["unlock", "cleanup_expired_attempts"]
+
+    @admin.action(description="Clean up expired access attempts")
+    def cleanup_expired_attempts(self, request, queryset):
+        # django-axes' own action reads a timestamp that only its sign-in hooks set on the request.
+        request.axes_attempt_time = timezone.now()
+        count = self.handler.clean_expired_user_attempts(request=request)
+        self.message_user(request, f"Cleaned up {count} expired access attempt(s).")
 
     @admin.action(description="Unlock: clear the failed sign-ins of the selected rows")
     def unlock(self, request, queryset):

@@ -2,9 +2,9 @@ import socket
 
 import pytest
 
-from annotations.exporters import pdf
-from annotations.exporters.scope import Scope
-from annotations.models import Article, Source
+from annotations.exporters import html, pdf
+from annotations.exporters.scope import DRAFT_LABEL, Scope
+from annotations.models import Article, Source, Verdict
 from tests.export_helpers import worked_example
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +79,36 @@ def test_document_asking_for_outside_resources_gets_none_of_them(no_network):
     refused = {url for url, ok in fetcher.requests if not ok}
     assert allowed == [pdf.BASE_URL + "static/annotations/report.css"]
     assert {"file:///etc/passwd", "http://127.0.0.1/steal", "http://127.0.0.1/x.css"} <= refused
+
+
+def test_pdf_source_keeps_every_claim_detail_with_verdict_colours_as_classes():
+    example = worked_example(n_articles=1)
+    document = html.render_report(Article.objects.all(), Scope.INTERNAL, for_pdf=True)
+    for claim in example["approved"] + example["drafts"]:
+        assert f'id="claim-{claim.pk}"' in document
+    for text in [
+        "12.4 million passengers",  # the quote
+        "City Transport Authority",  # claimant
+        "Annual bus statistics",  # source title
+        'href="https://archive.example/bus"',  # archive link
+        "81% on time",  # quoted passage
+        "p. 4",  # locator
+        "Contradicts",  # relation
+        "Reviewed by rowan.",
+        "Approved by ellis on",
+        DRAFT_LABEL,
+        'class="report-sources"',
+    ]:
+        assert text in document, text
+    accurate = Verdict.objects.get(label="Accurate")
+    assert f'class="verdict-chip verdict-{accurate.pk}"' in document
+    assert f".verdict-{accurate.pk}{{border-color:{accurate.colour}}}" in document
+    # Lighter to lay out: no SVG swatches; nothing print would hide (comments, JSON-LD).
+    assert "<svg" not in document
+    assert "Which fares?" not in document
+    assert "application/ld+json" not in document
+
+
+def test_pdf_verdict_stylesheet_takes_only_hex_colours():
+    css = html.verdict_css([{"id": 1, "colour": "#00ff00"}, {"id": 2, "colour": "red}body{x"}])
+    assert css == ".verdict-1{border-color:#00ff00}"

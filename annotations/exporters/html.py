@@ -3,10 +3,15 @@
 The page (``reports/report.html``) is assembled from three pieces — the document start, one
 section per article, the document end with the sources list — so the download can stream an
 article at a time. Verdict colours are SVG ``fill`` attributes, not inline styles, so the page
-works under the CSP and in the PDF alike. Each article section embeds its ClaimReview JSON-LD
+works under the CSP. Each article section embeds its ClaimReview JSON-LD
 (``<script type="application/ld+json">``, escaped so that no text can close the element).
+
+The PDF's source (``for_pdf``) is the same report, lighter to lay out: WeasyPrint alone renders
+it, so verdict colours are classes in a ``<style>`` generated from the vocabulary instead of
+hundreds of small SVGs, and what print never shows (comments, the JSON-LD) is left out.
 """
 
+import re
 from functools import cache
 from typing import IO
 
@@ -21,6 +26,7 @@ from annotations.exporters.scope import DRAFT_LABEL, ArticleBundle, ExportData, 
 from annotations.urlnorm import is_http_url
 
 REPORT_CSS = "annotations/report.css"
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @cache
@@ -53,6 +59,20 @@ def _source_links(source: dict) -> dict:
     return source
 
 
+def verdict_css(verdicts) -> SafeString:
+    """``.verdict-<id>`` classes colouring the verdict chips of the PDF.
+
+    Colours are checked as ``#rrggbb`` (the database enforces it too), so nothing else can
+    reach the stylesheet.
+    """
+    rules = [
+        f".verdict-{int(v['id'])}{{border-color:{v['colour']}}}"
+        for v in verdicts
+        if HEX_COLOUR.fullmatch(v["colour"])
+    ]
+    return mark_safe("\n".join(rules))  # noqa: S308
+
+
 def _base_context(scope: Scope, inline_css: bool) -> dict:
     return {
         "scope": scope,
@@ -63,9 +83,13 @@ def _base_context(scope: Scope, inline_css: bool) -> dict:
     }
 
 
-def _article_context(data: ExportData, bundle: ArticleBundle, base: dict) -> dict:
-    reviews = [claimreview.review_for(bundle.article, claim, data) for claim in bundle.claims]
-    reviews = [review for review in reviews if review is not None]
+def _article_context(
+    data: ExportData, bundle: ArticleBundle, base: dict, for_pdf: bool = False
+) -> dict:
+    reviews = []
+    if not for_pdf:  # invisible on paper
+        reviews = [claimreview.review_for(bundle.article, claim, data) for claim in bundle.claims]
+        reviews = [review for review in reviews if review is not None]
     return {
         **base,
         "bundle": _links(bundle),
@@ -73,11 +97,15 @@ def _article_context(data: ExportData, bundle: ArticleBundle, base: dict) -> dic
     }
 
 
-def report_context(articles, scope: Scope, *, inline_css: bool = False) -> dict:
+def report_context(
+    articles, scope: Scope, *, inline_css: bool = False, for_pdf: bool = False
+) -> dict:
     """Everything ``reports/report.html`` needs, for a page rendered in one go."""
     data = ExportData(articles, scope)
     base = _base_context(scope, inline_css)
-    sections = [_article_context(data, bundle, base) for bundle in data]
+    if for_pdf:
+        base |= {"for_pdf": True, "verdict_css": verdict_css(data.verdicts.values())}
+    sections = [_article_context(data, bundle, base, for_pdf) for bundle in data]
     return {
         **base,
         "sections": sections,
@@ -86,9 +114,12 @@ def report_context(articles, scope: Scope, *, inline_css: bool = False) -> dict:
     }
 
 
-def render_report(articles, scope: Scope, *, inline_css: bool = False) -> str:
+def render_report(
+    articles, scope: Scope, *, inline_css: bool = False, for_pdf: bool = False
+) -> str:
     return render_to_string(
-        "reports/report.html", report_context(articles, scope, inline_css=inline_css)
+        "reports/report.html",
+        report_context(articles, scope, inline_css=inline_css, for_pdf=for_pdf),
     )
 
 

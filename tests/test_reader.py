@@ -74,6 +74,33 @@ def test_claims_render_as_marks_with_their_ids(client, reviewer, article):
     assert f'id="claim-item-{inner.pk}"' in html
 
 
+def test_claim_list_rows_are_links_showing_state_and_verdict(client, reviewer, article):
+    verdict = Verdict.objects.get(label="Inaccurate")
+    judged = ClaimFactory(
+        article=article,
+        start=0,
+        end=10,
+        verdict=verdict,
+        state=Claim.State.NEEDS_REVIEW,
+        statement='Buses <b>ran</b> "late"',
+    )
+    open_claim = ClaimFactory(article=article, start=100, end=110, statement="")
+    client.force_login(reviewer)
+    html = client.get(reader_url(article)).content.decode()
+    detail = reverse("annotations:claim-detail", args=[article.pk, judged.pk])
+    # One element per row: the link, coloured by its class, badges from its data attributes.
+    assert (
+        f'<a id="claim-item-{judged.pk}" class="claim-item verdict-{verdict.pk} is-needs_review" '
+        f'href="{detail}" data-state="Needs review" data-verdict="Inaccurate">'
+        "Buses &lt;b&gt;ran&lt;/b&gt; &quot;late&quot;</a>"
+    ) in html
+    # No statement yet: the row shows the quote; no verdict, no verdict badge.
+    quote = article.body[100:110].strip()
+    row = re.search(rf'<a id="claim-item-{open_claim.pk}"[^>]*>([^<]*)</a>', html)
+    assert row and "data-verdict" not in row.group(0) and quote in row.group(1)
+    assert 'class="claim-item state-to_do is-to_do"' in row.group(0)
+
+
 def test_highlight_colour_comes_from_verdict_or_state(client, reviewer, article):
     verdict = Verdict.objects.get(label="Inaccurate")
     judged = ClaimFactory(article=article, start=0, end=10, verdict=verdict)
@@ -121,7 +148,7 @@ def test_reader_query_count_does_not_grow_with_claims(client, reviewer, django_a
         with django_assert_num_queries(6):
             response = client.get(reader_url(article))
         assert response.status_code == 200
-    assert response.content.decode().count('class="claim-item"') == 500
+    assert response.content.decode().count('id="claim-item-') == 500
 
 
 def test_verdict_stylesheet_has_a_class_per_verdict_and_an_etag(client, reviewer):

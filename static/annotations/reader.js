@@ -93,8 +93,13 @@
     return true;
   }
 
+  // Claim list rows are links <a id="claim-item-<id>" class="claim-item …">statement</a>.
   function claimLink(id) {
-    return document.querySelector("#claim-item-" + id + " a");
+    return $("claim-item-" + id);
+  }
+
+  function rowId(row) {
+    return row.id.slice("claim-item-".length);
   }
 
   function setCurrent(id, scroll) {
@@ -123,9 +128,9 @@
   }
 
   function move(step) {
-    const items = Array.from(document.querySelectorAll("#claim-list [data-claim-id]"));
+    const items = Array.from(document.querySelectorAll("#claim-list .claim-item"));
     if (!items.length) return;
-    const ids = items.map((item) => item.getAttribute("data-claim-id"));
+    const ids = items.map(rowId);
     let index = ids.indexOf(current);
     index = index === -1 ? (step > 0 ? 0 : ids.length - 1) : index + step;
     index = Math.max(0, Math.min(ids.length - 1, index));
@@ -151,10 +156,12 @@
       button.setAttribute("role", "menuitem");
       button.setAttribute("data-action", "choose");
       button.setAttribute("data-claim-id", id);
-      const swatch = item && item.querySelector(".swatch");
-      if (swatch) button.appendChild(swatch.cloneNode(true));
-      const text = item && item.querySelector(".claim-text");
-      button.appendChild(document.createTextNode(text ? text.textContent : "Claim " + id));
+      const swatch = document.createElement("span");
+      // The row's colour class (verdict-<id> or state-<x>) colours the swatch.
+      const colour = item && Array.from(item.classList).find((name) => /^(verdict|state)-/.test(name));
+      swatch.className = "swatch" + (colour ? " " + colour : "");
+      button.appendChild(swatch);
+      button.appendChild(document.createTextNode(item ? item.textContent : "Claim " + id));
       chooser.appendChild(button);
     });
     place(chooser, mark.getBoundingClientRect());
@@ -207,13 +214,13 @@
     }
     // Claim list links: one listener here instead of htmx attributes on every item (a long
     // article lists a thousand); a modified click still opens the link as a page.
-    const link = event.target.closest("#claim-list [data-claim-id] a[href]");
+    const link = event.target.closest("#claim-list a.claim-item[href]");
     if (link) {
       if (event.button !== 0 || event.shiftKey || event.ctrlKey || event.metaKey || event.altKey) {
         return;
       }
       event.preventDefault();
-      openClaim(link.closest("[data-claim-id]").getAttribute("data-claim-id"));
+      openClaim(rowId(link));
       return;
     }
     const mark = event.target.closest("#article-body mark[data-claims]");

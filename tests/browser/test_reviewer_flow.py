@@ -165,7 +165,7 @@ def test_reviewer_flow_from_selection_to_approved_verdict(
         statement="The hospital route carries 3,000 people a day",
     )
     page.reload()
-    page.locator(f"#claim-item-{first.pk} a").click()
+    page.locator(f"#claim-item-{first.pk}").click()
     page.locator("#claim-panel").get_by_role("heading", name=f"Claim {first.pk}").wait_for()
     page.screenshot(path=str(screenshot_dir / "reader.png"), full_page=False)
 
@@ -209,7 +209,7 @@ def test_keyboard_moves_between_claims_and_shows_help(page, sign_in, reviewer, a
     page.keyboard.press("Escape")
     assert not page.get_by_role("dialog").is_visible()
     # Typing in a field is not a shortcut.
-    page.locator(f"#claim-item-{one.pk} a").click()
+    page.locator(f"#claim-item-{one.pk}").click()
     field = page.locator("#claim-panel").get_by_label("Claimant")
     field.fill("")
     field.type("jak")

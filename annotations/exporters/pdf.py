@@ -9,6 +9,7 @@ refuses everything else (other hosts, ``file:``, ``data:``), recording each requ
 
 import gc
 import mimetypes
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -21,6 +22,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from annotations.exporters import html
 from annotations.exporters.scope import Scope
+
+# The template's indentation: a newline and what follows it is one collapsible space to
+# WeasyPrint (the report has no preformatted text), and a third of the bytes it parses.
+INDENTATION = re.compile(r"\n[ \t\r\n]+")
 
 # A host that cannot resolve: relative URLs in the report resolve against it, never the network.
 BASE_URL = "https://report.invalid/"
@@ -89,7 +94,8 @@ def render_pdf(document: str, fetcher: StaticOnlyFetcher | None = None) -> bytes
 
 def chunks(articles, scope: Scope, *, fetcher: StaticOnlyFetcher | None = None):
     """One chunk: a PDF cannot be written before its last page is laid out."""
-    yield render_pdf(html.render_report(articles, scope, for_pdf=True), fetcher)
+    document = html.render_report(articles, scope, for_pdf=True)
+    yield render_pdf(INDENTATION.sub("\n", document), fetcher)
 
 
 def write(articles, scope: Scope, out: IO) -> None:

@@ -186,3 +186,12 @@ def test_no_inline_styles_or_scripts_on_the_reader(client, reviewer, article):
 def test_user_without_role_cannot_read(client, article):
     client.force_login(UserFactory(username="nobody"))
     assert client.get(reader_url(article)).status_code == 403
+
+
+def test_reader_offers_selecting_with_the_keyboard(client, reviewer, article):
+    client.force_login(reviewer)
+    html = client.get(reader_url(article)).content.decode()
+    assert 'data-action="caret-mode"' in html and 'aria-pressed="false"' in html
+    assert "<dt><kbd>v</kbd></dt>" in html  # in the shortcut help
+    # The server never renders the body editable: only reader.js does, in the mode.
+    assert "contenteditable" not in html

@@ -13,6 +13,7 @@
   let pending = null; // the selection the "Add claim" control refers to
   let current = null; // the claim id chosen with j/k or a click
   let scheduled = false;
+  let caretMode = false; // "Select with keyboard": the body has a caret, its text stays read-only
 
   function codePoints(text) {
     let count = 0;
@@ -84,6 +85,7 @@
     fresh.querySelector("[name=end]").value = selected.end;
     fresh.querySelector("[name=quote]").value = selected.quote;
     fresh.querySelector("[data-role=quote]").textContent = selected.quote.trim();
+    if (caretMode) exitCaretMode();
     panel.replaceWith(fresh);
     window.htmx.process(fresh);
     $("selection-action").hidden = true;
@@ -188,6 +190,182 @@
     if (!help.hidden) help.querySelector("button").focus();
   }
 
+  // --- Selecting with the keyboard --------------------------------------------------------
+  // Browsers show no caret in ordinary text (caret browsing is off by default). The mode makes
+  // the body an editing host — which gives a caret that arrows move and Shift+arrows extend —
+  // and refuses every edit: beforeinput, paste, cut, drop, drag and IME composition are
+  // stopped, and a MutationObserver puts back anything that slips through. The server never
+  // renders contenteditable, so a body swapped in by htmx is re-armed while the mode is on.
+  const GUARD_OPTIONS = { childList: true, subtree: true, characterData: true };
+  const CARET_KEYS = new Set([
+    "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown",
+    "Tab", "Shift", "Control", "Alt", "Meta", "CapsLock",
+  ]);
+  const SHORTCUTS_IN_CARET_MODE = new Set(["a", "j", "k", "v", "?"]);
+  let guard = null; // MutationObserver on the armed body
+  let snapshot = null; // the armed body's children when armed, to put back
+  let suspended = false; // editing briefly off to end an IME composition
+
+  function armed() {
+    const root = $("article-body");
+    return caretMode && root && root.isContentEditable ? root : null;
+  }
+
+  function firstTextIn(element) {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT, {
+      acceptNode: (node) =>
+        node.data.trim() && node.parentNode !== element.closest("#article-body")
+          ? NodeFilter.FILTER_ACCEPT
+          : NodeFilter.FILTER_SKIP,
+    });
+    return walker.nextNode();
+  }
+
+  /** The caret starts at the current claim's first highlight, else at the article's start. */
+  function placeCaret(root) {
+    const mark = current && root.querySelector('mark[data-claims~="' + current + '"]');
+    const text = firstTextIn(mark || root);
+    if (!text) return;
+    window.getSelection().collapse(text, 0);
+    text.parentElement.scrollIntoView({ block: "nearest" });
+  }
+
+  function restoreBody() {
+    // Something changed the text despite the guards: put the armed body back as it was.
+    const root = $("article-body");
+    if (!caretMode || !root || !snapshot) return;
+    guard.disconnect();
+    root.replaceChildren(...snapshot.map((node) => node.cloneNode(true)));
+    guard.observe(root, GUARD_OPTIONS);
+    if (current) setCurrent(current, false);
+    placeCaret(root);
+  }
+
+  function arm(root) {
+    root.contentEditable = "true";
+    root.spellcheck = false;
+    root.setAttribute("autocorrect", "off");
+    root.setAttribute("autocapitalize", "off");
+    root.setAttribute("role", "textbox");
+    root.setAttribute("aria-multiline", "true");
+    root.setAttribute("aria-readonly", "true");
+    root.setAttribute("aria-label", "Article text (read-only): arrows move, Shift+arrows select");
+    root.classList.add("caret-mode");
+    snapshot = Array.from(root.childNodes, (node) => node.cloneNode(true));
+    if (!guard) guard = new MutationObserver(restoreBody);
+    guard.disconnect();
+    guard.observe(root, GUARD_OPTIONS);
+  }
+
+  function disarm(root) {
+    if (guard) guard.disconnect();
+    snapshot = null;
+    if (!root) return;
+    root.removeAttribute("contenteditable");
+    ["spellcheck", "autocorrect", "autocapitalize", "role", "aria-multiline", "aria-readonly",
+      "aria-label"].forEach((name) => root.removeAttribute(name));
+    root.classList.remove("caret-mode");
+  }
+
+  function showCaretMode() {
+    document.querySelectorAll("[data-action=caret-mode]").forEach((button) => {
+      button.setAttribute("aria-pressed", String(caretMode));
+    });
+  }
+
+  function enterCaretMode() {
+    const root = $("article-body");
+    if (!root) return;
+    caretMode = true;
+    arm(root);
+    root.focus({ preventScroll: true });
+    const selection = window.getSelection();
+    const inside = selection.rangeCount && root.contains(selection.getRangeAt(0).startContainer);
+    if (!inside || selection.isCollapsed) placeCaret(root); // keep a selection made already
+    showCaretMode();
+  }
+
+  function exitCaretMode() {
+    caretMode = false;
+    disarm($("article-body")); // the selection stays, for "Add claim"
+    showCaretMode();
+  }
+
+  function toggleCaretMode() {
+    if (caretMode) exitCaretMode();
+    else enterCaretMode();
+  }
+
+  /** Keys on the armed body: caret keys move or select, shortcuts run, anything else is
+   * refused (it would type). Returns true when the key is dealt with here. */
+  function caretModeKey(event) {
+    const key = event.key;
+    if (event.isComposing || key === "Process" || key === "Dead" || event.keyCode === 229) {
+      event.preventDefault();
+      return true;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) {
+      // Copy and select-all read; paste, cut, undo, bold and the rest would edit.
+      if (!CARET_KEYS.has(key) && !/^[ac]$/i.test(key)) event.preventDefault();
+      return true;
+    }
+    if (CARET_KEYS.has(key)) return true;
+    event.preventDefault();
+    if (key === "Escape") {
+      exitCaretMode();
+      return true;
+    }
+    return !SHORTCUTS_IN_CARET_MODE.has(key);
+  }
+
+  ["beforeinput", "paste", "cut", "drop", "dragstart"].forEach((type) => {
+    document.addEventListener(
+      type,
+      (event) => {
+        const root = armed();
+        if (root && root.contains(event.target)) event.preventDefault();
+      },
+      true,
+    );
+  });
+
+  // A composition (IME) cannot be cancelled: end it by making the text not editable for a
+  // moment, then give the caret back.
+  document.addEventListener(
+    "compositionstart",
+    (event) => {
+      const root = armed();
+      if (!root || !root.contains(event.target)) return;
+      const selection = window.getSelection();
+      const range = selection.rangeCount ? selection.getRangeAt(0).cloneRange() : null;
+      suspended = true;
+      root.contentEditable = "false";
+      window.setTimeout(() => {
+        suspended = false;
+        if (!caretMode || !root.isConnected) return;
+        root.contentEditable = "true";
+        root.focus({ preventScroll: true });
+        if (range && root.contains(range.startContainer)) {
+          selection.removeAllRanges();
+          selection.addRange(range);
+        } else {
+          placeCaret(root);
+        }
+      }, 0);
+    },
+    true,
+  );
+
+  // Leaving the body (Tab, a click elsewhere, the claim form after "a") ends the mode.
+  document.addEventListener("focusout", (event) => {
+    if (!caretMode || event.target.id !== "article-body") return;
+    const root = event.target;
+    window.setTimeout(() => {
+      if (suspended || !caretMode || !root.isConnected || !document.hasFocus()) return;
+      if (!root.contains(document.activeElement)) exitCaretMode();
+    }, 0);
+  });
+
   document.addEventListener("selectionchange", () => {
     if (scheduled) return;
     scheduled = true;
@@ -199,7 +377,7 @@
 
   // Keep the text selected while the "Add claim" button is pressed.
   document.addEventListener("mousedown", (event) => {
-    if (event.target.closest("#selection-action")) event.preventDefault();
+    if (event.target.closest("#selection-action, [data-action=caret-mode]")) event.preventDefault();
   });
 
   document.addEventListener("click", (event) => {
@@ -210,6 +388,7 @@
       else if (name === "close-panel") closePanel();
       else if (name === "close-help") toggleHelp(false);
       else if (name === "choose") openClaim(action.getAttribute("data-claim-id"));
+      else if (name === "caret-mode") toggleCaretMode();
       return;
     }
     // Claim list links: one listener here instead of htmx attributes on every item (a long
@@ -226,6 +405,7 @@
     const mark = event.target.closest("#article-body mark[data-claims]");
     if (mark) {
       if (!window.getSelection().isCollapsed) return; // the end of a drag, not a click
+      if (caretMode) return; // a click places the caret
       const ids = mark.getAttribute("data-claims").split(" ");
       if (ids.length === 1) openClaim(ids[0]);
       else showChooser(mark, ids);
@@ -235,15 +415,24 @@
   });
 
   document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
-    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) {
-      if (event.key === "Escape") target.blur();
-      return;
+    const root = armed();
+    if (root && root.contains(target)) {
+      if (caretModeKey(event)) return;
+    } else {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (target.closest && target.closest("input, textarea, select, [contenteditable]")) {
+        if (event.key === "Escape") target.blur();
+        return;
+      }
     }
     switch (event.key) {
       case "a":
         if (addClaim()) event.preventDefault();
+        break;
+      case "v":
+        event.preventDefault();
+        toggleCaretMode();
         break;
       case "j":
         move(1);
@@ -271,6 +460,16 @@
   });
 
   document.addEventListener("htmx:afterSettle", () => {
+    // A body swapped in by htmx comes from the server without a caret: arm it again.
+    const body = $("article-body");
+    if (caretMode && body && !body.isContentEditable) {
+      const focusLost = !document.activeElement || document.activeElement === document.body;
+      arm(body);
+      if (focusLost) {
+        body.focus({ preventScroll: true });
+        placeCaret(body);
+      }
+    }
     // The body may have been re-rendered: mark the open claim again.
     const panel = $("claim-panel");
     const id = panel && panel.getAttribute("data-claim-id");

@@ -217,3 +217,37 @@ def test_markdown_and_html_files_import(tmp_path):
     titles = set(Article.objects.values_list("title", flat=True))
     assert titles == {"Tram extension approved", "Pool reopens after repairs"}
     assert Article.objects.get(title="Pool reopens after repairs").byline == "Sam Lee"
+
+
+def test_same_file_imported_twice_at_once_is_reported_unchanged(monkeypatch):
+    """The content-hash check and the insert race with a concurrent import of the same file."""
+    import annotations.importers as importers
+
+    data = b"Ferry timetable changes\n\nThe last sailing moves to 23:10 from Monday.\n"
+    # The other import's row, committed just after our duplicate check looked.
+    Article.objects.create(title="Ferry timetable changes", body="x", raw_text=data.decode())
+    checks = []
+    real_check = importers._already_imported
+
+    def check_that_misses_the_first_time(content_hash):
+        checks.append(content_hash)
+        return None if len(checks) == 1 else real_check(content_hash)
+
+    monkeypatch.setattr(importers, "_already_imported", check_that_misses_the_first_time)
+    outcome = import_document("ferry.txt", data)
+    assert outcome.status == "unchanged"
+    assert Article.objects.count() == 1
+
+
+def test_files_with_the_same_name_but_different_urls_are_different_articles():
+    page = (
+        "<html><head><title>{title}</title><link rel='canonical' href='{url}'></head><body>"
+        "<article><h1>{title}</h1>" + "<p>{title} is described at length here, with figures "
+        "and dates, so that the extractor finds a real article body.</p>" * 3 + "</article>"
+        "</body></html>"
+    )
+    first = page.format(title="Harbour dredging", url="https://one.example/dredging")
+    second = page.format(title="Tram depot", url="https://two.example/depot")
+    assert import_document("article.html", first.encode()).status == "created"
+    assert import_document("article.html", second.encode()).status == "created"
+    assert Article.objects.count() == 2

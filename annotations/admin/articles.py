@@ -286,22 +286,11 @@ class ClaimAdmin(HistoryAdmin):
         # Claims are anchored in an article's text: they are made in the reader.
         return False
 
-    def save_model(self, request, obj, form, change):
-        # A save here is a new version: an edit in the reader based on the old one is refused.
-        obj.version += 1
-        super().save_model(request, obj, form, change)
-
-    def save_formset(self, request, form, formset, change):
-        for instance in formset.save(commit=False):
-            if not instance.pk:
-                if isinstance(instance, Citation):
-                    instance.created_by = request.user
-                elif isinstance(instance, Comment):
-                    instance.author = request.user
-            instance.save()
-        for instance in formset.deleted_objects:
-            instance.delete()
-        formset.save_m2m()
+    def has_change_permission(self, request, obj=None):
+        # Claims are edited in the reader only, where every save checks the claim's version
+        # and a change reopens an approved verdict; an admin form could silently overwrite a
+        # reviewer's newer work or change a published claim without a second person.
+        return False
 
 
 @admin.register(Citation)
@@ -316,6 +305,11 @@ class CitationAdmin(HistoryAdmin):
     fields = ["claim", "source", "relation", "quote", "locator", "note", "created_by", "created_at"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # A changed citation changes a claim's evidence: that happens in the reader, where it
+        # reopens an approved verdict.
         return False
 
     @admin.display(description="claim", ordering="claim")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from annotations import anchoring
 from annotations.importers.parsing import (
@@ -125,13 +125,17 @@ def parse(name: str, text: str) -> ParsedArticle:
     return parsed
 
 
+def _already_imported(content_hash: str) -> Article | None:
+    return Article.objects.filter(content_hash=content_hash).first()
+
+
 def _find_existing(name: str, parsed: ParsedArticle) -> Article | None:
-    """The article this file is a version of: same canonical URL, else same file name."""
+    """The article this file is a version of: the same canonical URL, or, when neither has a
+    URL, the same file name (two different pages both saved as ``article.html`` are not
+    versions of each other)."""
     if parsed.url:
-        match = Article.objects.filter(url=parsed.url).first()
-        if match:
-            return match
-    return Article.objects.filter(source_name=name).first()
+        return Article.objects.filter(url=parsed.url).first()
+    return Article.objects.filter(source_name=name, url="").first()
 
 
 def _apply(article: Article, parsed: ParsedArticle, raw_text: str, encoding: str) -> None:
@@ -183,7 +187,7 @@ def import_document(name: str, data: bytes, *, user=None, update: bool = False) 
         parsed = parse(name, raw_text)
         content_hash = Article.hash_text(raw_text)
         with transaction.atomic():
-            same = Article.objects.filter(content_hash=content_hash).first()
+            same = _already_imported(content_hash)
             if same:
                 return FileOutcome(name, "unchanged", f"already imported as #{same.pk}", same)
             existing = _find_existing(name, parsed)
@@ -196,6 +200,8 @@ def import_document(name: str, data: bytes, *, user=None, update: bool = False) 
                     warnings,
                 )
             if existing:
+                # Locked so that no claim is created on the old text while it is replaced.
+                existing = Article.objects.select_for_update().get(pk=existing.pk)
                 claims = _reanchor_claims(existing, parsed.body)
                 _apply(existing, parsed, raw_text, encoding)
                 existing.save()
@@ -212,6 +218,12 @@ def import_document(name: str, data: bytes, *, user=None, update: bool = False) 
             return FileOutcome(name, "created", message, article, warnings)
     except ImportFailed as error:
         return FileOutcome(name, "failed", str(error))
+    except IntegrityError:
+        # Another import stored the same content between our check and our write.
+        same = _already_imported(Article.hash_text(raw_text))
+        if same:
+            return FileOutcome(name, "unchanged", f"already imported as #{same.pk}", same)
+        return FileOutcome(name, "failed", "could not be stored (a conflicting import ran)")
 
 
 def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:

@@ -803,6 +803,9 @@ class Comment(models.Model):
     body = models.TextField(help_text="Plain text; line breaks are kept.")
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Kept when the claim is deleted, like the claim itself.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["created_at", "pk"]
 

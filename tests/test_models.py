@@ -117,3 +117,17 @@ def test_roles_include_lower_ones(reviewer, editor, admin_user):
     assert (reviewer.is_reviewer, reviewer.is_editor, reviewer.is_admin) == (True, False, False)
     assert (editor.is_reviewer, editor.is_editor, editor.is_admin) == (True, True, False)
     assert (admin_user.is_reviewer, admin_user.is_editor, admin_user.is_admin) == (True, True, True)
+
+
+@pytest.mark.django_db
+def test_deleting_a_claim_keeps_its_discussion_in_history():
+    from annotations.models import Comment
+    from tests.factories import CommentFactory
+
+    comment = CommentFactory(body="Asked the council for the raw counts.")
+    comment_id = comment.pk
+    comment.claim.delete()
+    assert not Comment.objects.filter(pk=comment_id).exists()
+    kept = Comment.history.filter(id=comment_id).order_by("history_id").last()
+    assert kept.history_type == "-"
+    assert kept.body == "Asked the council for the raw counts."

@@ -4,12 +4,23 @@ from html import escape
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 
 from annotations import anchoring
 from annotations.models import Citation, Claim, Role, Source, User, Verdict
 from annotations.urlnorm import normalize_url
+
+
+def flat_attrs(attrs: dict) -> str:
+    """``flatatt`` without its lazy-string and ``format_html`` machinery (same output): the
+    claim panel renders some twenty widgets in every claim-create response."""
+    parts = []
+    for key, value in attrs.items():
+        if value is True:
+            parts.append(f" {escape(key)}")
+        elif value is not False and value is not None:
+            parts.append(f' {escape(key)}="{escape(str(value))}"')
+    return "".join(parts)
 
 
 class _StringWidget:
@@ -20,10 +31,12 @@ class _StringWidget:
         value = self.format_value(value)
         if isinstance(self, forms.Textarea):
             text = escape(value or "")
-            return mark_safe(f'<textarea name="{escape(name)}"{flatatt(attrs)}>\n{text}</textarea>')  # noqa: S308
+            return mark_safe(  # noqa: S308 - name, text and attributes escaped
+                f'<textarea name="{escape(name)}"{flat_attrs(attrs)}>\n{text}</textarea>'
+            )
         shown = "" if value is None else f' value="{escape(str(value))}"'
         return mark_safe(  # noqa: S308 - name, value and attributes escaped
-            f'<input type="{self.input_type}" name="{escape(name)}"{shown}{flatatt(attrs)}>'
+            f'<input type="{self.input_type}" name="{escape(name)}"{shown}{flat_attrs(attrs)}>'
         )
 
 
@@ -50,7 +63,7 @@ class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)
         chosen = set(self.format_value(value))
-        parts = [f'<select name="{escape(name)}"{flatatt(attrs)}>']
+        parts = [f'<select name="{escape(name)}"{flat_attrs(attrs)}>']
         for option_value, label in self.choices:
             option = "" if option_value is None else str(option_value)
             selected = " selected" if option in chosen else ""
@@ -110,7 +123,12 @@ class ClaimCreateForm(forms.Form):
 
 def reviewers():
     """People a claim can be assigned to: everyone holding a role."""
-    return User.objects.filter(is_active=True, groups__name__in=Role.values).distinct()
+    # Only what the option labels (``User.__str__``) show: the list is built on every panel.
+    return (
+        User.objects.filter(is_active=True, groups__name__in=Role.values)
+        .only("username", "first_name", "last_name")
+        .distinct()
+    )
 
 
 class ClaimDetailsForm(VersionedForm):

@@ -12,15 +12,14 @@ from annotations.urlnorm import normalize_url
 
 
 def flat_attrs(attrs: dict) -> str:
-    """``flatatt`` without its lazy-string and ``format_html`` machinery (same output): the
-    claim panel renders some twenty widgets in every claim-create response."""
-    parts = []
-    for key, value in attrs.items():
-        if value is True:
-            parts.append(f" {escape(key)}")
-        elif value is not False and value is not None:
-            parts.append(f' {escape(key)}="{escape(str(value))}"')
-    return "".join(parts)
+    """``flatatt`` without its lazy-string and ``format_html`` machinery, same output (sorted
+    ``key="value"`` pairs, then sorted boolean keys): the claim panel renders some twenty
+    widgets in every claim-create response."""
+    pairs = sorted((k, v) for k, v in attrs.items() if not isinstance(v, bool) and v is not None)
+    flags = sorted(k for k, v in attrs.items() if v is True)
+    return "".join(f' {escape(k)}="{escape(str(v))}"' for k, v in pairs) + "".join(
+        f" {escape(k)}" for k in flags
+    )
 
 
 class _StringWidget:

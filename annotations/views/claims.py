@@ -53,6 +53,11 @@ def panel_context(request: HttpRequest, claim: Claim, *, new: bool = False, **ov
     """Everything the claim panel shows; ``overrides`` swap in bound forms and messages.
     A ``new`` claim, just created, has no citations or comments to look up."""
     user = request.user
+    can_review = (
+        user.is_editor
+        and claim.state == Claim.State.NEEDS_REVIEW
+        and claim.verdict_proposed_by_id != user.pk
+    )
     citations = [] if new else list(claim.citations.select_related("source"))
     for citation in citations:
         citation.source_is_link = is_http_url(citation.source.url)
@@ -73,11 +78,10 @@ def panel_context(request: HttpRequest, claim: Claim, *, new: bool = False, **ov
             initial={"version": claim.version, "relation": Citation.Relation.SUPPORTS}
         ),
         "comment_form": CommentForm(),
-        "send_back_form": SendBackForm(initial={"version": claim.version}),
+        # Shown only with the review actions.
+        "send_back_form": SendBackForm(initial={"version": claim.version}) if can_review else None,
         "own_proposal": claim.verdict_proposed_by_id == user.pk,
-        "can_review": user.is_editor
-        and claim.state == Claim.State.NEEDS_REVIEW
-        and claim.verdict_proposed_by_id != user.pk,
+        "can_review": can_review,
     }
     context.update(overrides)
     return context

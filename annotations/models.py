@@ -639,15 +639,31 @@ class Claim(models.Model):
             self.save()
         return True
 
-    def _note_work(self) -> None:
-        """Any change to the substance of a claim: starts work, or reopens an approved claim."""
+    def _note_work(self, by) -> None:
+        """Any change to the substance of a claim: starts work, or reopens an approved claim.
+
+        A claim awaiting review that someone other than its proposer changes goes back to
+        work: otherwise an editor could reshape another's proposal and approve it alone.
+        """
         if self.state == self.State.APPROVED:
             self.state = self.State.IN_PROGRESS
             self.approved_by = None
             self.approved_at = None
             self._change_reason = "Reopened: changed after approval"
+        elif self.state == self.State.NEEDS_REVIEW and self.verdict_proposed_by_id != by.pk:
+            self.state = self.State.IN_PROGRESS
+            self._change_reason = "Back to work: changed while awaiting review"
         elif self.state in (self.State.TO_DO, self.State.SENT_BACK):
             self.state = self.State.IN_PROGRESS
+
+    def is_reviewable_by(self, user) -> bool:
+        """Whether ``user`` may approve or send back the proposed verdict (the two-person rule)."""
+        return (
+            user.is_editor
+            and self.state == self.State.NEEDS_REVIEW
+            and self.verdict_id is not None
+            and self.verdict_proposed_by_id != user.pk
+        )
 
     def edit(self, *, by, version: int | None, **changes) -> bool:
         """Change the editable details; returns False when nothing differed."""
@@ -662,7 +678,7 @@ class Claim(models.Model):
                     setattr(self, name, value)
                     changed = True
             if changed:
-                self._note_work()
+                self._note_work(by)
             return changed
 
         return self._save_version(version, by, change)
@@ -675,7 +691,7 @@ class Claim(models.Model):
             )
 
         def change():
-            self._note_work()
+            self._note_work(by)
             self.verdict = verdict
             self.verdict_explanation = explanation.strip()
             self.verdict_proposed_by = by
@@ -693,7 +709,7 @@ class Claim(models.Model):
                 raise WorkflowError("Only an editor can approve a verdict.")
             if self.state != self.State.NEEDS_REVIEW or self.verdict_id is None:
                 raise WorkflowError("Only a proposed verdict that awaits review can be approved.")
-            if self.verdict_proposed_by_id == by.pk:
+            if not self.is_reviewable_by(by):
                 raise WorkflowError("You proposed this verdict: a second editor has to approve it.")
             if not self.citations.exists():
                 raise WorkflowError("Cite at least one source before the verdict is approved.")
@@ -735,7 +751,7 @@ class Claim(models.Model):
             citation._history_user = by
             citation.save()
             created.append(citation)
-            self._note_work()
+            self._note_work(by)
             return True
 
         self._save_version(version, by, change)
@@ -748,7 +764,7 @@ class Claim(models.Model):
         def change():
             citation._history_user = by
             citation.delete()
-            self._note_work()
+            self._note_work(by)
             return True
 
         self._save_version(version, by, change)
@@ -761,6 +777,8 @@ class Claim(models.Model):
                 return
             if version is not None and current.version != version:
                 raise StaleClaimError(current)
+            if current.state == self.State.APPROVED and not by.is_editor:
+                raise WorkflowError("An approved claim is published: only an editor can delete it.")
             self._history_user = by
             self.delete()
 

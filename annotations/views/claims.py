@@ -53,11 +53,7 @@ def panel_context(request: HttpRequest, claim: Claim, *, new: bool = False, **ov
     """Everything the claim panel shows; ``overrides`` swap in bound forms and messages.
     A ``new`` claim, just created, has no citations or comments to look up."""
     user = request.user
-    can_review = (
-        user.is_editor
-        and claim.state == Claim.State.NEEDS_REVIEW
-        and claim.verdict_proposed_by_id != user.pk
-    )
+    can_review = claim.is_reviewable_by(user)
     citations = [] if new else list(claim.citations.select_related("source"))
     for citation in citations:
         citation.source_is_link = is_http_url(citation.source.url)
@@ -267,7 +263,7 @@ def claim_delete(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse
         return render_claim(request, claim, panel="delete")
     try:
         claim.delete_version(by=request.user, version=form.cleaned_data["version"])
-    except StaleClaimError as error:
+    except (StaleClaimError, WorkflowError) as error:
         return refused(request, claim, error)
     article = claim.article
     if request.htmx and request.htmx.target in PANEL_TARGETS:
@@ -294,20 +290,23 @@ def claim_comment(request: HttpRequest, article_pk: int, pk: int) -> HttpRespons
 
 def _history_entries(claim: Claim) -> list[dict]:
     """The claim's and its citations' history, newest first, with field-by-field changes."""
+    # The newest records, plus one older claim record to show what the oldest shown changed.
     claim_records = list(
-        claim.history.select_related("history_user").order_by("history_date", "history_id")[
-            :HISTORY_LIMIT
+        claim.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : HISTORY_LIMIT + 1
         ]
-    )
+    )[::-1]
     citation_records = list(
         Citation.history.filter(claim_id=claim.pk)
         .select_related("history_user", "source")
-        .order_by("history_date", "history_id")[:HISTORY_LIMIT]
+        .order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
     )
     verdicts = dict(Verdict.objects.values_list("pk", "label"))
     user_ids = set()
     entries = []
     previous = None
+    if len(claim_records) > HISTORY_LIMIT:
+        previous = claim_records.pop(0)  # only the baseline for the oldest record shown
     for record in claim_records:
         changes = []
         if previous is not None:
@@ -342,11 +341,16 @@ def _history_entries(claim: Claim) -> list[dict]:
             change[0] = field_names.get(name, name)
     for record in citation_records:
         verb = {"+": "cited", "~": "changed the citation of", "-": "removed the citation of"}
+        source_title = (
+            record.source.title
+            if record.source
+            else f"source #{record.source_id} (since merged or deleted)"
+        )
         entries.append(
             {
                 "when": record.history_date,
                 "who": record.history_user,
-                "action": f"{verb[record.history_type]} “{record.source.title}”",
+                "action": f"{verb[record.history_type]} “{source_title}”",
                 "reason": "",
                 "changes": [],
             }

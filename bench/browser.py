@@ -4,6 +4,7 @@ and has layout, measured inside the page (``performance.now()`` counts from navi
 import os
 import statistics
 import sys
+import time
 from pathlib import Path
 
 from bench.measure import Result, percentile
@@ -79,7 +80,13 @@ def visit(context, path: str) -> dict:
     cdp = context.new_cdp_session(tab)
     cdp.send("Performance.enable")
     tab.goto(path, wait_until="load")
-    tab.wait_for_function("window.__benchDrawn !== undefined")
+    # Polled from here: wait_for_function compiles its predicate in the page, which the page's
+    # CSP (no 'unsafe-eval') forbids.
+    deadline = time.monotonic() + 30
+    while not tab.evaluate("window.__benchDrawn !== undefined"):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the highlights were never reported drawn")
+        tab.wait_for_timeout(5)
     sample = tab.evaluate("window.__benchDrawn")
     # First contentful paint is reported when the frame is presented, after the recorder ran.
     sample["firstPaint"] = tab.evaluate(FIRST_PAINT)

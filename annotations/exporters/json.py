@@ -12,7 +12,7 @@ from typing import IO
 import orjson
 
 from annotations.exporters._common import dumps
-from annotations.exporters.scope import ExportData, Scope
+from annotations.exporters.scope import CLAIM_FIELDS, ExportData, Scope
 from annotations.models import Citation, Claim, Comment, User
 
 SCHEMA_VERSION = 1
@@ -29,31 +29,9 @@ def verdict_entry(verdict: dict) -> dict:
     }
 
 
-# The columns read for the file, in the order the readers below unpack them.
-CLAIM_COLUMNS = (
-    "id",
-    "article_id",
-    "start",
-    "end",
-    "quote",
-    "prefix",
-    "suffix",
-    "statement",
-    "claimant",
-    "claim_date",
-    "category",
-    "state",
-    "verdict_id",
-    "verdict_explanation",
-    "verdict_proposed_by_id",
-    "sent_back_reason",
-    "assignee_id",
-    "created_by_id",
-    "approved_by_id",
-    "approved_at",
-    "version",
-    "created_at",
-)
+# The columns read for the file, in the order the readers below unpack them: the shared
+# loader's, less the last-change time the file does not carry.
+CLAIM_COLUMNS = tuple(field for field in CLAIM_FIELDS if field != "updated_at")
 CLAIM_USER_COLUMNS = tuple(
     CLAIM_COLUMNS.index(f)
     for f in ("verdict_proposed_by_id", "assignee_id", "created_by_id", "approved_by_id")

@@ -226,6 +226,15 @@ class Verdict(models.Model):
 
 
 class SourceQuerySet(models.QuerySet):
+    def search(self, text: str):
+        """Sources whose title, URL or publisher contain ``text``."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(title__icontains=text) | Q(url__icontains=text) | Q(publisher__icontains=text)
+        )
+
     def with_usage(self):
         """Annotate ``claim_count`` (claims citing it) and ``approved_verdict_count`` (approved
         claims with a verdict that cite it), in the one query."""

@@ -1,6 +1,5 @@
 """Citations in the claim panel: search the source library, cite a source, remove a citation."""
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -23,11 +22,7 @@ def source_search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
     sources = []
     if len(q) >= 2:
-        sources = list(
-            Source.objects.filter(
-                Q(title__icontains=q) | Q(url__icontains=q) | Q(publisher__icontains=q)
-            ).only("title", "url", "publisher")[:SEARCH_LIMIT]
-        )
+        sources = list(Source.objects.search(q).only("title", "url", "publisher")[:SEARCH_LIMIT])
     for source in sources:
         source.is_link = is_http_url(source.url)
     context = {"q": q, "sources": sources}

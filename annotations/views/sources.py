@@ -4,7 +4,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -64,10 +64,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
     form = SourceFilterForm(request.GET or None)
     sources = Source.objects.with_usage().annotate(snapshot_count=Count("snapshots"))
     if form.is_valid():
-        if text := form.cleaned_data["q"].strip():
-            sources = sources.filter(
-                Q(title__icontains=text) | Q(url__icontains=text) | Q(publisher__icontains=text)
-            )
+        sources = sources.search(form.cleaned_data["q"])
         match form.cleaned_data["usage"]:
             case "unused":
                 sources = sources.filter(claim_count=0)

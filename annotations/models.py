@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Cast, Length, NullIf
 from django.urls import reverse
@@ -494,6 +494,46 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(assignee=user)
 
 
+class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
+    """Adds the two lookups the reader makes after every claim change. They are written in
+    SQL: building the equivalent ORM queries took ten times longer than running them, on the
+    path that answers every edit in the reader."""
+
+    def _sql(self, sql: str, params: list) -> list[tuple]:
+        quote = connection.ops.quote_name
+        names = {
+            "claim": quote(self.model._meta.db_table),
+            "verdict": quote(Verdict._meta.db_table),
+            "end": quote("end"),  # a reserved word in SQL
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(**names), params)
+            return cursor.fetchall()
+
+    def overlapping(self, article_id: int, low: int, high: int) -> list[tuple]:
+        """``(pk, start, end, state, verdict_id, verdict label, statement)`` of the article's
+        claims that cover part of ``[low, high)``."""
+        return self._sql(
+            "SELECT c.id, c.start, c.{end}, c.state, c.verdict_id, v.label, c.statement "
+            "FROM {claim} c LEFT JOIN {verdict} v ON v.id = c.verdict_id "
+            "WHERE c.article_id = %s AND c.start < %s AND c.{end} > %s",
+            [article_id, high, low],
+        )
+
+    def count_and_following(
+        self, article_id: int, start: int, end: int, pk: int
+    ) -> tuple[int, int | None]:
+        """How many claims the article has, and the id of the one after ``(start, end, pk)``
+        in reading order (start, end, id), if any."""
+        [(count, following)] = self._sql(
+            "SELECT (SELECT COUNT(*) FROM {claim} WHERE article_id = %s), "
+            "(SELECT id FROM {claim} WHERE article_id = %s AND (start > %s OR (start = %s "
+            "AND ({end} > %s OR ({end} = %s AND id > %s)))) ORDER BY start, {end}, id LIMIT 1)",
+            [article_id, article_id, start, start, end, end, pk],
+        )
+        return count, following
+
+
 class Claim(models.Model):
     """A span of one article's body, restated as a checkable statement and given a verdict.
 
@@ -572,7 +612,7 @@ class Claim(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
-    objects = ClaimQuerySet.as_manager()
+    objects = ClaimManager()
 
     class Meta:
         ordering = ["article", "start", "end", "pk"]

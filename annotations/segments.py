@@ -8,7 +8,7 @@ a long article has thousands of segments and this is the reader's hot path.
 
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from html import escape
 
@@ -81,38 +81,37 @@ def paragraph_spans(body: str) -> list[tuple[int, int]]:
         start = gap + len(PARAGRAPH_BREAK)
 
 
-def render_body(
+def _class_lookup(
+    claim_class: Mapping[int, str] | Callable[[int], str] | None,
+) -> Callable[[int], str] | None:
+    if claim_class is None or callable(claim_class):
+        return claim_class
+    return claim_class.get
+
+
+def render_paragraphs(
     body: str,
     spans: Iterable[tuple[int, int, int]],
     claim_class: Mapping[int, str] | Callable[[int], str] | None = None,
-) -> SafeString:
-    """The body as ``<p>`` paragraphs with a ``<mark>`` for every covered segment.
+    *,
+    within: tuple[int, int] | None = None,
+) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, inner HTML)`` of each paragraph, or only of those overlapping the span
+    ``within``: a ``<mark>`` for every covered segment, a ``<span>`` for the rest.
 
-    Every character of ``body`` appears exactly once, escaped: paragraph breaks stay as text
-    between the paragraphs, so the text content of the result is the body itself. Each element
-    carries ``data-s``, the code-point offset of its first character, which the browser uses
-    to turn a selection into offsets whatever the DOM looks like. ``claim_class`` gives the
-    CSS class (e.g. ``verdict-3``) for a claim; a segment takes the class of its innermost
-    (last-starting) claim and is marked ``layered`` when more than one claim covers it.
+    The HTML of a paragraph depends only on the claims that cover part of it, so a paragraph
+    rendered from those claims alone is the same as in the whole body.
     """
-    if claim_class is None:
-        lookup = None
-    elif callable(claim_class):
-        lookup = claim_class
-    else:
-        lookup = claim_class.get
+    lookup = _class_lookup(claim_class)
     segments = split_at_boundaries(len(body), spans)
-    out: list[str] = []
-    append = out.append
     index = 0
     count = len(segments)
-    previous_end = 0
     for p_start, p_end in paragraph_spans(body):
-        if p_start > previous_end:
-            append(escape(body[previous_end:p_start]))
-        previous_end = p_end
-        append(f'<p data-s="{p_start}">')
-        # Skip segments that lie wholly before this paragraph (inside the break).
+        if within is not None and not (p_start < within[1] and p_end > within[0]):
+            continue
+        out: list[str] = []
+        append = out.append
+        # Skip segments that lie wholly before this paragraph.
         while index < count and segments[index].end <= p_start:
             index += 1
         position = p_start
@@ -136,7 +135,30 @@ def render_body(
             position = piece_end
             if piece_end >= segment.end:
                 index += 1
-        append("</p>")
+        yield p_start, p_end, "".join(out)
+
+
+def render_body(
+    body: str,
+    spans: Iterable[tuple[int, int, int]],
+    claim_class: Mapping[int, str] | Callable[[int], str] | None = None,
+) -> SafeString:
+    """The body as ``<p>`` paragraphs with a ``<mark>`` for every covered segment.
+
+    Every character of ``body`` appears exactly once, escaped: paragraph breaks stay as text
+    between the paragraphs, so the text content of the result is the body itself. Each element
+    carries ``data-s``, the code-point offset of its first character, which the browser uses
+    to turn a selection into offsets whatever the DOM looks like. ``claim_class`` gives the
+    CSS class (e.g. ``verdict-3``) for a claim; a segment takes the class of its innermost
+    (last-starting) claim and is marked ``layered`` when more than one claim covers it.
+    """
+    out: list[str] = []
+    previous_end = 0
+    for p_start, p_end, inner in render_paragraphs(body, spans, claim_class):
+        if p_start > previous_end:
+            out.append(escape(body[previous_end:p_start]))
+        previous_end = p_end
+        out.append(f'<p data-s="{p_start}">{inner}</p>')
     if previous_end < len(body):
-        append(escape(body[previous_end:]))
+        out.append(escape(body[previous_end:]))
     return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped

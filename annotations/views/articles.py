@@ -1,6 +1,7 @@
 """The article reader: the body with claims highlighted, the claim list and the side panel."""
 
 import hashlib
+from dataclasses import dataclass
 from html import escape
 
 from django.http import HttpRequest, HttpResponse
@@ -15,11 +16,12 @@ from django.views.decorators.vary import vary_on_headers
 from annotations.forms import ClaimCreateForm
 from annotations.models import Article, Claim, Verdict
 from annotations.roles import reviewer_required
-from annotations.segments import render_body
+from annotations.segments import paragraph_spans, render_body, render_paragraphs
 from annotations.urlnorm import is_http_url
 
 PANEL_TARGETS = {"claim-panel"}
 LIST_TEXT_LENGTH = 90
+STATE_LABELS = dict(Claim.State.choices)
 
 
 def get_article_for_user(request: HttpRequest, pk: int) -> Article:
@@ -36,6 +38,38 @@ def _short(text: str) -> str:
     return text if len(text) <= LIST_TEXT_LENGTH else text[: LIST_TEXT_LENGTH - 1] + "…"
 
 
+def claim_detail_prefix(article: Article) -> str:
+    """The claim URL of ``article`` up to the claim id (``/articles/3/claims/``)."""
+    detail = reverse("annotations:claim-detail", args=[article.pk, 0])
+    return detail[: detail.rindex("/0/") + 1]
+
+
+def claim_list_item(
+    detail_prefix: str,
+    pk: int,
+    css: str,
+    state: str,
+    verdict_label: str | None,
+    text: str,
+    *,
+    oob: bool = False,
+) -> str:
+    """One row of the claim list.
+
+    One element per row, not a template loop: a long article lists a thousand claims and
+    every element costs the browser parsing and layout. The swatch and the state and verdict
+    badges are drawn by reader.css from the classes and data attributes; reader.js opens the
+    link in the panel (one listener, no htmx attributes per row).
+    """
+    verdict_attr = f' data-verdict="{escape(verdict_label)}"' if verdict_label else ""
+    oob_attr = ' hx-swap-oob="true"' if oob else ""
+    return (
+        f'<a id="claim-item-{pk}" class="claim-item {css} is-{state}" '
+        f'href="{detail_prefix}{pk}/" data-state="{escape(STATE_LABELS.get(state, state))}"'
+        f"{verdict_attr}{oob_attr}>{escape(_short(text))}</a>"
+    )
+
+
 def reader_context(article: Article, *, page: bool = True) -> dict:
     """Body HTML, claim list rows and legend: two queries whatever the number of claims.
     ``page=False``: only what the body and claim list need (their out-of-band refresh)."""
@@ -45,10 +79,8 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
         .order_by("start", "end", "pk")
         .values_list("pk", "start", "end", "state", "verdict_id", "statement")
     )
-    states = dict(Claim.State.choices)
     body = article.body
-    detail = reverse("annotations:claim-detail", args=[article.pk, 0])
-    detail_prefix = detail[: detail.rindex("/0/") + 1]
+    detail_prefix = claim_detail_prefix(article)
     classes = {}
     items = []
     used_verdicts = set()
@@ -57,15 +89,9 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
         verdict = verdicts.get(verdict_id)
         if verdict_id:
             used_verdicts.add(verdict_id)
-        # One element per row, not a template loop: a long article lists a thousand claims and
-        # every element costs the browser parsing and layout. The swatch and the state and
-        # verdict badges are drawn by reader.css from the classes and data attributes;
-        # reader.js opens the link in the panel (one listener, no htmx attributes per row).
-        verdict_attr = f' data-verdict="{escape(verdict.label)}"' if verdict else ""
+        label = verdict.label if verdict else None
         items.append(
-            f'<a id="claim-item-{pk}" class="claim-item {css} is-{state}" '
-            f'href="{detail_prefix}{pk}/" data-state="{escape(states.get(state, state))}"'
-            f"{verdict_attr}>{escape(_short(statement or body[start:end]))}</a>"
+            claim_list_item(detail_prefix, pk, css, state, label, statement or body[start:end])
         )
     body_html = render_body(body, ((pk, start, end) for pk, start, end, *_ in rows), classes)
     styles = verdict_styles_version(sorted((v.pk, v.colour) for v in verdicts.values()))
@@ -86,26 +112,88 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class ClaimChange:
+    """One claim was created, changed or deleted: what the reader page must redraw."""
+
+    CREATED, CHANGED, DELETED = "created", "changed", "deleted"
+
+    pk: int
+    start: int
+    end: int
+    kind: str = CHANGED
+
+    @classmethod
+    def of(cls, claim: Claim, kind: str = CHANGED) -> "ClaimChange":
+        return cls(claim.pk, claim.start, claim.end, kind)
+
+
+def change_fragments(request: HttpRequest, article: Article, change: ClaimChange) -> str:
+    """Out-of-band htmx fragments for the part of the reader page one claim's change alters:
+    the paragraphs its span touches, its row in the claim list and the claim count.
+
+    The work depends on the claims near the change, not on how many the article has.
+    """
+    body = article.body
+    touched = [(s, e) for s, e in paragraph_spans(body) if s < change.end and e > change.start]
+    low, high = touched[0][0], touched[-1][1]
+    rows = Claim.objects.overlapping(article.pk, low, high)
+    classes = {pk: highlight_class(verdict_id, state) for pk, _, _, state, verdict_id, *_ in rows}
+    spans = [(pk, start, end) for pk, start, end, *_ in rows]
+    parts = [
+        f"<div hx-swap-oob=\"innerHTML:#article-body > p[data-s='{p_start}']\">{inner}</div>"
+        for p_start, _, inner in render_paragraphs(body, spans, classes, within=(low, high))
+    ]
+    own = next((row for row in rows if row[0] == change.pk), None)
+    item = None
+    if own:
+        pk, start, end, state, _, label, statement = own
+        item = claim_list_item(
+            claim_detail_prefix(article),
+            pk,
+            classes[pk],
+            state,
+            label,
+            statement or body[start:end],
+            oob=change.kind == ClaimChange.CHANGED,
+        )
+    if change.kind == ClaimChange.CHANGED:
+        return "".join(parts + [item or ""])
+    count, following = Claim.objects.count_and_following(
+        article.pk, change.start, change.end, change.pk
+    )
+    if change.kind == ClaimChange.CREATED and count > 1:
+        # The list is in reading order: the row goes before the next claim's.
+        where = f"beforebegin:#claim-item-{following}" if following else "beforeend:#claim-rows"
+        parts.append(f'<div hx-swap-oob="{where}">{item}</div>')
+    elif change.kind == ClaimChange.DELETED and count:
+        parts.append(f'<div id="claim-item-{change.pk}" hx-swap-oob="delete"></div>')
+    else:
+        # The first claim or the last one gone: the list changes shape (or its empty note).
+        context = reader_context(article, page=False) | {"oob": True}
+        return "".join(parts) + render_to_string(
+            "annotations/article_detail.html#claim-list", context, request
+        )
+    parts.append(f'<span id="claim-count" class="count" hx-swap-oob="true">{count}</span>')
+    return "".join(parts)
+
+
 def render_workspace(
     request: HttpRequest,
     article: Article,
     panel: dict,
     *,
-    refresh: bool = False,
+    change: ClaimChange | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The reader page, or only its side panel for htmx (plus the body and claim list when
-    ``refresh``: a claim was added or its state or verdict changed)."""
+    """The reader page, or only its side panel for htmx, plus what ``change`` (a claim
+    added, changed or deleted) alters in the body and the claim list."""
     if request.htmx and request.htmx.target in PANEL_TARGETS:
         html = render_to_string(
             "annotations/claims/panel.html#claim-panel", {"article": article, **panel}, request
         )
-        if refresh:
-            context = reader_context(article, page=False) | {"oob": True}
-            html += render_to_string("annotations/article_detail.html#claim-list", context, request)
-            html += render_to_string(
-                "annotations/article_detail.html#article-body", context, request
-            )
+        if change:
+            html += change_fragments(request, article, change)
         return HttpResponse(html, status=status)
     context = reader_context(article) | panel
     return render(request, "annotations/article_detail.html", context, status=status)

@@ -28,7 +28,12 @@ from annotations.models import (
 from annotations.ratelimit import rate_limited
 from annotations.roles import editor_required, reviewer_required
 from annotations.urlnorm import is_http_url
-from annotations.views.articles import PANEL_TARGETS, get_article_for_user, render_workspace
+from annotations.views.articles import (
+    PANEL_TARGETS,
+    ClaimChange,
+    get_article_for_user,
+    render_workspace,
+)
 
 HISTORY_LIMIT = 60
 HISTORY_HIDDEN_FIELDS = {"version", "updated_at", "prefix", "suffix", "created_at"}
@@ -88,7 +93,10 @@ def render_claim(
 ) -> HttpResponse:
     fresh = get_claim_for_user(request, claim.article_id, claim.pk)
     return render_workspace(
-        request, fresh.article, panel_context(request, fresh, **overrides), refresh=refresh
+        request,
+        fresh.article,
+        panel_context(request, fresh, **overrides),
+        change=ClaimChange.of(fresh) if refresh else None,
     )
 
 
@@ -149,7 +157,7 @@ def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
                     request,
                     article,
                     panel_context(request, claim, new=True, notice="Claim added."),
-                    refresh=True,
+                    change=ClaimChange.of(claim, ClaimChange.CREATED),
                 )
             return redirect(claim_url(claim))
     elif form.is_bound and form.is_valid():
@@ -261,13 +269,14 @@ def claim_delete(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse
     form = VersionedForm(request.POST)
     if not form.is_valid():
         return render_claim(request, claim, panel="delete")
+    deleted = ClaimChange.of(claim, ClaimChange.DELETED)
     try:
         claim.delete_version(by=request.user, version=form.cleaned_data["version"])
     except (StaleClaimError, WorkflowError) as error:
         return refused(request, claim, error)
     article = claim.article
     if request.htmx and request.htmx.target in PANEL_TARGETS:
-        return render_workspace(request, article, {"panel": "deleted"}, refresh=True)
+        return render_workspace(request, article, {"panel": "deleted"}, change=deleted)
     return redirect(article.get_absolute_url())
 
 

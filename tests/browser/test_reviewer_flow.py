@@ -77,6 +77,31 @@ def reader(article):
     return f"/articles/{article.pk}/"
 
 
+# What the reader shows of its claims: every text piece of the body (element, offset, claims,
+# classes without the open claim's marker) and the claim list's rows and count.
+READER_STATE = """() => {
+  const classes = (el) => el.className.split(' ')
+    .filter((name) => name && name !== 'current' && !name.startsWith('htmx-')).join(' ');
+  return {
+    body: Array.from(document.querySelectorAll('#article-body [data-s]'), (el) => [
+      el.tagName, el.dataset.s, el.dataset.claims || '', classes(el), el.textContent]),
+    rows: Array.from(document.querySelectorAll('#claim-rows .claim-item'), (el) => [
+      el.id, classes(el), el.textContent]),
+    count: document.querySelector('#claim-count').textContent,
+  };
+}"""
+
+
+def assert_same_as_fresh_load(page, context, article):
+    """The reader, updated in place by htmx, shows what a fresh load of it shows."""
+    fresh = context.new_page()
+    try:
+        fresh.goto(reader(article))
+        assert page.evaluate(READER_STATE) == fresh.evaluate(READER_STATE)
+    finally:
+        fresh.close()
+
+
 def test_reviewer_flow_from_selection_to_approved_verdict(
     page, context, browser, live_server, sign_in, article, screenshot_dir
 ):
@@ -96,6 +121,7 @@ def test_reviewer_flow_from_selection_to_approved_verdict(
     layered = page.locator(f'#article-body mark[data-claims="{first.pk} {second.pk}"]')
     assert layered.inner_text() == "million passengers"
     assert "layered" in layered.get_attribute("class")
+    assert_same_as_fresh_load(page, context, article)
 
     # A click on the layered words asks which claim is meant.
     layered.click()
@@ -124,6 +150,7 @@ def test_reviewer_flow_from_selection_to_approved_verdict(
     panel.get_by_role("button", name="Propose verdict").click()
     panel.get_by_text("a second editor has to approve it").wait_for()
     assert panel.get_by_role("button", name="Approve verdict").count() == 0
+    assert_same_as_fresh_load(page, context, article)
 
     # A second editor approves it.
     other = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})

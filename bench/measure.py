@@ -1,5 +1,6 @@
 """Timing, query counting and peak memory of one benchmark figure."""
 
+import gc
 import statistics
 import time
 import tracemalloc
@@ -54,10 +55,16 @@ def measure(
     """Time ``call`` ``runs`` times after ``warmup`` calls, counting the queries of the last
     run; then measure the peak Python allocation (tracemalloc) in one extra call.
 
+    What this process holds before the first call is frozen out of the garbage collector's
+    reach for the run, as a server worker's is (``factcheck.wsgi.warm_up``): otherwise a full
+    collection, walking the benchmark's own data, lands in some timed calls.
+
     ``check(outcome)`` returns an error message when a call did not do what it should; the
     figure is then reported as failed with that message instead of a time.
     """
     result = Result(figure, target_ms=target_ms)
+    gc.collect()
+    gc.freeze()
     try:
         for _ in range(warmup):
             outcome = call()
@@ -92,6 +99,8 @@ def measure(
         result.note = f"error: {type(error).__name__}: {error}"[:300]
         result.passed = False
         return result
+    finally:
+        gc.unfreeze()
     result.runs = runs
     result.median_ms = round(statistics.median(times), 2)
     result.p95_ms = round(percentile(times, 0.95), 2)

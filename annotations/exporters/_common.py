@@ -3,8 +3,8 @@
 import json
 from datetime import UTC, date, datetime, timedelta
 
+from django.db.models import Func, TextField
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 ZERO = timedelta(0)
 
@@ -24,22 +24,24 @@ def iso(value) -> str | None:
     return str(value)
 
 
-def iso_text(text: str | None) -> str | None:
-    """``iso()`` of a date or time given as the text SQLite stores it (UTC, as Django writes
-    it: ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM:SS`` or ``YYYY-MM-DD HH:MM:SS.ffffff``), without
-    making Python objects on the way. Any other spelling goes the long way round."""
-    if text is None:
-        return None
-    size = len(text)
-    if size == 10 and text[4] == "-" and text[7] == "-":
-        return text
-    if size == 19 and text[10] == " ":
-        return f"{text[:10]}T{text[11:]}Z"
-    if size == 26 and text[10] == " " and text[19] == ".":
-        if text[20:] == "000000":
-            return f"{text[:10]}T{text[11:19]}Z"
-        return f"{text[:10]}T{text[11:]}Z"
-    return iso(parse_datetime(text) or parse_date(text))
+def as_is(value):
+    return value
+
+
+class IsoText(Func):
+    """SQLite only: a date or time column spelled as ``iso()`` spells its value.
+
+    Django stores dates there as ``YYYY-MM-DD`` and times in UTC as ``YYYY-MM-DD HH:MM:SS``
+    with ``.ffffff`` when there are microseconds: a time becomes ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``.
+    """
+
+    output_field = TextField()
+
+    def __init__(self, expression, *, of_time: bool):
+        super().__init__(expression)
+        self.template = (
+            "REPLACE(%(expressions)s, ' ', 'T') || 'Z'" if of_time else "%(expressions)s"
+        )
 
 
 def dumps(data, *, indent: int | None = None) -> str:

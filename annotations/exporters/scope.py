@@ -18,11 +18,10 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import DateField, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import DateField, DateTimeField, QuerySet
 from django.urls import reverse
 
-from annotations.exporters._common import iso, iso_text
+from annotations.exporters._common import IsoText, as_is, iso
 from annotations.models import Article, Citation, Claim, Comment, Source, User, Verdict
 
 DRAFT_LABEL = "Draft — not approved"
@@ -280,17 +279,21 @@ class ExportData:
         """``(rows, iso)``: ``queryset.values_list(*fields)``, and the function that turns a
         date or time column of those rows into its ISO 8601 string (``iso()``).
 
-        SQLite stores dates and times as text: the rows carry that text (a cast), which costs
-        far less than the two parsing steps to a Python object that would then be formatted
-        back to a string. Other databases hand over date and time objects.
+        SQLite stores dates and times as text: the query itself spells them as ``iso()``
+        does (``IsoText``), which costs far less than parsing them into Python objects to be
+        formatted back, and ``iso`` is then the identity. Other databases hand over date and
+        time objects.
         """
         if connection.vendor != "sqlite":
             return queryset.values_list(*fields), iso
         meta = queryset.model._meta
         columns = [
-            Cast(f, TextField()) if isinstance(meta.get_field(f), DateField) else f for f in fields
+            IsoText(f, of_time=isinstance(meta.get_field(f), DateTimeField))
+            if isinstance(meta.get_field(f), DateField)
+            else f
+            for f in fields
         ]
-        return queryset.values_list(*columns), iso_text
+        return queryset.values_list(*columns), as_is
 
     def _rows(self, queryset: QuerySet, fields: tuple[str, ...]) -> Iterator[dict]:
         """``queryset.values(*fields)``, with dates and times as ISO 8601 strings when

@@ -1,10 +1,13 @@
+import datetime
 import io
 import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from annotations.exporters import FORMATS
+from annotations.exporters.json import FileData
 from annotations.exporters.scope import Scope
 from annotations.importers.report import import_report
 from annotations.models import Article, Citation, Claim, Comment, Source, User
@@ -53,6 +56,39 @@ def test_published_json_has_only_approved_claims_and_no_comments():
     assert len(claims) == 6
     assert {claim["state"] for claim in claims} == {"approved"}
     assert not any(claim["comments"] for claim in claims)
+
+
+# Every kind of character JSON escapes or may trip over, in every free-text field.
+TRICKY = '"quoted" \\ back\\slash\ttab\nline\r\x01\x1f\x7f é 公共 🚌 \u2028 </script>'
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite writes the claims' JSON")
+@pytest.mark.parametrize("scope", list(Scope))
+def test_claims_written_by_the_database_are_the_bytes_python_writes(scope, monkeypatch):
+    worked_example()
+    first, second = Claim.objects.order_by("pk")[:2]
+    Claim.objects.filter(pk=first.pk).update(
+        statement=TRICKY,
+        claimant=TRICKY,
+        verdict_explanation=TRICKY,
+        sent_back_reason=TRICKY,
+        claim_date=datetime.date(2024, 2, 29),
+    )
+    # A time on the second exactly, and one with microseconds.
+    Claim.objects.filter(pk=second.pk).update(
+        approved_at=datetime.datetime(2024, 3, 1, 9, 30, tzinfo=datetime.UTC),
+        created_at=datetime.datetime(2024, 3, 1, 9, 30, 0, 1, tzinfo=datetime.UTC),
+    )
+    Citation.objects.update(quote=TRICKY, locator=TRICKY, note=TRICKY)
+    Comment.objects.update(body=TRICKY)
+    by_the_database = export_json(scope)
+    monkeypatch.setattr(FileData, "_load_claims", FileData._load_claim_dicts)
+    by_python = export_json(scope)
+    assert by_the_database == by_python
+    claims = [claim for article in json.loads(by_python)["articles"] for claim in article["claims"]]
+    assert any(citation["quote"] == TRICKY for claim in claims for citation in claim["citations"])
+    if scope is Scope.INTERNAL:
+        assert TRICKY in {claim["statement"] for claim in claims}
 
 
 def test_round_trip_through_an_empty_database_is_identical():

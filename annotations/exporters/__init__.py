@@ -1,7 +1,7 @@
 """Fact-check reports and machine-readable exports, one module per format.
 
 Every format module has ``chunks(articles, scope)`` — a generator of ``str`` (or ``bytes`` for
-PDF) pieces, so a view can stream it — and ``write(articles, scope, out)``, which writes the
+PDF) pieces, so a view can stream it. ``ExportFormat.write(articles, scope, out)`` writes the
 same pieces to a file object. ``articles`` is an ``Article`` queryset (see
 ``scope.select_articles``); ``scope`` a ``scope.Scope``.
 """

@@ -8,7 +8,6 @@ label only.
 """
 
 import re
-from typing import IO
 
 from django.conf import settings
 from django.utils.html import format_html
@@ -105,8 +104,3 @@ def chunks(articles, scope: Scope):
                 yield separator + dumps(review)
                 separator = ",\n"
     yield "\n]\n"
-
-
-def write(articles, scope: Scope, out: IO) -> None:
-    for chunk in chunks(articles, scope):
-        out.write(chunk)

@@ -9,7 +9,6 @@ a formula (OWASP "CSV injection").
 import csv
 import io
 from collections.abc import Callable, Iterator
-from typing import IO
 
 from annotations.exporters._common import iso
 from annotations.exporters.scope import DRAFT_LABEL, ExportData, Scope
@@ -102,8 +101,3 @@ def citation_chunks(articles, scope: Scope) -> Iterator[str]:
 
 
 chunks: Callable = claim_chunks
-
-
-def write(articles, scope: Scope, out: IO) -> None:
-    for chunk in chunks(articles, scope):
-        out.write(chunk)

@@ -13,7 +13,6 @@ hundreds of small SVGs, and what print never shows (comments, the JSON-LD) is le
 
 import re
 from functools import cache
-from typing import IO
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -132,8 +131,3 @@ def chunks(articles, scope: Scope, *, inline_css: bool = True):
         yield render_to_string("reports/_article.html", _article_context(data, bundle, base))
     sources = [_source_links(s) for s in data.seen_sources()]
     yield render_to_string("reports/_document_end.html", {**base, "sources": sources})
-
-
-def write(articles, scope: Scope, out: IO) -> None:
-    for chunk in chunks(articles, scope):
-        out.write(chunk)

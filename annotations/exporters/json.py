@@ -7,7 +7,6 @@ is byte-for-byte the same. ``annotations.importers.report`` reads it back.
 """
 
 from collections import defaultdict
-from typing import IO
 
 import orjson
 from django.db import connection
@@ -345,8 +344,3 @@ def user_entries(data: ExportData) -> list[dict]:
         {"username": u["username"], "first_name": u["first_name"], "last_name": u["last_name"]}
         for u in users.values("username", "first_name", "last_name")
     ]
-
-
-def write(articles, scope: Scope, out: IO) -> None:
-    for chunk in chunks(articles, scope):
-        out.write(chunk)

@@ -6,7 +6,6 @@ too. Only http(s) URLs become links.
 """
 
 import re
-from typing import IO
 
 from django.conf import settings
 from django.utils import timezone
@@ -121,8 +120,3 @@ def chunks(articles, scope: Scope):
             publisher = f", {text(source['publisher'])}" if source["publisher"] else ""
             lines.append(f"1. {link(source['title'], source['url'])}{publisher}")
         yield "\n".join(lines) + "\n"
-
-
-def write(articles, scope: Scope, out: IO) -> None:
-    for chunk in chunks(articles, scope):
-        out.write(chunk)

@@ -12,7 +12,6 @@ import mimetypes
 import re
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -97,8 +96,3 @@ def chunks(articles, scope: Scope, *, fetcher: StaticOnlyFetcher | None = None):
     """One chunk: a PDF cannot be written before its last page is laid out."""
     document = html.render_report(articles, scope, for_pdf=True)
     yield render_pdf(INDENTATION.sub("\n", document), fetcher)
-
-
-def write(articles, scope: Scope, out: IO) -> None:
-    for chunk in chunks(articles, scope):
-        out.write(chunk)

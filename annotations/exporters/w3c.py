@@ -12,8 +12,6 @@ Pages of ``PAGE_SIZE`` annotations are embedded one in the other through ``next`
 collection is one streamable document.
 """
 
-from typing import IO
-
 from django.urls import reverse
 
 from annotations.exporters._common import dumps, iso
@@ -139,8 +137,3 @@ def chunks(articles, scope: Scope):
             yield "".join(pieces)
     # Close the items list and page object of every page, then the collection.
     yield "]" + "}" * page + "}\n"
-
-
-def write(articles, scope: Scope, out: IO) -> None:
-    for chunk in chunks(articles, scope):
-        out.write(chunk)

@@ -455,9 +455,6 @@ def _same_text(a: str, b: str) -> bool:
 
 
 class ClaimQuerySet(models.QuerySet):
-    def for_article(self, article):
-        return self.filter(article=article)
-
     def create_from_selection(self, article, start: int, end: int, quote: str, *, by, **fields):
         """Create a claim on ``article.body[start:end]`` as the reviewer selected it.
 
@@ -486,12 +483,6 @@ class ClaimQuerySet(models.QuerySet):
 
     def approved(self):
         return self.filter(state=Claim.State.APPROVED)
-
-    def awaiting_review(self):
-        return self.filter(state=Claim.State.NEEDS_REVIEW)
-
-    def assigned_to(self, user):
-        return self.filter(assignee=user)
 
 
 class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):

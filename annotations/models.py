@@ -102,6 +102,35 @@ class ArticleQuerySet(models.QuerySet):
     def with_claims_assigned_to(self, user):
         return self._with_claims(assignee=user)
 
+    def matching(
+        self,
+        *,
+        q: str = "",
+        review_state: str | None = None,
+        claim_state: str | None = None,
+        verdict=None,
+        publisher: str | None = None,
+        assignee=None,
+    ):
+        """The articles that pass the dashboard's filters (the exports use the same ones).
+
+        ``q`` searches title and text; ``verdict`` is a Verdict or its id; ``assignee`` a User
+        or a user id (articles with a claim assigned to them). A filter left empty is not
+        applied. Values are not validated here: callers parse their input first.
+        """
+        articles = self.search(q)
+        if review_state:
+            articles = articles.filter(review_state=review_state)
+        if claim_state:
+            articles = articles.with_claims_in_state(claim_state)
+        if verdict:
+            articles = articles.with_verdict(verdict)
+        if publisher:
+            articles = articles.filter(publisher=publisher)
+        if assignee:
+            articles = articles.with_claims_assigned_to(assignee)
+        return articles
+
 
 class Article(models.Model):
     class ReviewState(models.TextChoices):

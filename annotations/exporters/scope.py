@@ -75,22 +75,20 @@ def select_articles(params: Mapping, user: User | None = None) -> QuerySet[Artic
     articles = Article.objects.all()
     if ids := _ints(getlist("article"), "article"):
         return articles.filter(pk__in=ids)
-    articles = articles.search(params.get("q", ""))
-    if state := params.get("review_state"):
-        articles = articles.filter(review_state=state)
-    if state := params.get("claim_state"):
-        articles = articles.with_claims_in_state(state)
     if verdict := params.get("verdict"):
-        articles = articles.with_verdict(_ints([verdict], "verdict")[0])
-    if publisher := params.get("publisher"):
-        articles = articles.filter(publisher=publisher)
-    if assignee := params.get("assignee"):
-        if assignee == "me":
-            if user is not None:
-                articles = articles.with_claims_assigned_to(user)
-        else:
-            articles = articles.with_claims_assigned_to(_ints([assignee], "assignee")[0])
-    return articles
+        verdict = _ints([verdict], "verdict")[0]
+    if (assignee := params.get("assignee")) == "me":
+        assignee = user
+    elif assignee:
+        assignee = _ints([assignee], "assignee")[0]
+    return articles.matching(
+        q=params.get("q", ""),
+        review_state=params.get("review_state"),
+        claim_state=params.get("claim_state"),
+        verdict=verdict,
+        publisher=params.get("publisher"),
+        assignee=assignee,
+    )
 
 
 def public_base_url() -> str:

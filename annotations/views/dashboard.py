@@ -105,19 +105,16 @@ class DashboardFilters(forms.Form):
 
 def _select(articles, values: dict, user):
     """The articles matching the filters (no annotations: used for the page and the chart)."""
-    articles = articles.search(values.get("q", ""))
-    if "review_state" in values:
-        articles = articles.filter(review_state=values["review_state"])
-    if "claim_state" in values:
-        articles = articles.with_claims_in_state(values["claim_state"])
-    if "verdict" in values:
-        articles = articles.with_verdict(values["verdict"])
-    if "publisher" in values:
-        articles = articles.filter(publisher=values["publisher"])
-    if "assignee" in values:
-        who = user if values["assignee"] == ME else int(values["assignee"])
-        articles = articles.with_claims_assigned_to(who)
-    return articles
+    if assignee := values.get("assignee"):
+        assignee = user if assignee == ME else int(assignee)
+    return articles.matching(
+        q=values.get("q", ""),
+        review_state=values.get("review_state"),
+        claim_state=values.get("claim_state"),
+        verdict=values.get("verdict"),
+        publisher=values.get("publisher"),
+        assignee=assignee,
+    )
 
 
 def _charts(selection, verdicts):

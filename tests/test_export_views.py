@@ -87,6 +87,20 @@ def test_bad_parameters_are_refused_clearly(client, reviewer):
     assert client.get(reverse("annotations:export", args=["docx"])).status_code == 404
 
 
+@pytest.mark.parametrize("name", ["verdict", "assignee"])
+def test_a_blank_filter_is_no_filter_and_a_bad_one_is_refused(client, reviewer, name):
+    worked_example(n_articles=2)
+    client.force_login(reviewer)
+    url = reverse("annotations:export", args=["json"])
+    everything = json.loads(b"".join(client.get(url).streaming_content))["articles"]
+    blank = client.get(url, {name: " "})
+    assert blank.status_code == 200
+    assert json.loads(b"".join(blank.streaming_content))["articles"] == everything
+    refused = client.get(url, {name: "first"})
+    assert refused.status_code == 400
+    assert f"'{name}' must be a number." in refused.content.decode()
+
+
 def test_exports_are_rate_limited(client, reviewer, settings):
     settings.FACTCHECK_RATE_LIMITS = {**settings.FACTCHECK_RATE_LIMITS, "export": "2/m"}
     client.force_login(reviewer)

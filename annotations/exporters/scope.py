@@ -63,6 +63,11 @@ def _ints(values, name: str) -> list[int]:
     return ids
 
 
+def _one_int(value, name: str) -> int | None:
+    ids = _ints([value] if value is not None else [], name)
+    return ids[0] if ids else None
+
+
 def select_articles(params: Mapping, user: User | None = None) -> QuerySet[Article]:
     """The articles an export covers, from query parameters.
 
@@ -75,12 +80,12 @@ def select_articles(params: Mapping, user: User | None = None) -> QuerySet[Artic
     articles = Article.objects.all()
     if ids := _ints(getlist("article"), "article"):
         return articles.filter(pk__in=ids)
-    if verdict := params.get("verdict"):
-        verdict = _ints([verdict], "verdict")[0]
+    # A blank value (``?verdict=``, as an emptied form field sends it) is no filter.
+    verdict = _one_int(params.get("verdict"), "verdict")
     if (assignee := params.get("assignee")) == "me":
         assignee = user
-    elif assignee:
-        assignee = _ints([assignee], "assignee")[0]
+    else:
+        assignee = _one_int(assignee, "assignee")
     return articles.matching(
         q=params.get("q", ""),
         review_state=params.get("review_state"),

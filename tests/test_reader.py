@@ -137,6 +137,18 @@ def test_unknown_article_is_404(client, reviewer):
     assert client.get(reverse("annotations:article-detail", args=[999999])).status_code == 404
 
 
+def test_a_list_longer_than_its_box_is_laid_out_after_the_first_frame(client, reviewer):
+    short, long = ArticleFactory(), ArticleFactory()
+    add_claims(short, 12)
+    add_claims(long, 13)
+    client.force_login(reviewer)
+    assert 'class="claim-rows"' in client.get(reader_url(short)).content.decode()
+    page = client.get(reader_url(long)).content.decode()
+    assert 'class="claim-rows pending"' in page
+    # Without JavaScript nothing would lay it out later: a stylesheet shows it at once.
+    assert re.search(r"<noscript>\s*<link rel=\"stylesheet\" href=\"[^\"]*reader-noscript", page)
+
+
 def test_reader_query_count_does_not_grow_with_claims(client, reviewer, django_assert_num_queries):
     few, many = ArticleFactory(), ArticleFactory()
     add_claims(few, 5)

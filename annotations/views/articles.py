@@ -22,6 +22,8 @@ from annotations.urlnorm import is_http_url
 PANEL_TARGETS = {"claim-panel"}
 LIST_TEXT_LENGTH = 90
 STATE_LABELS = dict(Claim.State.choices)
+# More rows than the claim list's box shows: the list is laid out after the first frame.
+CLAIM_ROWS_IN_BOX = 12
 
 
 def get_article_for_user(request: HttpRequest, pk: int) -> Article:
@@ -103,6 +105,7 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
         "body_html": body_html,
         "new_claim_form": ClaimCreateForm(article=article) if page else None,
         "claim_count": len(rows),
+        "claim_list_fills_box": len(rows) > CLAIM_ROWS_IN_BOX,
         "claim_items": mark_safe("".join(items)),  # noqa: S308 - built from escaped text
         "legend_verdicts": legend,
         "verdict_styles_version": styles,

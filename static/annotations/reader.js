@@ -459,6 +459,14 @@
     }
   });
 
+  // A long claim list waits for the article's first frame (reader.css, .claim-rows.pending):
+  // the article and its highlights show first, the list is laid out right after.
+  window.requestAnimationFrame(() =>
+    window.setTimeout(() => {
+      document.querySelectorAll(".claim-rows.pending").forEach((rows) => rows.classList.remove("pending"));
+    }, 0),
+  );
+
   document.addEventListener("htmx:afterSettle", () => {
     // A body swapped in by htmx comes from the server without a caret: arm it again.
     const body = $("article-body");

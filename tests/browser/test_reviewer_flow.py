@@ -241,3 +241,26 @@ def test_keyboard_moves_between_claims_and_shows_help(page, sign_in, reviewer, a
     field.fill("")
     field.type("jak")
     assert field.input_value() == "jak"
+
+
+# Layout shifts on the page so far, as the browser scores them (0 when nothing moved).
+LAYOUT_SHIFT = """() => new Promise((resolve) => {
+  let total = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) total += entry.value;
+  }).observe({ type: "layout-shift", buffered: true });
+  setTimeout(() => resolve(total), 200);
+})"""
+
+
+def test_a_long_claim_list_fills_in_after_the_article_without_moving_it(
+    page, sign_in, reviewer, article
+):
+    claims = [ClaimFactory(article=article, start=n * 3, end=n * 3 + 5) for n in range(20)]
+    sign_in(page, reviewer)
+    page.goto(reader(article))
+    page.locator("#claim-rows:not(.pending)").wait_for()
+    last = page.locator(f"#claim-item-{claims[-1].pk}")
+    last.scroll_into_view_if_needed()
+    assert last.is_visible()
+    assert page.evaluate(LAYOUT_SHIFT) < 0.01

@@ -4,7 +4,6 @@ and has layout, measured inside the page (``performance.now()`` counts from navi
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 from bench.measure import Result, percentile
@@ -47,6 +46,7 @@ RECORDER = r"""
         resources: performance.getEntriesByType('resource').map((r) =>
           `${r.name.split('/').pop()} ${Math.round(r.startTime)}-${Math.round(r.responseEnd)}`),
       };
+      console.log('bench:drawn');
     }, 0);
   };
   // This listener is registered before the page's own: the timeout lets the page's
@@ -79,14 +79,12 @@ def visit(context, path: str) -> dict:
     tab = context.new_page()
     cdp = context.new_cdp_session(tab)
     cdp.send("Performance.enable")
-    tab.goto(path, wait_until="load")
-    # Polled from here: wait_for_function compiles its predicate in the page, which the page's
-    # CSP (no 'unsafe-eval') forbids.
-    deadline = time.monotonic() + 30
-    while not tab.evaluate("window.__benchDrawn !== undefined"):
-        if time.monotonic() > deadline:
-            raise TimeoutError("the highlights were never reported drawn")
-        tab.wait_for_timeout(5)
+    # The recorder says when it is done on the console: nothing is asked of the page while it
+    # loads (polling it would compete with it for the renderer's main thread), and
+    # wait_for_function is no option (it compiles its predicate in the page, which the
+    # page's CSP forbids).
+    with tab.expect_console_message(lambda message: message.text == "bench:drawn"):
+        tab.goto(path, wait_until="load")
     sample = tab.evaluate("window.__benchDrawn")
     # First contentful paint is reported when the frame is presented, after the recorder ran.
     sample["firstPaint"] = tab.evaluate(FIRST_PAINT)

@@ -34,10 +34,8 @@ def verdict_entry(verdict: dict) -> dict:
 # The columns read for the file, in the order the readers below unpack them: the shared
 # loader's, less the last-change time the file does not carry.
 CLAIM_COLUMNS = tuple(field for field in CLAIM_FIELDS if field != "updated_at")
-CLAIM_USER_COLUMNS = tuple(
-    CLAIM_COLUMNS.index(f)
-    for f in ("verdict_proposed_by_id", "assignee_id", "created_by_id", "approved_by_id")
-)
+CLAIM_USER_FIELDS = ("verdict_proposed_by_id", "assignee_id", "created_by_id", "approved_by_id")
+CLAIM_USER_COLUMNS = tuple(CLAIM_COLUMNS.index(f) for f in CLAIM_USER_FIELDS)
 CITATION_COLUMNS = (
     "claim_id",
     "source_id",
@@ -62,7 +60,6 @@ def _time(name: str) -> IsoText:
 
 
 # The objects of the file, written by the database (SQLite); keys in the file's order.
-CLAIM_USER_FIELDS = ("verdict_proposed_by_id", "assignee_id", "created_by_id", "approved_by_id")
 CLAIM_JSON = JSONText(
     start="start",
     end="end",

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.safestring import mark_safe
 
 from annotations import anchoring
-from annotations.models import Citation, Claim, Role, Source, User, Verdict
+from annotations.models import Citation, Claim, Source, User, Verdict
 from annotations.urlnorm import normalize_url
 
 
@@ -120,16 +120,6 @@ class ClaimCreateForm(forms.Form):
         return data
 
 
-def reviewers():
-    """People a claim can be assigned to: everyone holding a role."""
-    # Only what the option labels (``User.__str__``) show: the list is built on every panel.
-    return (
-        User.objects.filter(is_active=True, groups__name__in=Role.values)
-        .only("username", "first_name", "last_name")
-        .distinct()
-    )
-
-
 class ClaimDetailsForm(VersionedForm):
     statement = forms.CharField(
         label="Checkable statement", required=False, widget=Textarea(attrs={"rows": 3})
@@ -145,7 +135,7 @@ class ClaimDetailsForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = reviewers()
+        self.fields["assignee"].queryset = User.objects.able_to_review()
 
     @classmethod
     def for_claim(cls, claim: Claim):

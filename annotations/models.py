@@ -8,6 +8,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connection, models, transaction
@@ -29,8 +30,25 @@ class Role(models.TextChoices):
     ADMIN = "Admin"
 
 
+class UserQuerySet(models.QuerySet):
+    def able_to_review(self):
+        """Active people holding a role (a superuser holds them all): who can be assigned a
+        claim. Only what their names need is loaded: the list is built for every panel."""
+        return (
+            self.filter(Q(is_superuser=True) | Q(groups__name__in=Role.values), is_active=True)
+            .only("username", "first_name", "last_name")
+            .distinct()
+        )
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    pass
+
+
 class User(AbstractUser):
     """A person using factcheck. Roles come from group membership (see ``Role``)."""
+
+    objects = UserManager()
 
     class Meta:
         ordering = ["username"]

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from annotations.models import Citation, Claim, Comment, Source, Verdict
+from annotations.models import Citation, Claim, Comment, Source, User, Verdict
 from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +189,23 @@ def test_claim_panel_query_count_does_not_grow(client, reviewer, django_assert_n
         # comments with authors, verdict options, assignee options
         with django_assert_num_queries(8):
             client.get(url("claim-detail", claim), headers=PANEL)
+
+
+def test_anyone_able_to_review_can_be_assigned_and_nobody_else(client, reviewer):
+    claim = ClaimFactory()
+    users = User.objects
+    chief = users.create_superuser("chief", "chief@example.org", "x")  # no role group
+    gone = users.create_user("gone", is_active=False)
+    gone.groups.add(*reviewer.groups.all())
+    nobody = users.create_user("nobody")
+    client.force_login(reviewer)
+    panel = client.get(url("claim-detail", claim), headers=PANEL).content.decode()
+    options = panel[panel.index('name="assignee"') :].split("</select>")[0]
+    assert f'value="{chief.pk}"' in options and f'value="{reviewer.pk}"' in options
+    assert f'value="{gone.pk}"' not in options and f'value="{nobody.pk}"' not in options
+    dashboard = client.get(reverse("annotations:article-list")).content.decode()
+    choices = dashboard[dashboard.index('name="assignee"') :].split("</select>")[0]
+    assert f'value="{chief.pk}"' in choices and f'value="{nobody.pk}"' not in choices
 
 
 def test_edit_saves_details_and_assignee(client, reviewer, reviewer2):

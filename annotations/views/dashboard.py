@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import charts
-from annotations.models import Article, Claim, Role, User, Verdict
+from annotations.models import Article, Claim, User, Verdict
 from annotations.roles import reviewer_required
 
 PAGE_SIZE = 25
@@ -191,9 +191,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         .values_list("publisher", flat=True)
         .distinct()
     )
-    assignees = User.objects.filter(
-        Q(is_superuser=True) | Q(groups__name__in=Role.values), is_active=True
-    ).distinct()
+    assignees = User.objects.able_to_review()
     form = DashboardFilters(
         request.GET, verdicts=verdicts, publishers=publishers, assignees=assignees
     )

@@ -166,6 +166,20 @@ def test_deleting_the_last_claim_shows_the_empty_list(signed_in, article):
     assert "No claims yet" in response.content.decode()
 
 
+def test_a_claim_on_a_paragraph_break_alone_still_gets_its_row_refreshed(signed_in, article):
+    start = BODY.index("\n\n")
+    claim = ClaimFactory(article=article, start=start, end=start + 2)
+    response = signed_in.post(
+        reverse("annotations:claim-update", args=[article.pk, claim.pk]),
+        {"version": claim.version, "statement": "Only white space", "category": "other"},
+        headers=PANEL,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not FRAGMENT.findall(html)
+    assert re.search(rf'<a id="claim-item-{claim.pk}"[^>]*hx-swap-oob="true"', html)
+
+
 @pytest.mark.parametrize("existing", [3, 60])
 def test_creating_a_claim_takes_the_same_queries_however_many_claims_there_are(
     signed_in, article, existing, django_assert_num_queries

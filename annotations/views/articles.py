@@ -139,7 +139,9 @@ def change_fragments(request: HttpRequest, article: Article, change: ClaimChange
     """
     body = article.body
     touched = [(s, e) for s, e in paragraph_spans(body) if s < change.end and e > change.start]
-    low, high = touched[0][0], touched[-1][1]
+    # A span inside a paragraph break (only white space, which no selection keeps) touches
+    # no paragraph: only its own row is looked up.
+    low, high = (touched[0][0], touched[-1][1]) if touched else (change.start, change.end)
     rows = Claim.objects.overlapping(article.pk, low, high)
     classes = {pk: highlight_class(verdict_id, state) for pk, _, _, state, verdict_id, *_ in rows}
     spans = [(pk, start, end) for pk, start, end, *_ in rows]

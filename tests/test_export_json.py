@@ -7,11 +7,13 @@ from django.core.management import call_command
 from django.db import connection
 
 from annotations.exporters import FORMATS
+from annotations.exporters._common import IsoText, iso
 from annotations.exporters.json import FileData
 from annotations.exporters.scope import Scope
 from annotations.importers.report import import_report
 from annotations.models import Article, Citation, Claim, Comment, Source, User
 from tests.export_helpers import worked_example
+from tests.factories import ClaimFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +91,25 @@ def test_claims_written_by_the_database_are_the_bytes_python_writes(scope, monke
     assert any(citation["quote"] == TRICKY for claim in claims for citation in claim["citations"])
     if scope is Scope.INTERNAL:
         assert TRICKY in {claim["statement"] for claim in claims}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite spells times in SQL")
+def test_times_spelled_by_sqlite_are_what_python_spells_for_other_databases():
+    claim = ClaimFactory(claim_date=datetime.date(2024, 2, 29))
+    for moment in (
+        datetime.datetime(2024, 3, 1, 9, 30, tzinfo=datetime.UTC),
+        datetime.datetime(2024, 3, 1, 9, 30, 0, 120, tzinfo=datetime.UTC),
+    ):
+        Claim.objects.filter(pk=claim.pk).update(created_at=moment)
+        spelled = Claim.objects.filter(pk=claim.pk).values_list(
+            IsoText("created_at", of_time=True), IsoText("claim_date", of_time=False)
+        )
+        assert spelled.get() == (iso(moment), "2024-02-29")
+    # Dates of articles and sources, read the same way, reach the file as text too.
+    source = SourceFactory(published_on=datetime.date(2023, 5, 6))
+    claim.add_citation(by=claim.created_by, version=claim.version, source=source)
+    data = json.loads(export_json())
+    assert [s["published_on"] for s in data["sources"]] == ["2023-05-06"]
 
 
 def test_round_trip_through_an_empty_database_is_identical():

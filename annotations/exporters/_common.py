@@ -39,8 +39,12 @@ class IsoText(Func):
 
     def __init__(self, expression, *, of_time: bool):
         super().__init__(expression)
+        # A date as text: a bare column would come back as a date object (the driver converts
+        # columns declared "date").
         self.template = (
-            "REPLACE(%(expressions)s, ' ', 'T') || 'Z'" if of_time else "%(expressions)s"
+            "REPLACE(%(expressions)s, ' ', 'T') || 'Z'"
+            if of_time
+            else "CAST(%(expressions)s AS TEXT)"
         )
 
 

@@ -139,8 +139,8 @@ def test_unknown_article_is_404(client, reviewer):
 
 def test_a_list_longer_than_its_box_is_laid_out_after_the_first_frame(client, reviewer):
     short, long = ArticleFactory(), ArticleFactory()
-    add_claims(short, 12)
-    add_claims(long, 13)
+    add_claims(short, 30)
+    add_claims(long, 31)
     client.force_login(reviewer)
     assert 'class="claim-rows"' in client.get(reader_url(short)).content.decode()
     page = client.get(reader_url(long)).content.decode()

@@ -122,6 +122,26 @@ def test_the_first_claim_replaces_the_empty_list(signed_in, article):
     assert "No claims yet" not in html
 
 
+def test_a_page_that_missed_other_changes_gets_the_whole_list_and_body(signed_in, article):
+    claim_at(article, "The harbour ferry")
+    claim_at(article, "900 cars a day")  # added by someone else: this page still shows 1
+    start = article.body.index("Fares rose by 5%")
+    response = signed_in.post(
+        reverse("annotations:claim-create", args=[article.pk]),
+        {"start": start, "end": start + 16, "quote": "Fares rose by 5%", "category": "other"},
+        headers={**PANEL, "X-Claim-Count": "1"},
+    )
+    html = response.content.decode()
+    assert '<section id="claim-list" class="claim-list" hx-swap-oob="true">' in html
+    assert 'id="article-body"' in html and "beforebegin:" not in html
+    assert ROW.findall(html) == [
+        str(pk) for pk in Claim.objects.order_by("start", "end", "pk").values_list("pk", flat=True)
+    ]
+    # A page that is up to date gets just the new row.
+    html = create(signed_in, article, "two new crews")
+    assert "claim-list" not in html and 'hx-swap-oob="beforebegin:' in html
+
+
 def test_a_verdict_change_recolours_the_claim_and_replaces_its_row(signed_in, article, editor):
     claim = claim_at(article, "Fares rose by 5%")
     CitationFactory(claim=claim)

@@ -22,8 +22,9 @@ from annotations.urlnorm import is_http_url
 PANEL_TARGETS = {"claim-panel"}
 LIST_TEXT_LENGTH = 90
 STATE_LABELS = dict(Claim.State.choices)
-# More rows than the claim list's box shows: the list is laid out after the first frame.
-CLAIM_ROWS_IN_BOX = 12
+# More rows than the claim list's box (32vh high) shows on any screen: the list is laid out
+# after the first frame, in a box of that height.
+CLAIM_ROWS_IN_BOX = 30
 
 
 def get_article_for_user(request: HttpRequest, pk: int) -> Article:
@@ -167,6 +168,14 @@ def change_fragments(request: HttpRequest, article: Article, change: ClaimChange
     count, following = Claim.objects.count_and_following(
         article.pk, change.start, change.end, change.pk
     )
+    shown = request.headers.get("X-Claim-Count", "")
+    step = 1 if change.kind == ClaimChange.CREATED else -1
+    if shown.isdigit() and int(shown) + step != count:
+        # Others added or deleted claims since the page was drawn: send it all afresh.
+        context = reader_context(article, page=False) | {"oob": True}
+        return render_to_string(
+            "annotations/article_detail.html#claim-list", context, request
+        ) + render_to_string("annotations/article_detail.html#article-body", context, request)
     if change.kind == ClaimChange.CREATED and count > 1:
         # The list is in reading order: the row goes before the next claim's.
         where = f"beforebegin:#claim-item-{following}" if following else "beforeend:#claim-rows"

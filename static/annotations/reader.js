@@ -194,8 +194,8 @@
   // Browsers show no caret in ordinary text (caret browsing is off by default). The mode makes
   // the body an editing host — which gives a caret that arrows move and Shift+arrows extend —
   // and refuses every edit: beforeinput, paste, cut, drop, drag and IME composition are
-  // stopped, and a MutationObserver puts back anything that slips through. The server never
-  // renders contenteditable, so a body swapped in by htmx is re-armed while the mode is on.
+  // stopped, and a MutationObserver puts back anything that slips through. Paragraphs the
+  // server redraws (htmx out-of-band swaps) are let through and the guard re-armed on them.
   const GUARD_OPTIONS = { childList: true, subtree: true, characterData: true };
   const CARET_KEYS = new Set([
     "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown",
@@ -466,6 +466,23 @@
       document.querySelectorAll(".claim-rows.pending").forEach((rows) => rows.classList.remove("pending"));
     }, 0),
   );
+
+  // The server's redraw of paragraphs is no edit: the guard steps aside for it.
+  const inBody = (event) => event.detail.target && event.detail.target.closest("#article-body");
+  document.addEventListener("htmx:oobBeforeSwap", (event) => {
+    if (guard && armed() && inBody(event)) guard.disconnect();
+  });
+  document.addEventListener("htmx:oobAfterSwap", (event) => {
+    const root = armed();
+    if (root && inBody(event)) arm(root);
+  });
+
+  // The number of claims this page shows: the server sends the whole claim list (and body)
+  // instead of one row when the article has changed in other hands meanwhile.
+  document.addEventListener("htmx:configRequest", (event) => {
+    const count = $("claim-count");
+    if (count) event.detail.headers["X-Claim-Count"] = count.textContent.trim();
+  });
 
   document.addEventListener("htmx:afterSettle", () => {
     // A body swapped in by htmx comes from the server without a caret: arm it again.

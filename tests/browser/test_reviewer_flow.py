@@ -256,7 +256,7 @@ LAYOUT_SHIFT = """() => new Promise((resolve) => {
 def test_a_long_claim_list_fills_in_after_the_article_without_moving_it(
     page, sign_in, reviewer, article
 ):
-    claims = [ClaimFactory(article=article, start=n * 3, end=n * 3 + 5) for n in range(20)]
+    claims = [ClaimFactory(article=article, start=n * 3, end=n * 3 + 5) for n in range(40)]
     sign_in(page, reviewer)
     page.goto(reader(article))
     page.locator("#claim-rows:not(.pending)").wait_for()

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import connection, models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Cast, Length, NullIf
 from django.urls import reverse
@@ -134,7 +134,7 @@ class ArticleQuerySet(models.QuerySet):
 
         ``q`` searches title and text; ``verdict`` is a Verdict or its id; ``assignee`` a User
         or a user id (articles with a claim assigned to them). A filter left empty is not
-        applied. Values are not validated here: callers parse their input first.
+        applied. Values are used as given: an unknown state or publisher matches nothing.
         """
         articles = self.search(q)
         if review_state:
@@ -538,13 +538,13 @@ class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
     path that answers every edit in the reader."""
 
     def _sql(self, sql: str, params: list) -> list[tuple]:
-        quote = connection.ops.quote_name
+        quote = connections[self.db].ops.quote_name
         names = {
             "claim": quote(self.model._meta.db_table),
             "verdict": quote(Verdict._meta.db_table),
             "end": quote("end"),  # a reserved word in SQL
         }
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(sql.format(**names), params)
             return cursor.fetchall()
 

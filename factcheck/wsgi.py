@@ -11,7 +11,8 @@ application = get_wsgi_application()
 def warm_up() -> None:
     """Ready the process for requests, before a preloading server (``bin/serve``) forks it.
 
-    The app's templates are compiled now, once, instead of in each worker's first requests.
+    The project's templates (``templates/``) are compiled now, once, instead of in each
+    worker's first requests.
     Then everything loaded is frozen out of the garbage collector's reach: it lives as long as
     the process, and a full collection would otherwise walk all of it in the middle of some
     request (tens of milliseconds), and touch every page the workers share with the parent.

@@ -14,7 +14,13 @@ from django.db.models import TextField
 from django.db.models.functions import JSONObject
 
 from annotations.exporters._common import IsoText, dumps
-from annotations.exporters.scope import CLAIM_FIELDS, ExportData, Scope
+from annotations.exporters.scope import (
+    CITATION_FIELDS,
+    CLAIM_FIELDS,
+    COMMENT_FIELDS,
+    ExportData,
+    Scope,
+)
 from annotations.models import Citation, Claim, Comment, User
 
 SCHEMA_VERSION = 1
@@ -36,17 +42,8 @@ def verdict_entry(verdict: dict) -> dict:
 CLAIM_COLUMNS = tuple(field for field in CLAIM_FIELDS if field != "updated_at")
 CLAIM_USER_FIELDS = ("verdict_proposed_by_id", "assignee_id", "created_by_id", "approved_by_id")
 CLAIM_USER_COLUMNS = tuple(CLAIM_COLUMNS.index(f) for f in CLAIM_USER_FIELDS)
-CITATION_COLUMNS = (
-    "claim_id",
-    "source_id",
-    "relation",
-    "quote",
-    "locator",
-    "note",
-    "created_by_id",
-    "created_at",
-)
-COMMENT_COLUMNS = ("claim_id", "author_id", "body", "created_at")
+CITATION_COLUMNS = tuple(field for field in CITATION_FIELDS if field != "id")
+COMMENT_COLUMNS = tuple(field for field in COMMENT_FIELDS if field != "id")
 
 
 class JSONText(JSONObject):

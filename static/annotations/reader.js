@@ -15,6 +15,16 @@
   let scheduled = false;
   let caretMode = false; // "Select with keyboard": the body has a caret, its text stays read-only
 
+  // htmx arrives after the article's first frame (see the end of this file); whatever needs it
+  // before then waits for it.
+  let htmxArrived;
+  const htmxReady = window.htmx
+    ? Promise.resolve(window.htmx)
+    : new Promise((resolve) => {
+        htmxArrived = resolve;
+      });
+  const withHtmx = (action) => htmxReady.then(action);
+
   function codePoints(text) {
     let count = 0;
     for (let i = 0; i < text.length; i++) {
@@ -87,7 +97,7 @@
     fresh.querySelector("[data-role=quote]").textContent = selected.quote.trim();
     if (caretMode) exitCaretMode();
     panel.replaceWith(fresh);
-    window.htmx.process(fresh);
+    withHtmx((htmx) => htmx.process(fresh));
     $("selection-action").hidden = true;
     pending = null;
     const field = fresh.querySelector("textarea");
@@ -123,10 +133,9 @@
     hideChooser();
     if (!link) return;
     setCurrent(id, false);
-    window.htmx.ajax("GET", link.getAttribute("href"), {
-      target: "#claim-panel",
-      swap: "outerHTML",
-    });
+    withHtmx((htmx) =>
+      htmx.ajax("GET", link.getAttribute("href"), { target: "#claim-panel", swap: "outerHTML" }),
+    );
   }
 
   function move(step) {
@@ -466,6 +475,45 @@
       document.querySelectorAll(".claim-rows.pending").forEach((rows) => rows.classList.remove("pending"));
     }, 0),
   );
+
+  // htmx's scripts wait in <template id="deferred-scripts"> until the first frame after the
+  // page's load event: parsing htmx and its walk over every element would otherwise delay the
+  // highlights. (htmx initialises at once only when the document is complete by then.)
+  function runDeferredScripts() {
+    const template = $("deferred-scripts");
+    if (!template) return;
+    template.content.querySelectorAll("script[src]").forEach((original) => {
+      const script = document.createElement("script");
+      script.src = original.src;
+      script.async = false; // in the template's order
+      script.addEventListener("load", () => {
+        if (window.htmx) htmxArrived(window.htmx);
+      });
+      document.head.append(script);
+    });
+    template.remove();
+  }
+  if (htmxArrived) {
+    const afterNextFrame = () =>
+      window.requestAnimationFrame(() => window.setTimeout(runDeferredScripts, 0));
+    if (document.readyState === "complete") afterNextFrame();
+    else window.addEventListener("load", afterNextFrame, { once: true });
+
+    // Until then, an htmx form or control used in the first instants waits for htmx rather than
+    // acting without it (a plain form post would leave the reader).
+    const HTMX_CONTROLS = "[hx-get], [hx-post], [hx-put], [hx-patch], [hx-delete]";
+    const holdUntilHtmx = (event) => {
+      if (window.htmx || !event.target.closest) return;
+      const control = event.target.closest(HTMX_CONTROLS);
+      if (!control || (event.type === "click" && control.tagName === "FORM")) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      const submitter = event.submitter || null;
+      withHtmx(() => (event.type === "submit" ? control.requestSubmit(submitter) : control.click()));
+    };
+    document.addEventListener("submit", holdUntilHtmx, true);
+    document.addEventListener("click", holdUntilHtmx, true);
+  }
 
   // The server's redraw of paragraphs is no edit: the guard steps aside for it.
   const inBody = (event) => event.detail.target && event.detail.target.closest("#article-body");

@@ -15,15 +15,21 @@
   let scheduled = false;
   let caretMode = false; // "Select with keyboard": the body has a caret, its text stays read-only
 
-  // htmx arrives after the article's first frame (see the end of this file); whatever needs it
-  // before then waits for it.
-  let htmxArrived;
-  const htmxReady = window.htmx
-    ? Promise.resolve(window.htmx)
-    : new Promise((resolve) => {
-        htmxArrived = resolve;
-      });
-  const withHtmx = (action) => htmxReady.then(action);
+  // htmx arrives after the article's first frame (see the end of this file). Until it has,
+  // whatever needs it waits; should it fail to load, links and forms work as plain HTML.
+  let htmxSettled; // called with htmx, or with null when it could not be loaded
+  let htmxPending = !window.htmx;
+  const htmxReady = htmxPending
+    ? new Promise((resolve) => {
+        htmxSettled = (htmx) => {
+          htmxPending = false;
+          resolve(htmx);
+        };
+      })
+    : Promise.resolve(window.htmx);
+  function withHtmx(action, withoutHtmx) {
+    htmxReady.then((htmx) => (htmx ? action(htmx) : withoutHtmx && withoutHtmx()));
+  }
 
   function codePoints(text) {
     let count = 0;
@@ -133,8 +139,10 @@
     hideChooser();
     if (!link) return;
     setCurrent(id, false);
-    withHtmx((htmx) =>
-      htmx.ajax("GET", link.getAttribute("href"), { target: "#claim-panel", swap: "outerHTML" }),
+    withHtmx(
+      (htmx) =>
+        htmx.ajax("GET", link.getAttribute("href"), { target: "#claim-panel", swap: "outerHTML" }),
+      () => window.location.assign(link.href),
     );
   }
 
@@ -481,35 +489,45 @@
   // highlights. (htmx initialises at once only when the document is complete by then.)
   function runDeferredScripts() {
     const template = $("deferred-scripts");
-    if (!template) return;
-    template.content.querySelectorAll("script[src]").forEach((original) => {
+    const originals = template ? Array.from(template.content.querySelectorAll("script[src]")) : [];
+    if (!originals.length) {
+      htmxSettled(window.htmx || null);
+      return;
+    }
+    let waiting = originals.length;
+    const settled = () => {
+      waiting -= 1;
+      if (!waiting) htmxSettled(window.htmx || null);
+    };
+    originals.forEach((original) => {
       const script = document.createElement("script");
-      script.src = original.src;
+      for (const { name, value } of original.attributes) script.setAttribute(name, value);
       script.async = false; // in the template's order
-      script.addEventListener("load", () => {
-        if (window.htmx) htmxArrived(window.htmx);
-      });
+      script.addEventListener("load", settled);
+      script.addEventListener("error", settled);
       document.head.append(script);
     });
     template.remove();
   }
-  if (htmxArrived) {
+  if (htmxPending) {
     const afterNextFrame = () =>
       window.requestAnimationFrame(() => window.setTimeout(runDeferredScripts, 0));
     if (document.readyState === "complete") afterNextFrame();
     else window.addEventListener("load", afterNextFrame, { once: true });
 
-    // Until then, an htmx form or control used in the first instants waits for htmx rather than
-    // acting without it (a plain form post would leave the reader).
+    // An htmx form or control used in the first instants waits for htmx, then goes through it
+    // (or, if it failed to load, acts as plain HTML): a bare form post would leave the reader.
     const HTMX_CONTROLS = "[hx-get], [hx-post], [hx-put], [hx-patch], [hx-delete]";
     const holdUntilHtmx = (event) => {
-      if (window.htmx || !event.target.closest) return;
+      if (!htmxPending || !event.target.closest) return;
       const control = event.target.closest(HTMX_CONTROLS);
       if (!control || (event.type === "click" && control.tagName === "FORM")) return;
       event.preventDefault();
       event.stopImmediatePropagation();
       const submitter = event.submitter || null;
-      withHtmx(() => (event.type === "submit" ? control.requestSubmit(submitter) : control.click()));
+      htmxReady.then(() =>
+        event.type === "submit" ? control.requestSubmit(submitter) : control.click(),
+      );
     };
     document.addEventListener("submit", holdUntilHtmx, true);
     document.addEventListener("click", holdUntilHtmx, true);

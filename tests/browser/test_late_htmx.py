@@ -79,3 +79,13 @@ def test_a_form_sent_before_htmx_arrives_is_sent_by_htmx(page, claim, held_htmx)
     page.locator("#claim-panel .comment").get_by_text("The timetable says otherwise").wait_for()
     assert Comment.objects.get().body == "The timetable says otherwise"
     assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_without_htmx_a_claim_opens_as_its_own_page(page, sign_in, reviewer, claim):
+    """If htmx cannot be loaded, the reader still works, as plain links and forms."""
+    sign_in(page, reviewer)
+    page.route("**/django_htmx/**", lambda route: route.abort())
+    page.goto(f"/articles/{claim.article_id}/")
+    page.locator(f"#claim-item-{claim.pk}").click()
+    page.wait_for_url(f"**/claims/{claim.pk}/")
+    assert page.get_by_label("Checkable statement").input_value() == claim.statement

@@ -14,6 +14,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import connections, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Cast, Length, NullIf
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -475,6 +477,15 @@ class SourceSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.source} — snapshot {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+@receiver(post_delete, sender=SourceSnapshot, dispatch_uid="delete-snapshot-file")
+def delete_snapshot_file(sender, instance, using, **kwargs):
+    """A snapshot's stored file goes with its row, however the row goes (the admin's inline, a
+    deleted source): once the deletion is committed, so a rolled-back deletion keeps its file."""
+    if instance.file:
+        storage, name = instance.file.storage, instance.file.name
+        transaction.on_commit(lambda: storage.delete(name), using=using)
 
 
 # --- Claims -----------------------------------------------------------------------------------

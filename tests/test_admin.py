@@ -567,14 +567,23 @@ def test_csv_import_without_the_url_column_is_refused_clearly(client, admin_user
     assert not Source.objects.exists()
 
 
-def test_deleting_a_snapshot_in_the_admin_removes_its_file(client, admin_user):
+def stored_snapshot(source, content=b"notes"):
     from django.core.files.base import ContentFile
 
     from annotations.models import SourceSnapshot
 
-    source = SourceFactory()
     snapshot = SourceSnapshot(source=source, content_type="text/plain", size=5, sha256="b" * 64)
-    snapshot.file.save("x", ContentFile(b"notes"))
+    snapshot.file.save("x", ContentFile(content))
+    return snapshot
+
+
+def test_deleting_a_snapshot_in_the_admin_removes_its_file(
+    client, admin_user, django_capture_on_commit_callbacks
+):
+    from annotations.models import SourceSnapshot
+
+    source = SourceFactory()
+    snapshot = stored_snapshot(source)
     storage, name = snapshot.file.storage, snapshot.file.name
     client.force_login(admin_user)
     data = source_form(title=source.title, url=source.url) | {
@@ -584,7 +593,37 @@ def test_deleting_a_snapshot_in_the_admin_removes_its_file(client, admin_user):
         "snapshots-0-source": str(source.pk),
         "snapshots-0-DELETE": "on",
     }
-    response = client.post(reverse("admin:annotations_source_change", args=[source.pk]), data)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:annotations_source_change", args=[source.pk]), data)
     assert response.status_code == 302
     assert not SourceSnapshot.objects.exists()
     assert not storage.exists(name)
+
+
+def test_deleting_a_source_in_the_admin_removes_its_snapshot_files(
+    client, admin_user, django_capture_on_commit_callbacks
+):
+    source = SourceFactory()
+    kept = stored_snapshot(SourceFactory())
+    names = [stored_snapshot(source).file.name for _ in range(2)]
+    storage = kept.file.storage
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:annotations_source_delete", args=[source.pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302
+    assert not Source.objects.filter(pk=source.pk).exists()
+    assert not any(storage.exists(name) for name in names)
+    assert storage.exists(kept.file.name)
+
+
+def test_a_rolled_back_deletion_keeps_the_snapshot_file(db):
+    from django.db import transaction
+
+    snapshot = stored_snapshot(SourceFactory())
+    storage, name = snapshot.file.storage, snapshot.file.name
+    with pytest.raises(RuntimeError), transaction.atomic():
+        snapshot.source.delete()
+        raise RuntimeError("the deletion fails later in the same transaction")
+    assert storage.exists(name)

@@ -357,9 +357,7 @@ class SourceAdmin(ImportExportMixin, HistoryAdmin):
                 snapshot.uploaded_by = request.user
                 snapshot.save()
             for snapshot in formset.deleted_objects:
-                # Each upload has its own stored file, so the file goes with its row.
-                snapshot.file.delete(save=False)
-                snapshot.delete()
+                snapshot.delete()  # its file too (models.delete_snapshot_file)
             return
         super().save_formset(request, form, formset, change)
 

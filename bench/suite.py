@@ -399,19 +399,18 @@ class Suite:
         self.log(f"starting gunicorn ({workers} sync workers, as bin/serve) for the browser")
         with Gunicorn(env, workers=workers, log_path=self.tmp / "gunicorn.log") as server:
             article = self.reader_articles[200]
-            self.add(
-                highlights_drawn(
-                    server.url,
-                    url("annotations:article-detail", article.pk),
-                    self.reviewer.username,
-                    data.PASSWORD,
-                    runs=5 if self.quick else 20,
-                    warmup=2,
-                    target_ms=200,
-                    figure="Chromium: fresh tab to all 200 highlights drawn",
-                    claims=200,
-                )
-            )
+            for result in highlights_drawn(
+                server.url,
+                url("annotations:article-detail", article.pk),
+                self.reviewer.username,
+                data.PASSWORD,
+                runs=5 if self.quick else 20,
+                warmup=2,
+                target_ms=200,
+                figure="Chromium: fresh tab to all 200 highlights drawn",
+                claims=200,
+            ):
+                self.add(result)
         self.log("starting gunicorn (1 sync worker) for the worker's memory")
         with Gunicorn(env, workers=1, log_path=self.tmp / "gunicorn.log") as server:
             self.add(self._worker_memory(server))

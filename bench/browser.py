@@ -146,6 +146,13 @@ def visit_over_devtools(browser: Chromium, url: str) -> dict:
     metrics = browser.send("Performance.getMetrics", None, session)["metrics"]
     finish_sample(sample, evaluate(FIRST_PAINT), metrics)
     browser.send("Target.closeTarget", {"targetId": target})
+    # Closing finishes after the answer: wait, so that the next tab does not overlap it.
+    browser.wait_for_event(
+        lambda message: (
+            message.get("method") == "Target.detachedFromTarget"
+            and message["params"].get("sessionId") == session
+        )
+    )
     return sample
 
 

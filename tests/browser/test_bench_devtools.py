@@ -3,12 +3,11 @@ recorder must see what a page draws, at the viewport the figure is defined for."
 
 import functools
 import http.server
-import os
 import threading
 
 import pytest
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, visit_over_devtools
+from bench.browser import CHROMIUM_ARGS, visit_over_devtools
 from bench.devtools import Chromium, DevToolsError
 
 PAGE = b"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title></head>
@@ -38,12 +37,8 @@ def page_url():
 
 
 @pytest.fixture
-def chromium():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is required in CI and was not found at {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with Chromium(CHROMIUM, CHROMIUM_ARGS) as browser:
+def chromium(chromium_path):
+    with Chromium(chromium_path, CHROMIUM_ARGS) as browser:
         yield browser
     assert browser.process.returncode is not None, "the browser outlived its `with` block"
 

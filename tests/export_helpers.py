@@ -86,3 +86,15 @@ def worked_example(n_articles: int = 2) -> dict:
         "editor": editor,
         "sources": [bulletin, survey],
     }
+
+
+def worked_example_by_the_rules(n_articles: int = 2) -> dict:
+    """The worked example with every approval as the pages allow it: ``worked_example`` approves
+    its third claims without a citation, which an import does not accept as approved."""
+    example = worked_example(n_articles)
+    for claim in example["approved"]:
+        if not claim.citations.exists():
+            CitationFactory(
+                claim=claim, source=example["sources"][0], created_by=example["reviewer"]
+            )
+    return example

@@ -11,7 +11,6 @@ The whole file is one transaction: a file that is not valid JSON, has another
 changes nothing and raises ``ReportImportError`` saying where.
 """
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from simple_history.utils import bulk_create_with_history
 
 from annotations.exporters.json import SCHEMA_VERSION
+from annotations.importers import jsonload
 from annotations.models import Article, Citation, Claim, Comment, Source, User, Verdict
 from annotations.urlnorm import normalize_url
 
@@ -46,15 +46,11 @@ class ImportSummary:
 
 
 def load(text: str | bytes) -> dict:
-    """Parse the file's text, turning a JSON syntax error into a ``ReportImportError``."""
+    """Parse the file's text, turning bad JSON (or absurd nesting) into a ``ReportImportError``."""
     try:
-        data = json.loads(text)
-    except UnicodeDecodeError:
-        raise ReportImportError("The file is not UTF-8 text.") from None
-    except json.JSONDecodeError as error:
-        raise ReportImportError(
-            f"Not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}."
-        ) from None
+        data = jsonload.loads(text)
+    except jsonload.BadJSON as error:
+        raise ReportImportError(str(error)) from None
     if not isinstance(data, dict):
         raise ReportImportError("Not a factcheck export: the file must hold a JSON object.")
     return data

@@ -13,7 +13,6 @@ not in the text — are reported with the reason, never dropped silently; the re
 (statement from a ``TextualBody``, creator from ``creator`` when it names a known user).
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -24,6 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from annotations import anchoring
+from annotations.importers import jsonload
 from annotations.models import Article, Claim, User
 from annotations.urlnorm import normalize_url
 
@@ -59,13 +59,9 @@ class W3CImportResult:
 
 def load(text: str | bytes):
     try:
-        return json.loads(text)
-    except UnicodeDecodeError:
-        raise W3CImportError("The file is not UTF-8 text.") from None
-    except json.JSONDecodeError as error:
-        raise W3CImportError(
-            f"Not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}."
-        ) from None
+        return jsonload.loads(text)
+    except jsonload.BadJSON as error:
+        raise W3CImportError(str(error)) from None
 
 
 def _as_list(value) -> list:

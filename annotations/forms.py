@@ -105,18 +105,14 @@ class ClaimCreateForm(forms.Form):
             raise ValidationError(
                 "Select some words of the article first, then choose “Add claim”.", code="empty"
             )
-        # Checked here to show the reader the trimmed quote before saving; the model checks
-        # again when it creates the claim.
+        # Checked here to show the reader the trimmed quote before saving; the model applies
+        # the same rule (anchoring.selection) when it creates the claim.
         try:
-            self.selector = anchoring.selector_for(self.article.body, data["start"], data["end"])
+            self.selector = anchoring.selection(
+                self.article.body, data["start"], data["end"], data["quote"]
+            )
         except anchoring.AnchorError as error:
             raise ValidationError(str(error), code="anchor") from None
-        if " ".join(data["quote"].split()) != " ".join(self.selector.exact.split()):
-            raise ValidationError(
-                "The selected text does not match the article at that place; "
-                "reload the page and select it again.",
-                code="mismatch",
-            )
         return data
 
 

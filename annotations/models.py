@@ -178,7 +178,16 @@ class Article(models.Model):
     raw_text = models.TextField(help_text="The original file's text, exactly as imported.")
     raw_encoding = models.CharField(max_length=40, default="utf-8")
     source_name = models.CharField(
-        max_length=500, blank=True, help_text="File name the article was imported from."
+        max_length=500,
+        blank=True,
+        help_text="Where the article was imported from: the file's path relative to the folder "
+        "given to the import (provenance only; an article is known by its URL or content).",
+    )
+    removed_lines = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Lines the importer left out of the body as site furniture (captions, "
+        "newsletter prompts, comment forms), in the order they stood.",
     )
     content_hash = models.CharField(
         max_length=64, unique=True, help_text="SHA-256 of the raw text (UTF-8)."
@@ -506,12 +515,6 @@ class StaleClaimError(WorkflowError):
         )
 
 
-def _same_text(a: str, b: str) -> bool:
-    # The browser's idea of the selected text differs from ours in white space only
-    # (paragraph breaks, trailing spaces), never in words.
-    return " ".join(a.split()) == " ".join(b.split())
-
-
 class ClaimQuerySet(models.QuerySet):
     def create_from_selection(self, article, start: int, end: int, quote: str, *, by, **fields):
         """Create a claim on ``article.body[start:end]`` as the reviewer selected it.
@@ -519,28 +522,21 @@ class ClaimQuerySet(models.QuerySet):
         The span is trimmed of white space and must match ``quote`` (what the browser showed);
         raises ``anchoring.AnchorError`` with a message for the reviewer otherwise.
         """
-        selector = anchoring.selector_for(article.body, start, end)
-        if not _same_text(quote or "", selector.exact):
-            raise anchoring.AnchorError(
-                "The selected text does not match the article at that place; "
-                "reload the page and select it again."
-            )
-        claim = self.model(
-            article=article,
-            start=selector.start,
-            end=selector.end,
-            quote=selector.exact,
-            prefix=selector.prefix,
-            suffix=selector.suffix,
-            created_by=by,
-            **fields,
-        )
+        claim = self.model(article=article, created_by=by, **fields)
+        claim.set_span(anchoring.selection(article.body, start, end, quote))
         claim._history_user = by
         claim.save()
         return claim
 
     def approved(self):
         return self.filter(state=Claim.State.APPROVED)
+
+    def anchored(self):
+        """Claims that have a place in their article's text (orphans have lost theirs)."""
+        return self.filter(orphaned_at__isnull=True)
+
+    def orphaned(self):
+        return self.filter(orphaned_at__isnull=False)
 
 
 class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
@@ -657,6 +653,17 @@ class Claim(models.Model):
     version = models.PositiveIntegerField(
         default=1, help_text="Raised on every save; an edit based on an older version is refused."
     )
+    tags = models.JSONField(
+        default=list, blank=True, help_text="Tags brought in with an imported annotation."
+    )
+    orphaned_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the article's text changed and the quote could not be found again. "
+        "An orphan keeps its last known quote and offsets (which no longer point into the "
+        "body) until a reviewer re-attaches it.",
+    )
+    orphan_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -691,7 +698,7 @@ class Claim(models.Model):
 
     def clean(self):
         super().clean()
-        if self.start is None or self.end is None or not self.article_id:
+        if self.start is None or self.end is None or not self.article_id or self.is_orphan:
             return
         if not 0 <= self.start < self.end:
             raise ValidationError("A claim must cover at least one character.", code="empty")
@@ -703,12 +710,29 @@ class Claim(models.Model):
                 "The quote does not match the article text at these offsets.", code="mismatch"
             )
 
+    def set_span(self, selector: anchoring.TextSelector) -> None:
+        """The one place a claim takes its span: position, quote and context from a selector
+        (made from a selection by ``anchoring.selection``, or found by
+        ``anchoring.match_quote``). A claim given a span is no longer an orphan."""
+        self.start, self.end = selector.start, selector.end
+        self.quote, self.prefix, self.suffix = selector.exact, selector.prefix, selector.suffix
+        self.orphaned_at = None
+        self.orphan_reason = ""
+
     def anchor_to(self, article: Article, start: int, end: int):
         """Set the span from offsets, deriving quote, prefix and suffix from the body."""
         self.article = article
-        selector = anchoring.selector_for(article.body, start, end)
-        self.start, self.end = selector.start, selector.end
-        self.quote, self.prefix, self.suffix = selector.exact, selector.prefix, selector.suffix
+        self.set_span(anchoring.selector_for(article.body, start, end))
+
+    def orphan(self, reason: str) -> None:
+        """The article's text no longer holds this claim's quote: keep the claim and its last
+        known quote, marked with why (unsaved; the caller saves)."""
+        self.orphaned_at = timezone.now()
+        self.orphan_reason = reason[: self._meta.get_field("orphan_reason").max_length]
+
+    @property
+    def is_orphan(self) -> bool:
+        return self.orphaned_at is not None
 
     # --- Review workflow ------------------------------------------------------------------
     # Every change goes through _save_version: the row is locked, its version compared with

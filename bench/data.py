@@ -174,31 +174,25 @@ def make_article(
     now = timezone.now()
     rows = []
     for start, end in spans(rng, body, claims):
-        selector = anchoring.selector_for(body, start, end)
         state = Claim.State.APPROVED if rng.random() < 0.5 else rng.choice(states)
         verdict = (
             rng.choice(verdicts) if state == Claim.State.APPROVED or rng.random() < 0.3 else None
         )
-        rows.append(
-            Claim(
-                article=article,
-                start=selector.start,
-                end=selector.end,
-                quote=selector.exact,
-                prefix=selector.prefix,
-                suffix=selector.suffix,
-                statement=f"Checkable: {selector.exact[:120]}",
-                claimant=rng.choice(SUBJECTS),
-                category=rng.choice(categories),
-                state=state,
-                verdict=verdict,
-                verdict_explanation="Compared with the published figures." if verdict else "",
-                verdict_proposed_by=author if verdict else None,
-                created_by=author,
-                assignee=author if rng.random() < 0.3 else None,
-                approved_at=now if state == Claim.State.APPROVED else None,
-            )
+        claim = Claim(
+            article=article,
+            claimant=rng.choice(SUBJECTS),
+            category=rng.choice(categories),
+            state=state,
+            verdict=verdict,
+            verdict_explanation="Compared with the published figures." if verdict else "",
+            verdict_proposed_by=author if verdict else None,
+            created_by=author,
+            assignee=author if rng.random() < 0.3 else None,
+            approved_at=now if state == Claim.State.APPROVED else None,
         )
+        claim.set_span(anchoring.selector_for(body, start, end))
+        claim.statement = f"Checkable: {claim.quote[:120]}"
+        rows.append(claim)
     built = BuiltArticle(article, Claim.objects.bulk_create(rows))
     if citations and sources:
         relations = [choice for choice, _ in Citation.Relation.choices]

@@ -224,6 +224,10 @@ STORAGES = {
         ),
     },
 }
+# The admin's import keeps the uploaded file between its preview and its confirmation in the
+# uploads storage: shared by every worker and server, and read back as the bytes uploaded (a
+# temporary file read as text would turn a carriage return inside a cell into a line feed).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -301,6 +301,77 @@ def reversible_urls(entries, world: dict) -> tuple[list[tuple[UrlEntry, str]], l
     return urls, unfillable
 
 
+# --- Admin file exports (django-import-export) ----------------------------------------------
+
+
+def admin_exporters() -> list:
+    """(model, model admin) of every registered admin that writes files (an export view)."""
+    return [
+        (model, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if hasattr(model_admin, "export_action")
+    ]
+
+
+def admin_export_downloads(client, user) -> list[tuple[str, object, object]]:
+    """(label, response, format) for every admin export: each exporting admin, each format it
+    offers, each resource, with every column ticked. Admins, formats and resources come from
+    the admin registry, so an export added later is covered the day it lands."""
+    from django import forms
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = user
+    downloads = []
+    for model, model_admin in admin_exporters():
+        meta = model._meta
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_export")
+        formats = model_admin.get_export_formats()
+        resources = model_admin.get_export_resource_classes(request)
+        form = model_admin.get_export_form_class()(formats, resources)
+        ticked = {
+            name: "on"
+            for name, form_field in form.fields.items()
+            if isinstance(form_field, forms.BooleanField)
+        }
+        for format_index, file_format in enumerate(formats):
+            for resource_index, resource in enumerate(resources):
+                data = {"format": str(format_index), "resource": str(resource_index), **ticked}
+                label = f"admin export {meta.label} {resource.__name__} as {file_format.__name__}"
+                downloads.append((label, client.post(url, data), file_format))
+    return downloads
+
+
+# Downloads a spreadsheet program opens as a table of cells, by Content-Type → tablib format.
+SPREADSHEET_TYPES = {
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+}
+
+
+def spreadsheet_cells(response) -> list[str] | None:
+    """Every cell of a CSV or spreadsheet download as a spreadsheet program reads it, or None
+    for a response that is not one."""
+    import tablib
+
+    content_type = response.get("Content-Type", "").split(";")[0].strip()
+    kind = SPREADSHEET_TYPES.get(content_type)
+    if kind is None:
+        return None
+    if kind in {"csv", "tsv"}:
+        body = response_text(response).removeprefix("\ufeff")
+    else:
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+    dataset = tablib.Dataset().load(body, format=kind)
+    cells = list(dataset.headers or [])
+    for row in dataset:
+        cells.extend(row)
+    return ["" if cell is None else str(cell) for cell in cells]
+
+
 # --- Database fingerprint -------------------------------------------------------------------
 
 # Tables that legitimately change on a read: the session store touched by a signed-in request.

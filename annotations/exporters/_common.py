@@ -8,6 +8,30 @@ from django.utils import timezone
 
 ZERO = timedelta(0)
 
+# What a spreadsheet reads as the start of a formula (OWASP "CSV injection"), the fullwidth
+# forms included: some spreadsheet programs fold them into their ASCII twins.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralise(value) -> str:
+    """A cell's text for a CSV or spreadsheet file: the one rule every file the app writes uses.
+
+    Text a spreadsheet would run as a formula gets a leading ``'`` so that it shows as text.
+    Text that is already such a cell behind apostrophes (``'=x``) gets one more, so that
+    ``restore`` gives back exactly what was written, whatever it was.
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def restore(text: str) -> str:
+    """The text ``neutralise`` was given, from a cell read back from a file the app wrote."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
 
 def iso(value) -> str | None:
     """Dates as YYYY-MM-DD, times as ISO 8601 in UTC with a Z, None as None."""

@@ -1,20 +1,18 @@
 """CSV exports: one row per claim (``csv``) or one row per citation (``csv-citations``).
 
 UTF-8 with a byte-order mark (so spreadsheet programs pick the right encoding), RFC 4180
-quoting and CRLF line ends. Any cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return gets a leading ``'`` so a spreadsheet shows it as text instead of running it as
-a formula (OWASP "CSV injection").
+quoting and CRLF line ends. Every cell goes through ``_common.neutralise``, so one that a
+spreadsheet would run as a formula shows as text instead (OWASP "CSV injection").
 """
 
 import csv
 import io
 from collections.abc import Callable, Iterator
 
-from annotations.exporters._common import iso
+from annotations.exporters._common import iso, neutralise
 from annotations.exporters.scope import DRAFT_LABEL, ExportData, Scope
 
 BOM = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 CLAIM_COLUMNS = [
     ("article_title", lambda a, c: a["title"]),
@@ -58,14 +56,6 @@ CITATION_COLUMNS = [
     ("cited_by", lambda a, c, x: x["created_by_username"]),
     ("report_url", lambda a, c, x: c["report_url"]),
 ]
-
-
-def neutralise(value) -> str:
-    """A cell's text, with a ``'`` in front if a spreadsheet would read it as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _rows(articles, scope: Scope, columns, per_citation: bool) -> Iterator[list]:

@@ -5,7 +5,7 @@ import os
 import shutil
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from annotations.importers import import_document
 from annotations.models import Article
@@ -78,18 +78,65 @@ def test_reimport_is_idempotent_and_reported_unchanged(seeds_dir):
     assert Article.objects.count() == 5
 
 
-def test_changed_file_is_left_alone_without_update(tmp_path):
+def _page(url: str, sentence: str) -> str:
+    canonical = f'<link rel="canonical" href="{url}">' if url else ""
+    return (
+        f"<html><head><title>Harbour works</title>{canonical}</head><body><article>"
+        "<h1>Harbour works</h1>"
+        + f"<p>{sentence} The works finish in the spring.</p>" * 4
+        + "</article></body></html>"
+    )
+
+
+def test_two_different_pages_with_the_same_file_name_are_two_articles(tmp_path):
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    (tmp_path / "one" / "source.html").write_text(_page("", "The quay closes for repairs."))
+    (tmp_path / "two" / "source.html").write_text(_page("", "The lighthouse gets new lamps."))
+    code, output = run_import(tmp_path / "one")
+    first = Article.objects.get()
+    code, output = run_import(tmp_path / "two", "--update")
+    assert code == 0, output
+    assert "2 created" not in output and "1 created" in output and "CHANGED" not in output
+    assert Article.objects.count() == 2
+    first.refresh_from_db()
+    assert "quay" in first.body and "lighthouse" not in first.body
+    # The path (relative to the folder given) is kept as provenance, not as an identity.
+    assert set(Article.objects.values_list("source_name", flat=True)) == {
+        "one/source.html",
+        "two/source.html",
+    }
+
+
+def test_a_new_text_from_the_same_path_is_a_new_article_with_a_hint(tmp_path):
     path = tmp_path / "budget.txt"
     path.write_text("Budget rises\n\nThe council budget rose by 4% to £12m this year.\n")
     run_import(path)
+    first = Article.objects.get()
     path.write_text("Budget rises\n\nThe council budget rose by 5% to £12m this year.\n")
+    code, output = run_import(path, "--update")
+    assert code == 0
+    assert Article.objects.count() == 2
+    first.refresh_from_db()
+    assert "4%" in first.body  # never overwritten without being named
+    assert f"--update --article {first.pk}" in output
+
+
+def test_a_page_with_the_same_url_is_reported_changed_and_replaced_only_with_update(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(_page("https://news.example/harbour", "The quay closes for repairs."))
+    run_import(path)
+    path.write_text(_page("https://news.example/harbour", "The quay closes in May."))
     code, output = run_import(path)
     assert code == 0
     assert "CHANGED" in output and "--update" in output
-    assert "4%" in Article.objects.get().body
+    assert "repairs" in Article.objects.get().body
+    code, output = run_import(path, "--update")
+    assert "UPDATED" in output
+    assert "in May" in Article.objects.get().body
 
 
-def test_update_moves_claims_onto_the_new_text(tmp_path):
+def test_update_moves_claims_onto_the_new_text_of_the_named_article(tmp_path):
     path = tmp_path / "budget.txt"
     path.write_text("Budget rises\n\nThe council budget rose by 4% to £12m this year.\n")
     run_import(path)
@@ -97,29 +144,77 @@ def test_update_moves_claims_onto_the_new_text(tmp_path):
     start = article.body.index("£12m")
     claim = ClaimFactory(article=article, start=start, end=start + 4)
     path.write_text("Budget rises\n\nNew figures out today. The council budget rose to £12m.\n")
-    code, output = run_import(path, "--update")
+    code, output = run_import(path, "--article", article.pk)
     assert code == 0, output
+    assert Article.objects.count() == 1
     claim.refresh_from_db()
     article.refresh_from_db()
     assert article.body[claim.start : claim.end] == "£12m" == claim.quote
-    assert claim.version == 2
+    assert claim.version == 2 and not claim.is_orphan
 
 
-def test_update_that_would_lose_a_claim_changes_nothing(tmp_path):
+def test_article_option_takes_one_file_and_an_existing_article(tmp_path):
+    (tmp_path / "a.txt").write_text("One\n\nFirst story text here.\n")
+    (tmp_path / "b.txt").write_text("Two\n\nSecond story text here.\n")
+    with pytest.raises(CommandError, match="No article #99"):
+        call_command("import_articles", str(tmp_path / "a.txt"), "--article", "99")
+    run_import(tmp_path / "a.txt")
+    with pytest.raises(CommandError, match="exactly one file"):
+        call_command("import_articles", str(tmp_path), "--article", str(Article.objects.get().pk))
+
+
+def test_update_orphans_a_claim_whose_quote_is_gone_and_keeps_it(tmp_path):
     path = tmp_path / "budget.txt"
     path.write_text("Budget rises\n\nThe council budget rose by 4% to £12m this year.\n")
     run_import(path)
     article = Article.objects.get()
-    claim = ClaimFactory(
+    kept = ClaimFactory(
+        article=article, start=article.body.index("£12m"), end=article.body.index("£12m") + 4
+    )
+    lost = ClaimFactory(
         article=article, start=article.body.index("4%"), end=article.body.index("4%") + 2
     )
     path.write_text("Budget rises\n\nThe council budget rose to £12m this year.\n")
-    code, output = run_import(path, "--update")
-    assert code == 1
-    assert "drops the quoted text of 1 claim" in output
+    code, output = run_import(path, "--article", article.pk)
+    assert code == 0, output
+    assert "1 orphaned" in output and f"claim #{lost.pk} orphaned" in output
     article.refresh_from_db()
-    claim.refresh_from_db()
-    assert "4%" in article.body and claim.quote == "4%"
+    lost.refresh_from_db()
+    kept.refresh_from_db()
+    assert "4%" not in article.body
+    assert lost.is_orphan and lost.quote == "4%" and "not in the article" in lost.orphan_reason
+    assert lost.history.first().history_change_reason.startswith("Orphaned")
+    assert not kept.is_orphan and article.body[kept.start : kept.end] == "£12m"
+
+
+def test_a_folder_skips_readme_licence_and_hidden_files_and_says_so(tmp_path):
+    (tmp_path / "README.md").write_text("# How this folder is laid out\n\nOne file a story.\n")
+    (tmp_path / "LICENSE.txt").write_text("Licence\n\nAll rights reserved by the authors.\n")
+    (tmp_path / ".draft.txt").write_text("Draft\n\nNot ready to be read by anyone yet.\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "notes.md").write_text("# Notes\n\nInternal notes of the tool.\n")
+    (tmp_path / "story.txt").write_text("Parks\n\nThe parks stay open until 10pm.\n")
+    code, output = run_import(tmp_path)
+    assert code == 0
+    assert list(Article.objects.values_list("title", flat=True)) == ["Parks"]
+    assert output.count("SKIPPED") == 4
+    assert "4 skipped" in output
+    # A README named on its own is tried: the user asked for it.
+    code, output = run_import(tmp_path / "README.md")
+    assert Article.objects.count() == 2
+
+
+def test_verbose_import_lists_the_removed_lines_and_keeps_them_with_the_article(tmp_path):
+    path = tmp_path / "story.txt"
+    path.write_text(
+        "Parks open late\n\nThe city's parks will stay open until 10pm in summer.\n\n"
+        "Sign up for our newsletter to get the news in your inbox\n"
+    )
+    code, output = run_import(path, "-v", "2")
+    assert "removed: Sign up for our newsletter" in output
+    assert Article.objects.get().removed_lines == [
+        "Sign up for our newsletter to get the news in your inbox"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -195,9 +290,9 @@ def test_failure_in_the_middle_of_a_file_leaves_nothing(monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(Article, "save", explode)
-    with pytest.raises(RuntimeError):
-        import_document("story.txt", b"Story\n\nA body long enough to be an article.\n")
+    outcome = import_document("story.txt", b"Story\n\nA body long enough to be an article.\n")
     monkeypatch.undo()
+    assert outcome.failed and "RuntimeError: disk full" in outcome.message
     assert Article.objects.count() == 0
 
 

@@ -5,7 +5,9 @@ message and writes nothing. The same functions serve the ``import_articles`` com
 admin's upload form.
 """
 
+import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +24,9 @@ from annotations.importers.parsing import (
     parse_markdown,
     parse_text,
 )
-from annotations.models import Article
+from annotations.models import Article, Claim
+
+logger = logging.getLogger(__name__)
 
 PARSERS: dict[str, Callable[[str], ParsedArticle]] = {
     ".txt": parse_text,
@@ -38,6 +42,13 @@ SUPPORTED_EXTENSIONS = tuple(PARSERS)
 # guess shows up as odd punctuation that a reviewer should check.
 FALLBACK_ENCODING = "cp1252"
 
+# Files in a folder that are about the folder, not articles: README.md, LICENSE, CHANGELOG...
+NOT_ARTICLES_RE = re.compile(
+    r"(?:read[-_ ]?me|licen[cs]e|copying|change[-_ ]?log|changes|contributing|authors|"
+    r"code[-_]of[-_]conduct|security|notice|todo)(?:\.[^.]*)?",
+    re.IGNORECASE,
+)
+
 
 class ImportFailed(Exception):
     """A file cannot be imported; the message is shown to the user as it is."""
@@ -50,6 +61,8 @@ class FileOutcome:
     message: str = ""
     article: Article | None = None
     warnings: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # lines left out as site furniture
+    orphaned: list[Claim] = field(default_factory=list)  # claims whose quote was not found
 
     @property
     def failed(self) -> bool:
@@ -62,9 +75,19 @@ class FileOutcome:
         return text
 
 
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    why: str
+
+    def line(self) -> str:
+        return f"SKIPPED   {self.path}: {self.why}"
+
+
 @dataclass
 class ImportReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def counts(self) -> Counter:
@@ -76,10 +99,13 @@ class ImportReport:
 
     def summary(self) -> str:
         counts = self.counts
-        return ", ".join(
+        text = ", ".join(
             f"{counts.get(status, 0)} {status}"
             for status in ("created", "updated", "unchanged", "changed", "failed")
         )
+        if self.skipped:
+            text += f"; {len(self.skipped)} skipped (not articles: README-style or hidden files)"
+        return text
 
 
 def decode(data: bytes) -> tuple[str, str, list[str]]:
@@ -129,15 +155,6 @@ def _already_imported(content_hash: str) -> Article | None:
     return Article.objects.filter(content_hash=content_hash).first()
 
 
-def _find_existing(name: str, parsed: ParsedArticle) -> Article | None:
-    """The article this file is a version of: the same canonical URL, or, when neither has a
-    URL, the same file name (two different pages both saved as ``article.html`` are not
-    versions of each other)."""
-    if parsed.url:
-        return Article.objects.filter(url=parsed.url).first()
-    return Article.objects.filter(source_name=name, url="").first()
-
-
 def _apply(article: Article, parsed: ParsedArticle, raw_text: str, encoding: str) -> None:
     article.title = parsed.title[:500]
     article.title_inferred = parsed.title_inferred
@@ -149,34 +166,102 @@ def _apply(article: Article, parsed: ParsedArticle, raw_text: str, encoding: str
     article.section = parsed.section[:200]
     article.body = parsed.body
     article.notes = parsed.notes
+    article.removed_lines = parsed.removed
     article.raw_text = raw_text
     article.raw_encoding = encoding
     article.content_hash = Article.hash_text(raw_text)
 
 
-def _reanchor_claims(article: Article, new_body: str) -> list:
-    """Move every claim onto the new text by its quote, or refuse if any cannot be found."""
-    moved, lost = [], []
-    for claim in article.claims.all():
-        selector = anchoring.locate(
+def _reanchor_claims(article: Article, new_body: str, *, by) -> tuple[list[Claim], list[Claim]]:
+    """Find every claim's quote in the new text (``anchoring.match_quote``: exactly or with a
+    few characters changed, where its context agrees). Claims found move there; the rest
+    become orphans, kept with their last known quote and the reason. Earlier orphans whose
+    quote is back are attached again. Returns (found, orphaned); each claim that changed is
+    saved with a new version and a history record saying why."""
+    moved, orphaned = [], []
+    for claim in article.claims.select_for_update().order_by("pk"):
+        before = (claim.start, claim.end, claim.quote, claim.prefix, claim.suffix, claim.is_orphan)
+        match = anchoring.match_quote(
             new_body, claim.quote, claim.prefix, claim.suffix, position_hint=claim.start
         )
-        if selector is None:
-            lost.append(claim)
-            continue
-        claim.start, claim.end = selector.start, selector.end
-        claim.prefix, claim.suffix = selector.prefix, selector.suffix
-        moved.append(claim)
-    if lost:
-        raise ImportFailed(
-            f"the new version drops the quoted text of {len(lost)} claim(s) "
-            f"(first: “{lost[0].quote[:60]}”); not updated"
+        if match.anchored:
+            claim.set_span(match.selector)
+            reason = "Moved onto the article's new text" + (
+                " (the quoted words changed)" if match.fuzzy else ""
+            )
+            moved.append(claim)
+        else:
+            if not claim.is_orphan:
+                claim.orphan(match.reason)
+            reason = f"Orphaned by the article's new text: {match.reason}"
+            orphaned.append(claim)
+        after = (claim.start, claim.end, claim.quote, claim.prefix, claim.suffix, claim.is_orphan)
+        if after != before:
+            claim.version += 1
+            claim._history_user = by
+            claim._change_reason = reason
+            claim.save()
+    return moved, orphaned
+
+
+def _replace_text(
+    name: str, article: Article, parsed: ParsedArticle, raw_text: str, encoding: str, *, user
+) -> FileOutcome:
+    # Locked so that no claim is created on the old text while it is replaced.
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    _apply(article, parsed, raw_text, encoding)
+    article.save()
+    moved, orphaned = _reanchor_claims(article, parsed.body, by=user)
+    message = f"article #{article.pk}"
+    if moved or orphaned:
+        message += f"; {len(moved)} claim(s) found in the new text"
+    if orphaned:
+        message += (
+            f", {len(orphaned)} orphaned (their quote is not in the new text; "
+            "they are listed under “Orphaned claims” in the reader)"
         )
-    return moved
+    warnings = [
+        f"claim #{claim.pk} orphaned: “{claim.quote[:60]}” — {claim.orphan_reason}"
+        for claim in orphaned
+    ]
+    return FileOutcome(
+        name, "updated", message, article, warnings, removed=parsed.removed, orphaned=orphaned
+    )
 
 
-def import_document(name: str, data: bytes, *, user=None, update: bool = False) -> FileOutcome:
-    """Import one document's bytes. Never raises for bad input: failures are outcomes."""
+def import_document(
+    name: str,
+    data: bytes,
+    *,
+    user=None,
+    update: bool = False,
+    article: Article | None = None,
+) -> FileOutcome:
+    """Import one document's bytes. Never raises: failures are outcomes.
+
+    An article is known by its canonical URL when the page gives one, else by its content:
+    ``name`` (the file's path relative to the folder imported) is kept as provenance only,
+    never used to decide which article a file is. A file replaces an article's text only
+    with ``update`` and only when it names that article: by the same URL, or as ``article``.
+    """
+    try:
+        return _import_document(name, data, user=user, update=update, article=article)
+    except Exception as error:
+        # One file's unexpected failure (a missing library, a parser bug) must not abort a
+        # batch whose other files are fine: it is that file's FAILED line, and the log has the
+        # traceback.
+        logger.exception("Importing %s failed unexpectedly", name)
+        return FileOutcome(
+            name,
+            "failed",
+            f"unexpected error ({type(error).__name__}: {error}); nothing was written for "
+            "this file and the server log has the details",
+        )
+
+
+def _import_document(
+    name: str, data: bytes, *, user, update: bool, article: Article | None
+) -> FileOutcome:
     try:
         max_bytes = settings.FACTCHECK_IMPORT_MAX_BYTES
         if len(data) > max_bytes:
@@ -189,33 +274,49 @@ def import_document(name: str, data: bytes, *, user=None, update: bool = False) 
         with transaction.atomic():
             same = _already_imported(content_hash)
             if same:
-                return FileOutcome(name, "unchanged", f"already imported as #{same.pk}", same)
-            existing = _find_existing(name, parsed)
+                return FileOutcome(
+                    name, "unchanged", f"already imported as #{same.pk}", same, warnings
+                )
+            if article is not None:
+                outcome = _replace_text(name, article, parsed, raw_text, encoding, user=user)
+                outcome.warnings[:0] = warnings
+                return outcome
+            existing = Article.objects.filter(url=parsed.url).first() if parsed.url else None
             if existing and not update:
                 return FileOutcome(
                     name,
                     "changed",
-                    f"differs from article #{existing.pk}; left alone (use --update to replace)",
+                    f"a new version of article #{existing.pk} (same URL); left alone "
+                    "(use --update to replace its text)",
                     existing,
                     warnings,
+                    removed=parsed.removed,
                 )
             if existing:
-                # Locked so that no claim is created on the old text while it is replaced.
-                existing = Article.objects.select_for_update().get(pk=existing.pk)
-                claims = _reanchor_claims(existing, parsed.body)
-                _apply(existing, parsed, raw_text, encoding)
-                existing.save()
-                for claim in claims:
-                    claim.version += 1
-                    claim.save(update_fields=["start", "end", "prefix", "suffix", "version"])
-                return FileOutcome(name, "updated", f"article #{existing.pk}", existing, warnings)
-            article = Article(source_name=name, imported_by=user)
-            _apply(article, parsed, raw_text, encoding)
-            article.save()
-            message = f"article #{article.pk}"
+                outcome = _replace_text(name, existing, parsed, raw_text, encoding, user=user)
+                outcome.warnings[:0] = warnings
+                return outcome
+            created = Article(source_name=name[:500], imported_by=user)
+            _apply(created, parsed, raw_text, encoding)
+            created.save()
+            message = f"article #{created.pk}"
             if parsed.title_inferred:
                 message += " (title inferred — please check it)"
-            return FileOutcome(name, "created", message, article, warnings)
+            namesake = (
+                Article.objects.filter(source_name=created.source_name, url="")
+                .exclude(pk=created.pk)
+                .order_by("pk")
+                .first()
+            )
+            if namesake:
+                # Two different texts from the same path: most likely a new version, but only
+                # the user can say so.
+                warnings.append(
+                    f"article #{namesake.pk} was imported from the same path with other text; "
+                    f"if this is a new version of it, import it with --update --article "
+                    f"{namesake.pk} instead"
+                )
+            return FileOutcome(name, "created", message, created, warnings, parsed.removed)
     except ImportFailed as error:
         return FileOutcome(name, "failed", str(error))
     except IntegrityError:
@@ -226,22 +327,53 @@ def import_document(name: str, data: bytes, *, user=None, update: bool = False) 
         return FileOutcome(name, "failed", "could not be stored (a conflicting import ran)")
 
 
-def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
-    """Expand folders (recursively, sorted) into their supported files; keep files as given."""
+@dataclass(frozen=True)
+class FoundFile:
+    path: Path
+    label: str  # the path relative to the folder given, or the file as given
+
+
+def _hidden(parts: Iterable[str]) -> bool:
+    return any(part.startswith(".") for part in parts)
+
+
+def find_files(paths: Iterable[str | os.PathLike]) -> tuple[list[FoundFile], list[Skipped]]:
+    """Expand folders (recursively, sorted) into their article files; keep files as given.
+
+    In a folder, hidden files and folders and files about the folder (README, LICENSE,
+    CHANGELOG and the like) are skipped and listed, as are files of other types. A file named
+    on its own is always tried.
+    """
+    found: list[FoundFile] = []
+    skipped: list[Skipped] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            yield from sorted(
-                child
-                for child in path.rglob("*")
-                if child.is_file() and child.suffix.lower() in SUPPORTED_EXTENSIONS
-            )
-        else:
-            yield path
+        if not path.is_dir():
+            found.append(FoundFile(path, path.name))
+            continue
+        for child in sorted(path.rglob("*")):
+            if not child.is_file():
+                continue
+            relative = child.relative_to(path)
+            label = str(Path(path.name) / relative)
+            if _hidden(relative.parts):
+                skipped.append(Skipped(str(child), "hidden file"))
+            elif NOT_ARTICLES_RE.fullmatch(child.name):
+                skipped.append(Skipped(str(child), "README/LICENSE-style file, not an article"))
+            elif child.suffix.lower() in SUPPORTED_EXTENSIONS:
+                found.append(FoundFile(child, label))
+    return found, skipped
 
 
-def import_file(path: Path, *, user=None, update: bool = False) -> FileOutcome:
-    name = path.name
+def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+    """The article files ``find_files`` finds, as paths."""
+    for found in find_files(paths)[0]:
+        yield found.path
+
+
+def import_file(
+    path: Path, *, user=None, update: bool = False, label: str | None = None, article=None
+) -> FileOutcome:
     try:
         if not path.exists():
             raise ImportFailed("no such file")
@@ -264,7 +396,7 @@ def import_file(path: Path, *, user=None, update: bool = False) -> FileOutcome:
         return FileOutcome(str(path), "failed", str(error))
     except OSError as error:
         return FileOutcome(str(path), "failed", f"cannot read the file ({error.strerror})")
-    outcome = import_document(name, data, user=user, update=update)
+    outcome = import_document(label or path.name, data, user=user, update=update, article=article)
     outcome.name = str(path)
     return outcome
 
@@ -276,9 +408,26 @@ def import_paths(
     update: bool = False,
     on_file: Callable[[FileOutcome], None] | None = None,
 ) -> ImportReport:
-    report = ImportReport()
-    for path in iter_files(paths):
-        outcome = import_file(path, user=user, update=update)
+    """Import files and folders of them (see ``find_files``)."""
+    found, skipped = find_files(paths)
+    return import_found(found, skipped, user=user, update=update, on_file=on_file)
+
+
+def import_found(
+    found: list[FoundFile],
+    skipped: list[Skipped],
+    *,
+    user=None,
+    update: bool = False,
+    article: Article | None = None,
+    on_file: Callable[[FileOutcome], None] | None = None,
+) -> ImportReport:
+    """Import what ``find_files`` found. ``article``: the one file is a new version of it."""
+    report = ImportReport(skipped=skipped)
+    for item in found:
+        outcome = import_file(
+            item.path, user=user, update=update, label=item.label, article=article
+        )
         report.outcomes.append(outcome)
         if on_file:
             on_file(outcome)

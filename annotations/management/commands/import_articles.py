@@ -4,14 +4,17 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from annotations.importers import SUPPORTED_EXTENSIONS, import_paths, iter_files
+from annotations.importers import SUPPORTED_EXTENSIONS, find_files, import_found
+from annotations.models import Article
 
 
 class Command(BaseCommand):
     help = (
         "Import article files and folders of them "
         f"({', '.join(SUPPORTED_EXTENSIONS)}). Each file is imported whole or not at all; "
-        "the exit status is 1 when any file failed."
+        "the exit status is 1 when any file failed. An article is known by its canonical URL, "
+        "else by its content: a file with new text and no URL is a new article unless "
+        "--article names the one it replaces."
     )
 
     def add_arguments(self, parser):
@@ -19,24 +22,54 @@ class Command(BaseCommand):
         parser.add_argument(
             "--update",
             action="store_true",
-            help="Replace articles whose file changed since the last import (claims are moved "
-            "onto the new text by their quotes; a file whose new text loses a claim's quote "
-            "is refused).",
+            help="Replace the text of articles with the same canonical URL. Claims move onto "
+            "the new text by their quotes; a claim whose quote is gone becomes an orphan, "
+            "kept and listed in the reader, never deleted.",
+        )
+        parser.add_argument(
+            "--article",
+            type=int,
+            metavar="ID",
+            help="The one file given is a new version of article ID: replace its text (as "
+            "--update does), whatever its URL or file name.",
         )
         parser.add_argument("--user", help="Username recorded as the importer.")
         parser.add_argument(
             "--no-progress", action="store_true", help="Do not show a progress bar."
         )
 
-    def handle(self, *args, paths, update=False, user=None, no_progress=False, verbosity=1, **opts):
+    def handle(
+        self,
+        *args,
+        paths,
+        update=False,
+        article=None,
+        user=None,
+        no_progress=False,
+        verbosity=1,
+        **opts,
+    ):
         importer = None
         if user:
             try:
                 importer = get_user_model().objects.get(username=user)
             except get_user_model().DoesNotExist:
                 raise CommandError(f"No user named {user!r}.") from None
+        target = None
+        if article is not None:
+            target = Article.objects.filter(pk=article).first()
+            if target is None:
+                raise CommandError(f"No article #{article}.")
 
-        files = list(iter_files(paths))
+        files, skipped = find_files(paths)
+        if target is not None and len(files) != 1:
+            raise CommandError(
+                f"--article takes exactly one file (the new version of article #{article}); "
+                f"{len(files)} were given."
+            )
+        for item in skipped:
+            if verbosity >= 1:
+                self.stdout.write(item.line())
         if not files:
             raise CommandError("No article files found in the given paths.")
         progress = tqdm(
@@ -57,8 +90,18 @@ class Command(BaseCommand):
                     self.style.WARNING(f"WARNING   {outcome.name}: {warning}"),
                     file=self.stderr._out,
                 )
+            if verbosity >= 2 and outcome.status in ("created", "updated", "changed"):
+                for line in outcome.removed:
+                    progress.write(f"  removed: {line}", file=self.stdout._out)
 
-        report = import_paths(files, user=importer, update=update, on_file=report_file)
+        report = import_found(
+            files,
+            skipped,
+            user=importer,
+            update=update or target is not None,
+            article=target,
+            on_file=report_file,
+        )
         progress.close()
         summary = f"Imported {len(files)} file(s): {report.summary()}."
         if report.any_failed:

@@ -91,6 +91,7 @@ def test_seed_001_section_title_and_newsletter_tail():
     assert "Recent articles" not in article.body
     assert any(line.startswith("Sign up to the E&T News e-mail") for line in article.removed)
     assert "Recent articles" in article.removed
+    assert article.publisher == "E&T News"  # named by the newsletter line, kept before removal
     assert article.body.endswith("carrying out child abuse.")
     _assert_clean_paragraphs(article)
 
@@ -216,11 +217,54 @@ def test_short_first_sentence_becomes_whole_inferred_title():
     assert article.title_inferred is True
 
 
-def test_repeated_identical_lines_are_dropped():
-    text = "Budget vote delayed\n\nThe vote moved to Friday.\n\nThe vote moved to Friday.\n"
+def test_a_repeated_sentence_is_text_and_stays():
+    text = (
+        "Budget vote delayed\n\nThe vote moved to Friday.\n\n“No,” she said.\n\n"
+        "Asked again whether the budget was safe:\n\n“No,” she said.\n"
+    )
     article = parse_text(text)
+    assert article.body.count("“No,” she said.") == 2
+    assert article.removed == []
+
+
+def test_a_heading_repeated_on_the_next_line_is_dropped_once():
+    text = "Budget vote delayed\n\nBudget vote delayed\n\nThe vote moved to Friday.\n"
+    article = parse_text(text)
+    assert article.title == "Budget vote delayed"
     assert article.body == "The vote moved to Friday."
-    assert article.removed == ["The vote moved to Friday."]
+    assert article.removed == ["Budget vote delayed"]
+
+
+def test_sentences_after_a_comments_line_stay_and_teasers_go():
+    text = (
+        "Harbour dues rise\n\nThe harbour board raised its dues on Monday.\n\nComments\n\n"
+        "The rise adds £40 a year for a 10-metre boat.\n\n"
+        "Dues were last raised in 2019, by 3%.\n\n"
+        "Ferry timetable changes for winter\n\nNew café opens on the quay\n"
+    )
+    article = parse_text(text)
+    assert "The rise adds £40 a year for a 10-metre boat." in article.body
+    assert "Dues were last raised in 2019, by 3%." in article.body
+    assert "Ferry timetable" not in article.body and "New café" not in article.body
+    assert article.removed == [
+        "Comments",
+        "Ferry timetable changes for winter",
+        "New café opens on the quay",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "publisher"),
+    [
+        ("Sign up to the Riverton Gazette e-mail for stories in your inbox.", "Riverton Gazette"),
+        ("Get our weekly newsletter from Harbour Press delivered to your inbox", "Harbour Press"),
+        ("Sign up for our newsletter to get the news in your inbox", ""),
+    ],
+)
+def test_a_newsletter_prompt_that_names_the_site_gives_the_publisher(line, publisher):
+    article = parse_text(f"Tide tables\n\nHigh tide is at 6am on Friday.\n\n{line}\n")
+    assert article.publisher == publisher
+    assert line in article.removed and line not in article.body
 
 
 def test_markdown_heading_becomes_title():

@@ -109,6 +109,8 @@ PHOTO_CREDITS = [
     "iStock",
 ]
 
+_NEWSLETTER_RE = re.compile("|".join(f"(?:{p})" for p in NEWSLETTER_PATTERNS), re.IGNORECASE)
+
 BOILERPLATE_PATTERNS = [
     *NEWSLETTER_PATTERNS,
     *RELATED_PATTERNS,
@@ -294,6 +296,37 @@ def _is_boilerplate(line: str) -> bool:
     return _words(stripped) <= BOILERPLATE_MAX_WORDS and bool(_BOILERPLATE_RE.fullmatch(stripped))
 
 
+def _is_teaser(paragraph: str) -> bool:
+    """A link to another story as saved pages list them: one short line, not a sentence."""
+    return (
+        "\n" not in paragraph
+        and _words(paragraph) <= TAIL_MAX_WORDS
+        and not _ends_like_sentence(paragraph)
+        and not _PROVENANCE_RE.fullmatch(paragraph)
+    )
+
+
+# "Sign up to the Riverton Gazette newsletter", "Get the Weekly Tide e-mail from Harbour Press":
+# a prompt that names the site is the one place a plain-text file says who published it.
+_PUBLISHER_IN_PROMPT_RES = [
+    re.compile(r"\bfrom (?:the )?(?P<name>[A-Z][\w&’'.-]*(?: [A-Z][\w&’'.-]*){0,4})(?=[\s.,!]|$)"),
+    re.compile(
+        r"(?i:sign up|subscribe) (?i:to|for) (?i:the )?(?P<name>[A-Z][\w&’'.-]*"
+        r"(?: [A-Z][\w&’'.-]*){0,4}) (?:daily |weekly )?(?:e-?mail|newsletter)",
+    ),
+]
+
+
+def _publisher_named_in(line: str) -> str:
+    """The publisher a newsletter prompt names, or ""."""
+    if not _NEWSLETTER_RE.fullmatch(line):
+        return ""
+    for pattern in _PUBLISHER_IN_PROMPT_RES:
+        if match := pattern.search(line):
+            return match.group("name").strip()
+    return ""
+
+
 def _ends_like_sentence(line: str) -> bool:
     return line.strip().rstrip(_CLOSERS).endswith(_SENTENCE_END)
 
@@ -350,11 +383,14 @@ def _parse_blocks(
             published_on = _parse_date(match.group(1))
             blocks[0][0] = blocks[0][0][match.end() :]
 
-    # 2. Drop boilerplate lines, repeated lines and glued photo credits, line by line. Note
-    #    where the first tail marker ("Recent articles", "Leave a Reply") sat.
-    seen: set[str] = set()
+    # 2. Drop boilerplate lines and glued photo credits, line by line: only what matches a
+    #    known shape, and a heading repeated on the very next line (saved pages often carry
+    #    the title twice). A repeated sentence is text: it stays. Note where the first tail
+    #    marker ("Recent articles", "Leave a Reply") sat.
     cleaned: list[str] = []
     tail_start: int | None = None
+    previous = ""
+    publisher = ""
     for block in blocks:
         kept: list[str] = []
         for line in block:
@@ -363,10 +399,12 @@ def _parse_blocks(
                 continue
             if tail_start is None and _TAIL_MARKER_RE.fullmatch(stripped):
                 tail_start = len(cleaned) + (1 if kept else 0)
-            if _is_boilerplate(stripped) or stripped in seen:
+            repeated_heading = stripped == previous and _is_title_like(stripped)
+            previous = stripped
+            if _is_boilerplate(stripped) or repeated_heading:
+                publisher = publisher or _publisher_named_in(stripped)
                 removed.append(stripped)
                 continue
-            seen.add(stripped)
             glued = _GLUED_CREDIT_RE.match(stripped)
             if glued:
                 removed.append(glued.group("credit"))
@@ -376,16 +414,16 @@ def _parse_blocks(
         if paragraph:
             cleaned.append(paragraph)
 
-    # 3. After a tail marker the rest of the page is furniture (link lists) when only short
-    #    single lines follow it.
+    # 3. After a tail marker come link lists: single short lines that read as headlines, not
+    #    sentences, are dropped. Anything that reads as a sentence stays, figures and all.
     if tail_start is not None:
-        tail = cleaned[tail_start:]
-        if all(
-            "\n" not in p and _words(p) <= TAIL_MAX_WORDS and not _PROVENANCE_RE.fullmatch(p)
-            for p in tail
-        ):
-            removed.extend(tail)
-            del cleaned[tail_start:]
+        tail = []
+        for paragraph in cleaned[tail_start:]:
+            if _is_teaser(paragraph):
+                removed.append(paragraph)
+            else:
+                tail.append(paragraph)
+        cleaned[tail_start:] = tail
 
     # 4. Provenance notes leave the body but stay visible in ``notes``.
     paragraphs: list[str] = []
@@ -453,6 +491,7 @@ def _parse_blocks(
         section=section,
         notes="\n\n".join(notes),
         removed=removed,
+        publisher=publisher,
     )
 
 

@@ -8,22 +8,34 @@ comments. What already exists is never changed.
 
 The whole file is one transaction: a file that is not valid JSON, has another
 ``schema_version``, lacks a field or does not fit the data (a quote that is not at its offsets)
-changes nothing and raises ``ReportImportError`` saying where.
+changes nothing and raises ``ReportImportError`` saying where. So does a user name the admin's
+user form would refuse (invalid characters, too long, not in Unicode normal form, or differing
+from another user's only in case) for a user the import would create.
+
+An import obeys the review rules the pages enforce: a claim the file marks ``approved`` whose
+approval the pages would not have allowed — no source cited, no approver named, the approver
+also proposed the verdict, or the approver is not an active editor in this database — comes in
+as "needs review" (as "in progress" when it has no verdict) with the approval cleared, a comment
+on the claim saying why, and a line in the summary. The file carries no roles, so an approver
+this database knows only as an inactive account without a role (as an import creates them)
+cannot be checked: such approvals are kept, and counted in the summary.
 """
 
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils.dateparse import parse_date, parse_datetime
 from simple_history.utils import bulk_create_with_history
 
 from annotations.exporters.json import SCHEMA_VERSION
 from annotations.importers import jsonload
-from annotations.models import Article, Citation, Claim, Comment, Source, User, Verdict
+from annotations.models import Article, Citation, Claim, Comment, Role, Source, User, Verdict
 from annotations.urlnorm import normalize_url
 
 
@@ -35,14 +47,26 @@ class ReportImportError(Exception):
 class ImportSummary:
     created: Counter = field(default_factory=Counter)
     existing: Counter = field(default_factory=Counter)
+    # One line per claim whose approval was not kept, saying where it is and why.
+    held_for_review: list[str] = field(default_factory=list)
+    # Approvals kept without a role check, per approver (an inactive account with no role).
+    unchecked_approvals: Counter = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
         kinds = ["users", "verdicts", "sources", "articles", "claims", "citations", "comments"]
-        return [
+        lines = [
             f"{kind}: {self.created[kind]} created, {self.existing[kind]} already present"
             for kind in kinds
             if self.created[kind] or self.existing[kind]
         ]
+        if total := self.unchecked_approvals.total():
+            names = ", ".join(sorted(self.unchecked_approvals))
+            lines.append(
+                f"{total} approval{'s' if total != 1 else ''} kept as exported, by people with "
+                f"no role here ({names}): the file holds no roles; check theirs before "
+                "activating them."
+            )
+        return lines
 
 
 def load(text: str | bytes) -> dict:
@@ -196,6 +220,74 @@ def validate(data: dict) -> None:
                 _check(comment, "comment", f"{where}.comments[{i}]")
 
 
+def _user_names(data: dict):
+    """Every (place, user name) the file gives; references left empty name no one."""
+    for index, entry in enumerate(data.get("users", [])):
+        yield f"users[{index}].username", entry["username"]
+    for index, entry in enumerate(data.get("sources", [])):
+        yield f"sources[{index}].created_by", entry.get("created_by") or None
+    for a, article in enumerate(data.get("articles", [])):
+        yield f"articles[{a}].imported_by", article.get("imported_by") or None
+        for c, claim in enumerate(article["claims"]):
+            where = f"articles[{a}].claims[{c}]"
+            for name in ("verdict_proposed_by", "assignee", "created_by", "approved_by"):
+                yield f"{where}.{name}", claim.get(name) or None
+            for index, citation in enumerate(claim.get("citations", [])):
+                yield f"{where}.citations[{index}].created_by", citation.get("created_by") or None
+            for index, comment in enumerate(claim.get("comments", [])):
+                yield f"{where}.comments[{index}].author", comment.get("author") or None
+
+
+def check_users(data: dict) -> None:
+    """Refuse the file if a user it would create is one the admin's user form would refuse.
+
+    Users who already exist are matched by name and left as they are, whatever their names.
+    """
+    places: dict[str, str] = {}
+    for where, name in _user_names(data):
+        if name is not None:
+            places.setdefault(name, where)
+    existing = set(User.objects.filter(username__in=places).values_list("username", flat=True))
+    new = [name for name in places if name not in existing]
+
+    username = User._meta.get_field("username")
+    for name in new:
+        try:
+            username.clean(name, None)
+        except ValidationError as error:
+            why = " ".join(error.messages)
+        else:
+            normal = unicodedata.normalize("NFKC", name)
+            why = f"the user form would store it as {normal!r}." if normal != name else ""
+        if why:
+            raise ReportImportError(
+                f"{places[name]}: {name!r} is not a user name the admin would accept: {why}"
+            )
+    # Like the user form: no two people whose names differ only in case.
+    taken = dict(
+        User.objects.annotate(lower=Lower("username"))
+        .filter(lower__in={name.lower() for name in new})
+        .values_list("lower", "username")
+    )
+    for name in new:
+        other = taken.setdefault(name.lower(), name)
+        if other != name:
+            raise ReportImportError(
+                f"{places[name]}: {name!r} differs only in case from the user {other!r}; "
+                "the admin would refuse it."
+            )
+    for index, entry in enumerate(data.get("users", [])):
+        if entry["username"] in existing:
+            continue
+        for name in ("first_name", "last_name"):
+            try:
+                User._meta.get_field(name).clean(entry.get(name, ""), None)
+            except ValidationError as error:
+                raise ReportImportError(
+                    f"users[{index}].{name}: {' '.join(error.messages)}"
+                ) from None
+
+
 def _parse(parser: Callable, value, where: str):
     if value in (None, ""):
         return None
@@ -223,10 +315,12 @@ def _date(value, where: str) -> date | None:
 
 
 class _Importer:
-    def __init__(self, data: dict):
+    def __init__(self, data: dict, by: User | None):
         self.data = data
+        self.by = by  # signs the notes the import leaves on claims
         self.summary = ImportSummary()
         self.users: dict[str, User] = {}
+        self.role_unknown: dict[str, bool] = {}
         self.verdicts: dict[str, Verdict] = {}
         self.sources: dict[str, Source] = {}
 
@@ -373,14 +467,17 @@ class _Importer:
                 self.summary.existing["claims"] += 1
                 continue
             known_claims.add(key)
+            note = None
+            if claim.state == Claim.State.APPROVED:
+                note = self.check_approval(claim, claim_entry, claim_where)
             claims.append(claim)
-            pending.append((claim_entry, claim_where))
+            pending.append((claim_entry, claim_where, note))
         # Bulk inserts keep versions and timestamps exactly as exported (no save() logic).
-        claims = bulk_create_with_history(claims, Claim, batch_size=500)
+        claims = bulk_create_with_history(claims, Claim, batch_size=500, default_user=self.by)
         self.summary.created["claims"] += len(claims)
 
         citations, comments = [], []
-        for claim, (claim_entry, claim_where) in zip(claims, pending, strict=True):
+        for claim, (claim_entry, claim_where, note) in zip(claims, pending, strict=True):
             for index, item in enumerate(claim_entry.get("citations", [])):
                 citations.append(
                     self.citation_from(claim, item, f"{claim_where}.citations[{index}]")
@@ -394,7 +491,9 @@ class _Importer:
                 ):
                     comment.created_at = created_at
                 comments.append(comment)
-        bulk_create_with_history(citations, Citation, batch_size=500)
+            if note:
+                comments.append(Comment(claim=claim, author=self.by, body=note))
+        bulk_create_with_history(citations, Citation, batch_size=500, default_user=self.by)
         Comment.objects.bulk_create(comments, batch_size=500)
         self.summary.created["citations"] += len(citations)
         self.summary.created["comments"] += len(comments)
@@ -435,6 +534,66 @@ class _Importer:
             claim.created_at = created_at
         return claim
 
+    def check_approval(self, claim: Claim, entry: dict, where: str) -> str | None:
+        """Hold back an approval the pages would not have allowed (see ``Claim.approve``):
+        the claim comes in awaiting review, with its approval cleared. Returns the note that
+        says why, for the claim's discussion, or None when the approval is kept."""
+        problems = []
+        if claim.verdict is None:
+            problems.append("no verdict was proposed")
+        if not entry.get("citations"):
+            problems.append("no source is cited")
+        approver = claim.approved_by
+        unchecked = False
+        if approver is None:
+            problems.append("no approver is named")
+        else:
+            if approver == claim.verdict_proposed_by:
+                problems.append(f"{approver.username} both proposed and approved the verdict")
+            unchecked = self.has_unknown_role(approver)
+            if not unchecked and not approver.is_editor:
+                problems.append(
+                    f"{approver.username}, who approved it, is not an active editor here"
+                )
+        if not problems:
+            if unchecked:
+                self.summary.unchecked_approvals[approver.username] += 1
+            return None
+
+        state = Claim.State.NEEDS_REVIEW if claim.verdict else Claim.State.IN_PROGRESS
+        why = "; ".join(problems)
+        approval = "approved" + (f" by {approver.username}" if approver else "")
+        if claim.approved_at:
+            approval += f" on {claim.approved_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        then = (
+            "an editor who did not propose the verdict has to approve it here"
+            if state == Claim.State.NEEDS_REVIEW
+            else "a verdict has to be proposed and approved here"
+        )
+        claim.state, claim.approved_by, claim.approved_at = state, None, None
+        reason = f"Imported as {state.label.lower()}: {why}"
+        limit = Claim.history.model._meta.get_field("history_change_reason").max_length
+        claim._change_reason = reason if len(reason) <= limit else reason[: limit - 1] + "…"
+        quote = " ".join(claim.quote.split())
+        quote = quote if len(quote) <= 60 else quote[:59] + "…"
+        self.summary.held_for_review.append(f'{state.label.upper()} {where} "{quote}": {why}.')
+        return (
+            f"Imported as “{state.label.lower()}”, not approved: {why}. "
+            f"The file had it {approval}; {then}."
+        )
+
+    def has_unknown_role(self, user: User) -> bool:
+        """An inactive account holding no role (such as one an import created) says nothing
+        about what its owner could do where the file came from; any other account's role is
+        checked like ``Claim.approve`` checks it."""
+        if user.username not in self.role_unknown:
+            self.role_unknown[user.username] = not (
+                user.is_active
+                or user.is_superuser
+                or user.groups.filter(name__in=Role.values).exists()
+            )
+        return self.role_unknown[user.username]
+
     def citation_from(self, claim: Claim, entry: dict, where: str) -> Citation:
         url = self._url(entry["source"], f"{where}.source")
         source = self.sources.get(url) or Source.objects.filter(url=url).first()
@@ -455,10 +614,14 @@ class _Importer:
         return citation
 
 
-def import_report(data: dict | str | bytes) -> ImportSummary:
-    """Import a JSON export (parsed, or its text) in one transaction; see the module doc."""
+def import_report(data: dict | str | bytes, *, user: User | None = None) -> ImportSummary:
+    """Import a JSON export (parsed, or its text) in one transaction; see the module doc.
+
+    ``user``, the person importing, signs the notes left on claims whose approval was held back.
+    """
     if not isinstance(data, dict):
         data = load(data)
     validate(data)
     with transaction.atomic():
-        return _Importer(data).run()
+        check_users(data)
+        return _Importer(data, user).run()

@@ -10,6 +10,11 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +56,24 @@ def env_rate(name: str, default: str) -> str:
     return value
 
 
+def env_proxy_hops(name: str) -> int:
+    """How many proxies in front of the app append to X-Forwarded-For: 0 (off) or more.
+
+    ``1``/``on``/``true``/``yes`` mean one proxy, ``0``/``off``/``false``/``no`` (or unset) none.
+    """
+    value = (os.environ.get(name) or "0").strip().lower()
+    if value in {"true", "yes", "on"}:
+        return 1
+    if value in {"false", "no", "off"}:
+        return 0
+    if not value.isdigit():
+        raise ImproperlyConfigured(
+            f"{name} must be the number of proxies in front of the app (0 for none, 1 for "
+            f"one TLS proxy, 2 for a load balancer and a proxy…), not {value!r}"
+        )
+    return int(value)
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
@@ -61,6 +84,18 @@ if not SECRET_KEY:
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
 elif SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
     raise ImproperlyConfigured("The development secret key cannot be used with DJANGO_DEBUG off")
+elif not DEBUG and (
+    # Django's own rule (security.W009): long, varied and not one of its generated dev keys.
+    len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is too weak for DJANGO_DEBUG off: it needs at least "
+        f"{SECRET_KEY_MIN_LENGTH} characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them "
+        f"different, and no {SECRET_KEY_INSECURE_PREFIX!r} prefix. Generate one with: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -189,14 +224,28 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "annotations:article-list"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: lock a username+address pair after repeated failures, for a cool-off period.
+# Sign-in throttling (django-axes; the policy is in annotations/signin.py): a user name+address
+# pair is locked after repeated failures, for a cool-off counted from the failure that locked it;
+# failures of a user name from many addresses make it wait seconds, never lock it.
 AXES_FAILURE_LIMIT = env_int("FACTCHECK_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("FACTCHECK_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "annotations.signin.ThrottlingHandler"
+AXES_CLIENT_IP_CALLABLE = "annotations.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "annotations.signin.lockout_response"
 AXES_VERBOSE = False
+FACTCHECK_LOGIN_THROTTLE_AFTER = env_int("FACTCHECK_LOGIN_THROTTLE_AFTER", 2 * AXES_FAILURE_LIMIT)
+FACTCHECK_LOGIN_THROTTLE_MAX_SECONDS = env_int("FACTCHECK_LOGIN_THROTTLE_MAX_SECONDS", 60)
+if FACTCHECK_LOGIN_THROTTLE_AFTER <= AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "FACTCHECK_LOGIN_THROTTLE_AFTER must be more than FACTCHECK_LOGIN_FAILURE_LIMIT, so that "
+        "failures from one address never slow a user down at other addresses"
+    )
+# Proxies in front of the app that append the client's address to X-Forwarded-For (and set
+# X-Forwarded-Proto): 0 without a proxy, when the header is never read.
+FACTCHECK_TRUSTED_PROXY_HOPS = env_proxy_hops("DJANGO_BEHIND_TLS_PROXY")
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -246,7 +295,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    if FACTCHECK_TRUSTED_PROXY_HOPS:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content-Security-Policy (django-csp 4): everything from this origin, no inline script.

@@ -1,4 +1,4 @@
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
 
 
 class RejectNulInQueryMiddleware:
@@ -20,3 +20,56 @@ class RejectNulInQueryMiddleware:
                 "The address contains a NUL character.", content_type="text/plain"
             )
         return self.get_response(request)
+
+
+# Methods the app answers; anything else (TRACE, OPTIONS, PUT, WebDAV…) is a 405 before any
+# view runs, so no view can mistake it for a GET.
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+
+
+class AllowedMethodsMiddleware:
+    """Answer 405 to every request method the app does not use, on every URL."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ALLOWED_METHODS:
+            response = HttpResponseNotAllowed(ALLOWED_METHODS, content_type="text/plain")
+            response.content = b"This method is not allowed."
+            return response
+        return self.get_response(request)
+
+
+def public_page(view):
+    """Mark a view whose response is the same for everyone (a published page): the caching it
+    sets is kept, where every other signed-in response is ``private, no-store``."""
+    view.public_page = True
+    return view
+
+
+class PrivateCacheMiddleware:
+    """Signed-in responses are ``Cache-Control: private, no-store``, so internal pages (drafts,
+    comments) never stay in a browser's or a proxy's cache after sign-out.
+
+    Left alone: views marked ``@public_page``, and content-addressed responses the view marked
+    ``immutable`` (their URL names their content, like hashed static files, which WhiteNoise
+    serves before this runs).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "serves_public_page", False):
+            return response
+        if "immutable" in response.get("Cache-Control", ""):
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request.serves_public_page = getattr(view_func, "public_page", False)

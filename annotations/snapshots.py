@@ -4,14 +4,20 @@ The type of a snapshot is read from its content (libmagic), never from its name 
 browser claims. A file whose content does not match its name's extension is refused, so an HTML
 page renamed ``.png`` never gets in. Files are stored under server-made names (their SHA-256) and
 only ever served as downloads (see ``annotations.views.sources.snapshot_download``).
+
+A PDF can carry JavaScript or actions a viewer runs by itself; such snapshots are kept (they are
+evidence) but flagged on their source's page (``active_content``).
 """
 
 import hashlib
+import re
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
 import magic
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -27,6 +33,22 @@ ALLOWED_TYPES = {
 }
 SNIFF_BYTES = 8192
 
+# Names in a PDF that make a viewer run something by itself, and what to tell the reader.
+ACTIVE_PDF_NAMES = {
+    "JS": "contains JavaScript",
+    "JavaScript": "contains JavaScript",
+    "OpenAction": "runs an action when opened",
+    "AA": "runs actions on page or form events",
+    "Launch": "can start another program",
+    "Encrypt": "is encrypted, so it could not be checked fully",
+}
+# A PDF name: a slash and regular characters, any of them written as #xx.
+_PDF_NAME = re.compile(rb"/((?:[^\x00\t\n\f\r ()<>\[\]{}/%#]|#[0-9A-Fa-f]{2})+)")
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
+# How much of a PDF's compressed object streams is inflated, in all (a zip bomb stops there).
+MAX_INFLATED_BYTES = 64 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class UploadInfo:
@@ -34,6 +56,7 @@ class UploadInfo:
     size: int
     sha256: str
     original_name: str
+    active_content: tuple[str, ...] = ()
 
 
 def detect_content_type(head: bytes) -> str:
@@ -87,7 +110,81 @@ def inspect_upload(uploaded) -> UploadInfo:
     for chunk in uploaded.chunks():
         digest.update(chunk)
     uploaded.seek(0)
-    return UploadInfo(content_type, size, digest.hexdigest(), name[:255])
+    sha256 = digest.hexdigest()
+    found = ()
+    if content_type == "application/pdf":
+        found = pdf_active_content(uploaded.read())
+        uploaded.seek(0)
+        cache.set(_active_content_key(sha256), found, timeout=None)
+    return UploadInfo(content_type, size, sha256, name[:255], found)
+
+
+def _pdf_names(data: bytes) -> set[str]:
+    names = set()
+    for match in _PDF_NAME.finditer(data):
+        raw = match.group(1)
+        if b"#" in raw:
+            raw = _PDF_NAME_ESCAPE.sub(lambda escape: bytes([int(escape.group(1), 16)]), raw)
+        names.add(raw.decode("latin-1"))
+    return names
+
+
+def _split_streams(data: bytes) -> tuple[bytes, list[bytes]]:
+    """The PDF's bytes outside its streams (dictionaries, where actions are named), and the
+    inflated content of its compressed object streams, where dictionaries can hide too. Other
+    streams (images, page content) are left out: their bytes could spell a name by chance."""
+    outside, inflated, budget, position = [], [], MAX_INFLATED_BYTES, 0
+    for start in _STREAM_START.finditer(data):
+        if start.start() < position:
+            continue  # inside the stream just skipped
+        head = data[position : start.start()]
+        outside.append(head)
+        end = data.find(b"endstream", start.end())
+        end = len(data) if end < 0 else end
+        position = end
+        window = head[-4096:]
+        dictionary = window[window.rfind(b"obj") :] if b"obj" in window else window
+        if budget <= 0 or "ObjStm" not in _pdf_names(dictionary):
+            continue
+        try:
+            content = zlib.decompressobj().decompress(data[start.end() : end], budget)
+        except zlib.error:
+            continue
+        budget -= len(content)
+        inflated.append(content)
+    outside.append(data[position:])
+    return b"".join(outside), inflated
+
+
+def pdf_active_content(data: bytes) -> tuple[str, ...]:
+    """What in a PDF a viewer would run by itself (JavaScript, automatic actions), described."""
+    outside, object_streams = _split_streams(data)
+    names = _pdf_names(outside)
+    for content in object_streams:
+        names |= _pdf_names(content)
+    found = (description for name, description in ACTIVE_PDF_NAMES.items() if name in names)
+    return tuple(dict.fromkeys(found))
+
+
+def _active_content_key(sha256: str) -> str:
+    return f"snapshot-active-content:{sha256}"
+
+
+def active_content(snapshot: SourceSnapshot) -> tuple[str, ...]:
+    """``pdf_active_content`` of a stored snapshot; files never change, so it is kept."""
+    if snapshot.content_type != "application/pdf":
+        return ()
+    key = _active_content_key(snapshot.sha256)
+    found = cache.get(key)
+    if found is None:
+        try:
+            with snapshot.file.open("rb") as stored:
+                data = stored.read()
+        except (OSError, ValueError):
+            return ()  # the file is gone: its download says so
+        found = pdf_active_content(data)
+        cache.set(key, found, timeout=None)
+    return found
 
 
 def apply_upload(snapshot: SourceSnapshot, info: UploadInfo) -> None:

@@ -59,7 +59,9 @@ def test_state_changing_requests_without_a_token_are_refused_everywhere(world, a
                     url, data={"title": "changed", "body": "changed"}, headers=headers
                 )
                 text = support.response_text(response)
-                if response.status_code != 403 or "CSRF" not in text:
+                # PUT, PATCH and DELETE are never used: every URL answers them 405 unread.
+                unused = method != "post" and response.status_code == 405
+                if not unused and (response.status_code != 403 or "CSRF" not in text):
                     accepted.append(f"{method.upper()} {url} {headers}: {response.status_code}")
     assert not accepted, "requests accepted without a CSRF token:\n" + "\n".join(accepted)
     after = support.db_fingerprint()

@@ -79,10 +79,37 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=HiddenInput, min_value=1)
 
 
-class ClaimCreateForm(forms.Form):
+class SelectionForm(forms.Form):
+    """Words a reviewer selected in the article: offsets and the text the browser showed."""
+
     start = forms.IntegerField(min_value=0, widget=HiddenInput)
     end = forms.IntegerField(min_value=0, widget=HiddenInput)
     quote = forms.CharField(strip=False, widget=HiddenInput)
+
+    def __init__(self, *args, article, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.article = article
+        self.selector = None
+
+    def clean(self):
+        data = super().clean()
+        if any(name in self.errors for name in ("start", "end", "quote")):
+            self.errors.clear()
+            raise ValidationError(self.missing_selection_message, code="empty")
+        # Checked here to show the reader the trimmed quote before saving; the model applies
+        # the same rule (anchoring.selection) when it stores the span.
+        try:
+            self.selector = anchoring.selection(
+                self.article.body, data["start"], data["end"], data["quote"]
+            )
+        except anchoring.AnchorError as error:
+            raise ValidationError(str(error), code="anchor") from None
+        return data
+
+    missing_selection_message = "Select some words of the article first, then choose “Add claim”."
+
+
+class ClaimCreateForm(SelectionForm):
     statement = forms.CharField(
         label="Checkable statement",
         required=False,
@@ -93,27 +120,21 @@ class ClaimCreateForm(forms.Form):
         choices=Claim.Category.choices, initial=Claim.Category.OTHER, widget=FastSelect
     )
 
-    def __init__(self, *args, article, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.article = article
-        self.selector = None
-
     def clean(self):
-        data = super().clean()
         if self.errors:
+            # A bad category or statement comes from a tampered form: ask for a new selection.
             self.errors.clear()
-            raise ValidationError(
-                "Select some words of the article first, then choose “Add claim”.", code="empty"
-            )
-        # Checked here to show the reader the trimmed quote before saving; the model applies
-        # the same rule (anchoring.selection) when it creates the claim.
-        try:
-            self.selector = anchoring.selection(
-                self.article.body, data["start"], data["end"], data["quote"]
-            )
-        except anchoring.AnchorError as error:
-            raise ValidationError(str(error), code="anchor") from None
-        return data
+            raise ValidationError(self.missing_selection_message, code="empty")
+        return super().clean()
+
+
+class ClaimReattachForm(SelectionForm):
+    """An orphaned claim's new place: the words a reviewer selected in the current text."""
+
+    version = forms.IntegerField(min_value=1, widget=HiddenInput)
+    missing_selection_message = (
+        "Select the words in the article that this claim is about, then choose “Re-attach”."
+    )
 
 
 class ClaimDetailsForm(VersionedForm):

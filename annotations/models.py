@@ -557,23 +557,26 @@ class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
 
     def overlapping(self, article_id: int, low: int, high: int) -> list[tuple]:
         """``(pk, start, end, state, verdict_id, verdict label, statement)`` of the article's
-        claims that cover part of ``[low, high)``."""
+        claims that cover part of ``[low, high)`` (orphans cover nothing)."""
         return self._sql(
             "SELECT c.id, c.start, c.{end}, c.state, c.verdict_id, v.label, c.statement "
             "FROM {claim} c LEFT JOIN {verdict} v ON v.id = c.verdict_id "
-            "WHERE c.article_id = %s AND c.start < %s AND c.{end} > %s",
+            "WHERE c.article_id = %s AND c.start < %s AND c.{end} > %s "
+            "AND c.orphaned_at IS NULL",
             [article_id, high, low],
         )
 
     def count_and_following(
         self, article_id: int, start: int, end: int, pk: int
     ) -> tuple[int, int | None]:
-        """How many claims the article has, and the id of the one after ``(start, end, pk)``
-        in reading order (start, end, id), if any."""
+        """How many claims the article has in its text (orphans aside), and the id of the one
+        after ``(start, end, pk)`` in reading order (start, end, id), if any."""
         [(count, following)] = self._sql(
-            "SELECT (SELECT COUNT(*) FROM {claim} WHERE article_id = %s), "
-            "(SELECT id FROM {claim} WHERE article_id = %s AND (start > %s OR (start = %s "
-            "AND ({end} > %s OR ({end} = %s AND id > %s)))) ORDER BY start, {end}, id LIMIT 1)",
+            "SELECT (SELECT COUNT(*) FROM {claim} WHERE article_id = %s "
+            "AND orphaned_at IS NULL), "
+            "(SELECT id FROM {claim} WHERE article_id = %s AND orphaned_at IS NULL "
+            "AND (start > %s OR (start = %s AND ({end} > %s OR ({end} = %s AND id > %s)))) "
+            "ORDER BY start, {end}, id LIMIT 1)",
             [article_id, article_id, start, start, end, end, pk],
         )
         return count, following
@@ -733,6 +736,21 @@ class Claim(models.Model):
     @property
     def is_orphan(self) -> bool:
         return self.orphaned_at is not None
+
+    def reattach(self, selector: anchoring.TextSelector, *, by, version: int | None) -> None:
+        """Give an orphan its new place, a reviewer's selection in the current text
+        (``anchoring.selection``). Its state and verdict stay; the history says who moved it
+        and from which quote."""
+
+        def change():
+            if not self.is_orphan:
+                raise WorkflowError("This claim has its place in the text; nothing to re-attach.")
+            old_quote = self.quote
+            self.set_span(selector)
+            self._change_reason = f"Re-attached (its quote was “{old_quote[:80]}”)"
+            return True
+
+        self._save_version(version, by, change)
 
     # --- Review workflow ------------------------------------------------------------------
     # Every change goes through _save_version: the row is locked, its version compared with

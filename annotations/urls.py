@@ -24,10 +24,16 @@ urlpatterns = [
     path("", dashboard.article_list, name="article-list"),
     # Article reader
     path("articles/<id:pk>/", articles.article_detail, name="article-detail"),
+    path("articles/<id:pk>/original/", articles.article_original, name="article-original"),
     path("verdicts.css", articles.verdict_styles, name="verdict-styles"),
     # Claims
     path("articles/<id:article_pk>/claims/new/", claims.claim_create, name="claim-create"),
     path("articles/<id:article_pk>/claims/<id:pk>/", claims.claim_detail, name="claim-detail"),
+    path(
+        "articles/<id:article_pk>/claims/<id:pk>/reattach/",
+        articles.claim_reattach,
+        name="claim-reattach",
+    ),
     path(
         "articles/<id:article_pk>/claims/<id:pk>/edit/",
         claims.claim_update,

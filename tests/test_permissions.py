@@ -84,10 +84,12 @@ EXPECTED = {
     "password_change_done": ("get", no_kwargs, ANY_ACCOUNT),
     "annotations:article-list": ("get", no_kwargs, SIGNED_IN),
     "annotations:article-detail": ("get", article_pk, SIGNED_IN),
+    "annotations:article-original": ("get", article_pk, SIGNED_IN),
     # Article reader, claims, citations
     "annotations:verdict-styles": ("get", no_kwargs, SIGNED_IN),
     "annotations:claim-create": ("post", article_pk_only, SIGNED_IN),
     "annotations:claim-detail": ("get", claim, SIGNED_IN),
+    "annotations:claim-reattach": ("post", claim, SIGNED_IN_REDIRECT),
     "annotations:claim-update": ("post", claim, SIGNED_IN),
     "annotations:claim-propose": ("post", claim, SIGNED_IN),
     "annotations:claim-approve": ("post", claim, EDITORS_ONLY),

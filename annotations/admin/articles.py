@@ -257,12 +257,27 @@ class ClaimAdmin(HistoryAdmin):
         "created_at",
         "updated_at",
         "version",
+        "orphaned_at",
+        "orphan_reason",
+        "tags",
     ]
     fieldsets = [
-        (None, {"fields": ["article", "quote", ("start", "end"), "prefix", "suffix"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "article",
+                    "quote",
+                    ("start", "end"),
+                    "prefix",
+                    "suffix",
+                    ("orphaned_at", "orphan_reason"),
+                ]
+            },
+        ),
         (
             "Claim",
-            {"fields": ["statement", "claimant", "claim_date", "category", "assignee"]},
+            {"fields": ["statement", "claimant", "claim_date", "category", "assignee", "tags"]},
         ),
         (
             "Review",

@@ -4,17 +4,18 @@ import hashlib
 from dataclasses import dataclass
 from html import escape
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from annotations.forms import ClaimCreateForm
-from annotations.models import Article, Claim, Verdict
+from annotations.forms import ClaimCreateForm, ClaimReattachForm
+from annotations.models import Article, Claim, Verdict, WorkflowError
 from annotations.roles import reviewer_required
 from annotations.segments import paragraph_spans, render_body, render_paragraphs
 from annotations.urlnorm import is_http_url
@@ -80,14 +81,18 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
     rows = list(
         Claim.objects.filter(article=article)
         .order_by("start", "end", "pk")
-        .values_list("pk", "start", "end", "state", "verdict_id", "statement")
+        .values_list("pk", "start", "end", "state", "verdict_id", "statement", "orphaned_at")
     )
+    # Orphans have no place in the text: listed on their own, never highlighted.
+    orphan_count = sum(1 for row in rows if row[6] is not None)
+    if orphan_count:
+        rows = [row for row in rows if row[6] is None]
     body = article.body
     detail_prefix = claim_detail_prefix(article)
     classes = {}
     items = []
     used_verdicts = set()
-    for pk, start, end, state, verdict_id, statement in rows:
+    for pk, start, end, state, verdict_id, statement, _ in rows:
         css = classes[pk] = highlight_class(verdict_id, state)
         verdict = verdicts.get(verdict_id)
         if verdict_id:
@@ -106,6 +111,11 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
         "body_html": body_html,
         "new_claim_form": ClaimCreateForm(article=article) if page else None,
         "claim_count": len(rows),
+        "orphans": (
+            list(Claim.objects.orphaned().filter(article=article).order_by("orphaned_at", "pk"))
+            if orphan_count
+            else []
+        ),
         "claim_list_fills_box": len(rows) > CLAIM_ROWS_IN_BOX,
         "claim_items": mark_safe("".join(items)),  # noqa: S308 - built from escaped text
         "legend_verdicts": legend,
@@ -219,6 +229,34 @@ def render_workspace(
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_article_for_user(request, pk)
     return render_workspace(request, article, {"panel": "empty"})
+
+
+@reviewer_required
+@require_GET
+def article_original(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file as it was imported, beside what the importer left out of the body: a line
+    removed by mistake is seen here and brought back by re-importing."""
+    article = get_article_for_user(request, pk)
+    return render(request, "annotations/article_original.html", {"article": article})
+
+
+@reviewer_required
+@require_POST
+def claim_reattach(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    """Give an orphaned claim a new place: the words the reviewer selected."""
+    article = get_article_for_user(request, article_pk)
+    claim = get_object_or_404(Claim, article=article, pk=pk)
+    form = ClaimReattachForm(request.POST, article=article)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()))
+        return redirect(reverse("annotations:article-detail", args=[article.pk]) + "#orphans")
+    try:
+        claim.reattach(form.selector, by=request.user, version=form.cleaned_data["version"])
+    except WorkflowError as error:
+        messages.error(request, str(error))
+        return redirect(reverse("annotations:article-detail", args=[article.pk]) + "#orphans")
+    messages.success(request, f"Claim {claim.pk} is attached to “{_short(claim.quote)}”.")
+    return redirect(claim.get_absolute_url())
 
 
 def verdict_styles_version(rows: list[tuple[int, str]]) -> str:

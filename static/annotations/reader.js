@@ -397,6 +397,30 @@
     if (event.target.closest("#selection-action, [data-action=caret-mode]")) event.preventDefault();
   });
 
+  // Re-attaching an orphaned claim sends the words selected in the article (a plain form
+  // post: the page reloads with the claim in its new place).
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-reattach]");
+    if (!form) return;
+    const selected = selectionInBody() || pending;
+    if (!selected) {
+      event.preventDefault();
+      let note = form.querySelector("[data-role=reattach-note]");
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "error";
+        note.setAttribute("role", "alert");
+        note.setAttribute("data-role", "reattach-note");
+        form.appendChild(note);
+      }
+      note.textContent = "First select the words in the article that this claim is about.";
+      return;
+    }
+    form.querySelector("[name=start]").value = selected.start;
+    form.querySelector("[name=end]").value = selected.end;
+    form.querySelector("[name=quote]").value = selected.quote;
+  }, true);
+
   document.addEventListener("click", (event) => {
     const action = event.target.closest("[data-action]");
     if (action) {

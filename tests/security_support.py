@@ -94,7 +94,7 @@ def build_world(text=None, *, requester=None) -> dict:
     ``text(model_label, field_name, max_length)`` gives the value for each free-text field;
     by default neutral text from the factories.
     """
-    from annotations.models import SourceSnapshot, Verdict
+    from annotations.models import ClaimRevision, ProposedCitation, SourceSnapshot, Verdict
     from tests.factories import (
         ArticleFactory,
         CitationFactory,
@@ -134,6 +134,11 @@ def build_world(text=None, *, requester=None) -> dict:
     comment = CommentFactory(
         claim=claim, author=other_user, **fill(apps.get_model("annotations", "Comment"))
     )
+    # A change proposed to the claim (shown in its panel once the claim is approved).
+    revision = ClaimRevision.objects.create(
+        claim=claim, proposed_by=other_user, base_version=claim.version, **fill(ClaimRevision)
+    )
+    ProposedCitation.objects.create(revision=revision, source=source, **fill(ProposedCitation))
     snapshot_values = fill(SourceSnapshot)
     snapshot = SourceSnapshot(
         source=source,

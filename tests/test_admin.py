@@ -83,10 +83,13 @@ def source_form(**fields):
         "url": "https://stats.example/buses",
         "publisher": "",
         "kind": Source.Kind.OFFICIAL_STATISTICS,
+        "published_on": "",
+        "accessed_on": "",
         "reliability": "",
         "reliability_rationale": "",
         "archive_url": "",
         "notes": "",
+        "version": "1",  # the version a change form was loaded at (a new source's is 1)
     }
     for prefix in ("snapshots", "snapshots-2", "citations"):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}

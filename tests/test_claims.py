@@ -237,7 +237,14 @@ def test_stale_edit_is_refused_and_shows_the_newer_values(client, reviewer, revi
     html = post_panel(
         client,
         url("claim-update", claim),
-        {"version": 1, "statement": "My stale statement", "category": "statistic"},
+        {
+            "version": 1,
+            "statement": "My stale statement",
+            "claimant": "",
+            "claim_date": "",
+            "category": "statistic",
+            "assignee": "",
+        },
     )
     claim.refresh_from_db()
     assert claim.statement == "Their newer statement"
@@ -387,7 +394,9 @@ def test_editor_cannot_approve_own_verdict(client, editor, accurate):
     claim.refresh_from_db()
     client.force_login(editor)
     html = post_panel(
-        client, url("claim-propose", claim), {"version": claim.version, "verdict": accurate.pk}
+        client,
+        url("claim-propose", claim),
+        {"version": claim.version, "verdict": accurate.pk, "explanation": ""},
     )
     assert "Approve verdict" not in html
     assert "a second editor has to approve it" in html

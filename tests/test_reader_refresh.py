@@ -191,7 +191,14 @@ def test_a_claim_on_a_paragraph_break_alone_still_gets_its_row_refreshed(signed_
     claim = ClaimFactory(article=article, start=start, end=start + 2)
     response = signed_in.post(
         reverse("annotations:claim-update", args=[article.pk, claim.pk]),
-        {"version": claim.version, "statement": "Only white space", "category": "other"},
+        {
+            "version": claim.version,
+            "statement": "Only white space",
+            "claimant": "",
+            "claim_date": "",
+            "category": "other",
+            "assignee": "",
+        },
         headers=PANEL,
     )
     html = response.content.decode()

@@ -106,7 +106,11 @@ def test_editors_and_admins_rate_reliability_with_a_rationale(client, request, w
     client.force_login(user)
     response = client.post(
         reverse("annotations:source-reliability", args=[source.pk]),
-        {"reliability": "primary_official", "reliability_rationale": "The statistics office."},
+        {
+            "version": source.version,
+            "reliability": "primary_official",
+            "reliability_rationale": "The statistics office.",
+        },
     )
     assert response.status_code == 302
     source.refresh_from_db()
@@ -120,7 +124,7 @@ def test_reliability_rating_without_a_rationale_is_refused_in_the_partial(client
     client.force_login(editor)
     response = client.post(
         reverse("annotations:source-reliability", args=[source.pk]),
-        {"reliability": "unverified", "reliability_rationale": " "},
+        {"version": source.version, "reliability": "unverified", "reliability_rationale": " "},
         headers={"HX-Request": "true", "HX-Target": "source-reliability"},
     )
     assert response.status_code == 200
@@ -137,12 +141,18 @@ def test_reliability_saved_over_htmx_returns_the_updated_partial(client, editor)
     client.force_login(editor)
     response = client.post(
         reverse("annotations:source-reliability", args=[source.pk]),
-        {"reliability": "peer_reviewed", "reliability_rationale": "Published in a journal."},
+        {
+            "version": source.version,
+            "reliability": "peer_reviewed",
+            "reliability_rationale": "Published in a journal.",
+        },
         headers={"HX-Request": "true", "HX-Target": "source-reliability"},
     )
     page = response.content.decode()
     assert "<html" not in page
     assert "Peer-reviewed research" in page and "Published in a journal." in page
+    source.refresh_from_db()
+    assert source.reliability == Source.Reliability.PEER_REVIEWED
 
 
 def test_unknown_source_is_404(client, reviewer):

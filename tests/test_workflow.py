@@ -134,23 +134,32 @@ def test_send_back_needs_a_reason(proposed, editor):
     assert proposed.sent_back_reason == "Check the 2023 figure"
 
 
-def test_changing_an_approved_claim_reopens_it_and_history_shows_it(proposed, editor, reviewer):
+def test_changing_an_approved_claim_proposes_the_change_and_history_shows_it(
+    proposed, editor, reviewer
+):
+    # An approved claim stays approved until a second person approves the change (more in
+    # tests/test_approved_revisions.py).
     proposed.approve(by=editor, version=proposed.version)
-    proposed.edit(by=reviewer, version=proposed.version, statement="Restated")
+    proposed.edit(by=reviewer, version=proposed.version, statement="Restated", reason="Clearer")
     proposed.refresh_from_db()
-    assert proposed.state == Claim.State.IN_PROGRESS
-    assert proposed.approved_by is None
+    assert proposed.state == Claim.State.APPROVED
+    assert proposed.approved_by == editor
+    assert proposed.statement != "Restated"
+    assert proposed.revisions.get().changes == {"statement": "Restated"}
     latest = proposed.history.first()
-    assert latest.history_change_reason == "Reopened: changed after approval"
+    assert latest.history_change_reason.startswith("Proposed change #")
     assert latest.history_user == reviewer
 
 
-def test_adding_a_citation_reopens_an_approved_claim(proposed, editor, reviewer):
+def test_citing_a_source_on_an_approved_claim_proposes_it(proposed, editor, reviewer):
     proposed.approve(by=editor, version=proposed.version)
-    proposed.add_citation(by=reviewer, version=proposed.version, source=SourceFactory())
+    proposed.add_citation(
+        by=reviewer, version=proposed.version, source=SourceFactory(), reason="More evidence"
+    )
     proposed.refresh_from_db()
-    assert proposed.state == Claim.State.IN_PROGRESS
-    assert proposed.citations.count() == 2
+    assert proposed.state == Claim.State.APPROVED
+    assert proposed.citations.count() == 1
+    assert proposed.revisions.get().added_citations.count() == 1
 
 
 def test_deleted_claim_stays_in_history(reviewer):

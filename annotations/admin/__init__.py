@@ -2,6 +2,13 @@
 
 from django.contrib import admin
 
-from annotations.admin import articles, people, site, sources, vocabulary  # noqa: F401
+from annotations.admin import (  # noqa: F401
+    articles,
+    people,
+    revisions,
+    site,
+    sources,
+    vocabulary,
+)
 
 site.configure(admin.site)

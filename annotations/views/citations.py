@@ -5,11 +5,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from annotations.forms import CitationForm, VersionedForm
-from annotations.models import Source, WorkflowError
+from annotations.forms import CitationForm, CitationRemoveForm
+from annotations.models import EditResult, Source, WorkflowError
 from annotations.roles import reviewer_required
 from annotations.urlnorm import is_http_url
-from annotations.views.claims import claim_url, done, get_claim_for_user, refused, render_claim
+from annotations.views.claims import (
+    PROPOSED,
+    claim_url,
+    done,
+    get_claim_for_user,
+    refused,
+    render_claim,
+)
 
 SEARCH_LIMIT = 8
 
@@ -41,16 +48,19 @@ def citation_create(request: HttpRequest, article_pk: int, pk: int) -> HttpRespo
         return render_claim(
             request, claim, citation_form=form, existing_source=form.existing_source
         )
+    was_approved = claim.state == claim.State.APPROVED
     try:
         claim.add_citation(
             by=request.user,
             version=form.cleaned_data["version"],
             source=form.source_to_cite(request.user),
+            reason=form.cleaned_data["change_reason"],
             **form.citation_fields(),
         )
     except WorkflowError as error:
         return refused(request, claim, error, citation_form=form)
-    return done(request, claim, "Source cited.")
+    # On an approved claim the citation is part of a proposed change (see Claim.add_citation).
+    return done(request, claim, PROPOSED if was_approved else "Source cited.")
 
 
 @reviewer_required
@@ -61,11 +71,16 @@ def citation_delete(
 ) -> HttpResponse:
     claim = get_claim_for_user(request, article_pk, pk)
     citation = get_object_or_404(claim.citations, pk=citation_pk)
-    form = VersionedForm(request.POST)
+    form = CitationRemoveForm(request.POST)
     if not form.is_valid():
         return redirect(claim_url(claim))
     try:
-        claim.remove_citation(citation, by=request.user, version=form.cleaned_data["version"])
+        result = claim.remove_citation(
+            citation,
+            by=request.user,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data["change_reason"],
+        )
     except WorkflowError as error:
         return refused(request, claim, error)
-    return done(request, claim, "Citation removed.")
+    return done(request, claim, PROPOSED if result == EditResult.PROPOSED else "Citation removed.")

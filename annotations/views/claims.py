@@ -20,6 +20,7 @@ from annotations.models import (
     Citation,
     Claim,
     Comment,
+    EditResult,
     StaleClaimError,
     User,
     Verdict,
@@ -62,30 +63,45 @@ def panel_context(request: HttpRequest, claim: Claim, *, new: bool = False, **ov
     citations = [] if new else list(claim.citations.select_related("source"))
     for citation in citations:
         citation.source_is_link = is_http_url(citation.source.url)
+    # A change to an approved claim waits beside it; its author's forms show what they proposed.
+    revision = None if new else claim.pending_revision()
+    own_revision = revision is not None and revision.proposed_by_id == user.pk
+    can_decide = revision is not None and user.is_editor and not own_revision
     context = {
         "panel": "claim",
         "claim": claim,
         "citations": citations,
         "comments": [] if new else list(claim.comments.select_related("author")),
-        "details_form": ClaimDetailsForm.for_claim(claim),
-        "verdict_form": VerdictForm(
+        "details_form": ClaimDetailsForm.for_claim(claim, revision if own_revision else None),
+        "verdict_form": VerdictForm.for_claim(claim, revision if own_revision else None),
+        "citation_form": CitationForm(
             initial={
                 "version": claim.version,
-                "verdict": claim.verdict_id,
-                "explanation": claim.verdict_explanation,
+                "relation": Citation.Relation.SUPPORTS,
+                "change_reason": revision.reason if own_revision else "",
             }
-        ),
-        "citation_form": CitationForm(
-            initial={"version": claim.version, "relation": Citation.Relation.SUPPORTS}
         ),
         "comment_form": CommentForm(),
         # Shown only with the review actions.
         "send_back_form": SendBackForm(initial={"version": claim.version}) if can_review else None,
         "own_proposal": claim.verdict_proposed_by_id == user.pk,
         "can_review": can_review,
+        "revision": revision,
+        "revision_rows": revision.rows(claim) if revision else [],
+        "own_revision": own_revision,
+        "can_decide_revision": can_decide,
+        "revision_send_back_form": (
+            SendBackForm(initial={"version": claim.version}) if can_decide else None
+        ),
     }
     context.update(overrides)
     return context
+
+
+PROPOSED = (
+    "Change proposed. The claim stays approved and published as it is until another editor "
+    "approves the change."
+)
 
 
 def render_claim(
@@ -197,11 +213,12 @@ def claim_update(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse
         return render_claim(request, claim, details_form=form)
     changes = dict(form.cleaned_data)
     version = changes.pop("version")
+    reason = changes.pop("change_reason")
     try:
-        claim.edit(by=request.user, version=version, **changes)
-    except StaleClaimError as error:
+        result = claim.edit(by=request.user, version=version, reason=reason, **changes)
+    except WorkflowError as error:
         return refused(request, claim, error, details_form=form)
-    return done(request, claim, "Saved.")
+    return done(request, claim, PROPOSED if result == EditResult.PROPOSED else "Saved.")
 
 
 @reviewer_required
@@ -213,14 +230,17 @@ def claim_propose(request: HttpRequest, article_pk: int, pk: int) -> HttpRespons
     if not form.is_valid():
         return render_claim(request, claim, verdict_form=form)
     try:
-        claim.propose_verdict(
+        result = claim.propose_verdict(
             by=request.user,
             version=form.cleaned_data["version"],
             verdict=form.cleaned_data["verdict"],
             explanation=form.cleaned_data["explanation"],
+            reason=form.cleaned_data["change_reason"],
         )
     except WorkflowError as error:
         return refused(request, claim, error, verdict_form=form)
+    if result == EditResult.PROPOSED:
+        return done(request, claim, PROPOSED)
     return done(request, claim, "Verdict proposed: it now awaits an editor's review.")
 
 
@@ -256,6 +276,60 @@ def claim_send_back(request: HttpRequest, article_pk: int, pk: int) -> HttpRespo
     except WorkflowError as error:
         return refused(request, claim, error, send_back_form=form)
     return done(request, claim, "Sent back to the reviewers.")
+
+
+# --- Changes to an approved claim (ClaimRevision) ----------------------------------------------
+
+
+@editor_required
+@require_POST
+@vary_on_headers("HX-Request")
+def claim_revision_approve(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    """A second editor applies the change waiting beside an approved claim."""
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        return refused(request, claim, WorkflowError("Reload the claim and try again."))
+    try:
+        claim.approve_revision(by=request.user, version=form.cleaned_data["version"])
+    except WorkflowError as error:
+        return refused(request, claim, error)
+    return done(request, claim, "Change approved: the claim shows it and stays approved.")
+
+
+@editor_required
+@require_POST
+@vary_on_headers("HX-Request")
+def claim_revision_send_back(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = SendBackForm(request.POST)
+    if not form.is_valid():
+        return render_claim(request, claim, revision_send_back_form=form)
+    try:
+        claim.send_back_revision(
+            by=request.user,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except WorkflowError as error:
+        return refused(request, claim, error, revision_send_back_form=form)
+    return done(request, claim, "Change sent back: the claim stays as it was approved.")
+
+
+@reviewer_required
+@require_POST
+@vary_on_headers("HX-Request")
+def claim_revision_withdraw(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    """The author of a pending change takes it back."""
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        return refused(request, claim, WorkflowError("Reload the claim and try again."))
+    try:
+        claim.withdraw_revision(by=request.user, version=form.cleaned_data["version"])
+    except WorkflowError as error:
+        return refused(request, claim, error)
+    return done(request, claim, "Change withdrawn: the claim stays as it was approved.")
 
 
 @reviewer_required

@@ -1,7 +1,6 @@
 """The source library in the app: browse sources and where they are used, rate their reliability
 (Editors and Admins), upload and download archived snapshots."""
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
@@ -11,47 +10,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import snapshots
-from annotations.models import Citation, Source, SourceSnapshot
+from annotations.forms import ReliabilityForm, SnapshotForm, SourceFilterForm
+from annotations.models import Citation, Source, SourceSnapshot, StaleSourceError
 from annotations.ratelimit import rate_limited
 from annotations.roles import editor_required, reviewer_required
 from annotations.urlnorm import is_http_url
-
-USAGE_FILTERS = {
-    "": "All sources",
-    "unused": "Unused",
-    "cited": "Cited by claims",
-    "approved": "Backing approved verdicts",
-}
-
-
-class SourceFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False)
-    usage = forms.ChoiceField(label="Usage", choices=USAGE_FILTERS.items(), required=False)
-    reliability = forms.ChoiceField(
-        label="Reliability",
-        choices=[("", "Any"), ("unrated", "Not yet rated"), *Source.Reliability.choices[1:]],
-        required=False,
-    )
-
-
-class ReliabilityForm(forms.ModelForm):
-    class Meta:
-        model = Source
-        fields = ["reliability", "reliability_rationale"]
-        labels = {"reliability_rationale": "Why"}
-        widgets = {"reliability_rationale": forms.Textarea(attrs={"rows": 3})}
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("reliability") and not cleaned.get("reliability_rationale", "").strip():
-            self.add_error("reliability_rationale", "Say why the source gets this rating.")
-        return cleaned
-
-
-class SnapshotForm(forms.Form):
-    file = forms.FileField(
-        label="Snapshot file", help_text="PDF, HTML, PNG or plain text, read by its content."
-    )
 
 
 def get_source_for_user(request: HttpRequest, pk: int) -> Source:
@@ -113,16 +76,32 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def source_reliability(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_source_for_user(request, pk)
-    form = ReliabilityForm(request.POST or None, instance=source)
+    # Any POST is a bound form, even one carrying no field: missing fields are errors.
+    form = ReliabilityForm(request.POST if request.method == "POST" else None, instance=source)
+    extra = {}
     if request.method == "POST" and form.is_valid():
-        form.save()
-        if request.htmx.target != "source-reliability":
-            return redirect("annotations:source-detail", pk=source.pk)
-        form = ReliabilityForm(instance=source)
+        try:
+            source.rate(
+                by=request.user,
+                version=form.cleaned_data["version"],
+                reliability=form.cleaned_data["reliability"],
+                rationale=form.cleaned_data["reliability_rationale"],
+            )
+        except StaleSourceError as error:
+            # Nothing saved: show theirs, keep what was typed, now based on their version.
+            data = request.POST.copy()
+            data["version"] = error.current.version
+            source = error.current
+            form = ReliabilityForm(data, instance=source)
+            extra = {"panel_error": str(error), "stale": error.current}
+        else:
+            if request.htmx.target != "source-reliability":
+                return redirect("annotations:source-detail", pk=source.pk)
+            form = ReliabilityForm(instance=source)
     template = "annotations/sources/source_detail.html"
     if request.htmx.target == "source-reliability":
         template += "#source-reliability"
-    context = _detail_context(source, reliability_form=form, editing=True)
+    context = _detail_context(source, reliability_form=form, editing=True, **extra)
     return render(request, template, context)
 
 

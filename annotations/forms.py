@@ -1,4 +1,6 @@
-"""Forms for the reader's claim panel. Every form that changes a claim carries its version."""
+"""Forms for the reader's claim panel and the source library. Every form that changes a claim
+or a source carries its version, and a form that edits stored values must carry every field it
+shows (``CompleteForm``)."""
 
 from html import escape
 
@@ -7,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.safestring import mark_safe
 
 from annotations import anchoring
-from annotations.models import Citation, Claim, Source, User, Verdict
+from annotations.models import Citation, Claim, ClaimRevision, Source, User, Verdict
 from annotations.urlnorm import normalize_url
 
 
@@ -73,10 +75,46 @@ class FastSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 - names, values and labels escaped above
 
 
+class CompleteForm:
+    """For forms that overwrite stored values: a field missing from the submitted data is an
+    error, never read as "blank it" (a crafted, truncated or outdated request would otherwise
+    wipe what is stored). Fields in ``optional_fields`` may be left out; a checkbox, which a
+    browser leaves out when unticked, always may."""
+
+    optional_fields: frozenset[str] = frozenset()
+    missing_message = "This field was missing from the form: reload the page and try again."
+
+    def full_clean(self):
+        super().full_clean()
+        instance = getattr(self, "instance", None)
+        if not self.is_bound or (instance is not None and instance._state.adding):
+            return  # a new object has no stored values to lose
+        for name, field in self.fields.items():
+            if name in self.optional_fields or field.disabled:
+                continue
+            key = self.add_prefix(name)
+            if field.widget.value_omitted_from_data(self.data, self.files, key):
+                self._errors.pop(name, None)
+                self.add_error(name, ValidationError(self.missing_message, code="missing"))
+
+
 class VersionedForm(forms.Form):
     """The claim version the user's page showed; a save based on an older one is refused."""
 
     version = forms.IntegerField(widget=HiddenInput, min_value=1)
+
+
+def change_reason_field(element_id: str):
+    """Why an approved claim should change: asked with every change to one (it is kept with
+    the change and shown once the change is approved). Several forms of the panel ask it, so
+    each gives its field its own element id."""
+    return forms.CharField(
+        label="Why change the approved claim?",
+        required=False,
+        max_length=5000,
+        widget=Textarea(attrs={"rows": 2, "id": element_id}),
+        help_text="The claim stays approved as it is until another editor approves the change.",
+    )
 
 
 class SelectionForm(forms.Form):
@@ -137,7 +175,9 @@ class ClaimReattachForm(SelectionForm):
     )
 
 
-class ClaimDetailsForm(VersionedForm):
+class ClaimDetailsForm(CompleteForm, VersionedForm):
+    optional_fields = frozenset({"change_reason"})
+
     statement = forms.CharField(
         label="Checkable statement", required=False, widget=Textarea(attrs={"rows": 3})
     )
@@ -149,26 +189,32 @@ class ClaimDetailsForm(VersionedForm):
     assignee = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Nobody", widget=FastSelect
     )
+    change_reason = change_reason_field("details-change-reason")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = User.objects.able_to_review()
 
     @classmethod
-    def for_claim(cls, claim: Claim):
-        return cls(
-            initial={
-                "version": claim.version,
-                "statement": claim.statement,
-                "claimant": claim.claimant,
-                "claim_date": claim.claim_date,
-                "category": claim.category,
-                "assignee": claim.assignee_id,
-            }
-        )
+    def for_claim(cls, claim: Claim, proposal: ClaimRevision | None = None):
+        """The form on the claim's values; for the author of a pending change to it, on the
+        values they proposed, so that saving again amends their proposal."""
+        proposed = proposal.changes if proposal else {}
+        initial = {
+            "version": claim.version,
+            "statement": claim.statement,
+            "claimant": claim.claimant,
+            "claim_date": claim.claim_date,
+            "category": claim.category,
+            "assignee": claim.assignee_id,
+            "change_reason": proposal.reason if proposal else "",
+        }
+        return cls(initial=initial | {k: v for k, v in proposed.items() if k in initial})
 
 
-class VerdictForm(VersionedForm):
+class VerdictForm(CompleteForm, VersionedForm):
+    optional_fields = frozenset({"change_reason"})
+
     verdict = forms.ModelChoiceField(
         queryset=Verdict.objects.none(), empty_label="Choose a verdict…", widget=FastSelect
     )
@@ -177,15 +223,35 @@ class VerdictForm(VersionedForm):
         widget=Textarea(attrs={"rows": 3}),
         help_text="Plain text; line breaks are kept.",
     )
+    change_reason = change_reason_field("verdict-change-reason")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the vocabulary in use is offered; a retired verdict stays on its claims.
         self.fields["verdict"].queryset = Verdict.objects.active()
 
+    @classmethod
+    def for_claim(cls, claim: Claim, proposal: ClaimRevision | None = None):
+        """Like ``ClaimDetailsForm.for_claim``: the author of a pending change sees theirs."""
+        proposed = proposal.changes if proposal else {}
+        return cls(
+            initial={
+                "version": claim.version,
+                "verdict": proposed.get("verdict", claim.verdict_id),
+                "explanation": proposed.get("verdict_explanation", claim.verdict_explanation),
+                "change_reason": proposal.reason if proposal else "",
+            }
+        )
+
 
 class SendBackForm(VersionedForm):
     reason = forms.CharField(widget=Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class CitationRemoveForm(VersionedForm):
+    change_reason = forms.CharField(
+        label="Why remove it?", required=False, max_length=5000, widget=TextInput
+    )
 
 
 class CommentForm(forms.Form):
@@ -214,6 +280,7 @@ class CitationForm(VersionedForm):
     )
     locator = forms.CharField(max_length=200, required=False, widget=TextInput)
     note = forms.CharField(required=False, widget=Textarea(attrs={"rows": 2}))
+    change_reason = change_reason_field("citation-change-reason")
 
     existing_source: Source | None = None
 
@@ -257,3 +324,58 @@ class CitationForm(VersionedForm):
     def citation_fields(self) -> dict:
         data = self.cleaned_data
         return {name: data[name] for name in ("relation", "quote", "locator", "note")}
+
+
+# --- The source library -------------------------------------------------------------------------
+
+
+class SourceFilterForm(forms.Form):
+    USAGE = {
+        "": "All sources",
+        "unused": "Unused",
+        "cited": "Cited by claims",
+        "approved": "Backing approved verdicts",
+    }
+
+    q = forms.CharField(label="Search", required=False)
+    usage = forms.ChoiceField(label="Usage", choices=USAGE.items(), required=False)
+    reliability = forms.ChoiceField(
+        label="Reliability",
+        choices=[("", "Any"), ("unrated", "Not yet rated"), *Source.Reliability.choices[1:]],
+        required=False,
+    )
+
+
+class ReliabilityForm(CompleteForm, forms.ModelForm):
+    """A source's reliability rating and why, based on the version the page showed."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    class Meta:
+        model = Source
+        fields = ["reliability", "reliability_rationale"]
+        labels = {"reliability_rationale": "Why"}
+        widgets = {"reliability_rationale": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        # The rating held before this form changes it (the model's clean sees the new one).
+        self.stored_reliability = self.instance.reliability
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            self.stored_reliability
+            and "reliability" in cleaned
+            and not cleaned["reliability"]
+            and not cleaned.get("reliability_rationale", "").strip()
+        ):
+            self.add_error("reliability_rationale", "Say why the rating is withdrawn.")
+        return cleaned
+
+
+class SnapshotForm(forms.Form):
+    file = forms.FileField(
+        label="Snapshot file", help_text="PDF, HTML, PNG or plain text, read by its content."
+    )

@@ -4,7 +4,9 @@ or refute those claims, and the verdicts reached.
 Domain rules live here, on the models and their querysets; views stay thin.
 """
 
+import datetime
 import hashlib
+from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -320,7 +322,25 @@ class SourceQuerySet(models.QuerySet):
         )
 
 
+class StaleSourceError(Exception):
+    """Someone else saved the source since the form was loaded; ``current`` holds their version."""
+
+    def __init__(self, current: "Source"):
+        self.current = current
+        super().__init__(
+            "Someone else changed this source while you were editing it; nothing was changed. "
+            "Their version is shown below: check it and save again."
+        )
+
+
 class Source(models.Model):
+    """A page or document that confirms or refutes claims, kept once in the library.
+
+    Sources carry a ``version`` like claims: every save raises it, whatever the path (the
+    source's page, the admin, a CSV import, a merge), and ``save_version`` refuses a change
+    based on an older one, so two people editing a source never overwrite each other.
+    """
+
     class Kind(models.TextChoices):
         OFFICIAL_STATISTICS = "official_statistics", "Official statistics"
         GOVERNMENT_REPORT = "government_report", "Government / agency report"
@@ -365,6 +385,9 @@ class Source(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised on every save; an edit based on an older version is refused."
+    )
 
     history = HistoricalRecords()
     objects = SourceQuerySet.as_manager()
@@ -380,7 +403,40 @@ class Source(models.Model):
         self.url = normalize_url(self.url)
         if self.archive_url:
             self.archive_url = normalize_url(self.archive_url)
-        super().save(*args, **kwargs)
+        if self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        # Every save raises the version, counted from the stored row (an instance loaded long
+        # ago cannot lower it), so a form opened before this save is refused as stale.
+        with transaction.atomic(using=kwargs.get("using") or self._state.db):
+            stored = (
+                Source.objects.select_for_update()
+                .filter(pk=self.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            self.version = (self.version if stored is None else stored) + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            super().save(*args, **kwargs)
+
+    def save_version(self, version: int | None, *, by) -> None:
+        """Save this source's values if the stored row is still at ``version`` (the one the
+        user's form showed); otherwise raise ``StaleSourceError`` and write nothing."""
+        with transaction.atomic():
+            stored = Source.objects.select_for_update().filter(pk=self.pk).first()
+            if stored is None:
+                raise Source.DoesNotExist("This source has been deleted meanwhile.")
+            if version is not None and stored.version != version:
+                raise StaleSourceError(stored)
+            self._history_user = by
+            self.save()
+
+    def rate(self, *, by, version: int | None, reliability: str, rationale: str) -> None:
+        """Set the reliability rating and why, unless someone saved the source meanwhile."""
+        self.reliability = reliability
+        self.reliability_rationale = rationale.strip()
+        self.save_version(version, by=by)
 
     def clean(self):
         super().clean()
@@ -404,6 +460,11 @@ class Source(models.Model):
                 self.archive_url = normalize_url(self.archive_url)
             except ValidationError as error:
                 errors["archive_url"] = error
+        # The same rule on every path that validates (the source's page, admin, CSV import).
+        if self.reliability and not (self.reliability_rationale or "").strip():
+            errors["reliability_rationale"] = ValidationError(
+                "Say why the source gets this rating.", code="no_rationale"
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -431,6 +492,11 @@ class Source(models.Model):
             citation._change_reason = reason
             citation._history_user = by
             citation.save()
+        for proposed in self.proposed_citations.all():  # cited by a change awaiting approval
+            proposed.source = target
+            proposed._change_reason = reason
+            proposed._history_user = by
+            proposed.save()
         self.snapshots.update(source=target)
 
         for name in ("publisher", "published_on", "accessed_on", "archive_url"):
@@ -451,7 +517,7 @@ class Source(models.Model):
     def _merge_note(self, by) -> str:
         lines = [f"Merged from source #{self.pk} on {timezone.now():%Y-%m-%d} by {by}:"]
         for field in self._meta.concrete_fields:
-            if field.name in {"id", "notes", "created_by", "updated_at"}:
+            if field.name in {"id", "notes", "created_by", "updated_at", "version"}:
                 continue
             value = getattr(self, field.attname)
             if value not in (None, ""):
@@ -502,6 +568,15 @@ def delete_snapshot_file(sender, instance, using, **kwargs):
 
 class WorkflowError(Exception):
     """A review-workflow rule refused an action; the message is shown to the user as is."""
+
+
+class EditResult(StrEnum):
+    """What a change asked of a claim did: nothing (false), saved on the claim, or proposed
+    as a change to an approved claim, which waits for a second person (``ClaimRevision``)."""
+
+    NOTHING = ""
+    SAVED = "saved"
+    PROPOSED = "proposed"
 
 
 class StaleClaimError(WorkflowError):
@@ -755,11 +830,14 @@ class Claim(models.Model):
     # --- Review workflow ------------------------------------------------------------------
     # Every change goes through _save_version: the row is locked, its version compared with
     # the one the user's form was based on, and a new version saved (with a history record).
+    # An approved claim is never changed in place: a change to it waits in a ClaimRevision
+    # until an editor other than its author approves it (see ClaimRevision).
 
     EDITABLE_FIELDS = ("statement", "claimant", "claim_date", "category", "assignee")
 
-    def _save_version(self, version: int | None, by, change) -> bool:
-        """Run ``change()`` on the current row if still at ``version``; save if it returns True."""
+    def _save_version(self, version: int | None, by, change):
+        """Run ``change()`` on the current row if still at ``version``; save if it returns a
+        true value, which is returned (a false one is returned as is, nothing saved)."""
         with transaction.atomic():
             locked = list(
                 Claim.objects.select_for_update()
@@ -772,25 +850,22 @@ class Claim(models.Model):
                 raise StaleClaimError(Claim.objects.select_related("verdict").get(pk=self.pk))
             self.refresh_from_db()
             self._change_reason = None
-            if not change():
-                return False
+            result = change()
+            if not result:
+                return result
             self.version += 1
             self._history_user = by
             self.save()
-        return True
+        return result
 
     def _note_work(self, by) -> None:
-        """Any change to the substance of a claim: starts work, or reopens an approved claim.
+        """Any change to the substance of an unapproved claim: starts work.
 
         A claim awaiting review that someone other than its proposer changes goes back to
         work: otherwise an editor could reshape another's proposal and approve it alone.
+        (An approved claim does not get here: its changes wait in a revision.)
         """
-        if self.state == self.State.APPROVED:
-            self.state = self.State.IN_PROGRESS
-            self.approved_by = None
-            self.approved_at = None
-            self._change_reason = "Reopened: changed after approval"
-        elif self.state == self.State.NEEDS_REVIEW and self.verdict_proposed_by_id != by.pk:
+        if self.state == self.State.NEEDS_REVIEW and self.verdict_proposed_by_id != by.pk:
             self.state = self.State.IN_PROGRESS
             self._change_reason = "Back to work: changed while awaiting review"
         elif self.state in (self.State.TO_DO, self.State.SENT_BACK):
@@ -805,41 +880,59 @@ class Claim(models.Model):
             and self.verdict_proposed_by_id != user.pk
         )
 
-    def edit(self, *, by, version: int | None, **changes) -> bool:
-        """Change the editable details; returns False when nothing differed."""
+    def edit(self, *, by, version: int | None, reason: str = "", **changes) -> "EditResult":
+        """Change the editable details; returns ``EditResult.NOTHING`` (false) when nothing
+        differed. On an approved claim the details become a proposed change (``reason``
+        says why) and only the assignee, which is not published, changes at once."""
         unknown = set(changes) - set(self.EDITABLE_FIELDS)
         if unknown:
             raise ValueError(f"not editable: {sorted(unknown)}")
 
         def change():
             changed = False
+            if self.state == self.State.APPROVED:
+                if "assignee" in changes:
+                    assignee = changes["assignee"]
+                    if getattr(assignee, "pk", None) != self.assignee_id:
+                        self.assignee = assignee
+                        changed = True
+                details = {name: value for name, value in changes.items() if name != "assignee"}
+                if self._revise(by, reason, fields=details):
+                    return EditResult.PROPOSED
+                return EditResult.SAVED if changed else EditResult.NOTHING
             for name, value in changes.items():
                 if getattr(self, name) != value:
                     setattr(self, name, value)
                     changed = True
             if changed:
                 self._note_work(by)
-            return changed
+            return EditResult.SAVED if changed else EditResult.NOTHING
 
         return self._save_version(version, by, change)
 
-    def propose_verdict(self, *, by, version: int | None, verdict: Verdict, explanation: str = ""):
-        """Propose a verdict; the claim then waits for another editor's review."""
+    def propose_verdict(
+        self, *, by, version: int | None, verdict: Verdict, explanation: str = "", reason=""
+    ) -> "EditResult":
+        """Propose a verdict; the claim then waits for another editor's review. For an
+        approved claim the new verdict is a proposed change (``reason`` says why)."""
         if not verdict.is_active:
             raise WorkflowError(
                 f"“{verdict.label}” is no longer in use; choose a verdict from the current list."
             )
 
         def change():
+            if self.state == self.State.APPROVED:
+                fields = {"verdict": verdict, "verdict_explanation": explanation.strip()}
+                return EditResult.PROPOSED if self._revise(by, reason, fields=fields) else None
             self._note_work(by)
             self.verdict = verdict
             self.verdict_explanation = explanation.strip()
             self.verdict_proposed_by = by
             self.sent_back_reason = ""
             self.state = self.State.NEEDS_REVIEW
-            return True
+            return EditResult.SAVED
 
-        self._save_version(version, by, change)
+        return self._save_version(version, by, change) or EditResult.NOTHING
 
     def approve(self, *, by, version: int | None):
         """Approve the proposed verdict: editors only, never one's own, with evidence."""
@@ -861,7 +954,9 @@ class Claim(models.Model):
         self._save_version(version, by, change)
 
     def send_back(self, *, by, version: int | None, reason: str):
-        """Return a proposed (or approved) verdict to the reviewers, saying why."""
+        """Return a proposed verdict to the reviewers, saying why. An approved claim is not
+        sent back by one person: a change to it (a different verdict) is proposed and approved
+        by a second."""
         reason = (reason or "").strip()
         if not reason:
             raise WorkflowError("Say why the claim is sent back.")
@@ -869,7 +964,12 @@ class Claim(models.Model):
         def change():
             if not by.is_editor:
                 raise WorkflowError("Only an editor can send a claim back.")
-            if self.state not in (self.State.NEEDS_REVIEW, self.State.APPROVED):
+            if self.state == self.State.APPROVED:
+                raise WorkflowError(
+                    "An approved claim stays published until a change to it is approved: "
+                    "propose the change (a different verdict, say) for a second editor to approve."
+                )
+            if self.state != self.State.NEEDS_REVIEW:
                 raise WorkflowError("Only a claim with a proposed verdict can be sent back.")
             self.state = self.State.SENT_BACK
             self.sent_back_reason = reason
@@ -879,35 +979,47 @@ class Claim(models.Model):
 
         self._save_version(version, by, change)
 
-    def add_citation(self, *, by, version: int | None, source: Source, **fields) -> "Citation":
-        """Cite a source; like any change of substance it reopens an approved claim."""
+    def add_citation(
+        self, *, by, version: int | None, source: Source, reason: str = "", **fields
+    ) -> "Citation | ProposedCitation":
+        """Cite a source. On an approved claim the citation is a proposed change (it would
+        change what the report shows) and a ``ProposedCitation`` is returned; a new source
+        described in the same form joins the library at once either way."""
         created = []
 
         def change():
             if source.pk is None:  # a new source, described in the same form
                 source._history_user = by
                 source.save()
+            if self.state == self.State.APPROVED:
+                created.append(self._revise(by, reason, cite=(source, fields)))
+                return EditResult.PROPOSED
             citation = Citation(claim=self, source=source, created_by=by, **fields)
             citation._history_user = by
             citation.save()
             created.append(citation)
             self._note_work(by)
-            return True
+            return EditResult.SAVED
 
         self._save_version(version, by, change)
         return created[0]
 
-    def remove_citation(self, citation: "Citation", *, by, version: int | None):
+    def remove_citation(
+        self, citation: "Citation", *, by, version: int | None, reason: str = ""
+    ) -> "EditResult":
+        """Remove a citation; from an approved claim, propose its removal."""
         if citation.claim_id != self.pk:
             raise WorkflowError("That citation belongs to another claim.")
 
         def change():
+            if self.state == self.State.APPROVED:
+                return EditResult.PROPOSED if self._revise(by, reason, uncite=citation) else None
             citation._history_user = by
             citation.delete()
             self._note_work(by)
-            return True
+            return EditResult.SAVED
 
-        self._save_version(version, by, change)
+        return self._save_version(version, by, change) or EditResult.NOTHING
 
     def delete_version(self, *, by, version: int | None):
         """Delete the claim unless someone changed it meanwhile; history keeps a record."""
@@ -921,6 +1033,196 @@ class Claim(models.Model):
                 raise WorkflowError("An approved claim is published: only an editor can delete it.")
             self._history_user = by
             self.delete()
+
+    # --- Changes to an approved claim -----------------------------------------------------
+
+    def pending_revision(self) -> "ClaimRevision | None":
+        """The change to this approved claim that awaits approval, with its author and the
+        sources it would cite (two queries; none for a claim that is not approved)."""
+        if self.state != self.State.APPROVED or self.pk is None:
+            return None
+        return (
+            self.revisions.pending()
+            .select_related("proposed_by")
+            .prefetch_related(
+                models.Prefetch(
+                    "added_citations", ProposedCitation.objects.select_related("source")
+                )
+            )
+            .first()
+        )
+
+    def revised_value(self, name: str):
+        """The approved value of a field a revision can change, in the revision's JSON form."""
+        if name == "verdict":
+            return self.verdict_id
+        if name == "claim_date":
+            return self.claim_date.isoformat() if self.claim_date else None
+        return getattr(self, name)
+
+    def _take_revised(self, name: str, value) -> None:
+        if name == "verdict":
+            if value is not None and not Verdict.objects.filter(pk=value).exists():
+                raise WorkflowError("The proposed verdict no longer exists: send the change back.")
+            self.verdict_id = value
+        elif name == "claim_date":
+            self.claim_date = datetime.date.fromisoformat(value) if value else None
+        else:
+            setattr(self, name, value)
+
+    def _revise(self, by, reason: str, *, fields=None, cite=None, uncite=None):
+        """Record a change of this approved claim in its pending revision (made if needed)
+        instead of on the claim. Runs inside ``_save_version`` (the claim's row is locked, so
+        the revision is too). ``fields`` are the values the user wants, ``cite`` a
+        ``(source, citation fields)`` pair to add, ``uncite`` a citation to remove.
+
+        Returns what changed (the ``ProposedCitation`` for ``cite``), or None when nothing
+        differs. Only the revision's author adds to it; a value back at its approved one
+        leaves the proposal, and a proposal left empty is withdrawn.
+        """
+        reason = (reason or "").strip()
+        revision = self.revisions.pending().select_related("proposed_by").first()
+        wanted = {name: ClaimRevision.json_value(name, v) for name, v in (fields or {}).items()}
+        differs = {name for name, value in wanted.items() if value != self.revised_value(name)}
+        if revision is not None and revision.proposed_by_id != by.pk:
+            if not (differs or cite or uncite):
+                return None
+            raise WorkflowError(
+                f"{revision.proposer_name} proposed a change to this approved claim that awaits "
+                "review: it has to be approved, sent back or withdrawn before another change "
+                "is proposed. Say what you would change in the discussion meanwhile."
+            )
+        proposed = dict(revision.changes) if revision else {}
+        for name, value in wanted.items():
+            if name in differs:
+                proposed[name] = value
+            else:
+                proposed.pop(name, None)
+        removed = list(revision.removed_citations) if revision else []
+        if uncite is not None and all(item["id"] != uncite.pk for item in removed):
+            removed.append(
+                {
+                    "id": uncite.pk,
+                    "source": uncite.source_id,
+                    "title": uncite.source.title,
+                    "relation": uncite.relation,
+                }
+            )
+        if revision is None:
+            if not (proposed or removed or cite):
+                return None
+            if not reason:
+                raise WorkflowError(
+                    "Say why the approved claim should change: the reason is kept with the "
+                    "change and shown once it is approved."
+                )
+            revision = ClaimRevision(claim=self, proposed_by=by, base_version=self.version)
+        elif (
+            proposed == revision.changes
+            and removed == revision.removed_citations
+            and not cite
+            and reason in ("", revision.reason)
+        ):
+            return None
+        revision.changes, revision.removed_citations = proposed, removed
+        revision.reason = reason or revision.reason
+        revision._history_user = by
+        if not (proposed or removed or cite or revision.added_citations.exists()):
+            revision.close(ClaimRevision.State.WITHDRAWN, by=by, reason="Nothing left to change.")
+            self._change_reason = f"Withdrew change #{revision.pk}: nothing left to change"
+            return revision
+        revision.save()
+        self._change_reason = f"Proposed change #{revision.pk} to the approved claim"
+        if cite is None:
+            return revision
+        source, citation_fields = cite
+        added = ProposedCitation(revision=revision, source=source, **citation_fields)
+        added._history_user = by
+        added.save()
+        return added
+
+    def approve_revision(self, *, by, version: int | None) -> None:
+        """Apply the pending change: an editor other than its author approves it, and the
+        claim stays approved with the new values (``approved_by`` is now this editor; the
+        revision keeps who proposed it, who approved it, when, and the values it replaced)."""
+
+        def change():
+            if not by.is_editor:
+                raise WorkflowError("Only an editor can approve a change to an approved claim.")
+            revision = self.revisions.pending().select_related("proposed_by").first()
+            if revision is None or self.state != self.State.APPROVED:
+                raise WorkflowError("No change to this claim awaits approval.")
+            if revision.proposed_by_id == by.pk:
+                raise WorkflowError("You proposed this change: a second editor has to approve it.")
+            previous = {}
+            for name, value in revision.changes.items():
+                previous[name] = self.revised_value(name)
+                self._take_revised(name, value)
+            if "verdict" in revision.changes or "verdict_explanation" in revision.changes:
+                self.verdict_proposed_by_id = revision.proposed_by_id
+            why = f"Change #{revision.pk} approved"
+            for proposed in revision.added_citations.all():
+                citation = proposed.as_citation(self, created_by_id=revision.proposed_by_id)
+                citation._history_user, citation._change_reason = by, why
+                citation.save()
+            removed_ids = [item["id"] for item in revision.removed_citations]
+            for citation in self.citations.filter(pk__in=removed_ids):
+                citation._history_user, citation._change_reason = by, why
+                citation.delete()
+            if not self.citations.exists():
+                raise WorkflowError(
+                    "An approved claim needs at least one cited source, and this change would "
+                    "leave none: send it back, or have a source cited in it first."
+                )
+            revision.previous = previous
+            revision.close(ClaimRevision.State.APPROVED, by=by)
+            self.approved_by = by
+            self.approved_at = revision.decided_at
+            self._change_reason = (
+                f"Approved change #{revision.pk} proposed by {revision.proposer_name}: "
+                f"{revision.reason}"
+            )
+            return True
+
+        self._save_version(version, by, change)
+
+    def send_back_revision(self, *, by, version: int | None, reason: str) -> None:
+        """Refuse the pending change, saying why; the claim stays as approved."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise WorkflowError("Say why the change is sent back.")
+
+        def change():
+            if not by.is_editor:
+                raise WorkflowError("Only an editor can send a change back.")
+            revision = self.revisions.pending().first()
+            if revision is None:
+                raise WorkflowError("No change to this claim awaits approval.")
+            if revision.proposed_by_id == by.pk:
+                raise WorkflowError("You proposed this change: withdraw it instead.")
+            revision.close(ClaimRevision.State.SENT_BACK, by=by, reason=reason)
+            self._change_reason = f"Sent back change #{revision.pk}: {reason}"
+            return True
+
+        self._save_version(version, by, change)
+
+    def withdraw_revision(self, *, by, version: int | None) -> None:
+        """The author takes back their pending change; the claim stays as approved."""
+
+        def change():
+            revision = self.revisions.pending().select_related("proposed_by").first()
+            if revision is None:
+                raise WorkflowError("No change to this claim awaits approval.")
+            if revision.proposed_by_id != by.pk:
+                raise WorkflowError(
+                    f"Only {revision.proposer_name} can withdraw this change; an editor can "
+                    "send it back."
+                )
+            revision.close(ClaimRevision.State.WITHDRAWN, by=by, reason="Withdrawn by its author.")
+            self._change_reason = f"Withdrew change #{revision.pk}"
+            return True
+
+        self._save_version(version, by, change)
 
 
 class Citation(models.Model):
@@ -951,6 +1253,215 @@ class Citation(models.Model):
 
     def __str__(self):
         return f"{self.get_relation_display()}: {self.source}"
+
+
+class ClaimRevisionQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(state=ClaimRevision.State.PENDING)
+
+    def approved(self):
+        """Changes made to approved claims, oldest first: the record a corrections log lists
+        (when: ``decided_at``; who: ``proposed_by`` and ``decided_by``; why: ``reason``;
+        what: ``previous`` → ``changes``, ``added_citations``, ``removed_citations``)."""
+        return self.filter(state=ClaimRevision.State.APPROVED).order_by("decided_at", "pk")
+
+
+class ClaimRevision(models.Model):
+    """A change proposed to an approved claim, waiting for a second person.
+
+    The rule (issue 12): an approved claim is published, and it stays approved and published
+    exactly as it was approved (text, verdict, explanation, citations) until a change to it is
+    approved by an editor other than the person who proposed it. One person can therefore
+    neither change nor unpublish what two people approved.
+
+    So the ``Claim`` and its ``Citation`` rows always hold the approved values (what exports,
+    the reader and the report show), and a change waits here:
+
+    - ``changes``: the proposed values by field name (``REVISED_FIELDS``; a date in ISO form,
+      the verdict by id). The assignee is not among them: who works on a claim is not
+      published, so it changes at once.
+    - ``added_citations`` (``ProposedCitation``): sources to cite. New evidence is part of the
+      change too, since it changes what the report shows (a source that contradicts, the words
+      quoted from it); a new source described in the panel joins the library at once.
+    - ``removed_citations``: citations to remove, as they were described when proposed.
+
+    A claim has at most one pending revision, and only its author adds to it: every change
+    raises the claim's version, so the editor approves exactly the proposal they saw. The
+    author may withdraw it; an editor other than the author approves it (it is applied in one
+    transaction, the replaced values kept in ``previous``) or sends it back with a reason.
+
+    Decided revisions are kept, never deleted: with ``reason``, ``decided_at`` and
+    ``decided_by`` they are the dated record of every change to a published verdict that a
+    corrections log shows (``ClaimRevision.objects.approved()``).
+    """
+
+    REVISED_FIELDS = (
+        "statement",
+        "claimant",
+        "claim_date",
+        "category",
+        "verdict",
+        "verdict_explanation",
+    )
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Awaiting approval"
+        APPROVED = "approved", "Approved"
+        SENT_BACK = "sent_back", "Sent back"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="revisions")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Proposed values by field name (dates as YYYY-MM-DD, the verdict by id).",
+    )
+    removed_citations = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Citations to remove: id, source id, source title and relation of each.",
+    )
+    previous = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The approved values that the change replaced, recorded when it is approved.",
+    )
+    reason = models.TextField(
+        help_text="Why the approved claim should change, from the person proposing it."
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="proposed_revisions",
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    base_version = models.PositiveIntegerField(
+        help_text="The claim's version when the change was first proposed."
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="decided_revisions",
+        help_text="Who approved it, sent it back or withdrew it.",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, help_text="Why it was sent back or withdrawn.")
+
+    history = HistoricalRecords()
+    objects = ClaimRevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "proposed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=Q(state="pending"),
+                name="claim_revision_one_pending_per_claim",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending", decided_at__isnull=True)
+                | (~Q(state="pending") & Q(decided_at__isnull=False)),
+                name="claim_revision_decided_when_closed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Change #{self.pk} to claim {self.claim_id} ({self.get_state_display()})"
+
+    @property
+    def proposer_name(self) -> str:
+        return self.proposed_by.username if self.proposed_by else "Someone (since removed)"
+
+    @classmethod
+    def json_value(cls, name: str, value):
+        """A field's value as ``changes`` stores it."""
+        if name not in cls.REVISED_FIELDS:
+            raise ValueError(f"not revisable: {name}")
+        if name == "verdict":
+            return getattr(value, "pk", value)
+        if name == "claim_date":
+            return value.isoformat() if value else None
+        return value
+
+    def close(self, state: str, *, by, reason: str = "") -> None:
+        self.state = state
+        self.decided_by = by
+        self.decided_at = timezone.now()
+        self.decision_reason = reason
+        self._history_user = by
+        self.save()
+
+    def rows(self, claim: Claim) -> list[dict]:
+        """What the change would change, for people: field, approved value, proposed value."""
+        names = [name for name in self.REVISED_FIELDS if name in self.changes]
+        verdicts = {}
+        if "verdict" in self.changes:
+            ids = {self.changes["verdict"], claim.verdict_id} - {None}
+            verdicts = dict(Verdict.objects.filter(pk__in=ids).values_list("pk", "label"))
+        labels = {f.name: f.verbose_name for f in Claim._meta.fields}
+
+        def shown(name, value):
+            if value in (None, ""):
+                return "—"
+            if name == "verdict":
+                return verdicts.get(value, f"verdict #{value} (since deleted)")
+            if name == "category":
+                return dict(Claim.Category.choices).get(value, value)
+            if name == "claim_date":
+                date = datetime.date.fromisoformat(value)
+                return f"{date.day} {date:%b %Y}"
+            return str(value)
+
+        return [
+            {
+                "label": str(labels[name]).capitalize(),
+                "approved": shown(name, claim.revised_value(name)),
+                "proposed": shown(name, self.changes[name]),
+            }
+            for name in names
+        ]
+
+
+class ProposedCitation(models.Model):
+    """A citation that a pending ``ClaimRevision`` adds to an approved claim: it becomes a
+    ``Citation`` when the change is approved, and stays here as the record of it."""
+
+    revision = models.ForeignKey(
+        ClaimRevision, on_delete=models.CASCADE, related_name="added_citations"
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="proposed_citations")
+    relation = models.CharField(
+        max_length=20, choices=Citation.Relation.choices, default=Citation.Relation.SUPPORTS
+    )
+    quote = models.TextField(blank=True, help_text="The passage of the source that matters.")
+    locator = models.CharField(
+        max_length=200, blank=True, help_text="Page, section, table or timestamp in the source."
+    )
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["revision", "pk"]
+
+    def __str__(self):
+        return f"{self.get_relation_display()}: {self.source} (proposed)"
+
+    def as_citation(self, claim: Claim, **fields) -> Citation:
+        return Citation(
+            claim=claim,
+            source=self.source,
+            relation=self.relation,
+            quote=self.quote,
+            locator=self.locator,
+            note=self.note,
+            **fields,
+        )
 
 
 class Comment(models.Model):

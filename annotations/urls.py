@@ -55,6 +55,21 @@ urlpatterns = [
         name="claim-send-back",
     ),
     path(
+        "articles/<id:article_pk>/claims/<id:pk>/revision/approve/",
+        claims.claim_revision_approve,
+        name="claim-revision-approve",
+    ),
+    path(
+        "articles/<id:article_pk>/claims/<id:pk>/revision/send-back/",
+        claims.claim_revision_send_back,
+        name="claim-revision-send-back",
+    ),
+    path(
+        "articles/<id:article_pk>/claims/<id:pk>/revision/withdraw/",
+        claims.claim_revision_withdraw,
+        name="claim-revision-withdraw",
+    ),
+    path(
         "articles/<id:article_pk>/claims/<id:pk>/delete/",
         claims.claim_delete,
         name="claim-delete",

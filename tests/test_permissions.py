@@ -94,6 +94,11 @@ EXPECTED = {
     "annotations:claim-propose": ("post", claim, SIGNED_IN),
     "annotations:claim-approve": ("post", claim, EDITORS_ONLY),
     "annotations:claim-send-back": ("post", claim, EDITORS_ONLY),
+    # Changes to an approved claim: reviewers propose (through the views above), editors
+    # approve or send back, the author withdraws.
+    "annotations:claim-revision-approve": ("post", claim, EDITORS_ONLY),
+    "annotations:claim-revision-send-back": ("post", claim, EDITORS_ONLY),
+    "annotations:claim-revision-withdraw": ("post", claim, SIGNED_IN),
     "annotations:claim-delete": ("get", claim, SIGNED_IN),
     "annotations:claim-comment": ("post", claim, SIGNED_IN),
     "annotations:claim-history": ("get", claim, SIGNED_IN),

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from annotations import ratelimit
 from annotations.admin.common import HistoryAdmin
+from annotations.admin.revisions import RevisionInline
 from annotations.importers import SUPPORTED_EXTENSIONS, import_document
 from annotations.models import Article, Citation, Claim, Comment
 from annotations.views.exports import export_report_action
@@ -295,7 +296,7 @@ class ClaimAdmin(HistoryAdmin):
         ),
         (None, {"fields": ["created_by", "created_at", "updated_at", "version"]}),
     ]
-    inlines = [CitationInline, CommentInline]
+    inlines = [CitationInline, CommentInline, RevisionInline]
 
     def has_add_permission(self, request):
         # Claims are anchored in an article's text: they are made in the reader.
@@ -303,8 +304,9 @@ class ClaimAdmin(HistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         # Claims are edited in the reader only, where every save checks the claim's version
-        # and a change reopens an approved verdict; an admin form could silently overwrite a
-        # reviewer's newer work or change a published claim without a second person.
+        # and a change to an approved claim waits for a second person's approval; an admin
+        # form could silently overwrite a reviewer's newer work or change a published claim
+        # alone.
         return False
 
 

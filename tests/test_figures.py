@@ -116,6 +116,22 @@ PHRASES = [
         "The ferry carried 3,000 passengers, 118 of whom were children.",
         [fig("3,000", 3000, counted="passenger"), fig("118", 118)],
     ),
+    (
+        "The ferry carried 1,000 passengers on its first crossing and 2,000 on its second.",
+        [fig("1,000", 1000, counted="passenger"), fig("2,000", 2000, counted="passenger")],
+    ),
+    (
+        "In 2021-22 the library lent 1.1 million books, compared with 900,000 in 2019-20.",
+        [
+            fig("1.1 million", 1.1e6, counted="book", period="2021-22"),
+            fig("900,000", 9e5, counted="book", period="2019-20"),
+        ],
+    ),
+    (
+        "The authority has three ferries, two of them new.",
+        [fig("three", 3, counted="ferry"), fig("two", 2)],
+    ),
+    ("The storm dropped 4 inches of rain.", [fig("4", 4, counted="inch")]),
     # Ranges: en dash, hyphen, "to", "between … and …", a scale or unit on the second only.
     (
         "An estimated 550,000–850,000 people use the ferry.",
@@ -237,6 +253,10 @@ PHRASES = [
         "Book loans fell 40% between 2010 and 2020.",
         [fig("fell 40%", 40, "%", "change", "loan", "2010-2020", "down")],
     ),
+    (
+        "Fares rose by 5–10% in 2023.",
+        [fig("rose by 5–10%", None, "%", "change", "fare", "2023", "up", low=5, high=10)],
+    ),
     ("Fares went up 5% a year.", [fig("went up 5%", 5, "%", "change", "fare", "per year", "up")]),
     (
         "Ticket sales rose by 2.5m in 2022.",
@@ -265,6 +285,10 @@ PHRASES = [
     (
         "The number of crossings has tripled since 2015.",
         [fig("tripled", 3, "times", "multiplier", "crossing", "since 2015", "up")],
+    ),
+    (
+        "Visitor numbers trebled between 2010 and 2020.",
+        [fig("trebled", 3, "times", "multiplier", "visitor", "2010-2020", "up")],
     ),
     (
         "Ferry use halved in the 1990s.",
@@ -311,6 +335,13 @@ PHRASES = [
     ("The M25 and A1 were closed.", []),
     ("On Friday (3) the ferry sailed.", []),
     ("One of the ferries sank.", []),
+    ("The ferry office is at 10 Harbour Street.", []),
+    ("The helpline is open 24/7.", []),
+    ("The vote was a 50-50 split.", []),
+    ("A third party runs the ferry.", []),
+    ("The second half of the year was wet.", []),
+    ("The council adopted a five-year plan.", []),
+    ("The over-65s travel free.", []),
 ]
 
 

@@ -90,3 +90,22 @@ def test_quoting_follows_rfc_4180():
     text = export(scope=Scope.PUBLISHED)
     assert '"He said ""yes"", twice"' in text
     assert "\r\n" in text
+
+
+def test_an_orphan_is_listed_with_its_last_known_quote_and_why(client):
+    example = worked_example()
+    approved = example["approved"][0]
+    approved.orphan("the quoted text is not in the article")
+    approved.save()
+    rows = parse(export(scope=Scope.PUBLISHED))
+    orphan = next(row for row in rows if row["orphaned"])
+    assert orphan["quote"] == approved.quote
+    assert orphan["orphaned"] == "the quoted text is not in the article"
+    assert sum(1 for row in rows if row["orphaned"]) == 1
+    report = FORMATS["markdown"]
+    out = io.StringIO()
+    report.write(Article.objects.filter(pk=approved.article_id), Scope.PUBLISHED, out)
+    assert "_Last known quote: the article's current text no longer holds it" in out.getvalue()
+    html = io.StringIO()
+    FORMATS["html"].write(Article.objects.filter(pk=approved.article_id), Scope.PUBLISHED, html)
+    assert 'class="orphan-note"' in html.getvalue()

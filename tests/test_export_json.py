@@ -189,3 +189,41 @@ def test_export_command_writes_to_stdout_and_import_command_restores(tmp_path, c
     call_command("import_report", str(path))
     assert "articles: 2 created" in capsys.readouterr().out
     assert export_json() == text
+
+
+def _make_orphan_and_tags() -> Claim:
+    """The first draft becomes an orphan (its offsets past the end of a shortened body) and
+    the first claim gets tags, so every new field has something to carry."""
+    first = Claim.objects.order_by("pk").first()
+    Claim.objects.filter(pk=first.pk).update(tags=["bus", "fares — 2024", TRICKY])
+    draft = Claim.objects.filter(state=Claim.State.NEEDS_REVIEW).order_by("pk").first()
+    article = draft.article
+    article.body = article.body[: draft.start]
+    article.save()
+    draft.orphan("the quoted text is not in the article")
+    draft.save()
+    return draft
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite writes the claims' JSON")
+def test_orphans_and_tags_written_by_the_database_are_the_bytes_python_writes(monkeypatch):
+    worked_example()
+    _make_orphan_and_tags()
+    by_the_database = export_json(Scope.INTERNAL)
+    monkeypatch.setattr(FileData, "_load_claims", FileData._load_claim_dicts)
+    assert by_the_database == export_json(Scope.INTERNAL)
+
+
+def test_an_orphan_is_exported_with_its_last_known_quote_and_round_trips():
+    worked_example_by_the_rules()
+    draft = _make_orphan_and_tags()
+    first = export_json(Scope.INTERNAL)
+    claims = [claim for article in json.loads(first)["articles"] for claim in article["claims"]]
+    orphan = next(claim for claim in claims if claim["orphaned_at"])
+    assert orphan["quote"] == draft.quote == "fares to rise by 2.5%"
+    assert orphan["orphan_reason"] == "the quoted text is not in the article"
+    assert ["bus", "fares — 2024", TRICKY] in [claim["tags"] for claim in claims]
+    wipe_database()
+    import_report(first)
+    assert export_json(Scope.INTERNAL) == first
+    assert sorted(c.is_orphan for c in Claim.objects.filter(quote=draft.quote)) == [False, True]

@@ -37,6 +37,8 @@ CLAIM_COLUMNS = [
     ("citations", lambda a, c: len(c["citations"])),
     ("source_urls", lambda a, c: " ".join(x["source"]["url"] for x in c["citations"])),
     ("report_url", lambda a, c: c["report_url"]),
+    # Empty for a claim in its place; for an orphan, why its quote was not found again.
+    ("orphaned", lambda a, c: c["orphan_reason"] or "orphaned" if c["is_orphan"] else ""),
 ]
 CITATION_COLUMNS = [
     ("article_title", lambda a, c, x: a["title"]),

@@ -78,6 +78,9 @@ CLAIM_JSON = JSONText(
     approved_at=_time("approved_at"),
     version="version",
     created_at=_time("created_at"),
+    orphaned_at=_time("orphaned_at"),
+    orphan_reason="orphan_reason",
+    # "tags" follows, added in Python: SQLite would copy the stored list's escapes as they are.
 )
 CITATION_JSON = JSONText(
     source="source__url",
@@ -115,7 +118,7 @@ class FileData(ExportData):
         exactly as orjson does: the same file as ``_load_claim_dicts`` writes, in a third of
         the time (no Python object per field)."""
         claims = self._claims(article_ids).order_by("article_id", "start", "end", "pk")
-        rows = list(claims.values_list("pk", "article_id", *CLAIM_USER_FIELDS, CLAIM_JSON))
+        rows = list(claims.values_list("pk", "article_id", *CLAIM_USER_FIELDS, "tags", CLAIM_JSON))
         self._record_users(rows, range(2, 2 + len(CLAIM_USER_FIELDS)))
         if not rows:
             return defaultdict(list)
@@ -149,11 +152,12 @@ class FileData(ExportData):
                 commented[claim_id].append(text)
         grouped: dict[int, list[orjson.Fragment]] = defaultdict(list)
         no_list = ()
-        for pk, article_id, *_, text in rows:
-            # The claim's object, its last "}" replaced by its citations and comments.
+        for pk, article_id, *_, tags, text in rows:
+            # The claim's object, its last "}" replaced by its tags, citations and comments.
             grouped[article_id].append(
                 orjson.Fragment(
-                    f'{text[:-1]},"citations":[{",".join(cited.get(pk, no_list))}],'
+                    f'{text[:-1]},"tags":{orjson.dumps(tags).decode()},'
+                    f'"citations":[{",".join(cited.get(pk, no_list))}],'
                     f'"comments":[{",".join(commented.get(pk, no_list))}]}}'
                 )
             )
@@ -190,6 +194,9 @@ class FileData(ExportData):
             approved_at,
             version,
             created_at,
+            tags,
+            orphaned_at,
+            orphan_reason,
         ) in rows:
             by_id[pk] = claim = {
                 "start": start,
@@ -212,6 +219,9 @@ class FileData(ExportData):
                 "approved_at": iso(approved_at),
                 "version": version,
                 "created_at": iso(created_at),
+                "orphaned_at": iso(orphaned_at),
+                "orphan_reason": orphan_reason,
+                "tags": tags,
                 "citations": [],
                 "comments": [],
             }

@@ -66,6 +66,12 @@ def _article(bundle: ArticleBundle, scope: Scope) -> str:
         lines += [f"### Claim {number}", ""]
         if claim["is_draft"]:
             lines += [f"**{DRAFT_LABEL}** ({claim['state_label']})", ""]
+        if claim["is_orphan"]:
+            lines += [
+                "_Last known quote: the article's current text no longer holds it "
+                f"({text(claim['orphan_reason'])})._",
+                "",
+            ]
         lines += [f"> {text(claim['quote'])}", ""]
         if claim["statement"]:
             lines += [f"**Claim:** {text(claim['statement'])}", ""]

@@ -166,6 +166,9 @@ CLAIM_FIELDS = (
     "approved_at",
     "version",
     "created_at",
+    "tags",
+    "orphaned_at",
+    "orphan_reason",
     "updated_at",
 )
 CITATION_FIELDS = (
@@ -347,6 +350,7 @@ class ExportData:
             claim["citations"] = []
             claim["comments"] = []
             claim["is_draft"] = state != approved
+            claim["is_orphan"] = claim["orphaned_at"] is not None
             claim["state_label"] = STATE_LABELS.get(state, state)
             claim["category_label"] = CATEGORY_LABELS.get(category, category)
             for role, key in USER_ROLES:

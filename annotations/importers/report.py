@@ -149,6 +149,9 @@ SPEC = {
         "approved_at": (_OPT_STR, False),
         "version": (_INT, False),
         "created_at": (_OPT_STR, False),
+        "tags": (_LIST, False),
+        "orphaned_at": (_OPT_STR, False),
+        "orphan_reason": (_STR, False),
         "citations": (_LIST, False),
         "comments": (_LIST, False),
     },
@@ -500,8 +503,16 @@ class _Importer:
 
     def claim_from(self, article: Article, entry: dict, where: str) -> Claim:
         start, end, quote = entry["start"], entry["end"], entry["quote"]
-        if not (0 <= start < end <= len(article.body)) or article.body[start:end] != quote:
+        orphaned_at = _datetime(entry.get("orphaned_at"), f"{where}.orphaned_at")
+        if orphaned_at is not None:
+            # An orphan's offsets are where its quote was: only their shape is checked.
+            if not (0 <= start < end and end - start == len(quote)):
+                raise ReportImportError(f"{where}: the orphan's offsets do not fit its quote.")
+        elif not (0 <= start < end <= len(article.body)) or article.body[start:end] != quote:
             raise ReportImportError(f"{where}: the quote is not at offsets {start}–{end}.")
+        tags = entry.get("tags", [])
+        if not all(isinstance(tag, str) for tag in tags):
+            raise ReportImportError(f"{where}: 'tags' must be a list of strings.")
         verdict = None
         if label := entry.get("verdict"):
             verdict = self.verdicts.get(label) or Verdict.objects.filter(label=label).first()
@@ -529,6 +540,9 @@ class _Importer:
             approved_by=self.user(entry.get("approved_by")),
             approved_at=_datetime(entry.get("approved_at"), f"{where}.approved_at"),
             version=entry.get("version", 1),
+            tags=tags,
+            orphaned_at=orphaned_at,
+            orphan_reason=entry.get("orphan_reason", "") if orphaned_at else "",
         )
         if created_at := _datetime(entry.get("created_at"), f"{where}.created_at"):
             claim.created_at = created_at

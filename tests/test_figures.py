@@ -758,3 +758,15 @@ def test_the_seeds_other_figures_are_read(seeds_dir):
     # No year, date or age in them is read as a figure.
     assert not [f for f in found if f.value is not None and 1900 <= f.value <= 2030]
     assert not [f for f in found if f.value in {11, 13}]
+
+
+# --- The bench corpus -----------------------------------------------------------------------
+
+
+def test_the_bench_corpus_is_claims_with_figures_and_is_timed():
+    from bench.figures import make_claims, median_ms_per_claim
+
+    claims = make_claims(50, seed=7)
+    assert claims == make_claims(50, seed=7)  # seeded: every run times the same work
+    assert all(extract_figures(quote) or extract_figures(statement) for quote, statement in claims)
+    assert median_ms_per_claim(count=20) > 0

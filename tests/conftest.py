@@ -4,8 +4,7 @@ import pytest
 
 from annotations.models import Role
 from tests.factories import ArticleFactory, UserFactory
-
-SEEDS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+from tests.shared_material import SEEDS_DIR, require
 
 
 @pytest.fixture(autouse=True)
@@ -42,9 +41,7 @@ def _default_data(request):
 
 @pytest.fixture
 def seeds_dir() -> Path:
-    if not SEEDS_DIR.is_dir():
-        pytest.skip(f"the seed corpus is not beside the checkout ({SEEDS_DIR})")
-    return SEEDS_DIR
+    return require(SEEDS_DIR, "the seed corpus")
 
 
 @pytest.fixture

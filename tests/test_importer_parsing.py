@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_material import SEEDS_DIR, require
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -43,15 +45,13 @@ parse_html = _parsing.parse_html
 parse_markdown = _parsing.parse_markdown
 parse_text = _parsing.parse_text
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = SEEDS_DIR
 
 
 def _seed(prefix: str) -> ParsedArticle:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed corpus not found at {SEEDS}; these tests need the shared seeds")
+    require(SEEDS, "the seed corpus")
     matches = sorted(SEEDS.glob(f"{prefix}_*.txt"))
-    if not matches:
-        pytest.skip(f"seed file {prefix}_*.txt not found in {SEEDS}")
+    require(matches[0] if matches else SEEDS / f"{prefix}_*.txt", f"seed file {prefix}")
     return parse_text(matches[0].read_text(encoding="utf-8"))
 
 
@@ -148,8 +148,7 @@ def test_seed_004_badge_standfirst_and_comment_form():
 
 
 def test_seed_texts_keep_paragraph_characters_exactly():
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed corpus not found at {SEEDS}")
+    require(SEEDS, "the seed corpus")
     for path in sorted(SEEDS.glob("0*.txt")):
         source = path.read_text(encoding="utf-8")
         article = parse_text(source)

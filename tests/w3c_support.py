@@ -3,11 +3,9 @@
 import json
 import re
 from functools import cache
-from pathlib import Path
 
-import pytest
+from tests.shared_material import W3C_DIR, require
 
-W3C_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "w3c-annotation-tests"
 ANNO_CONTEXT_URL = "http://www.w3.org/ns/anno.jsonld"
 URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
 DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -56,8 +54,7 @@ COLLECTION_DEFINITIONS = [
 
 
 def require_material():
-    if not W3C_DIR.is_dir():
-        pytest.skip(f"the W3C test material is not beside the checkout ({W3C_DIR})")
+    require(W3C_DIR, "the W3C test material")
 
 
 @cache

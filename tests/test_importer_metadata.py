@@ -103,6 +103,7 @@ def test_bare_date_line_under_the_headline_is_not_the_standfirst():
         ("Name", "The Courier", ""),
         ("Jane Doe; JANE DOE", "", "Jane Doe"),
         ("jane doe", "", "Jane Doe"),
+        ("AP", "", "AP"),  # an agency's initials stay in capitals
         ("BBC News", "BBC", ""),
         ("BBC News", "BBC News", ""),
         ("The Riverton Observer", "Riverton Observer", ""),
@@ -182,6 +183,15 @@ def test_press_release_names_its_organisation_and_leaves_the_release_line_out():
     assert article.publisher == "Glenmoor Energy Co-operative"
     assert "For immediate release: 9 October 2024" in article.removed
     assert article.published_on == datetime.date(2024, 10, 9)
+
+
+def test_title_made_of_separators_is_replaced_by_the_first_sentence():
+    sentence = "The ferry will run an extra evening crossing from February on weekdays."
+    text = " ".join([sentence] * 4)
+    html = f"<html><head><title> | | </title></head><body><p>{text}</p></body></html>"
+    article = parsing.parse_html(html)
+    assert article.title == sentence.rstrip(".")
+    assert article.title_inferred
 
 
 def test_layout_table_page_reads_as_paragraphs():

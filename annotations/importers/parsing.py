@@ -414,7 +414,7 @@ def _byline_names(raw: str, publisher: str = "") -> list[str]:
     for name in parts:
         if name.casefold() in FORM_LABELS or _same_organisation(name, publisher):
             continue
-        if name.isupper() or name.islower():
+        if name.islower() or (name.isupper() and " " in name):  # not "AP" or "BBC"
             name = name.title()
         key = f" {_key(name)} "
         if any(key in f" {_key(kept)} " for kept in names):
@@ -641,6 +641,8 @@ def _choose_title(found: str, page: _HtmlPage, sitename: str, blocks: list[list[
     heading = page.heading_text
     publisher = sitename or _site_from_title_tag(page.title_tag, heading)
     title = _strip_site_name(found, publisher)
+    if not any(ch.isalnum() for ch in title):
+        title = ""  # "| |" from an empty <title>: let the text give one
     if (
         heading
         and _key(title) != _key(heading)

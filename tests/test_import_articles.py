@@ -3,6 +3,7 @@
 import datetime
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -346,3 +347,14 @@ def test_files_with_the_same_name_but_different_urls_are_different_articles():
     assert import_document("article.html", first.encode()).status == "created"
     assert import_document("article.html", second.encode()).status == "created"
     assert Article.objects.count() == 2
+
+
+def test_every_page_of_the_saved_page_corpus_is_its_own_article():
+    # Three of them are different pages all saved as source.html, with no canonical URL.
+    pages = Path(__file__).parent / "fixtures" / "html_pages"
+    code, output = run_import(pages)
+    assert code == 0, output
+    count = len(list(pages.glob("*/*.html")))
+    assert Article.objects.count() == count >= 30
+    assert Article.objects.filter(source_name__endswith="/source.html").count() >= 3
+    assert "CHANGED" not in output

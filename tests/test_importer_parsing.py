@@ -361,3 +361,21 @@ def test_markdown_setext_title_and_posted_on_date():
     assert article.published_on == datetime.date(2023, 3, 4)
     assert article.body == "The park reopened on Saturday with a new playground."
     assert article.notes == "This story was first published in the Riverton Gazette."
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        ("By Mara Quill May", "Mara Quill"),
+        ("By Tom Reyes and TOM REYES", "Tom Reyes"),
+        ("By Harbour Press", ""),
+    ],
+)
+def test_a_plain_text_byline_is_cleaned_like_an_html_one(line, byline):
+    text = (
+        f"Quay repairs finish early\n\n{line}\n\nThe quay reopened on Monday, a week early.\n\n"
+        "Sign up to the Harbour Press newsletter for more\n"
+    )
+    article = parse_text(text)
+    assert article.byline == byline
+    assert line in article.removed and line not in article.body

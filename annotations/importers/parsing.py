@@ -986,7 +986,8 @@ def _parse_blocks(
     kept_header: list[str] = []
     for paragraph in paragraphs[:header_end]:
         if "\n" not in paragraph and not byline and (m := _BYLINE_RE.fullmatch(paragraph)):
-            byline = m.group("name").strip()
+            byline = clean_byline(m.group("name"), publisher)
+            removed.append(paragraph)
             continue
         if "\n" not in paragraph and _words(paragraph) <= 6:
             m = _DATE_LINE_RE.fullmatch(paragraph)

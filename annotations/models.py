@@ -815,11 +815,23 @@ class Claim(models.Model):
     def reattach(self, selector: anchoring.TextSelector, *, by, version: int | None) -> None:
         """Give an orphan its new place, a reviewer's selection in the current text
         (``anchoring.selection``). Its state and verdict stay; the history says who moved it
-        and from which quote."""
+        and from which quote. An approved claim's new place changes what is published, so it
+        is proposed in the claim's revision and taken when a second person approves it."""
 
         def change():
             if not self.is_orphan:
                 raise WorkflowError("This claim has its place in the text; nothing to re-attach.")
+            if self.state == self.State.APPROVED:
+                # What is published would change: a second person approves the new place.
+                span = {
+                    "start": selector.start,
+                    "end": selector.end,
+                    "quote": selector.exact,
+                    "prefix": selector.prefix,
+                    "suffix": selector.suffix,
+                }
+                reason = f"Re-attached after the article's text changed (was “{self.quote[:80]}”)"
+                return self._revise(by, reason, fields={"span": span})
             old_quote = self.quote
             self.set_span(selector)
             self._change_reason = f"Re-attached (its quote was “{old_quote[:80]}”)"
@@ -1058,10 +1070,33 @@ class Claim(models.Model):
             return self.verdict_id
         if name == "claim_date":
             return self.claim_date.isoformat() if self.claim_date else None
+        if name == "span":
+            return {
+                "start": self.start,
+                "end": self.end,
+                "quote": self.quote,
+                "prefix": self.prefix,
+                "suffix": self.suffix,
+            }
         return getattr(self, name)
 
     def _take_revised(self, name: str, value) -> None:
-        if name == "verdict":
+        if name == "span":
+            if self.article.body[value["start"] : value["end"]] != value["quote"]:
+                raise WorkflowError(
+                    "The article's text changed since this place was proposed: send the change "
+                    "back and re-attach the claim again."
+                )
+            self.set_span(
+                anchoring.TextSelector(
+                    start=value["start"],
+                    end=value["end"],
+                    exact=value["quote"],
+                    prefix=value["prefix"],
+                    suffix=value["suffix"],
+                )
+            )
+        elif name == "verdict":
             if value is not None and not Verdict.objects.filter(pk=value).exists():
                 raise WorkflowError("The proposed verdict no longer exists: send the change back.")
             self.verdict_id = value
@@ -1302,6 +1337,9 @@ class ClaimRevision(models.Model):
         "category",
         "verdict",
         "verdict_explanation",
+        # Not a column: the claim's place in the text (start, end, quote, prefix, suffix),
+        # proposed when an approved orphan is re-attached.
+        "span",
     )
 
     class State(models.TextChoices):
@@ -1403,11 +1441,15 @@ class ClaimRevision(models.Model):
         if "verdict" in self.changes:
             ids = {self.changes["verdict"], claim.verdict_id} - {None}
             verdicts = dict(Verdict.objects.filter(pk__in=ids).values_list("pk", "label"))
-        labels = {f.name: f.verbose_name for f in Claim._meta.fields}
+        labels = {f.name: f.verbose_name for f in Claim._meta.fields} | {
+            "span": "place in the text"
+        }
 
         def shown(name, value):
             if value in (None, ""):
                 return "—"
+            if name == "span":
+                return f"“{value['quote']}” (characters {value['start']}–{value['end']})"
             if name == "verdict":
                 return verdicts.get(value, f"verdict #{value} (since deleted)")
             if name == "category":

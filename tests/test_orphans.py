@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from annotations.importers import import_document
 from annotations.models import Article, Claim
-from tests.factories import ArticleFactory, ClaimFactory
+from tests.factories import ArticleFactory, CitationFactory, ClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +159,45 @@ def test_orphans_stay_orphans_until_their_quote_returns(reviewer, orphaned):
     article.refresh_from_db()
     assert not claim.is_orphan and article.body[claim.start : claim.end] == "by 4%"
     assert claim.history.first().history_change_reason.startswith("Moved onto")
+
+
+def test_reattaching_an_approved_orphan_waits_for_a_second_person(
+    client, reviewer, editor, orphaned
+):
+    claim, _ = orphaned
+    CitationFactory(claim=claim)
+    Claim.objects.filter(pk=claim.pk).update(state=Claim.State.APPROVED)
+    claim.refresh_from_db()
+    start = claim.article.body.index("set dues at")
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("annotations:claim-reattach", args=[claim.article_id, claim.pk]),
+        {"start": start, "end": start + 11, "quote": "set dues at", "version": claim.version},
+        follow=True,
+    )
+    assert "waits for a second person" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.is_orphan and claim.quote == "by 4%"  # published as it was
+    revision = claim.revisions.pending().get()
+    assert revision.changes["span"]["quote"] == "set dues at"
+    assert revision.rows(claim)[0]["proposed"].startswith("“set dues at”")
+    revision_approve = reverse(
+        "annotations:claim-revision-approve", args=[claim.article_id, claim.pk]
+    )
+    client.force_login(editor)
+    client.post(revision_approve, {"version": claim.version})
+    claim.refresh_from_db()
+    assert not claim.is_orphan and claim.quote == "set dues at"
+    assert claim.state == Claim.State.APPROVED
+
+
+def test_an_approved_claim_whose_words_changed_is_orphaned_not_moved(reviewer):
+    import_document("dues.txt", FIRST)
+    article = Article.objects.get()
+    start = article.body.index("raised dues by 4%")
+    claim = ClaimFactory(article=article, start=start, end=start + 17)
+    Claim.objects.filter(pk=claim.pk).update(state=Claim.State.APPROVED)
+    import_document("dues.txt", FIRST.replace(b"by 4%", b"by 4.5%"), article=article)
+    claim.refresh_from_db()
+    assert claim.is_orphan and claim.quote == "raised dues by 4%"
+    assert "second person" in claim.orphan_reason

@@ -184,7 +184,17 @@ def _reanchor_claims(article: Article, new_body: str, *, by) -> tuple[list[Claim
         match = anchoring.match_quote(
             new_body, claim.quote, claim.prefix, claim.suffix, position_hint=claim.start
         )
-        if match.anchored:
+        if match.anchored and match.fuzzy and claim.state == Claim.State.APPROVED:
+            # Moving it would publish other words under its verdict: a reviewer re-attaches
+            # it and a second person approves the new place.
+            if not claim.is_orphan:
+                claim.orphan(
+                    f"its words changed (now “{match.selector.exact[:60]}”); an approved claim "
+                    "takes new wording only when a second person approves it"
+                )
+            reason = f"Orphaned by the article's new text: {claim.orphan_reason}"
+            orphaned.append(claim)
+        elif match.anchored:
             claim.set_span(match.selector)
             reason = "Moved onto the article's new text" + (
                 " (the quoted words changed)" if match.fuzzy else ""

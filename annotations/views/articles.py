@@ -255,7 +255,15 @@ def claim_reattach(request: HttpRequest, article_pk: int, pk: int) -> HttpRespon
     except WorkflowError as error:
         messages.error(request, str(error))
         return redirect(reverse("annotations:article-detail", args=[article.pk]) + "#orphans")
-    messages.success(request, f"Claim {claim.pk} is attached to “{_short(claim.quote)}”.")
+    claim.refresh_from_db()
+    if claim.is_orphan:
+        messages.success(
+            request,
+            f"Claim {claim.pk} is approved: its new place waits for a second person's approval "
+            "in the claim panel.",
+        )
+    else:
+        messages.success(request, f"Claim {claim.pk} is attached to “{_short(claim.quote)}”.")
     return redirect(claim.get_absolute_url())
 
 

@@ -166,3 +166,34 @@ def test_a_nul_byte_anywhere_fails_that_file_alone(tmp_path, where):
     assert first.failed, first.line()
     assert second.status == "created"
     assert Article.objects.count() == 1
+
+
+def test_an_unexpected_error_in_one_uploaded_file_fails_it_alone_and_is_logged(
+    client, admin_user, settings, monkeypatch, caplog
+):
+    """Seen with a missing library: the error in the second file must not abort the batch
+    after the first was imported; it is that file's FAILED line, with the traceback logged."""
+    from annotations import importers
+
+    settings.FACTCHECK_RATE_LIMITS = {}
+    real_parse = importers.parse
+
+    def parse(name, text):
+        if name == "two.txt":
+            raise ImportError("lxml.html.clean module is now a separate project")
+        return real_parse(name, text)
+
+    monkeypatch.setattr(importers, "parse", parse)
+    client.force_login(admin_user)
+    files = [
+        SimpleUploadedFile(f"{name}.txt", _story(n))
+        for n, name in enumerate(["one", "two", "three"])
+    ]
+    with caplog.at_level("ERROR", logger="annotations.importers"):
+        response = client.post(reverse("admin:annotations_article_upload"), {"files": files})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Story 0", "Story 2"]
+    assert "two.txt" in page and "unexpected error (ImportError" in page
+    assert "2 of 3 file(s) processed, 1 failed" in page
+    assert any(record.exc_info for record in caplog.records)

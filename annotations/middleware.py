@@ -50,7 +50,9 @@ def public_page(view):
 
 class PrivateCacheMiddleware:
     """Signed-in responses are ``Cache-Control: private, no-store``, so internal pages (drafts,
-    comments) never stay in a browser's or a proxy's cache after sign-out.
+    comments) never stay in a browser's or a proxy's cache after sign-out; and the answer to
+    signing out asks the browser to drop what it kept anyway (``Clear-Site-Data``): htmx's copies
+    of pages pushed into the history live in localStorage, which no Cache-Control reaches.
 
     Left alone: views marked ``@public_page``, and content-addressed responses the view marked
     ``immutable`` (their URL names their content, like hashed static files, which WhiteNoise
@@ -62,14 +64,18 @@ class PrivateCacheMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if getattr(request, "signed_in_before_view", False) and not signed_in:
+            response["Clear-Site-Data"] = '"cache", "storage"'
         if getattr(request, "serves_public_page", False):
             return response
         if "immutable" in response.get("Cache-Control", ""):
             return response
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if signed_in:
             response["Cache-Control"] = "private, no-store"
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         request.serves_public_page = getattr(view_func, "public_page", False)
+        request.signed_in_before_view = request.user.is_authenticated

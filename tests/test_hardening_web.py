@@ -204,3 +204,17 @@ def test_the_flag_survives_a_restart_of_the_cache(client, editor):
     cache.clear()
     page = client.get(reverse("annotations:source-detail", args=[source.pk])).content.decode()
     assert 'class="snapshot-flag"' in page
+
+
+def test_signing_out_tells_the_browser_to_drop_its_copies_of_pages(client, reviewer):
+    """htmx keeps copies of pages it pushed into the history (the dashboard's filters) in
+    localStorage, which no Cache-Control reaches: sign-out clears it, and the HTTP cache."""
+    client.force_login(reviewer)
+    page = client.get(reverse("annotations:article-list")).content.decode()
+    assert 'hx-push-url="true"' in page
+    assert "Clear-Site-Data" not in client.get(reverse("annotations:article-list"))
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    directives = {d.strip() for d in response["Clear-Site-Data"].split(",")}
+    assert {'"cache"', '"storage"'} <= directives
+    assert "Clear-Site-Data" not in client.get(reverse("login"))

@@ -114,7 +114,7 @@ def seed(args, rng: random.Random) -> dict:
     from django.core.management import call_command
     from django.urls import NoReverseMatch, reverse
 
-    from annotations.models import Role
+    from annotations.models import Claim, Role
     from bench import data
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -135,7 +135,9 @@ def seed(args, rng: random.Random) -> dict:
         )
         for n in range(args.articles)
     ]
-    hot = [(articles[0].article.pk, claim.pk) for claim in articles[0].claims[:3]]
+    # Claims in the works: an edit of an approved claim is a proposed change, not a write.
+    editable = [c for c in articles[0].claims if c.state != Claim.State.APPROVED]
+    hot = [(articles[0].article.pk, claim.pk) for claim in editable[:3]]
 
     def name(url_name, **kwargs):
         # URL templates with {placeholders}: reverse with numbers, then put names back.

@@ -63,7 +63,9 @@ def test_load_test_integrity_check_accepts_real_edits_and_catches_lost_ones():
     from loadtest.integrity import check
 
     user = data.ensure_users(1, "checker")[0]
-    claim = data.make_article(random.Random(4), claims=3, author=user, tag="i").claims[0]
+    claims = data.make_article(random.Random(4), claims=6, author=user, tag="i").claims
+    # An edit of an approved claim is a proposed change: the load test edits claims in work.
+    claim = next(c for c in claims if c.state != Claim.State.APPROVED)
     claim.edit(by=user, version=1, statement="first edit")
     claim.edit(by=user, version=2, statement="second edit")
     kept = [

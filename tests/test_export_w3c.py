@@ -34,7 +34,7 @@ def test_every_claim_becomes_an_annotation_with_both_selectors():
     annotations = annotations_of(export())
     assert len(annotations) == 8
     first = annotations[0]
-    assert first["@context"] == "http://www.w3.org/ns/anno.jsonld"
+    assert first["@context"] == ["http://www.w3.org/ns/anno.jsonld", w3c.EXTENSION_CONTEXT]
     assert first["type"] == "Annotation"
     assert first["motivation"] == "assessing"
     assert first["id"].startswith("http://") and "#claim-" in first["id"]
@@ -59,6 +59,14 @@ def test_bodies_carry_statement_verdict_and_cited_passages():
     cited = next(b for b in misleading["body"] if b["type"] == "SpecificResource")
     assert cited["source"] == example["sources"][1].url
     assert cited["selector"] == {"type": "TextQuoteSelector", "exact": "81% on time"}
+    # What W3C has no term for is in the extension vocabulary.
+    assert (cited["citationRelation"], cited["citationLocator"]) == ("contradicts", "p. 4")
+    assert (cited["sourceTitle"], cited["sourcePublisher"]) == (
+        "Riders' punctuality survey",
+        "Riders' Forum",
+    )
+    assert (misleading["claimant"], misleading["reviewState"]) == ("Jo Official", "approved")
+    assert (misleading["verdictProposedBy"], misleading["approvedBy"]) == ("rowan", "ellis")
 
 
 def test_internal_scope_marks_drafts_and_published_leaves_them_out():
@@ -73,6 +81,51 @@ def test_internal_scope_marks_drafts_and_published_leaves_them_out():
     published = annotations_of(export(Scope.PUBLISHED))
     assert len(published) == 6
     assert not any(b.get("value") == DRAFT_LABEL for a in published for b in a["body"])
+
+
+def test_comments_and_assignees_are_internal_only():
+    example = worked_example(n_articles=1)
+    draft = example["drafts"][0]
+    draft.assignee = example["reviewer"]
+    draft.save()
+    [internal] = [a for a in annotations_of(export()) if a["id"].endswith(f"#claim-{draft.pk}")]
+    comments = [b for b in internal["body"] if b.get("purpose") == "commenting"]
+    assert comments == [
+        {
+            "type": "TextualBody",
+            "purpose": "commenting",
+            "value": "Which fares? Ask the authority.",
+            "format": "text/plain",
+            "created": comments[0]["created"],
+            "creator": {"type": "Person", "nickname": "ellis"},
+        }
+    ]
+    assert internal["assignee"] == "rowan"
+    published = export(Scope.PUBLISHED)
+    assert not any("assignee" in a for a in annotations_of(published))
+    assert not any(
+        b.get("purpose") == "commenting" for a in annotations_of(published) for b in a["body"]
+    )
+
+
+def test_tags_are_tagging_bodies_and_an_orphan_has_only_its_last_known_quote():
+    example = worked_example(n_articles=1)
+    claim = example["approved"][0]
+    claim.tags = ["ridership"]
+    claim.orphan("the quote is no longer in the article")
+    claim.save()
+    [annotation] = [a for a in annotations_of(export()) if a["id"].endswith(f"#claim-{claim.pk}")]
+    assert {"type": "TextualBody", "purpose": "tagging", "value": "ridership"} in annotation["body"]
+    assert annotation["target"]["selector"] == [
+        {
+            "type": "TextQuoteSelector",
+            "exact": claim.quote,
+            "prefix": claim.prefix,
+            "suffix": claim.suffix,
+        }
+    ]
+    assert annotation["orphanReason"] == "the quote is no longer in the article"
+    assert annotation["lastKnownStart"] == claim.start
 
 
 def test_collection_is_paged_and_counts_its_annotations(monkeypatch):
@@ -120,6 +173,26 @@ def test_export_expands_as_json_ld_with_the_local_context():
     target = expanded[OA + "hasTarget"][0]
     selector_types = {s["@type"][0] for s in target[OA + "hasSelector"]}
     assert selector_types == {OA + "TextQuoteSelector", OA + "TextPositionSelector"}
+
+
+def test_the_extension_terms_expand_into_their_vocabulary():
+    require_material()
+    worked_example(n_articles=1)
+    annotation = next(
+        a for a in annotations_of(export(Scope.PUBLISHED)) if a.get("claimant") == "Jo Official"
+    )
+    expanded = jsonld.expand(annotation, {"documentLoader": local_document_loader()})[0]
+    fc = w3c.NAMESPACE
+    assert expanded[fc + "claimant"] == [{"@value": "Jo Official"}]
+    assert expanded[fc + "reviewState"] == [{"@value": "approved"}]
+    assert expanded[fc + "approvedAt"][0]["@type"] == "http://www.w3.org/2001/XMLSchema#dateTime"
+    cited = next(b for b in expanded[OA + "hasBody"] if fc + "citationRelation" in b)
+    assert cited[fc + "citationLocator"] == [{"@value": "p. 4"}]
+    assert cited[OA + "hasSource"] == [{"@id": annotation["body"][-1]["source"]}]
+    # JSON-LD drops a key it cannot map: every extension key of the annotation survives.
+    used = [key for key in annotation if key in w3c.EXTENSION_CONTEXT]
+    assert len(used) >= 5
+    assert {fc + key for key in used} <= set(expanded)
 
 
 def test_an_article_without_url_is_targeted_by_a_content_urn():

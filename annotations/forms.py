@@ -9,7 +9,16 @@ from django.core.exceptions import ValidationError
 from django.utils.safestring import mark_safe
 
 from annotations import anchoring
-from annotations.models import Citation, Claim, ClaimRevision, Source, User, Verdict
+from annotations.figures import extract_figures, normalise_number
+from annotations.models import (
+    Citation,
+    Claim,
+    ClaimFigure,
+    ClaimRevision,
+    Source,
+    User,
+    Verdict,
+)
 from annotations.urlnorm import normalize_url
 
 
@@ -379,3 +388,111 @@ class SnapshotForm(forms.Form):
     file = forms.FileField(
         label="Snapshot file", help_text="PDF, HTML, PNG or plain text, read by its content."
     )
+
+
+# --- Figures, families and conflicts (claims across articles) -----------------------------------
+
+
+def _counted_key(words: str) -> str:
+    """What a reviewer typed as the counted thing, as the figure reader keys it ("Paedophiles"
+    → "offender", "pupils" → "pupil"): read as the noun of a count, so the same synonyms and
+    singular forms apply; the words as typed (lower case) when the reader finds no noun."""
+    words = " ".join(words.split()).lower()
+    if not words:
+        return ""
+    read = extract_figures(f"There are 12 {words}.")
+    return read[0].counted if read and read[0].counted else words
+
+
+class FigureCorrectionForm(CompleteForm, forms.Form):
+    """A reviewer's reading of one figure. Numbers are typed as they are written anywhere
+    ("300,000", "300k", "1.5 million", "a third"); a range gives its two bounds."""
+
+    optional_fields = frozenset({"high", "note", "period", "direction", "qualifier"})
+
+    version = forms.IntegerField(widget=HiddenInput, min_value=1)
+    low = forms.CharField(
+        label="Value (or the lower bound of a range)", max_length=60, widget=TextInput
+    )
+    high = forms.CharField(
+        label="Upper bound (ranges only)", max_length=60, required=False, widget=TextInput
+    )
+    unit = forms.ChoiceField(choices=ClaimFigure.UNITS, widget=FastSelect)
+    kind = forms.ChoiceField(choices=ClaimFigure.Kind.choices, widget=FastSelect)
+    counted = forms.CharField(
+        label="What is counted",
+        max_length=100,
+        required=False,
+        widget=TextInput,
+        help_text="A noun: people, images, arrests.",
+    )
+    period = forms.CharField(
+        label="Period",
+        max_length=100,
+        required=False,
+        widget=TextInput,
+        help_text="per month, 2019, 2017-18",
+    )
+    direction = forms.ChoiceField(
+        choices=ClaimFigure.Direction.choices, required=False, widget=FastSelect
+    )
+    qualifier = forms.ChoiceField(choices=ClaimFigure.QUALIFIERS, required=False, widget=FastSelect)
+    note = forms.CharField(label="Why", max_length=2000, required=False, widget=TextInput)
+
+    @classmethod
+    def for_figure(cls, figure: ClaimFigure) -> "FigureCorrectionForm":
+        def shown(value):
+            return "" if value is None else f"{value:,.10g}"
+
+        return cls(
+            initial={
+                "version": figure.version,
+                "low": shown(figure.value if figure.value is not None else figure.low),
+                "high": shown(figure.high) if figure.is_range else "",
+                "unit": figure.unit,
+                "kind": figure.kind,
+                "counted": figure.counted,
+                "period": figure.period,
+                "direction": figure.direction,
+                "qualifier": figure.qualifier,
+                "note": figure.note,
+            },
+            prefix=f"figure-{figure.pk}",
+        )
+
+    def _number(self, name: str) -> float | None:
+        text = self.cleaned_data.get(name, "").strip()
+        if not text:
+            return None
+        value = normalise_number(text)
+        if value is None:
+            self.add_error(
+                name, f"“{text}” cannot be read as one number: write it as 80,000, 1.5 million…"
+            )
+        return value
+
+    def clean(self):
+        data = super().clean()
+        low, high = self._number("low"), self._number("high")
+        if self.errors:
+            return data
+        if high is not None and high < low:
+            self.add_error("high", "The upper bound is below the lower one.")
+            return data
+        ranged = high is not None and high != low
+        data["reading"] = {
+            "value": None if ranged else low,
+            "low": low,
+            "high": high if ranged else low,
+            "unit": data["unit"],
+            "kind": data["kind"],
+            "counted": _counted_key(data.get("counted", "")),
+            "period": " ".join(data.get("period", "").split()).lower(),
+            "direction": data.get("direction", ""),
+            "qualifier": data.get("qualifier", ""),
+        }
+        return data
+
+
+class FigureRemoveForm(VersionedForm):
+    note = forms.CharField(label="Why is it wrong?", max_length=2000, widget=TextInput)

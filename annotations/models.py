@@ -23,6 +23,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from annotations import anchoring
+from annotations.figures import Figure, extract_figures
 from annotations.urlnorm import normalize_url
 
 
@@ -771,8 +772,55 @@ class Claim(models.Model):
         text = self.statement or self.quote
         return text if len(text) <= 80 else text[:79] + "…"
 
+    def save(self, *args, **kwargs):
+        # New words are read again: see refresh_derived below.
+        created = self._state.adding
+        before = None if created else getattr(self, "_derived_inputs", None)
+        super().save(*args, **kwargs)
+        now = self._current_inputs()
+        if before != now:
+            changed = {
+                name
+                for name, old, new in zip(
+                    self.DERIVED_FROM, before or (None,) * 3, now, strict=True
+                )
+                if before is None or old != new
+            }
+            self.refresh_derived(changed, created=created)
+        self._derived_inputs = now
+
     def get_absolute_url(self):
         return reverse("annotations:article-detail", args=[self.article_id]) + f"#claim-{self.pk}"
+
+    # --- What is read from the text: figures and the cross-article index -------------------
+    # One place for every path that changes a claim's words (a selection, an edit, an approved
+    # change, a re-attachment, an import, the admin): a save that changes the quote, the
+    # statement or the claimant reads them again (``refresh_derived``). Rows written in bulk
+    # skip save(); ``manage.py extract_figures`` reads those.
+
+    DERIVED_FROM = ("quote", "statement", "claimant")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._derived_inputs = instance._current_inputs()
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._derived_inputs = self._current_inputs()
+
+    def _current_inputs(self) -> tuple:
+        # From __dict__: a deferred field is not loaded just to be compared.
+        return tuple(self.__dict__.get(name) for name in self.DERIVED_FROM)
+
+    def refresh_derived(self, changed=DERIVED_FROM, *, created: bool = False) -> None:
+        """Read the figures of the changed texts again (reviewers' corrections are kept, see
+        ``ClaimFigureQuerySet.read``)."""
+        sources = [name for name in ("quote", "statement") if name in changed]
+        if not sources:
+            return
+        ClaimFigure.objects.read(self, sources, created=created)
 
     def clean(self):
         super().clean()
@@ -1522,3 +1570,408 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"Comment by {self.author} on claim {self.claim_id}"
+
+
+# --- Figures read from claims -----------------------------------------------------------------
+
+
+class StaleFigureError(WorkflowError):
+    """Someone else changed the figure since the form was loaded; ``current`` holds it."""
+
+    def __init__(self, current: "ClaimFigure"):
+        self.current = current
+        super().__init__(
+            "Someone else changed this figure while you were correcting it; nothing was changed. "
+            "Their version is shown: check it and correct it again."
+        )
+
+
+def _locate(text: str, words: str, near: int) -> int | None:
+    """Where ``words`` stand in ``text``: the occurrence nearest to ``near``, or None."""
+    if not words:
+        return None
+    found, best = text.find(words), None
+    while found != -1:
+        if best is None or abs(found - near) < abs(best - near):
+            best = found
+        found = text.find(words, found + 1)
+    return best
+
+
+class ClaimFigureQuerySet(models.QuerySet):
+    def in_use(self):
+        """The figures comparisons may use: readable, not removed by a reviewer, and still
+        standing in the claim's text. An unreadable figure is shown, never compared."""
+        return self.filter(readable=True, detached=False).exclude(status=ClaimFigure.Status.REMOVED)
+
+    def read(self, claim: "Claim", sources, *, created: bool = False):
+        """Read the figures of ``claim``'s texts named in ``sources`` ("quote", "statement")
+        again and store them. Returns the claim's figures afterwards and whether they changed.
+
+        Figures the reader found replace the ones it found before. Figures a reviewer corrected
+        or removed are never replaced: they are found again in the new text (their words, the
+        occurrence nearest to where they stood) and the reader skips those words; a reviewer's
+        figure whose words are gone is kept and marked ``detached`` for the reviewer to check,
+        and is not compared meanwhile. Writes nothing when nothing changed.
+        """
+        existing = [] if created else list(self.filter(claim=claim))
+        moved, replaced, fresh = self._plan(claim, existing, sources)
+        fresh = self._write(moved, replaced, fresh)
+        if not (moved or replaced or fresh):
+            return existing, False
+        gone = {f.pk for f in replaced}
+        kept = [f for f in existing if f.pk not in gone]
+        return sorted(kept + fresh, key=ClaimFigure.position), True
+
+    def read_many(self, claims) -> int:
+        """``read`` for a batch of claims (their quote and statement loaded), in four queries
+        whatever the batch's size; returns how many of them changed."""
+        claims = list(claims)
+        existing = {}
+        for figure in self.filter(claim__in=claims):
+            existing.setdefault(figure.claim_id, []).append(figure)
+        moved, replaced, fresh, changed = [], [], [], 0
+        for claim in claims:
+            plan = self._plan(claim, existing.get(claim.pk, []), ClaimFigure.Source.values)
+            changed += any(plan)
+            for into, part in zip((moved, replaced, fresh), plan, strict=True):
+                into.extend(part)
+        self._write(moved, replaced, fresh)
+        return changed
+
+    def _plan(self, claim, existing, sources):
+        """(reviewer figures that moved, reader figures to replace, new reader figures)."""
+        mine = [f for f in existing if f.status == ClaimFigure.Status.EXTRACTED]
+        reviewed = [f for f in existing if f.status != ClaimFigure.Status.EXTRACTED]
+        replaced = [f for f in mine if f.source in sources]
+        fresh, moved = [], []
+        for source in sources:
+            text = claim.quote if source == ClaimFigure.Source.QUOTE else claim.statement
+            taken = []
+            for figure in reviewed:
+                if figure.source != source:
+                    continue
+                where = _locate(text, figure.text, figure.start)
+                place = (
+                    (figure.start, figure.end, True)
+                    if where is None
+                    else (where, where + len(figure.text), False)
+                )
+                if place != (figure.start, figure.end, figure.detached):
+                    figure.start, figure.end, figure.detached = place
+                    moved.append(figure)
+                if where is not None:
+                    taken.append((figure.start, figure.end))
+            for read in extract_figures(text or ""):
+                if not any(read.start < end and start < read.end for start, end in taken):
+                    fresh.append(ClaimFigure.from_figure(claim, source, read))
+        if [f.reading() for f in replaced] == [f.reading() for f in fresh]:
+            replaced, fresh = [], []
+        return moved, replaced, fresh
+
+    def _write(self, moved, replaced, fresh) -> list["ClaimFigure"]:
+        if moved:
+            self.bulk_update(moved, ["start", "end", "detached"])
+        if replaced:
+            self.filter(pk__in=[f.pk for f in replaced]).delete()
+        return self.bulk_create(fresh) if fresh else []
+
+
+class ClaimFigure(models.Model):
+    """A quantity stated in a claim's quote or statement, as ``annotations.figures`` read it
+    (normalised so that figures compare across articles), or as a reviewer corrected it.
+
+    The reader's figures are replaced whenever the claim's words change. A reviewer's
+    correction or removal is never replaced silently: it is kept, and marked ``detached`` if
+    its words leave the text. What the reader first read is kept in ``extracted``.
+    """
+
+    class Source(models.TextChoices):
+        QUOTE = "quote", "Quote"
+        STATEMENT = "statement", "Checkable statement"
+
+    class Status(models.TextChoices):
+        EXTRACTED = "extracted", "As read"
+        CORRECTED = "corrected", "Corrected by a reviewer"
+        REMOVED = "removed", "Removed by a reviewer"
+
+    class Kind(models.TextChoices):
+        COUNT = "count", "Count"
+        AMOUNT = "amount", "Amount (money, measure)"
+        PERCENT = "percent", "Share (per cent)"
+        RATIO = "ratio", "Ratio (1 in 10)"
+        MULTIPLIER = "multiplier", "Multiplier (doubled)"
+        CHANGE = "change", "Change (up 20%)"
+
+    class Direction(models.TextChoices):
+        NONE = "", "—"
+        UP = "up", "Up"
+        DOWN = "down", "Down"
+        SAME = "same", "Unchanged"
+
+    UNITS = [
+        ("count", "count"),
+        ("%", "%"),
+        ("pp", "percentage points"),
+        ("ratio", "ratio"),
+        ("times", "times"),
+        ("£", "£"),
+        ("$", "$"),
+        ("€", "€"),
+        ("p", "pence"),
+        ("mm", "mm"),
+        ("cm", "cm"),
+        ("m", "m"),
+        ("km", "km"),
+        ("mile", "miles"),
+        ("kg", "kg"),
+        ("tonne", "tonnes"),
+        ("litre", "litres"),
+        ("mph", "mph"),
+        ("km/h", "km/h"),
+        ("°C", "°C"),
+    ]
+    QUALIFIERS = [
+        ("", "—"),
+        ("about", "about"),
+        ("almost", "almost"),
+        ("at least", "at least"),
+        ("more than", "more than"),
+        ("fewer than", "fewer than"),
+        ("up to", "up to"),
+        ("as few as", "as few as"),
+        ("average", "on average"),
+        ("only", "only"),
+    ]
+    # The fields a reading (the extractor's or a reviewer's) gives.
+    READING = (
+        "value",
+        "low",
+        "high",
+        "unit",
+        "kind",
+        "counted",
+        "period",
+        "direction",
+        "qualifier",
+        "readable",
+    )
+
+    claim = models.ForeignKey("Claim", on_delete=models.CASCADE, related_name="figures")
+    source = models.CharField(
+        max_length=10, choices=Source.choices, help_text="Which of the claim's texts it is in."
+    )
+    start = models.PositiveIntegerField(help_text="Offset in that text, in code points.")
+    end = models.PositiveIntegerField()
+    text = models.CharField(
+        max_length=300, editable=False, help_text="The figure exactly as written there."
+    )
+    value = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Empty for a range (see low and high) or an unreadable figure.",
+    )
+    low = models.FloatField(null=True, blank=True)
+    high = models.FloatField(null=True, blank=True)
+    unit = models.CharField(max_length=20, choices=UNITS, default="count")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COUNT)
+    counted = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="What is counted, singular, after synonyms (person, offender, image).",
+    )
+    period = models.CharField(
+        max_length=100, blank=True, help_text="A rate (per month), a year (2019) or both."
+    )
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, blank=True, default=Direction.NONE
+    )
+    qualifier = models.CharField(max_length=20, choices=QUALIFIERS, blank=True, default="")
+    readable = models.BooleanField(
+        default=True,
+        help_text="False when the words look like a number that cannot be read for sure "
+        "(“tens of thousands”): kept as text, never compared until a reviewer corrects it.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.EXTRACTED)
+    detached = models.BooleanField(
+        default=False,
+        help_text="A reviewer's figure whose words are no longer in the claim's text: kept, "
+        "not compared, for the reviewer to check.",
+    )
+    extracted = models.JSONField(
+        default=dict, blank=True, help_text="What the reader first read, kept on correction."
+    )
+    note = models.TextField(blank=True, help_text="Why a reviewer corrected or removed it.")
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="corrected_figures",
+    )
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised on every correction; one based on an older one is refused."
+    )
+
+    objects = ClaimFigureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "source", "start", "pk"]
+        indexes = [models.Index(fields=["claim", "source"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=F("start")), name="claim_figure_span_in_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(low__isnull=True) | Q(high__isnull=True) | Q(low__lte=F("high")),
+                name="claim_figure_low_not_above_high",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.text} ({self.counted or self.unit})"
+
+    @classmethod
+    def from_figure(cls, claim: "Claim", source: str, figure) -> "ClaimFigure":
+        """An unsaved row from an ``annotations.figures.Figure``."""
+        return cls(
+            claim=claim,
+            source=source,
+            start=figure.start,
+            end=figure.end,
+            text=figure.text[: cls._meta.get_field("text").max_length],
+            value=figure.value,
+            low=figure.low,
+            high=figure.high,
+            unit=figure.unit,
+            kind=figure.kind,
+            counted=(figure.counted or "")[:100],
+            period=(figure.period or "")[:100],
+            direction=figure.direction or "",
+            qualifier=figure.qualifier or "",
+            readable=figure.readable,
+        )
+
+    def reading(self) -> tuple:
+        """Where it is and what it says: two equal readings need no write."""
+        return (self.source, self.start, self.end, self.text) + tuple(
+            getattr(self, name) for name in self.READING
+        )
+
+    def position(self) -> tuple:
+        return (self.source != self.Source.QUOTE, self.start, self.pk or 0)
+
+    def as_figure(self):
+        """The ``annotations.figures.Figure`` it stands for, for ``figures_comparable`` and
+        ``figures_conflict``."""
+        return Figure(
+            text=self.text,
+            start=self.start,
+            end=self.end,
+            value=self.value,
+            low=self.low,
+            high=self.high,
+            unit=self.unit,
+            counted=self.counted or None,
+            period=self.period or None,
+            direction=self.direction or None,
+            kind=self.kind,
+            readable=self.readable,
+            qualifier=self.qualifier or None,
+        )
+
+    @staticmethod
+    def number(value: float | None) -> str:
+        """A value as people write it: 300,000 · 1.5 · 0.33."""
+        if value is None:
+            return "?"
+        if float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+    @property
+    def shown_value(self) -> str:
+        """The value with its unit, for people: "300,000", "550,000–850,000", "up 700%",
+        "×2", "£5,000,000", "1 in 10" as 0.1 ratio. An unreadable figure shows its words."""
+        if not self.readable:
+            return f"“{self.text}” (unreadable)"
+        if self.is_range:
+            number = f"{self.number(self.low)}–{self.number(self.high)}"
+        else:
+            number = self.number(self.value)
+        if self.unit in {"£", "$", "€"}:
+            number = f"{self.unit}{number}"
+        elif self.unit == "times":
+            number = f"×{number}"
+        elif self.unit in {"%", "pp"}:
+            number = f"{number}{'%' if self.unit == '%' else ' points'}"
+        elif self.unit not in {"count", "ratio"}:
+            number = f"{number} {self.unit}"
+        if self.direction in {"up", "down"}:
+            number = f"{self.direction} {number}"
+        return number
+
+    @property
+    def description(self) -> str:
+        """What it says in words: "at least 300,000 offender, last year"."""
+        parts = [f"{self.qualifier} {self.shown_value}" if self.qualifier else self.shown_value]
+        if self.counted:
+            parts.append(self.counted)
+        text = " ".join(parts)
+        return f"{text}, {self.period}" if self.period else text
+
+    @property
+    def is_range(self) -> bool:
+        return self.value is None and self.low is not None and self.high is not None
+
+    @property
+    def in_use(self) -> bool:
+        return self.readable and not self.detached and self.status != self.Status.REMOVED
+
+    def _review(self, by, version: int | None, change) -> None:
+        """Run ``change()`` on the stored row if it is still at ``version``, then save it as
+        the reviewer's, raising the version. The first review keeps what the reader read."""
+        with transaction.atomic():
+            stored = ClaimFigure.objects.select_for_update().filter(pk=self.pk).first()
+            if stored is None:
+                raise WorkflowError(
+                    "This figure is no longer stored: the claim's text changed and it was read "
+                    "again. Reload the claim."
+                )
+            if version is not None and stored.version != version:
+                raise StaleFigureError(stored)
+            if self.status == self.Status.EXTRACTED and not self.extracted:
+                self.extracted = {name: getattr(stored, name) for name in self.READING}
+            change()
+            self.corrected_by = by
+            self.corrected_at = timezone.now()
+            self.version = stored.version + 1
+            self.save()
+
+    def correct(self, *, by, version: int | None, note: str = "", **reading) -> None:
+        """A reviewer's reading replaces the reader's (``READING`` fields, all given)."""
+        missing = set(self.READING) - set(reading) - {"readable"}
+        if missing or set(reading) - set(self.READING):
+            raise ValueError(f"a correction gives every reading field: {sorted(missing)}")
+
+        def change():
+            for name, value in reading.items():
+                setattr(self, name, value)
+            self.readable = True
+            self.status = self.Status.CORRECTED
+            self.note = (note or "").strip()
+
+        self._review(by, version, change)
+
+    def remove(self, *, by, version: int | None, note: str = "") -> None:
+        """A wrong figure leaves the comparisons; the row stays, marked, with who and why."""
+        note = (note or "").strip()
+        if not note:
+            raise WorkflowError("Say why the figure is wrong: the note stays with it.")
+
+        def change():
+            self.status = self.Status.REMOVED
+            self.note = note
+
+        self._review(by, version, change)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from annotations.views import articles, citations, claims, dashboard, exports, sources
+from annotations.views import articles, citations, claims, dashboard, exports, families, sources
 
 
 class IdConverter:
@@ -83,6 +83,22 @@ urlpatterns = [
         "articles/<id:article_pk>/claims/<id:pk>/history/",
         claims.claim_history,
         name="claim-history",
+    ),
+    # Claims across articles: figures, related claims, families, conflicts
+    path(
+        "articles/<id:article_pk>/claims/<id:pk>/related/",
+        families.claim_related,
+        name="claim-related",
+    ),
+    path(
+        "articles/<id:article_pk>/claims/<id:pk>/figures/<id:figure_pk>/",
+        families.claim_figure_update,
+        name="claim-figure-update",
+    ),
+    path(
+        "articles/<id:article_pk>/claims/<id:pk>/figures/<id:figure_pk>/remove/",
+        families.claim_figure_remove,
+        name="claim-figure-remove",
     ),
     # Citations
     path(

@@ -89,6 +89,7 @@ class Suite:
             self.bench_reader,
             self.bench_claim_writes,
             self.bench_dashboard,
+            self.bench_claims_across,
             self.bench_server,
             self.bench_import,
         ):
@@ -387,6 +388,13 @@ class Suite:
                 check=status_check(),
             )
         )
+
+    # --- claims across articles: figures, proposals, conflicts ------------------------------
+
+    def bench_claims_across(self) -> None:
+        from bench import families
+
+        self.add(families.figure_extraction(self.quick))
 
     # --- a real server: browser and worker memory -------------------------------------------
 

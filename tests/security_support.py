@@ -29,7 +29,17 @@ STRING_CANDIDATES = {
 # Export formats also tried as ?format= on export URLs that take no format argument.
 EXPORT_FORMATS = STRING_CANDIDATES["format"]
 # URL name fragment (e.g. "claim" in "claim-update") → the object kind that fills its `pk`.
-KINDS = ("article", "claim", "citation", "comment", "source", "snapshot", "verdict", "user")
+KINDS = (
+    "article",
+    "claim",
+    "citation",
+    "comment",
+    "source",
+    "snapshot",
+    "verdict",
+    "user",
+    "figure",
+)
 KIND_ALIASES = {"sourcesnapshot": "snapshot", "person": "user", "reviewer": "user"}
 NEVER_FETCH = {
     "logout",  # POST only; GET answers 405 and would end the session anyway
@@ -94,7 +104,13 @@ def build_world(text=None, *, requester=None) -> dict:
     ``text(model_label, field_name, max_length)`` gives the value for each free-text field;
     by default neutral text from the factories.
     """
-    from annotations.models import ClaimRevision, ProposedCitation, SourceSnapshot, Verdict
+    from annotations.models import (
+        ClaimFigure,
+        ClaimRevision,
+        ProposedCitation,
+        SourceSnapshot,
+        Verdict,
+    )
     from tests.factories import (
         ArticleFactory,
         CitationFactory,
@@ -139,6 +155,21 @@ def build_world(text=None, *, requester=None) -> dict:
         claim=claim, proposed_by=other_user, base_version=claim.version, **fill(ClaimRevision)
     )
     ProposedCitation.objects.create(revision=revision, source=source, **fill(ProposedCitation))
+    # A figure a reviewer corrected (shown in the claim's "figures and related claims").
+    figure = ClaimFigure.objects.create(
+        claim=claim,
+        source=ClaimFigure.Source.STATEMENT,
+        start=0,
+        end=2,
+        text=claim.statement[:2],
+        value=12.0,
+        low=12.0,
+        high=12.0,
+        status=ClaimFigure.Status.CORRECTED,
+        corrected_by=other_user,
+        corrected_at=claim.created_at,
+        **fill(ClaimFigure),
+    )
     snapshot_values = fill(SourceSnapshot)
     snapshot = SourceSnapshot(
         source=source,
@@ -169,6 +200,7 @@ def build_world(text=None, *, requester=None) -> dict:
         "snapshot": snapshot,
         "verdict": verdict,
         "user": other_user,
+        "figure": figure,
     }
 
 

@@ -62,6 +62,11 @@ def citation(objects):
     return {"article_pk": objects["article"].pk, "pk": made.claim_id, "citation_pk": made.pk}
 
 
+def figure(objects):
+    made = objects["claim"].figures.first()  # read from the factory claim's words
+    return {"article_pk": objects["article"].pk, "pk": made.claim_id, "figure_pk": made.pk}
+
+
 def source(objects):
     return {"pk": SourceFactory().pk}
 
@@ -105,6 +110,11 @@ EXPECTED = {
     "annotations:citation-create": ("post", claim, SIGNED_IN),
     "annotations:citation-delete": ("post", citation, SIGNED_IN_REDIRECT),
     "annotations:source-search": ("get", no_kwargs, SIGNED_IN),
+    # Claims across articles: reviewers read and correct figures (a POST without data
+    # re-renders the region with the errors: 200)
+    "annotations:claim-related": ("get", claim, SIGNED_IN),
+    "annotations:claim-figure-update": ("post", figure, SIGNED_IN),
+    "annotations:claim-figure-remove": ("post", figure, SIGNED_IN),
     # Source library (a POST without a file re-renders the page with the error: 200)
     "annotations:source-list": ("get", no_kwargs, SIGNED_IN),
     "annotations:source-detail": ("get", source, SIGNED_IN),

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from django.core.cache import cache
@@ -37,6 +38,27 @@ def test_every_format_downloads_with_a_filename_and_type(client, reviewer, name)
     assert disposition.endswith(f'.{export_format.extension}"')
     assert response["Cache-Control"] == "private, no-store"
     assert body
+
+
+def test_each_format_downloads_under_its_own_name_saying_format_and_scope(client, reviewer):
+    example = worked_example(n_articles=1)
+    client.force_login(reviewer)
+    names = {}
+    for name in FORMATS:
+        response, _ = download(client, name, article=example["articles"][0].pk, scope="internal")
+        filename = response["Content-Disposition"].split('filename="')[1].rstrip('"')
+        assert "-internal-" in filename
+        names[name] = filename.rsplit("-", 1)[1]
+    assert names == {
+        "html": "report.html",
+        "pdf": "report.pdf",
+        "markdown": "report.md",
+        "csv": "claims.csv",
+        "csv-citations": "citations.csv",
+        "json": "data.json",
+        "claimreview": "claimreview.jsonld",
+        "w3c": "w3c.jsonld",
+    }
 
 
 def test_published_scope_is_the_default_and_has_no_unapproved_claim(client, reviewer):
@@ -192,3 +214,46 @@ def test_admin_action_exports_the_selected_articles(client, admin_user):
     report = b"".join(client.get(response["Location"]).streaming_content).decode()
     assert f'id="article-{chosen.pk}"' in report
     assert f'id="article-{example["articles"][0].pk}"' not in report
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "before", "after"),
+    [
+        (
+            "olice specialists say there are ",
+            " people in the country who pose a",
+            "specialists say there are ",
+            " people in the country who pose",
+        ),
+        ("Short start ", " end.", "Short start ", " end."),
+        ("x" * 32, "y" * 32, "", ""),
+    ],
+)
+def test_report_context_is_cut_at_whole_words(prefix, suffix, before, after):
+    from annotations.exporters._common import whole_words_after, whole_words_before
+
+    assert whole_words_before(prefix, cut=len(prefix) >= 32) == before
+    assert whole_words_after(suffix, cut=len(suffix) >= 32) == after
+
+
+def test_the_html_report_shows_no_word_cut_in_half(client, reviewer):
+    from tests.factories import ArticleFactory, ClaimFactory
+
+    body = (
+        "British police specialists say there are at least 300,000 people in the country "
+        "who pose a threat."
+    )
+    article = ArticleFactory(body=body, raw_text=body)
+    start = body.index("at least")
+    ClaimFactory(
+        article=article, start=start, end=start + len("at least 300,000"), state="approved"
+    )
+    client.force_login(reviewer)
+    page = client.get(
+        reverse("annotations:article-report", args=[article.pk]), {"scope": "internal"}
+    )
+    html = page.content.decode()
+    before = re.search(r'<span class="context">…([^<]*)</span><mark>', html).group(1)
+    assert before == "specialists say there are "
+    after = re.search(r'</mark><span class="context">([^<]*)…</span>', html).group(1)
+    assert after == " people in the country who pose"

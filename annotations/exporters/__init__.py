@@ -21,6 +21,13 @@ class ExportFormat:
     extension: str
     content_type: str
     binary: bool = False
+    # What the file holds, in its name (``…-claims.csv``): formats that share an extension
+    # must not download under the same name.
+    contents: str = "report"
+
+    @property
+    def file_ending(self) -> str:
+        return f"{self.contents}.{self.extension}"
 
     @property
     def module(self):
@@ -40,12 +47,26 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("html", "HTML report", "html", "text/html; charset=utf-8"),
         ExportFormat("pdf", "PDF report", "pdf", "application/pdf", binary=True),
         ExportFormat("markdown", "Markdown report", "md", "text/markdown; charset=utf-8"),
-        ExportFormat("csv", "CSV, one row per claim", "csv", "text/csv; charset=utf-8"),
         ExportFormat(
-            "csv-citations", "CSV, one row per citation", "csv", "text/csv; charset=utf-8"
+            "csv", "CSV, one row per claim", "csv", "text/csv; charset=utf-8", contents="claims"
         ),
-        ExportFormat("json", "JSON (complete)", "json", "application/json"),
-        ExportFormat("claimreview", "schema.org ClaimReview", "jsonld", "application/ld+json"),
-        ExportFormat("w3c", "W3C Web Annotations", "jsonld", "application/ld+json"),
+        ExportFormat(
+            "csv-citations",
+            "CSV, one row per citation",
+            "csv",
+            "text/csv; charset=utf-8",
+            contents="citations",
+        ),
+        ExportFormat("json", "JSON (complete)", "json", "application/json", contents="data"),
+        ExportFormat(
+            "claimreview",
+            "schema.org ClaimReview",
+            "jsonld",
+            "application/ld+json",
+            contents="claimreview",
+        ),
+        ExportFormat(
+            "w3c", "W3C Web Annotations", "jsonld", "application/ld+json", contents="w3c"
+        ),
     ]
 }

@@ -1,6 +1,7 @@
 """Small helpers shared by the format modules."""
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Func, TextField
@@ -31,6 +32,24 @@ def restore(text: str) -> str:
     if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
         return text[1:]
     return text
+
+
+def whole_words_before(prefix: str, *, cut: bool) -> str:
+    """The context before a quote as a reader should see it: when the stored prefix was cut
+    from a longer text (``cut``), its first, partial word is dropped ("…olice specialists say"
+    becomes "…specialists say")."""
+    if not cut or prefix[:1].isspace():
+        return prefix.lstrip() if cut else prefix
+    parts = re.split(r"(?<=\S)(?=\s)", prefix, maxsplit=1)
+    return parts[1].lstrip() if len(parts) == 2 else ""
+
+
+def whole_words_after(suffix: str, *, cut: bool) -> str:
+    """The context after a quote, without a last word cut in half (see ``whole_words_before``)."""
+    if not cut or suffix[-1:].isspace():
+        return suffix.rstrip() if cut else suffix
+    parts = re.split(r"(?<=\s)(?=\S+$)", suffix, maxsplit=1)
+    return parts[0].rstrip() if len(parts) == 2 else ""
 
 
 def iso(value) -> str | None:

@@ -21,7 +21,14 @@ from django.db import connection
 from django.db.models import DateField, DateTimeField, QuerySet
 from django.urls import reverse
 
-from annotations.exporters._common import IsoText, as_is, iso
+from annotations.anchoring import CONTEXT_LENGTH
+from annotations.exporters._common import (
+    IsoText,
+    as_is,
+    iso,
+    whole_words_after,
+    whole_words_before,
+)
 from annotations.models import Article, Citation, Claim, Comment, Source, User, Verdict
 
 DRAFT_LABEL = "Draft — not approved"
@@ -351,6 +358,13 @@ class ExportData:
             claim["comments"] = []
             claim["is_draft"] = state != approved
             claim["is_orphan"] = claim["orphaned_at"] is not None
+            # The stored context is cut at a fixed length: shown, it ends at whole words.
+            claim["context_before"] = whole_words_before(
+                claim["prefix"], cut=len(claim["prefix"]) >= CONTEXT_LENGTH
+            )
+            claim["context_after"] = whole_words_after(
+                claim["suffix"], cut=len(claim["suffix"]) >= CONTEXT_LENGTH
+            )
             claim["state_label"] = STATE_LABELS.get(state, state)
             claim["category_label"] = CATEGORY_LABELS.get(category, category)
             for role, key in USER_ROLES:

@@ -32,7 +32,7 @@ def _filename(export_format, articles, scope) -> str:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     ids = list(articles.values_list("pk", flat=True)[:2])
     what = f"article-{ids[0]}" if len(ids) == 1 else "articles"
-    return f"factcheck-{what}-{scope}-{stamp}.{export_format.extension}"
+    return f"factcheck-{what}-{scope}-{stamp}-{export_format.file_ending}"
 
 
 @require_GET

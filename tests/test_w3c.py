@@ -209,6 +209,13 @@ def test_a_tagging_body_never_becomes_the_statement():
     ]
     [claim] = import_annotations(annotation).created
     assert (claim.statement, claim.tags) == ("", ["Draft — not approved", "Figures"])
+    # A body without a purpose serves the annotation's motivation: here, tagging.
+    annotation["id"] += "-2"
+    annotation["motivation"] = "tagging"
+    annotation["body"] = [{"type": "TextualBody", "value": "important"}]
+    claim.delete()
+    [claim] = import_annotations(annotation).created
+    assert (claim.statement, claim.tags) == ("", ["important"])
 
 
 def test_lenient_reading_takes_what_real_tools_write_where_the_meaning_is_clear():

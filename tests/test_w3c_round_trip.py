@@ -293,7 +293,7 @@ def test_an_approval_the_pages_would_not_allow_is_held_for_review(tmp_path):
     first = export(Scope.PUBLISHED)
     fresh_database(tmp_path)
     # The approver has no account here: nobody can vouch for the approvals.
-    User.objects.filter(username="ellis").delete()
+    User.objects.filter(username="ellis").update(username="ellis.moved")
     result = import_annotations(first)
     held = Claim.objects.get(quote="12.4 million passengers")
     assert (held.state, held.approved_by) == (Claim.State.NEEDS_REVIEW, None)

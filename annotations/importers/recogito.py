@@ -57,9 +57,13 @@ def agent_name(agent, where: str) -> str:
         return agent
     if not isinstance(agent, dict):
         fail(where, "'creator' must be an object.")
-    name = text(agent, "name", where) or text(agent, "nickname", where)
-    identifier = agent.get("id")
-    identifier = identifier if isinstance(identifier, str) else ""
+
+    def first(key: str) -> str:
+        values = agent.get(key)
+        values = values if isinstance(values, list) else [values]
+        return next((value for value in values if isinstance(value, str)), "")
+
+    name, identifier = first("name") or first("nickname"), first("id")
     if name and identifier and identifier != name:
         return f"{name} ({identifier})"
     name = name or identifier

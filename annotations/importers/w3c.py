@@ -404,9 +404,10 @@ def _targets(node: dict) -> list[Target]:
     return targets
 
 
-def _purposes(body: dict) -> set:
+def _purposes(body: dict, motivations: frozenset = frozenset({None})) -> set:
+    """A body's purposes; a body without one serves the annotation's motivation (3.2.6)."""
     purposes = body.get("purpose")
-    return set(_as_list(purposes)) if purposes else {None}
+    return set(_as_list(purposes)) if purposes else set(motivations)
 
 
 def _agent(value) -> str:
@@ -441,17 +442,19 @@ def _incoming(node: dict) -> Incoming:
         _read_own_bodies(found, textual, bodies, where)
         return found
 
-    tags = [b["value"] for b in textual if _purposes(b) & {"tagging", "classifying"}]
-    others = [b for b in textual if not _purposes(b) & {"tagging", "classifying"}]
-    statement_body = None
     if isinstance(node.get("bodyValue"), str):
-        found.statement = node["bodyValue"].strip()
-    else:
-        for wanted in ({"describing"}, {"commenting", "assessing", None}):
-            statement_body = next((b for b in others if _purposes(b) & wanted), None)
-            if statement_body is not None:
-                found.statement = statement_body["value"].strip()
-                break
+        textual = [{"value": node["bodyValue"]}]  # a TextualBody without a purpose (3.2.5)
+    motivations = frozenset(_as_list(node.get("motivation") or [None]))
+    labels = {"tagging", "classifying"}
+    # A tag or a classification is never the statement, whatever else the annotation holds.
+    tags = [b["value"] for b in textual if _purposes(b, motivations) <= labels]
+    others = [b for b in textual if not _purposes(b, motivations) <= labels]
+    statement_body = None
+    for wanted in ({"describing"}, {"commenting", "assessing", None}):
+        statement_body = next((b for b in others if _purposes(b, motivations) & wanted), None)
+        if statement_body is not None:
+            found.statement = statement_body["value"].strip()
+            break
     found.tags = unique_tags(tags)
     for body in others:
         if body is statement_body or not body["value"].strip():
@@ -531,6 +534,8 @@ def _citation(body: dict, where: str) -> CitationData:
         raise W3CImportError(
             f"{where}: the cited source {url!r}: {' '.join(error.messages)}"
         ) from None
+    if len(url) > Source._meta.get_field("url").max_length:
+        raise W3CImportError(f"{where}: the cited source's address is too long.")
     quote, _ = _text_selectors(body.get("selector"))
     return CitationData(
         url=url,
@@ -582,6 +587,7 @@ class _Writer:
         for pk, url in Article.objects.exclude(url="").values_list("pk", "url"):
             if key := _normalised(url):
                 self.urls.setdefault(key, pk)
+        self.hashes: dict[str, int | None] = {}
         self.articles: dict[int, Article] = {}
         self.users: dict[str, User | None] = {}
         self.verdicts: dict[str, Verdict] = {}
@@ -600,13 +606,16 @@ class _Writer:
             return None, "the target names no document: say which article with --article ID"
         for address in [target.source, *target.alternatives]:
             if match := CONTENT_URN.match(address):
-                article = Article.objects.filter(content_hash=match.group(1).lower()).first()
-                if article is not None:
-                    return self.articles.setdefault(article.pk, article), ""
-            elif (key := _normalised(address)) in self.urls:
-                pk = self.urls[key]
+                content_hash = match.group(1).lower()
+                if content_hash not in self.hashes:
+                    found = Article.objects.filter(content_hash=content_hash)
+                    self.hashes[content_hash] = found.values_list("pk", flat=True).first()
+                pk = self.hashes[content_hash]
+            else:
+                pk = self.urls.get(_normalised(address))
+            if pk is not None:
                 if pk not in self.articles:
-                    self.articles[pk] = Article.objects.get(pk=pk)
+                    self.articles[pk] = Article.objects.defer("raw_text").get(pk=pk)
                 return self.articles[pk], ""
         return None, f"no article has the address {target.source}"
 
@@ -636,7 +645,7 @@ class _Writer:
         if cited.url not in self.sources:
             source = Source(
                 url=cited.url,
-                title=cited.title or cited.url,
+                title=cited.title or _limit(cited.url, Source._meta.get_field("title").max_length),
                 publisher=cited.publisher,
                 kind=cited.kind,
                 created_by=self.user(cited.username),
@@ -678,6 +687,9 @@ class _Writer:
             if target.exact is None:
                 reasons.append("the target has no TextQuoteSelector")
                 continue
+            if not target.exact.strip():
+                reasons.append("the quote is empty")
+                continue
             own = annotation.ours
             if own is not None and own.orphaned_at is not None:
                 # An orphan stays one: a reviewer re-attaches it.
@@ -694,9 +706,7 @@ class _Writer:
                     article.body, target.exact, target.prefix, target.suffix, target.position
                 )
                 if not match.anchored:
-                    reasons.append(
-                        f"{match.reason} (quote “{_short(target.exact)}” in “{article}”)"
-                    )
+                    reasons.append(f"“{_short(target.exact)}” in “{article}”: {match.reason}")
                     continue
                 selector = match.selector
                 if match.fuzzy:
@@ -776,7 +786,7 @@ class _Writer:
         return claim
 
     def take_own_fields(self, claim: Claim, own: OwnFields, label: str) -> None:
-        claim.created_by = self.user(own.created_by) or self.by
+        claim.created_by = self.user(own.created_by)
         claim.claimant = own.claimant
         claim.claim_date = own.claim_date
         claim.category = own.category

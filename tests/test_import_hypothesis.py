@@ -213,6 +213,13 @@ def test_a_malformed_hypothesis_file_is_refused_whole_in_one_line(
     assert Claim.objects.count() == Comment.objects.count() == 0
 
 
+def test_a_list_of_annotations_with_one_malformed_is_refused_as_hypothesis(article):
+    annotations = [row(VISITORS), row(COST) | {"tags": "budget"}, "not an annotation"]
+    with pytest.raises(W3CImportError, match=r"^item 2 \(annotation Lb7x.*'tags' must be a list"):
+        import_annotations(annotations)
+    assert Claim.objects.count() == 0
+
+
 def test_strict_mode_reads_w3c_only(article):
     with pytest.raises(W3CImportError, match="Hypothesis API search result, not W3C"):
         import_annotations(SEARCH_RESULTS.read_bytes(), strict=True)

@@ -46,7 +46,8 @@ def kind_of(data) -> str | None:
             return "a Hypothesis client export"
         if _looks_like_annotation(data):
             return "a Hypothesis annotation"
-    if isinstance(data, list) and data and all(_looks_like_annotation(item) for item in data):
+    # One malformed row does not make the list something else: it is refused as what it is.
+    if isinstance(data, list) and any(_looks_like_annotation(item) for item in data):
         return "a list of Hypothesis annotations"
     return None
 

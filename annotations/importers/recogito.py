@@ -30,7 +30,7 @@ TAG_PURPOSES = {"tagging", "classifying"}
 
 def kind_of(data) -> str | None:
     items = data if isinstance(data, list) else [data]
-    if items and all(_looks_like_annotation(item) for item in items):
+    if any(_looks_like_annotation(item) for item in items):
         return "@recogito/text-annotator JSON"
     return None
 

@@ -163,12 +163,54 @@ class ClaimCreateForm(SelectionForm):
         widget=Textarea(attrs={"rows": 3}),
         help_text="Restate the claim so that it can be checked.",
     )
+    claimant = forms.CharField(
+        max_length=300,
+        required=False,
+        widget=TextInput,
+        help_text="Who made the claim: a person or an organisation.",
+    )
+    claim_date = forms.DateField(
+        required=False,
+        widget=DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="When the claim was made.",
+    )
     category = forms.ChoiceField(
         choices=Claim.Category.choices, initial=Claim.Category.OTHER, widget=FastSelect
     )
 
+    # What a reviewer types: a mistake there is shown beside the field, with what was typed.
+    typed_fields = frozenset({"claimant", "claim_date"})
+    # The words read for a suggested category: a claim is a sentence or three.
+    SUGGESTION_READS = 2000
+
+    suggestion = ""  # why the category shown was suggested, if it was
+
+    @property
+    def asks_for_suggestion(self) -> bool:
+        """The empty form the reader fills in from the selection in the browser: once filled,
+        it asks the server which category the selected words suggest."""
+        return not self.is_bound and not self.initial
+
+    @staticmethod
+    def suggest_category(quote: str) -> tuple[str, str]:
+        """The category that a claim's words suggest, and why ("" when nothing does): words
+        that state a figure (as ``figures.extract_figures`` reads them) are a statistic."""
+        figures = extract_figures(quote[: ClaimCreateForm.SUGGESTION_READS])
+        if figures:
+            why = f"Suggested: the quote states a figure (“{figures[0].text}”)."
+            return Claim.Category.STATISTIC, why
+        return Claim.Category.OTHER, ""
+
+    @classmethod
+    def suggesting(cls, article, quote: str) -> "ClaimCreateForm":
+        """The empty form with the category suggested for ``quote``."""
+        category, why = cls.suggest_category(quote)
+        form = cls(initial={"category": category}, article=article)
+        form.suggestion = why
+        return form
+
     def clean(self):
-        if self.errors:
+        if set(self.errors) - self.typed_fields:
             # A bad category or statement comes from a tampered form: ask for a new selection.
             self.errors.clear()
             raise ValidationError(self.missing_selection_message, code="empty")

@@ -994,18 +994,28 @@ class Claim(models.Model):
 
         return self._save_version(version, by, change) or EditResult.NOTHING
 
+    def approval_blocker(self, user, *, cited: bool | None = None) -> str | None:
+        """Why ``user`` cannot approve the proposed verdict now, or None when they can: the
+        one statement of the rules, which ``approve`` enforces and the panel shows beside its
+        disabled Approve button. ``cited`` (whether a source is cited) spares a query to a
+        caller that has the citations at hand."""
+        if not user.is_editor:
+            return "Only an editor can approve a verdict."
+        if self.state != self.State.NEEDS_REVIEW or self.verdict_id is None:
+            return "Only a proposed verdict that awaits review can be approved."
+        if self.verdict_proposed_by_id == user.pk:
+            return "You proposed this verdict: a second editor has to approve it."
+        if not (self.citations.exists() if cited is None else cited):
+            return "Cite at least one source before the verdict is approved."
+        return None
+
     def approve(self, *, by, version: int | None):
         """Approve the proposed verdict: editors only, never one's own, with evidence."""
 
         def change():
-            if not by.is_editor:
-                raise WorkflowError("Only an editor can approve a verdict.")
-            if self.state != self.State.NEEDS_REVIEW or self.verdict_id is None:
-                raise WorkflowError("Only a proposed verdict that awaits review can be approved.")
-            if not self.is_reviewable_by(by):
-                raise WorkflowError("You proposed this verdict: a second editor has to approve it.")
-            if not self.citations.exists():
-                raise WorkflowError("Cite at least one source before the verdict is approved.")
+            refusal = self.approval_blocker(by)
+            if refusal:
+                raise WorkflowError(refusal)
             self.state = self.State.APPROVED
             self.approved_by = by
             self.approved_at = timezone.now()

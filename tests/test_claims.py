@@ -1,5 +1,7 @@
 """The claim panel through the client: creating claims, editing, citations, the workflow."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -398,7 +400,8 @@ def test_editor_cannot_approve_own_verdict(client, editor, accurate):
         url("claim-propose", claim),
         {"version": claim.version, "verdict": accurate.pk, "explanation": ""},
     )
-    assert "Approve verdict" not in html
+    # The button is there but disabled, with the reason beside it.
+    assert re.search(r"<button[^>]*\bdisabled\b[^>]*>Approve verdict</button>", html)
     assert "a second editor has to approve it" in html
     claim.refresh_from_db()
     html = post_panel(client, url("claim-approve", claim), {"version": claim.version})

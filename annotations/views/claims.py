@@ -1,8 +1,11 @@
 """The claim panel: creating claims from a selection, editing them, the review workflow."""
 
+from datetime import date, datetime
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -86,6 +89,12 @@ def panel_context(request: HttpRequest, claim: Claim, *, new: bool = False, **ov
         "send_back_form": SendBackForm(initial={"version": claim.version}) if can_review else None,
         "own_proposal": claim.verdict_proposed_by_id == user.pk,
         "can_review": can_review,
+        # Why the Approve button an editor sees is disabled (the rule is Claim.approve's).
+        "approval_blocker": (
+            claim.approval_blocker(user, cited=bool(citations))
+            if user.is_editor and claim.state == Claim.State.NEEDS_REVIEW
+            else None
+        ),
         "revision": revision,
         "revision_rows": revision.rows(claim) if revision else [],
         "own_revision": own_revision,
@@ -151,6 +160,15 @@ def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
     which must match the body there.
     """
     article = get_article_for_user(request, article_pk)
+    if request.method == "GET" and request.htmx and request.htmx.target == "new-claim-category":
+        # The reader fills its new-claim form in the browser, then asks here which category
+        # the selected words suggest: the rule is the server's.
+        form = ClaimCreateForm.suggesting(article, request.GET.get("quote", ""))
+        return render(
+            request,
+            "annotations/claims/panel.html#new-claim-category",
+            {"article": article, "form": form},
+        )
     data = request.POST if request.method == "POST" else request.GET
     form = ClaimCreateForm(data if data else None, article=article)
     if request.method == "POST" and form.is_valid():
@@ -162,6 +180,8 @@ def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
                 form.cleaned_data["quote"],
                 by=request.user,
                 statement=form.cleaned_data["statement"].strip(),
+                claimant=form.cleaned_data["claimant"].strip(),
+                claim_date=form.cleaned_data["claim_date"],
                 category=form.cleaned_data["category"],
             )
         except AnchorError as error:
@@ -186,6 +206,8 @@ def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
                 "quote": selector.exact,
                 "category": form.cleaned_data["category"],
                 "statement": form.cleaned_data["statement"],
+                "claimant": form.cleaned_data["claimant"],
+                "claim_date": form.cleaned_data["claim_date"],
             },
             article=article,
         )
@@ -371,8 +393,38 @@ def claim_comment(request: HttpRequest, article_pk: int, pk: int) -> HttpRespons
 # --- History ----------------------------------------------------------------------------------
 
 
+USER_FIELDS = {"assignee", "verdict_proposed_by", "approved_by"}
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def _shown(field, value, verdicts: dict, users: dict) -> str:
+    """A value in the history as the rest of the app says it: state and category labels,
+    verdict labels, people's names, times to the minute in local time, dates as dates."""
+    if value in (None, "", []):
+        return "—"
+    name = field.name if field is not None else ""
+    if name == "verdict":
+        return verdicts.get(value, "—")
+    if name in USER_FIELDS:
+        return users.get(value, "—")
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, datetime):
+        return dateformat.format(timezone.localtime(value), "j M Y H:i")
+    if isinstance(value, date):
+        return dateformat.format(value, "j M Y")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
 def _history_entries(claim: Claim) -> list[dict]:
-    """The claim's and its citations' history, newest first, with field-by-field changes."""
+    """The claim's and its citations' history, newest first, with field-by-field changes.
+    A save that changed nothing shown (a citation raises the claim's version, say) and gave
+    no reason is left out: the citation's own entry says what happened."""
     # The newest records, plus one older claim record to show what the oldest shown changed.
     claim_records = list(
         claim.history.select_related("history_user").order_by("-history_date", "-history_id")[
@@ -396,32 +448,30 @@ def _history_entries(claim: Claim) -> list[dict]:
             delta = record.diff_against(previous, excluded_fields=HISTORY_HIDDEN_FIELDS)
             for change in delta.changes:
                 changes.append([change.field, change.old, change.new])
-                if change.field in {"assignee", "verdict_proposed_by", "approved_by"}:
+                if change.field in USER_FIELDS:
                     user_ids.update(v for v in (change.old, change.new) if v)
+        previous = record
+        reason = record.history_change_reason or ""
+        if record.history_type == "~" and not changes and not reason:
+            continue
         action = {"+": "created the claim", "~": "changed", "-": "deleted the claim"}
         entries.append(
             {
                 "when": record.history_date,
                 "who": record.history_user,
                 "action": action[record.history_type],
-                "reason": record.history_change_reason or "",
+                "reason": reason,
                 "changes": changes,
             }
         )
-        previous = record
-    users = {u.pk: u.username for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
-    field_names = {f.name: f.verbose_name for f in Claim._meta.fields}
+    users = {u.pk: _person(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    fields = {f.name: f for f in Claim._meta.fields}
     for entry in entries:
         for change in entry["changes"]:
-            name = change[0]
-            for i in (1, 2):
-                if name == "verdict":
-                    change[i] = verdicts.get(change[i], "") if change[i] else "—"
-                elif name in {"assignee", "verdict_proposed_by", "approved_by"}:
-                    change[i] = users.get(change[i], "—") if change[i] else "—"
-                elif change[i] in (None, ""):
-                    change[i] = "—"
-            change[0] = field_names.get(name, name)
+            field = fields.get(change[0])
+            change[1] = _shown(field, change[1], verdicts, users)
+            change[2] = _shown(field, change[2], verdicts, users)
+            change[0] = field.verbose_name if field is not None else change[0]
     for record in citation_records:
         verb = {"+": "cited", "~": "changed the citation of", "-": "removed the citation of"}
         source_title = (

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 
 
 class AnnotationsConfig(AppConfig):
     name = "annotations"
     verbose_name = "Fact-checking"
+
+    def ready(self):
+        from annotations import search
+
+        # The SQLite search triggers call Python; every connection needs the function.
+        connection_created.connect(search.register_functions)
+        post_migrate.connect(search.repair_after_migrate, sender=self)

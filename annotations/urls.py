@@ -1,6 +1,15 @@
 from django.urls import path, register_converter
 
-from annotations.views import articles, citations, claims, dashboard, exports, families, sources
+from annotations.views import (
+    articles,
+    citations,
+    claims,
+    dashboard,
+    exports,
+    families,
+    search,
+    sources,
+)
 
 
 class IdConverter:
@@ -22,6 +31,8 @@ app_name = "annotations"
 urlpatterns = [
     # Dashboard
     path("", dashboard.article_list, name="article-list"),
+    # Search
+    path("search/", search.search_page, name="search"),
     # Article reader
     path("articles/<id:pk>/", articles.article_detail, name="article-detail"),
     path("articles/<id:pk>/original/", articles.article_original, name="article-original"),

@@ -92,6 +92,7 @@ class Suite:
             self.bench_claims_across,
             self.bench_server,
             self.bench_import,
+            self.bench_search,
         ):
             try:
                 phase()
@@ -395,6 +396,10 @@ class Suite:
         from bench import families
 
         self.add(families.figure_extraction(self.quick))
+        for result in families.proposals(
+            self.rng, quick=self.quick, runs=self.runs, warmup=self.warmup
+        ):
+            self.add(result)
 
     # --- a real server: browser and worker memory -------------------------------------------
 
@@ -510,6 +515,26 @@ class Suite:
                 "re-import the same 1,000 files (unchanged)",
                 lambda: run_import("unchanged"),
                 target_ms=5_000,
+            )
+        )
+
+    # --- search: last, on the biggest database ---------------------------------------------
+
+    def bench_search(self) -> None:
+        from bench import search
+
+        scale = 10 if self.quick else 1
+        articles, claims = search.ARTICLES // scale, search.CLAIMS // scale
+        self.log(f"adding articles and claims up to {articles:,} / {claims:,} for search")
+        self.add(
+            search.figure(
+                self.client,
+                self.rng,
+                runs=self.runs,
+                warmup=self.warmup,
+                articles=articles,
+                claims=claims,
+                log=self.log,
             )
         )
 

@@ -88,6 +88,7 @@ EXPECTED = {
     "password_change": ("get", no_kwargs, ANY_ACCOUNT),
     "password_change_done": ("get", no_kwargs, ANY_ACCOUNT),
     "annotations:article-list": ("get", no_kwargs, SIGNED_IN),
+    "annotations:search": ("get", no_kwargs, SIGNED_IN),
     "annotations:article-detail": ("get", article_pk, SIGNED_IN),
     "annotations:article-original": ("get", article_pk, SIGNED_IN),
     # Article reader, claims, citations

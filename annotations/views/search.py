@@ -1,0 +1,97 @@
+"""The search page: everything the app holds, searched from the box in the header.
+
+The query itself goes to ``annotations.search`` as typed (it makes safe terms of anything);
+filters are allow-listed through ``SearchFilters``: a value the form does not accept is
+ignored, never passed to the ORM. htmx swaps the results in place, as on the dashboard.
+"""
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+from annotations import search as fulltext
+from annotations.models import Claim, Publisher, Source, Verdict
+from annotations.roles import reviewer_required
+
+ANY = [("", "Any")]
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+class SearchFilters(forms.Form):
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "Everything")] + [(k.name, k.label) for k in fulltext.KINDS.values()],
+    )
+    verdict = forms.TypedChoiceField(label="Verdict", required=False, coerce=int, empty_value=None)
+    state = forms.ChoiceField(
+        label="Claim state", required=False, choices=ANY + Claim.State.choices
+    )
+    publisher = forms.ChoiceField(label="Publisher", required=False)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reliability = forms.ChoiceField(
+        label="Source reliability",
+        required=False,
+        choices=ANY
+        + [(fulltext.UNRATED, "Not yet rated")]
+        + [(value, label) for value, label in Source.Reliability.choices if value],
+    )
+
+    def __init__(self, data, *, verdicts, publishers, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["verdict"].choices = ANY + [(v.pk, v.label) for v in verdicts]
+        self.fields["publisher"].choices = ANY + [(p, p) for p in publishers]
+
+    def selects(self):
+        """Each select as (bound field, [(value, label, selected)]), for the template."""
+        for name in ("verdict", "state", "publisher", "reliability"):
+            bound = self[name]
+            current = str(bound.value() or "")
+            options = [(str(v), label, str(v) == current) for v, label in self.fields[name].choices]
+            yield bound, options
+
+    def valid_values(self) -> dict:
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+def _publishers() -> list[str]:
+    names = set(Publisher.objects.values_list("name", flat=True))
+    names |= set(Source.objects.exclude(publisher="").values_list("publisher", flat=True))
+    return sorted(names, key=str.casefold)
+
+
+@reviewer_required
+@vary_on_headers("HX-Request")
+def search_page(request: HtmxHttpRequest) -> HttpResponse:
+    form = SearchFilters(request.GET, verdicts=Verdict.objects.all(), publishers=_publishers())
+    values = form.valid_values()
+    kind = values.pop("kind", None)
+    results = fulltext.search(
+        request.GET.get("q", ""),
+        kinds=[kind] if kind else None,
+        filters=fulltext.Filters(**values),
+        user=request.user,
+        page=request.GET.get("page"),
+    )
+    tabs = [(name, k.label, results.totals.get(name, 0)) for name, k in fulltext.KINDS.items()]
+    context = {
+        "form": form,
+        "results": results,
+        "kind": kind or "",
+        "tabs": tabs,
+        "filtered": bool(values),
+    }
+    template = "annotations/search.html"
+    if request.htmx.target == "search-results":
+        template += "#search-results"
+    return render(request, template, context)

@@ -14,6 +14,8 @@
   let current = null; // the claim id chosen with j/k or a click
   let scheduled = false;
   let caretMode = false; // "Select with keyboard": the body has a caret, its text stays read-only
+  let dragging = false; // the mouse button is down in the article: a selection is being drawn
+  let savingFrom = null; // the panel form whose save is on its way (focus follows its answer)
 
   // htmx arrives after the article's first frame (see the end of this file). Until it has,
   // whatever needs it waits; should it fail to load, links and forms work as plain HTML.
@@ -69,7 +71,7 @@
     const start = bodyOffset(root, range.startContainer, range.startOffset);
     const end = bodyOffset(root, range.endContainer, range.endOffset);
     if (end <= start) return null;
-    return { start: start, end: end, quote: quote, rect: range.getBoundingClientRect() };
+    return { start: start, end: end, quote: quote, range: range, rect: range.getBoundingClientRect() };
   }
 
   function place(element, rect) {
@@ -78,15 +80,37 @@
     element.style.left = Math.round(rect.left + window.scrollX) + "px";
   }
 
+  /** Put the "Add claim" control beside the selection without covering any line of it: under
+   * its last line, or over its first when the window has no room below; within the window's
+   * width. (It is shown only once the mouse button is up: while a selection is drawn, the
+   * control would sit on the very line the pointer is heading for.) */
+  function placeAction(action, selected) {
+    action.hidden = false; // to be measured
+    const box = action.getBoundingClientRect();
+    const lines = Array.from(selected.range.getClientRects()).filter((r) => r.width && r.height);
+    const rect = selected.rect;
+    const gap = 6;
+    let top = rect.bottom + gap;
+    let line = lines[lines.length - 1] || rect;
+    if (top + box.height > window.innerHeight && rect.top - gap - box.height >= 0) {
+      top = rect.top - gap - box.height;
+      line = lines[0] || rect;
+    }
+    const width = document.documentElement.clientWidth;
+    const left = Math.max(4, Math.min(line.left, width - box.width - 4));
+    // Setting CSSOM properties from script is allowed by the CSP (style attributes are not).
+    action.style.top = Math.round(top + window.scrollY) + "px";
+    action.style.left = Math.round(left + window.scrollX) + "px";
+  }
+
   function updateSelectionAction() {
     const action = $("selection-action");
     if (!action) return;
-    const selected = selectionInBody();
+    const selected = dragging ? null : selectionInBody();
     if (selected) {
       pending = selected;
-      place(action, selected.rect);
-      action.hidden = false;
-    } else if (!action.contains(document.activeElement)) {
+      placeAction(action, selected);
+    } else if (dragging || !action.contains(document.activeElement)) {
       action.hidden = true;
     }
   }
@@ -395,6 +419,12 @@
   // Keep the text selected while the "Add claim" button is pressed.
   document.addEventListener("mousedown", (event) => {
     if (event.target.closest("#selection-action, [data-action=caret-mode]")) event.preventDefault();
+    else if (event.button === 0 && event.target.closest("#article-body")) dragging = true;
+  });
+  document.addEventListener("mouseup", () => {
+    if (!dragging) return;
+    dragging = false;
+    updateSelectionAction();
   });
 
   // Re-attaching an orphaned claim sends the words selected in the article (a plain form
@@ -598,8 +628,61 @@
   });
 
   document.addEventListener("htmx:beforeRequest", (event) => {
-    if (event.target.closest && event.target.closest(".panel-new")) {
-      window.getSelection().removeAllRanges();
+    const elt = event.detail.elt;
+    if (!elt || elt.tagName !== "FORM" || !elt.closest("#claim-panel")) return;
+    savingFrom = elt;
+    if (elt.closest(".panel-new")) window.getSelection().removeAllRanges();
+  });
+
+  // After a save in the panel a keyboard user keeps their place: the form they used is gone,
+  // so focus goes to the claim (its row in the list, which j/k/Enter start from), or to what
+  // needs fixing when the save was refused.
+  function keepPlace(panel) {
+    const id = panel.getAttribute("data-claim-id");
+    const row = id && claimLink(id);
+    if (row && panel.querySelector(".alert.success")) {
+      setCurrent(id, false);
+      row.focus();
+      return;
+    }
+    const active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) return; // not lost
+    const invalid = panel.querySelector("[aria-invalid=true]");
+    const alert = panel.querySelector(".alert.error");
+    if (invalid) {
+      invalid.focus();
+    } else if (alert) {
+      alert.tabIndex = -1;
+      alert.focus();
+    } else if (row) {
+      setCurrent(id, false);
+      row.focus();
+    }
+  }
+
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const config = event.detail.requestConfig;
+    if (!savingFrom || !config || config.elt !== savingFrom) return;
+    savingFrom = null;
+    const panel = $("claim-panel");
+    if (panel) keepPlace(panel);
+  });
+  document.addEventListener("htmx:afterRequest", (event) => {
+    if (event.detail.elt === savingFrom && event.detail.failed) savingFrom = null;
+  });
+
+  // The category the server suggests for the selected words never overrides a choice the
+  // reviewer made (or is making) before the suggestion arrived.
+  document.addEventListener("change", (event) => {
+    if (event.target.closest && event.target.closest("#new-claim-category")) {
+      event.target.setAttribute("data-chosen", "");
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    if (!target || target.id !== "new-claim-category") return;
+    if (target.querySelector("[data-chosen]") || target.contains(document.activeElement)) {
+      event.detail.shouldSwap = false;
     }
   });
 })();

@@ -14,7 +14,10 @@ from tests.xss_payloads import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
-SCRIPTS = sorted((ROOT / "static").rglob("*.js"))
+# static/vendor/ holds third-party files as their packages publish them (axe-core, which only
+# the browser tests load); test_vendored_files_are_never_linked_by_a_page keeps it that way.
+VENDOR = ROOT / "static" / "vendor"
+SCRIPTS = sorted(path for path in (ROOT / "static").rglob("*.js") if VENDOR not in path.parents)
 STYLESHEETS = sorted((ROOT / "static").rglob("*.css"))
 
 
@@ -217,6 +220,18 @@ def test_static_scripts_use_no_eval_html_strings_or_inline_styles():
         if not re.search(r"//\s*.*https?://|www\.w3\.org", line)  # comments and SVG namespace
     ]
     assert not problems, "\n".join(problems)
+
+
+def test_vendored_files_are_never_linked_by_a_page():
+    vendored = [path.relative_to(ROOT / "static").as_posix() for path in VENDOR.rglob("*.js")]
+    assert vendored, "static/vendor/ holds no script"
+    linked = [
+        f"{template.relative_to(ROOT)}: {name}"
+        for template in TEMPLATES
+        for name in vendored + ["vendor/"]
+        if name in template.read_text(encoding="utf-8")
+    ]
+    assert not linked, "\n".join(linked)
 
 
 def test_stylesheets_load_nothing_from_outside():

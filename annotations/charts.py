@@ -16,6 +16,7 @@ STATE_COLOURS = {
     Claim.State.NEEDS_REVIEW: "#8e5bd0",
     Claim.State.APPROVED: "#2e8b57",
     Claim.State.SENT_BACK: "#d0473b",
+    Claim.State.DISMISSED: "#6b7280",
 }
 NO_VERDICT_COLOUR = "#d5dae3"
 

@@ -8,13 +8,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.safestring import mark_safe
 
-from annotations import anchoring
+from annotations import anchoring, locales
 from annotations.figures import extract_figures, normalise_number
 from annotations.models import (
+    Article,
     Citation,
     Claim,
     ClaimFigure,
     ClaimRevision,
+    Publisher,
     Source,
     User,
     Verdict,
@@ -538,3 +540,147 @@ class FigureCorrectionForm(CompleteForm, forms.Form):
 
 class FigureRemoveForm(VersionedForm):
     note = forms.CharField(label="Why is it wrong?", max_length=2000, widget=TextInput)
+
+
+# --- Article details and publication ------------------------------------------------------------
+
+
+class ArticleDetailsForm(CompleteForm, forms.Form):
+    """An article's details as a reviewer corrects them on the article page. The publisher is
+    typed by name: an existing one (offered as you type) is chosen, a new name creates one, with
+    its home page and country if given."""
+
+    optional_fields = frozenset({"title_confirmed", "publisher_url", "publisher_country"})
+
+    version = forms.IntegerField(widget=HiddenInput, min_value=1)
+    title = forms.CharField(max_length=500, widget=TextInput)
+    title_confirmed = forms.BooleanField(
+        label="This title is right", required=False, help_text="Clears the “inferred” flag."
+    )
+    url = forms.CharField(
+        label="URL",
+        max_length=2000,
+        required=False,
+        widget=TextInput,
+        help_text="The article's address; stored without tracking parameters.",
+    )
+    publisher = forms.CharField(
+        max_length=300,
+        required=False,
+        widget=TextInput(attrs={"list": "publisher-options", "autocomplete": "off"}),
+        help_text="Choose one as you type, or type a new name to add it.",
+    )
+    publisher_url = forms.CharField(
+        label="New publisher's home page", max_length=2000, required=False, widget=TextInput
+    )
+    publisher_country = forms.ChoiceField(
+        label="New publisher's country", required=False, widget=FastSelect
+    )
+    byline = forms.CharField(
+        label="Author (byline)", max_length=300, required=False, widget=TextInput
+    )
+    published_on = forms.DateField(
+        label="Publication date",
+        required=False,
+        widget=DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    language = forms.ChoiceField(required=False, widget=FastSelect)
+
+    def __init__(self, *args, article: Article, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.article = article
+        self.fields["language"].choices = [("", "—"), *locales.languages()]
+        self.fields["publisher_country"].choices = [("", "—"), *locales.countries()]
+
+    @classmethod
+    def for_article(cls, article: Article) -> "ArticleDetailsForm":
+        return cls(
+            initial={
+                "version": article.version,
+                "title": article.title,
+                "url": article.url,
+                "publisher": article.publisher.name if article.publisher_id else "",
+                "byline": article.byline,
+                "published_on": article.published_on,
+                "language": article.language,
+            },
+            article=article,
+        )
+
+    def clean_title(self):
+        title = " ".join(self.cleaned_data["title"].split())
+        if not title:
+            raise ValidationError("Give the article a title.")
+        return title
+
+    def clean_url(self):
+        url = self.cleaned_data["url"].strip()
+        if not url:
+            return ""
+        url = normalize_url(url)
+        if other := Article.objects.filter(url=url).exclude(pk=self.article.pk).first():
+            raise ValidationError(
+                f"Another article has this URL: “{other.title}” (article #{other.pk})."
+            )
+        return url
+
+    def clean_publisher_url(self):
+        url = self.cleaned_data["publisher_url"].strip()
+        return normalize_url(url) if url else ""
+
+    def clean(self):
+        data = super().clean()
+        name = " ".join(data.get("publisher", "").split())
+        if not name:
+            data["publisher"] = None
+            return data
+        existing = Publisher.objects.filter(name__iexact=name).first()
+        # A new publisher is saved with the article's details, in the same transaction.
+        data["publisher"] = existing or Publisher(
+            name=name,
+            url=data.get("publisher_url", ""),
+            country=data.get("publisher_country", ""),
+        )
+        return data
+
+    def details(self) -> dict:
+        data = self.cleaned_data
+        return {name: data[name] for name in Article.DETAIL_FIELDS}
+
+
+class PublishForm(VersionedForm):
+    """The claims an editor puts on the public page (approved ones of this article), and, for
+    a fact-check already published, why claims are added."""
+
+    claims = forms.ModelMultipleChoiceField(
+        queryset=Claim.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(
+        label="Why are claims added to the published fact-check?",
+        required=False,
+        max_length=5000,
+        widget=Textarea(attrs={"rows": 2}),
+        help_text="Shown with the date in the page's corrections and updates log.",
+    )
+
+    def __init__(self, *args, article: Article, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["claims"].queryset = article.publishable_claims()
+
+
+class UnpublishForm(VersionedForm):
+    reason = forms.CharField(
+        label="Why is the fact-check withdrawn?",
+        max_length=5000,
+        widget=Textarea(attrs={"rows": 2}),
+        help_text="Readers who open its address see this notice.",
+    )
+
+
+class DismissForm(VersionedForm):
+    reason = forms.CharField(
+        label="Why can it not be checked?",
+        max_length=5000,
+        widget=Textarea(attrs={"rows": 2}),
+        help_text="An opinion, a prediction, a duplicate… Kept in the discussion.",
+    )

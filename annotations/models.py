@@ -15,14 +15,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connections, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import Cast, Length, NullIf
+from django.db.models.functions import Cast, Length, Lower, NullIf
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from annotations import anchoring
+from annotations import anchoring, locales
 from annotations.figures import Figure, extract_figures
 from annotations.urlnorm import normalize_url
 
@@ -90,6 +91,100 @@ class User(AbstractUser):
             return Role.REVIEWER
         return ""
 
+    # How people are named where the public reads (the public fact-check page): never by their
+    # username, which is an account name, not a byline.
+    PUBLIC_ROLES = {Role.ADMIN: "editor", Role.EDITOR: "editor", Role.REVIEWER: "fact-checker"}
+
+    @property
+    def public_role(self) -> str:
+        """The role as readers understand it ("fact-checker", "editor"); admins sign as
+        editors. "" for someone without a role."""
+        return self.PUBLIC_ROLES.get(self.role, "")
+
+    @property
+    def display_name(self) -> str:
+        """The name shown publicly: the full name, or failing that "a fact-checker of the
+        desk" / "an editor of the desk" (an account without a role: "a member of the desk")."""
+        if full := " ".join(self.get_full_name().split()):
+            return full
+        role = self.public_role or "member"
+        return f"{'an' if role[0] in 'aeiou' else 'a'} {role} of the desk"
+
+
+# --- Publishers -------------------------------------------------------------------------------
+
+
+class PublisherQuerySet(models.QuerySet):
+    def search(self, text: str):
+        text = " ".join((text or "").split())
+        return self.filter(name__icontains=text) if text else self
+
+    def named(self, name: str) -> "Publisher | None":
+        """The publisher called ``name`` (case and spacing ignored), created if new; None for a
+        blank name. The one way importers and forms turn a name into a record."""
+        name = " ".join((name or "").split())[: Publisher._meta.get_field("name").max_length]
+        if not name:
+            return None
+        found = self.filter(name__iexact=name).first()
+        if found is None:
+            found = self.create(name=name)
+        return found
+
+
+class Publisher(models.Model):
+    """Who published an article (a newspaper, a broadcaster, a site): one record per name, so
+    the dashboard filters by it and a correction of its details reaches every article."""
+
+    name = models.CharField(max_length=300, help_text="Unique, case and spacing ignored.")
+    url = models.URLField(
+        "URL",
+        max_length=2000,
+        blank=True,
+        help_text="Home page; stored normalised like sources' URLs.",
+    )
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        choices=locales.countries,
+        help_text="Where it is based (ISO 3166-1 code).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = PublisherQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="publisher_name_unique_ci"),
+            models.CheckConstraint(condition=~Q(name=""), name="publisher_name_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = " ".join(self.name.split())
+        if self.url:
+            self.url = normalize_url(self.url)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        self.name = " ".join((self.name or "").split())
+        if not self.name:
+            raise ValidationError({"name": "Give the publisher a name."})
+        if self.url:
+            try:
+                self.url = normalize_url(self.url)
+            except ValidationError as error:
+                raise ValidationError({"url": error}) from None
+        if Publisher.objects.filter(name__iexact=self.name).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"name": f"There is already a publisher called “{self.name}”: choose it instead."}
+            )
+
 
 # --- Articles ---------------------------------------------------------------------------------
 
@@ -111,10 +206,58 @@ class ArticleQuerySet(models.QuerySet):
             / NullIf(Cast(Count("claims"), models.FloatField()), 0.0)
         )
 
+    def with_review_state(self):
+        """Annotate ``review_state`` (see ``Article.review_state``): the stored publication,
+        or what the claims say, from EXISTS lookups on the claims' (article, state) index.
+        For pages and chunks of articles; ``in_state`` filters many articles faster."""
+        claims = Claim.objects.filter(article=OuterRef("pk"))
+        state = Article.State
+        return self.annotate(
+            review_state=models.Case(
+                models.When(publication__in=Article.LIVE, then=F("publication")),
+                models.When(~Exists(claims), then=models.Value(state.TO_DO)),
+                models.When(
+                    Exists(claims.filter(state__in=Claim.WORK_STATES)),
+                    then=models.Value(state.IN_PROGRESS),
+                ),
+                models.When(
+                    Exists(claims.filter(state=Claim.State.NEEDS_REVIEW)),
+                    then=models.Value(state.IN_REVIEW),
+                ),
+                default=models.Value(state.READY),
+                output_field=models.CharField(),
+            )
+        )
+
+    def published(self):
+        """Articles with a public page that shows their fact-check (not withdrawn)."""
+        return self.filter(publication__in=Article.LIVE)
+
     # Filters on the articles' claims: an uncorrelated ``pk IN (SELECT article_id …)`` runs the
     # inner query once; a correlated EXISTS made SQLite scan the claims once per article.
     def _with_claims(self, **lookups):
         return self.filter(pk__in=Claim.objects.filter(**lookups).values("article_id"))
+
+    def _without_claims(self, **lookups):
+        return self.exclude(pk__in=Claim.objects.filter(**lookups).values("article_id"))
+
+    def in_state(self, state: str):
+        """Articles whose ``review_state`` is ``state`` (an unknown state matches nothing)."""
+        State = Article.State
+        if state in Article.LIVE:
+            return self.filter(publication=state)
+        if state not in State.values:
+            return self.none()
+        articles = self.exclude(publication__in=Article.LIVE)
+        if state == State.TO_DO:
+            return articles._without_claims()
+        if state == State.IN_PROGRESS:
+            return articles._with_claims(state__in=Claim.WORK_STATES)
+        waiting = (*Claim.WORK_STATES, Claim.State.NEEDS_REVIEW)
+        if state == State.IN_REVIEW:
+            articles = articles._with_claims(state=Claim.State.NEEDS_REVIEW)
+            return articles._without_claims(state__in=Claim.WORK_STATES)
+        return articles._with_claims()._without_claims(state__in=waiting)  # ready
 
     def with_claims_in_state(self, state: str):
         return self._with_claims(state=state)
@@ -137,40 +280,94 @@ class ArticleQuerySet(models.QuerySet):
     ):
         """The articles that pass the dashboard's filters (the exports use the same ones).
 
-        ``q`` searches title and text; ``verdict`` is a Verdict or its id; ``assignee`` a User
-        or a user id (articles with a claim assigned to them). A filter left empty is not
-        applied. Values are used as given: an unknown state or publisher matches nothing.
+        ``q`` searches title and text; ``review_state`` is an ``Article.State`` (worked out from
+        the claims, or the publication); ``publisher`` a publisher's name; ``verdict`` is a
+        Verdict or its id; ``assignee`` a User or a user id (articles with a claim assigned to
+        them). A filter left empty is not applied. Values are used as given: an unknown state
+        or publisher matches nothing.
         """
         articles = self.search(q)
         if review_state:
-            articles = articles.filter(review_state=review_state)
+            articles = articles.in_state(review_state)
         if claim_state:
             articles = articles.with_claims_in_state(claim_state)
         if verdict:
             articles = articles.with_verdict(verdict)
         if publisher:
-            articles = articles.filter(publisher=publisher)
+            articles = articles.filter(publisher__name=publisher)
         if assignee:
             articles = articles.with_claims_assigned_to(assignee)
         return articles
 
 
+class StaleArticleError(Exception):
+    """Someone else saved the article since the form was loaded; ``current`` holds their
+    version."""
+
+    def __init__(self, current: "Article"):
+        self.current = current
+        super().__init__(
+            "Someone else changed this article's details while you were editing them; nothing "
+            "was changed. Their version is shown below: check it and save again."
+        )
+
+
 class Article(models.Model):
-    class ReviewState(models.TextChoices):
+    """A news article as imported, the claims checked in it, and its publication.
+
+    **Workflow** (``review_state``). Until an editor publishes it, an article's state follows
+    its claims, and is worked out from them, never stored: *to do* (no claim yet) → *in
+    progress* (a claim is still being worked on: to do, in progress or sent back) → *in review*
+    (every claim left has a proposed verdict awaiting review) → *ready* (every claim is
+    approved, or dismissed as not checkable). An editor then **publishes** it, choosing which
+    approved claims appear on its public page (``PublishedClaim``); a correction approved after
+    that (``ClaimRevision``), or claims added to the page, make it **updated**. Both are
+    stored with who and when. **Unpublishing** withdraws the page: its address stays and
+    answers with a notice and the reason, and the state follows the claims again.
+    """
+
+    class State(models.TextChoices):
         TO_DO = "to_do", "To do"
         IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
+        IN_REVIEW = "in_review", "In review"
+        READY = "ready", "Ready to publish"
+        PUBLISHED = "published", "Published"
+        UPDATED = "updated", "Updated"
+
+    class Publication(models.TextChoices):
+        NONE = "", "Not published"
+        PUBLISHED = "published", "Published"
+        UPDATED = "updated", "Updated after publication"
+        UNPUBLISHED = "unpublished", "Withdrawn"
+
+    # Publications whose public page shows the fact-check.
+    LIVE = (Publication.PUBLISHED, Publication.UPDATED)
+    # The details a reviewer edits on the article page (``edit_details``).
+    DETAIL_FIELDS = ("title", "url", "publisher", "byline", "published_on", "language")
 
     title = models.CharField(max_length=500)
     title_inferred = models.BooleanField(
         default=False,
-        help_text="The source had no title; this one was derived from the first sentence.",
+        help_text="The source had no title; this one was derived from the first sentence. "
+        "Cleared when a reviewer confirms or changes the title.",
     )
     standfirst = models.TextField(blank=True, help_text="Subtitle or summary below the title.")
-    byline = models.CharField(max_length=300, blank=True)
-    publisher = models.CharField(max_length=300, blank=True)
+    byline = models.CharField("author", max_length=300, blank=True)
+    publisher = models.ForeignKey(
+        Publisher,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+    )
     url = models.URLField("canonical URL", max_length=2000, blank=True)
     published_on = models.DateField("publication date", null=True, blank=True)
+    language = models.CharField(
+        max_length=2,
+        blank=True,
+        choices=locales.languages,
+        help_text="The article's language (ISO 639-1 code).",
+    )
     section = models.CharField(max_length=200, blank=True, help_text="Section label, if any.")
     body = models.TextField(
         help_text="Cleaned text that claims are anchored in; offsets count Unicode code points."
@@ -195,9 +392,6 @@ class Article(models.Model):
     content_hash = models.CharField(
         max_length=64, unique=True, help_text="SHA-256 of the raw text (UTF-8)."
     )
-    review_state = models.CharField(
-        max_length=20, choices=ReviewState.choices, default=ReviewState.TO_DO
-    )
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -207,13 +401,82 @@ class Article(models.Model):
     )
     imported_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1,
+        help_text="Raised on every save; a details edit based on an older version is refused.",
+    )
+
+    # Publication (see the class docstring).
+    publication = models.CharField(
+        max_length=20, choices=Publication.choices, default=Publication.NONE, blank=True
+    )
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The public page's address (/fact-checks/<slug>/), made from the title at "
+        "the first publication and kept when the title changes.",
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="published_articles",
+        editable=False,
+        help_text="Who first published it.",
+    )
+    revised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the published fact-check last changed: a correction approved, claims "
+        "added, or published again after a withdrawal.",
+    )
+    revised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revised_articles",
+        editable=False,
+    )
+    unpublished_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When it was last withdrawn."
+    )
+    republished_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When it was published again after its last withdrawal.",
+    )
+    unpublished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="unpublished_articles",
+        editable=False,
+    )
+    unpublish_reason = models.TextField(
+        blank=True, editable=False, help_text="Why it was last withdrawn; shown on its page."
+    )
 
     history = HistoricalRecords(excluded_fields=["raw_text", "body"])
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "-imported_at", "pk"]
-        indexes = [models.Index(fields=["publisher"]), models.Index(fields=["review_state"])]
+        indexes = [models.Index(fields=["publication"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(publication="") | Q(published_at__isnull=False, slug__isnull=False),
+                name="article_published_has_date_and_slug",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -221,14 +484,346 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         if not self.content_hash:
             self.content_hash = self.hash_text(self.raw_text or self.body)
-        super().save(*args, **kwargs)
+        if self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        # Every save raises the version, counted from the stored row (like sources): a
+        # details form opened before an import, a publication or an admin edit is refused.
+        with transaction.atomic(using=kwargs.get("using") or self._state.db):
+            stored = (
+                Article.objects.select_for_update()
+                .filter(pk=self.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            self.version = (self.version if stored is None else stored) + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("annotations:article-detail", args=[self.pk])
 
+    def get_public_url(self) -> str | None:
+        """The public fact-check page (also answering once withdrawn), if ever published."""
+        return reverse("annotations:fact-check", args=[self.slug]) if self.slug else None
+
     @staticmethod
     def hash_text(raw_text: str) -> str:
         return hashlib.sha256(raw_text.encode("utf-8")).hexdigest()
+
+    def clean(self):
+        super().clean()
+        if self.url:
+            try:
+                self.url = normalize_url(self.url)
+            except ValidationError as error:
+                raise ValidationError({"url": error}) from None
+            if other := Article.objects.filter(url=self.url).exclude(pk=self.pk).first():
+                raise ValidationError(
+                    {
+                        "url": ValidationError(
+                            "Another article has this URL: “%(title)s” (article #%(pk)s).",
+                            code="duplicate",
+                            params={"title": other.title, "pk": other.pk},
+                        )
+                    }
+                )
+
+    # --- Workflow ---------------------------------------------------------------------------
+
+    @staticmethod
+    def state_from(claim_counts, publication: str = "") -> str:
+        """The state an article is in, from how many of its claims are in each claim state
+        (a mapping state → count) and its publication: the one rule behind
+        ``review_state``, ``with_review_state`` and ``in_state``."""
+        if publication in Article.LIVE:
+            return publication
+        if not any(claim_counts.values()):
+            return Article.State.TO_DO
+        if any(claim_counts.get(state) for state in Claim.WORK_STATES):
+            return Article.State.IN_PROGRESS
+        if claim_counts.get(Claim.State.NEEDS_REVIEW):
+            return Article.State.IN_REVIEW
+        return Article.State.READY
+
+    @property
+    def review_state(self) -> str:
+        """The article's ``State`` (annotated by ``with_review_state``, or one query)."""
+        if "_review_state" not in self.__dict__:
+            counts = dict(
+                self.claims.order_by().values_list("state").annotate(n=Count("pk"))
+                if self.pk
+                else []
+            )
+            self._review_state = self.state_from(counts, self.publication)
+        return self._review_state
+
+    @review_state.setter
+    def review_state(self, value: str) -> None:
+        # Set by the ``with_review_state`` annotation, or by a page that counted the claims.
+        self._review_state = value
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self.__dict__.pop("_review_state", None)  # counted again when next asked
+
+    @property
+    def review_state_label(self) -> str:
+        return self.State(self.review_state).label
+
+    @property
+    def is_live(self) -> bool:
+        """Whether the public page shows the fact-check."""
+        return self.publication in self.LIVE
+
+    # --- Details ----------------------------------------------------------------------------
+
+    def edit_details(self, *, by, version: int | None, title_confirmed: bool = False, **details):
+        """Change the article's details (``DETAIL_FIELDS``; ``publisher`` a Publisher or None,
+        ``url`` normalised here) unless someone saved the article since ``version``
+        (``StaleArticleError``, nothing written). Changing the title, or confirming it, clears
+        the "inferred title" flag. Returns whether anything changed."""
+        unknown = set(details) - set(self.DETAIL_FIELDS)
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        if details.get("url"):
+            details["url"] = normalize_url(details["url"])
+        with transaction.atomic():
+            stored = Article.objects.select_for_update().filter(pk=self.pk).first()
+            if stored is None:
+                raise Article.DoesNotExist("This article has been deleted meanwhile.")
+            if version is not None and stored.version != version:
+                raise StaleArticleError(stored)
+            publisher = details.get("publisher")
+            if publisher is not None and publisher.pk is None:  # a new one, typed in the form
+                details["publisher"] = Publisher.objects.filter(
+                    name__iexact=publisher.name
+                ).first() or Publisher.objects.create(
+                    name=publisher.name, url=publisher.url, country=publisher.country
+                )
+            changed = [name for name, value in details.items() if getattr(stored, name) != value]
+            confirm = stored.title_inferred and (title_confirmed or "title" in changed)
+            if not (changed or confirm):
+                return False
+            for name, value in details.items():
+                setattr(stored, name, value)
+            if confirm:
+                stored.title_inferred = False
+            stored._history_user = by
+            stored._change_reason = "Details edited" + (
+                "; title confirmed" if confirm and "title" not in changed else ""
+            )
+            stored.save()
+        self.refresh_from_db()
+        return True
+
+    # --- Publication ------------------------------------------------------------------------
+
+    def _locked(self) -> "Article":
+        """The stored row, locked for a publication change (inside a transaction)."""
+        return Article.objects.select_for_update().get(pk=self.pk)
+
+    def publishable_claims(self):
+        """Approved claims an editor can put on the public page, in reading order."""
+        return (
+            self.claims.approved()
+            .select_related("verdict")
+            .order_by("orphaned_at", "start", "end", "pk")
+        )
+
+    def publish(self, claims, *, by, version: int | None, reason: str = "") -> list["Claim"]:
+        """Publish the fact-check with ``claims`` (approved claims of this article) on its
+        public page, or add claims to a published one (``reason`` then says why, for the
+        page's corrections and updates log). Editors only; the first publication needs the
+        article ready (every claim approved or dismissed). Claims once published stay: a
+        change to one is a correction (``ClaimRevision``). Returns the claims added."""
+        reason = (reason or "").strip()
+        if not by.is_editor:
+            raise WorkflowError("Only an editor can publish a fact-check.")
+        with transaction.atomic():
+            stored = self._locked()
+            if version is not None and stored.version != version:
+                raise StaleArticleError(stored)
+            chosen = {claim.pk for claim in claims}
+            approved = set(
+                Claim.objects.filter(article=stored, pk__in=chosen)
+                .approved()
+                .values_list("pk", flat=True)
+            )
+            if chosen - approved:
+                raise WorkflowError(
+                    "Only approved claims of this article can be published; reload the page: "
+                    "some claim changed meanwhile."
+                )
+            already = set(
+                PublishedClaim.objects.filter(claim__article=stored).values_list(
+                    "claim_id", flat=True
+                )
+            )
+            added = chosen - already
+            now = timezone.now()
+            if not stored.published_at:
+                if not chosen:
+                    raise WorkflowError("Choose at least one approved claim to publish.")
+                if stored.review_state != Article.State.READY:
+                    raise WorkflowError(
+                        "The article is not ready: every claim must be approved, or dismissed "
+                        "as not checkable, before the fact-check is published."
+                    )
+                stored.slug = stored.unique_slug()
+                stored.published_at, stored.published_by = now, by
+                stored.publication = Article.Publication.PUBLISHED
+                change = "Published"
+            elif stored.is_live:
+                if not added:
+                    raise WorkflowError(
+                        "Nothing to add: choose an approved claim that is not on the page yet."
+                    )
+                if not reason:
+                    raise WorkflowError(
+                        "Say why claims are added to the published fact-check: the reason is "
+                        "shown in its corrections and updates log."
+                    )
+                stored.publication = Article.Publication.UPDATED
+                stored.revised_at, stored.revised_by = now, by
+                change = f"Added {len(added)} claim(s) to the published fact-check: {reason}"
+            else:  # withdrawn: published again, with the claims chosen now added
+                if not (chosen | already):
+                    raise WorkflowError("Choose at least one approved claim to publish.")
+                stored.publication = Article.Publication.UPDATED
+                stored.revised_at, stored.revised_by = now, by
+                stored.republished_at = now
+                change = "Published again after its withdrawal"
+            PublishedClaim.objects.bulk_create(
+                PublishedClaim(
+                    claim_id=pk,
+                    published_at=now,
+                    published_by=by,
+                    note=reason if stored.published_at != now else "",
+                )
+                for pk in sorted(added)
+            )
+            stored._history_user, stored._change_reason = by, change
+            stored.save()
+        self.refresh_from_db()
+        return list(Claim.objects.filter(pk__in=added))
+
+    def unpublish(self, *, by, version: int | None, reason: str) -> None:
+        """Withdraw the public page: it keeps answering, with a notice giving ``reason``."""
+        reason = (reason or "").strip()
+        if not by.is_editor:
+            raise WorkflowError("Only an editor can withdraw a fact-check.")
+        if not reason:
+            raise WorkflowError("Say why the fact-check is withdrawn: readers see the reason.")
+        with transaction.atomic():
+            stored = self._locked()
+            if version is not None and stored.version != version:
+                raise StaleArticleError(stored)
+            if not stored.is_live:
+                raise WorkflowError("This fact-check is not published.")
+            stored.publication = Article.Publication.UNPUBLISHED
+            stored.unpublished_at, stored.unpublished_by = timezone.now(), by
+            stored.unpublish_reason = reason
+            stored._history_user = by
+            stored._change_reason = f"Withdrawn: {reason}"
+            stored.save()
+        self.refresh_from_db()
+
+    def note_correction(self, revision: "ClaimRevision") -> None:
+        """An approved change to one of its published claims: the published fact-check is
+        now *updated*, by the editor who approved it (called by ``Claim.approve_revision``)."""
+        if not PublishedClaim.objects.filter(claim_id=revision.claim_id).exists():
+            return
+        stored = self._locked()
+        if stored.is_live:
+            stored.publication = Article.Publication.UPDATED
+            stored.revised_at, stored.revised_by = revision.decided_at, revision.decided_by
+            stored._history_user = revision.decided_by
+            stored._change_reason = (
+                f"Correction: change #{revision.pk} to claim {revision.claim_id}"
+            )
+            stored.save()
+
+    def unique_slug(self) -> str:
+        """A readable address from the title, unique among articles: "bus-fares-rise",
+        then "bus-fares-rise-2"…"""
+        length = self._meta.get_field("slug").max_length - 8
+        base = slugify(self.title)[:length].strip("-") or "fact-check"
+        taken = set(
+            Article.objects.filter(slug__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("slug", flat=True)
+        )
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
+
+
+class PublishedClaim(models.Model):
+    """A claim an editor put on its article's public page, and when. Claims stay published
+    while the article is (a change to one is a correction, ``ClaimRevision``); the public page
+    shows the approved claims that have one of these rows."""
+
+    claim = models.OneToOneField(
+        "Claim", on_delete=models.CASCADE, related_name="publication", primary_key=True
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(
+        blank=True,
+        help_text="Why it was added to a fact-check already published (shown in its log); "
+        "empty for the claims of the first publication.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["published_at", "claim"]
+
+    def __str__(self):
+        return f"Claim {self.claim_id} published {self.published_at:%Y-%m-%d}"
+
+
+class Methodology(models.Model):
+    """How the desk checks claims: one text, edited by admins in the admin and shown on every
+    public fact-check (IFCN: transparency of methodology)."""
+
+    text = models.TextField(
+        help_text="Plain text; blank lines separate paragraphs. Shown on every published "
+        "fact-check."
+    )
+    corrections_policy = models.TextField(
+        blank=True, help_text="How readers ask for a correction and how corrections are made."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "methodology"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="methodology_single_row"),
+        ]
+
+    def __str__(self):
+        return "Methodology"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # one per desk
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> "Methodology | None":
+        return cls.objects.filter(pk=1).first()
 
 
 # --- Verdict vocabulary -----------------------------------------------------------------------
@@ -679,6 +1274,13 @@ class Claim(models.Model):
         NEEDS_REVIEW = "needs_review", "Needs review"
         APPROVED = "approved", "Approved"
         SENT_BACK = "sent_back", "Sent back"
+        # A claim a reviewer found not checkable (an opinion, a prediction nobody can test yet,
+        # a duplicate): it never gets a verdict and is never published, and it counts as done
+        # for the article's state. Any reviewer can reopen it. See ``dismiss``.
+        DISMISSED = "dismissed", "Not checkable"
+
+    # States in which a claim still needs a reviewer's work (the article is "in progress").
+    WORK_STATES = (State.TO_DO, State.IN_PROGRESS, State.SENT_BACK)
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
     start = models.PositiveIntegerField(help_text="Start offset in the body, in code points.")
@@ -1049,6 +1651,47 @@ class Claim(models.Model):
 
         self._save_version(version, by, change)
 
+    def dismiss(self, *, by, version: int | None, reason: str) -> None:
+        """Mark the claim not checkable, saying why (kept as a comment in its discussion and
+        in its history). It is then done for the article's state, and never published. An
+        approved claim is published work: a change to it goes through a second person."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise WorkflowError("Say why the claim cannot be checked: the reason is kept.")
+
+        def change():
+            if not by.is_reviewer:
+                raise WorkflowError("Only a reviewer can mark a claim not checkable.")
+            if self.state == self.State.APPROVED:
+                raise WorkflowError(
+                    "An approved claim is not dismissed by one person: propose a change to it "
+                    "for a second editor to approve."
+                )
+            if self.state == self.State.DISMISSED:
+                raise WorkflowError("This claim is already marked not checkable.")
+            self.state = self.State.DISMISSED
+            self._change_reason = f"Marked not checkable: {reason}"
+            comment = Comment(claim=self, author=by, body=f"Marked not checkable: {reason}")
+            comment._history_user = by
+            comment.save()
+            return True
+
+        self._save_version(version, by, change)
+
+    def reopen(self, *, by, version: int | None) -> None:
+        """Take a claim marked not checkable back into work (any reviewer)."""
+
+        def change():
+            if not by.is_reviewer:
+                raise WorkflowError("Only a reviewer can reopen a claim.")
+            if self.state != self.State.DISMISSED:
+                raise WorkflowError("Only a claim marked not checkable can be reopened.")
+            self.state = self.State.IN_PROGRESS
+            self._change_reason = "Reopened: checkable after all"
+            return True
+
+        self._save_version(version, by, change)
+
     def add_citation(
         self, *, by, version: int | None, source: Source, reason: str = "", **fields
     ) -> "Citation | ProposedCitation":
@@ -1101,6 +1744,13 @@ class Claim(models.Model):
                 raise StaleClaimError(current)
             if current.state == self.State.APPROVED and not by.is_editor:
                 raise WorkflowError("An approved claim is published: only an editor can delete it.")
+            if PublishedClaim.objects.filter(
+                claim=current, claim__article__publication__in=Article.LIVE
+            ).exists():
+                raise WorkflowError(
+                    "This claim is on a published fact-check: a change to it is a correction "
+                    "(propose it), or the article is withdrawn first."
+                )
             self._history_user = by
             self.delete()
 
@@ -1269,6 +1919,7 @@ class Claim(models.Model):
                 )
             revision.previous = previous
             revision.close(ClaimRevision.State.APPROVED, by=by)
+            self.article.note_correction(revision)  # a published fact-check is now updated
             self.approved_by = by
             self.approved_at = revision.decided_at
             self._change_reason = (

@@ -7,6 +7,7 @@ from annotations.views import (
     dashboard,
     exports,
     families,
+    publishing,
     search,
     sources,
 )
@@ -37,6 +38,18 @@ urlpatterns = [
     path("articles/<id:pk>/", articles.article_detail, name="article-detail"),
     path("articles/<id:pk>/original/", articles.article_original, name="article-original"),
     path("verdicts.css", articles.verdict_styles, name="verdict-styles"),
+    # Article details and publication
+    path("articles/<id:pk>/details/", publishing.article_details, name="article-details"),
+    path(
+        "articles/<id:pk>/publication/",
+        publishing.article_publication,
+        name="article-publication",
+    ),
+    path("articles/<id:pk>/publish/", publishing.article_publish, name="article-publish"),
+    path("articles/<id:pk>/unpublish/", publishing.article_unpublish, name="article-unpublish"),
+    path("publishers/search/", publishing.publisher_search, name="publisher-search"),
+    # The public fact-check pages (no sign-in)
+    path("fact-checks/<slug:slug>/", publishing.fact_check, name="fact-check"),
     # Claims
     path("articles/<id:article_pk>/claims/new/", claims.claim_create, name="claim-create"),
     path("articles/<id:article_pk>/claims/<id:pk>/", claims.claim_detail, name="claim-detail"),
@@ -79,6 +92,16 @@ urlpatterns = [
         "articles/<id:article_pk>/claims/<id:pk>/revision/withdraw/",
         claims.claim_revision_withdraw,
         name="claim-revision-withdraw",
+    ),
+    path(
+        "articles/<id:article_pk>/claims/<id:pk>/dismiss/",
+        claims.claim_dismiss,
+        name="claim-dismiss",
+    ),
+    path(
+        "articles/<id:article_pk>/claims/<id:pk>/reopen/",
+        claims.claim_reopen,
+        name="claim-reopen",
     ),
     path(
         "articles/<id:article_pk>/claims/<id:pk>/delete/",

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from annotations import anchoring
-from annotations.models import Article, Citation, Claim, Role, Source, User, Verdict
+from annotations.models import Article, Citation, Claim, Publisher, Role, Source, User, Verdict
 
 SUBJECTS = [
     "The county library",
@@ -144,6 +144,11 @@ class BuiltArticle:
     citations: int = 0
 
 
+def publishers() -> list[Publisher]:
+    """The publisher records of ``PUBLISHERS`` (made once)."""
+    return [Publisher.objects.named(name) for name in PUBLISHERS]
+
+
 def make_article(
     rng: random.Random,
     *,
@@ -161,7 +166,7 @@ def make_article(
     title = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} new figures {tag}".strip()
     article = Article.objects.create(
         title=title,
-        publisher=rng.choice(PUBLISHERS),
+        publisher=rng.choice(publishers()),
         url=f"https://news.example/{tag or rng.randint(1, 10**9)}",
         published_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=rng.randint(0, 600)),
         body=body,
@@ -213,14 +218,14 @@ def make_article(
 
 def make_bare_articles(rng: random.Random, count: int, tag: str = "d") -> list[Article]:
     """Short articles without claims (dashboard rows)."""
-    articles = []
+    articles, known = [], publishers()
     for n in range(count):
         body = prose(rng, 600)
         title = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} figures ({tag}{n})"
         articles.append(
             Article(
                 title=title,
-                publisher=rng.choice(PUBLISHERS),
+                publisher=rng.choice(known),
                 url=f"https://news.example/{tag}/{n}",
                 published_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=n % 600),
                 body=body,

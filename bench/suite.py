@@ -87,6 +87,7 @@ class Suite:
         for phase in (
             self.bench_exports,
             self.bench_reader,
+            self.bench_public_page,
             self.bench_claim_writes,
             self.bench_dashboard,
             self.bench_claims_across,
@@ -255,6 +256,101 @@ class Suite:
             check.passed = len(set(queries.values())) == 1
             check.note = " / ".join(str(queries[c]) for c in (10, 200, 1000)) + " queries"
         self.add(check)
+
+    # --- the public fact-check page --------------------------------------------------------
+
+    def bench_public_page(self) -> None:
+        """A published fact-check of 200 claims (400 citations, 5 corrections), read signed
+        out: the page as served (its rendering kept in the cache under its ETag), the same
+        with the cache emptied before each request (a first reader after a change), and the
+        304 an unchanged page answers."""
+        from django.core.cache import cache
+
+        self.log("publishing a fact-check of 200 claims, with 5 corrections")
+        article = self._published_article()
+        path = url("annotations:fact-check", article.slug)
+        if not path:
+            self.add(not_built("public page, 200 claims", 10, "annotations:fact-check"))
+            return
+        reader = Client()  # signed out
+        result = measure(
+            "public page, 200 claims (signed out)",
+            lambda: reader.get(path),
+            runs=self.runs,
+            warmup=self.warmup,
+            target_ms=10,
+            check=status_check(),
+        )
+        if result.median_ms is not None:
+            page = reader.get(path)
+            result.note = (
+                f"{len(page.content) // 1024} KiB HTML; rendering cached under its ETag, "
+                "the page's data read on every request"
+            )
+        self.add(result)
+
+        def first_reader():
+            cache.clear()
+            return reader.get(path)
+
+        result = measure(
+            "public page, 200 claims, rendered afresh (cache emptied)",
+            first_reader,
+            runs=5 if self.quick else 10,
+            warmup=1,
+            check=status_check(),
+        )
+        result.note = "the first reader after any change to what the page shows"
+        self.add(result)
+        etag = reader.get(path)["ETag"]
+        self.add(
+            measure(
+                "public page, 200 claims, unchanged (304)",
+                lambda: reader.get(path, headers={"If-None-Match": etag}),
+                runs=self.runs,
+                warmup=self.warmup,
+                target_ms=10,
+                check=status_check(304),
+            )
+        )
+
+    def _published_article(self) -> Article:
+        from django.utils import timezone
+
+        from annotations.models import Verdict
+
+        built = data.make_article(
+            self.rng,
+            claims=200,
+            sources=data.make_sources(self.rng, 100, tag="public"),
+            citations=400,
+            author=self.reviewer,
+            tag="public-200",
+        )
+        article = built.article
+        verdicts = list(Verdict.objects.exclude(rating=None))
+        for n, claim in enumerate(built.claims):
+            claim.state, claim.verdict = Claim.State.APPROVED, verdicts[n % len(verdicts)]
+            claim.approved_by, claim.approved_at = self.editor, timezone.now()
+            claim.verdict_proposed_by = self.reviewer
+        Claim.objects.bulk_update(
+            built.claims, ["state", "verdict", "approved_by", "approved_at", "verdict_proposed_by"]
+        )
+        article.publish(built.claims, by=self.editor, version=None)
+        second = data.ensure_users(1, "benchsecond", Role.EDITOR)[0]
+        for claim in built.claims[:5]:  # corrections after publication, with their reasons
+            claim.refresh_from_db()
+            claim.propose_verdict(
+                by=self.reviewer,
+                version=claim.version,
+                verdict=verdicts[(verdicts.index(claim.verdict) + 1) % len(verdicts)],
+                explanation="The office revised the figure.",
+                reason="The statistics office revised its bulletin.",
+            )
+            claim.refresh_from_db()
+            claim.approve_revision(by=second, version=claim.version)
+        article.refresh_from_db()
+        return article
 
     # --- claim writes -----------------------------------------------------------------------
 

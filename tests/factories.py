@@ -9,6 +9,7 @@ from annotations.models import (
     Citation,
     Claim,
     Comment,
+    Publisher,
     Role,
     Source,
     User,
@@ -43,7 +44,19 @@ class UserFactory(factory.django.DjangoModelFactory):
                 user.save(update_fields=["is_staff"])
 
 
+class PublisherFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Publisher
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Gazette {n}")
+    url = factory.LazyAttribute(lambda p: f"https://{p.name.lower().replace(' ', '-')}.example")
+
+
 class ArticleFactory(factory.django.DjangoModelFactory):
+    """``publisher`` may be given by name: ``ArticleFactory(publisher="Hillside Herald")``
+    uses (or makes) the publisher of that name; "" means none."""
+
     class Meta:
         model = Article
 
@@ -55,6 +68,12 @@ class ArticleFactory(factory.django.DjangoModelFactory):
         lambda article, n: f"{article.title}\n\n{article.body}"
     )
     source_name = factory.Sequence(lambda n: f"article-{n}.txt")
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        if isinstance(kwargs.get("publisher"), str):
+            kwargs["publisher"] = Publisher.objects.named(kwargs["publisher"])
+        return kwargs
 
 
 class VerdictFactory(factory.django.DjangoModelFactory):

@@ -25,6 +25,7 @@ STRING_CANDIDATES = {
     "fmt": ["html", "md", "markdown", "csv", "json", "claimreview", "w3c", "jsonld", "pdf"],
     "scope": ["internal", "published"],
     "app_label": ["annotations"],
+    "slug": ["world-fact-check"],  # the public page of build_world's article
 }
 # Export formats also tried as ?format= on export URLs that take no format argument.
 EXPORT_FORMATS = STRING_CANDIDATES["format"]
@@ -105,9 +106,13 @@ def build_world(text=None, *, requester=None) -> dict:
     by default neutral text from the factories.
     """
     from annotations.models import (
+        Article,
         ClaimFigure,
         ClaimRevision,
+        Methodology,
         ProposedCitation,
+        PublishedClaim,
+        Publisher,
         SourceSnapshot,
         Verdict,
     )
@@ -130,7 +135,8 @@ def build_world(text=None, *, requester=None) -> dict:
         return values
 
     other_user = UserFactory(**fill(apps.get_model("annotations", "User"), username="olga"))
-    article = ArticleFactory(**fill(apps.get_model("annotations", "Article")))
+    publisher = Publisher.objects.create(**{"name": "Riverside Gazette"} | fill(Publisher))
+    article = ArticleFactory(publisher=publisher, **fill(apps.get_model("annotations", "Article")))
     verdict = VerdictFactory(**{"label": "Half right", "colour": "#123456"} | fill(Verdict))
     claim = ClaimFactory(
         article=article,
@@ -170,6 +176,17 @@ def build_world(text=None, *, requester=None) -> dict:
         corrected_at=claim.created_at,
         **fill(ClaimFigure),
     )
+    # Published, with its public page at /fact-checks/world-fact-check/ (the claim shows there
+    # once approved) and the desk's methodology.
+    PublishedClaim.objects.create(claim=claim, published_by=other_user, **fill(PublishedClaim))
+    Article.objects.filter(pk=article.pk).update(
+        publication=Article.Publication.PUBLISHED,
+        slug=STRING_CANDIDATES["slug"][0],
+        published_at=claim.created_at,
+        published_by=other_user,
+    )
+    article.refresh_from_db()
+    Methodology.objects.create(**{"text": "Two people approve every verdict."} | fill(Methodology))
     snapshot_values = fill(SourceSnapshot)
     snapshot = SourceSnapshot(
         source=source,

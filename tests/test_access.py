@@ -249,12 +249,20 @@ def _required_role(url: str):
     return getattr(resolve(url).func, "required_role", None)
 
 
+def _is_public_page(url: str) -> bool:
+    from django.urls import resolve
+
+    return getattr(resolve(url).func, "public_page", False)
+
+
 def test_every_app_view_states_its_role(world):
-    """House rule: each view carries @reviewer_required, @editor_required or @admin_required."""
+    """House rule: each view carries @reviewer_required, @editor_required or @admin_required,
+    except the few public ones, which are marked @public_page and listed in PUBLIC."""
     urls, _ = support.reversible_urls(support.app_url_entries(), world)
     missing = sorted(
         {entry.name for entry, url in urls if entry.name.startswith("annotations:")}
         - {entry.name for entry, url in urls if _required_role(url) is not None}
+        - {entry.name for entry, url in urls if entry.name in PUBLIC and _is_public_page(url)}
     )
     assert not missing, f"views without a role decorator: {missing}"
 
@@ -410,7 +418,8 @@ def test_no_query_parameter_value_causes_a_server_error(world, admin_user):
     assert not errors, "\n".join(errors)
 
 
-PUBLIC = {"login", "admin:login", "logout"}
+# The sign-in pages, and the published fact-checks (views marked @public_page).
+PUBLIC = {"login", "admin:login", "logout", "annotations:fact-check"}
 
 
 def test_anonymous_visitors_reach_nothing_but_the_sign_in_pages(world):

@@ -16,13 +16,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(reviewer, reviewer2):
     """Four articles that each filter tells apart; ``reviewer`` (signed in) is "me"."""
-    for title, publisher, review_state, claim in [
-        ("Herald mine", "Hillside Herald", "done", ("approved", "Accurate", reviewer)),
-        ("Herald ferry", "Hillside Herald", "in_progress", ("to_do", "Inaccurate", reviewer2)),
-        ("Gazette ferry", "Riverside Gazette", "done", ("approved", "Inaccurate", reviewer2)),
-        ("Gazette quiet", "Riverside Gazette", "to_do", None),
+    # The articles' states follow their claims: ready, in progress, ready, to do.
+    for title, publisher, claim in [
+        ("Herald mine", "Hillside Herald", ("approved", "Accurate", reviewer)),
+        ("Herald ferry", "Hillside Herald", ("to_do", "Inaccurate", reviewer2)),
+        ("Gazette ferry", "Riverside Gazette", ("approved", "Inaccurate", reviewer2)),
+        ("Gazette quiet", "Riverside Gazette", None),
     ]:
-        article = ArticleFactory(title=title, publisher=publisher, review_state=review_state)
+        article = ArticleFactory(title=title, publisher=publisher)
         if claim:
             state, label, assignee = claim
             verdict = Verdict.objects.get(label=label)
@@ -35,7 +36,7 @@ def world(reviewer, reviewer2):
     [
         ({}, ["Gazette ferry", "Gazette quiet", "Herald ferry", "Herald mine"]),
         ({"q": "ferry"}, ["Gazette ferry", "Herald ferry"]),
-        ({"review_state": "done", "publisher": "Hillside Herald"}, ["Herald mine"]),
+        ({"review_state": "ready", "publisher": "Hillside Herald"}, ["Herald mine"]),
         ({"claim_state": "approved", "verdict": "{inaccurate}"}, ["Gazette ferry"]),
         ({"assignee": "me"}, ["Herald mine"]),
         ({"assignee": "{raj}", "q": "ferry", "claim_state": "to_do"}, ["Herald ferry"]),

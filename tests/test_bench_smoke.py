@@ -81,3 +81,24 @@ def test_load_test_integrity_check_accepts_real_edits_and_catches_lost_ones():
     assert report["lost_writes"] == 2
     assert any("no version 2 with the written statement" in p for p in report["problems"])
     assert any("based on version 1" in p for p in report["problems"])
+
+
+@pytest.mark.django_db
+def test_public_page_figures_run_and_the_unchanged_page_answers_304(tmp_path):
+    from annotations.models import Role
+    from bench.suite import Suite
+
+    suite = Suite(tmp_path, quick=True, seed=1, log=lambda *args: None)
+    suite.reviewer = data.ensure_users(1, "benchreviewer", Role.REVIEWER)[0]
+    suite.editor = data.ensure_users(1, "bencheditor", Role.EDITOR)[0]
+    suite.runs, suite.warmup = 2, 1
+    suite.bench_public_page()
+    figures = {result.figure: result for result in suite.results}
+    assert set(figures) == {
+        "public page, 200 claims (signed out)",
+        "public page, 200 claims, rendered afresh (cache emptied)",
+        "public page, 200 claims, unchanged (304)",
+    }
+    for result in figures.values():
+        assert result.median_ms is not None, result.note  # ran, and answered as expected
+    assert figures["public page, 200 claims (signed out)"].queries == 3  # article, validator

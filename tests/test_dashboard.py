@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from annotations.models import Article, Claim, Verdict
+from annotations.models import Claim, Verdict
 from tests.factories import ArticleFactory, ClaimFactory
 
 URL = reverse("annotations:article-list")
@@ -88,10 +88,14 @@ def test_search_finds_title_and_body_text(signed_in):
 
 
 def test_filter_by_article_review_state(signed_in):
-    ArticleFactory(title="Finished", review_state=Article.ReviewState.DONE)
-    ArticleFactory(title="Untouched", review_state=Article.ReviewState.TO_DO)
+    # The article's state follows its claims: every claim approved is "ready".
+    ClaimFactory(article=ArticleFactory(title="Finished"), state=Claim.State.APPROVED)
+    ClaimFactory(article=ArticleFactory(title="Underway"), state=Claim.State.IN_PROGRESS)
+    ArticleFactory(title="Untouched")
 
-    assert titles(signed_in.get(URL, {"review_state": "done"})) == ["Finished"]
+    assert titles(signed_in.get(URL, {"review_state": "ready"})) == ["Finished"]
+    assert titles(signed_in.get(URL, {"review_state": "in_progress"})) == ["Underway"]
+    assert titles(signed_in.get(URL, {"review_state": "to_do"})) == ["Untouched"]
 
 
 def test_filter_by_claim_state_keeps_articles_with_a_claim_in_that_state(signed_in):
@@ -251,6 +255,7 @@ def test_chart_counts_claims_of_the_selected_articles_only(signed_in):
         "needs_review": 1,
         "approved": 1,
         "sent_back": 0,
+        "dismissed": 0,
     }
     by_verdict = chart_counts(response, "verdicts")
     assert by_verdict[str(verdict("Accurate").pk)] == 1
@@ -259,7 +264,10 @@ def test_chart_counts_claims_of_the_selected_articles_only(signed_in):
     assert sum(by_verdict.values()) == 3
     html = response.content.decode()
     assert '<title id="chart-states-title">Claims by state</title>' in html
-    assert "To do: 1, In progress: 0, Needs review: 1, Approved: 1, Sent back: 0." in html
+    assert (
+        "To do: 1, In progress: 0, Needs review: 1, Approved: 1, Sent back: 0, Not checkable: 0."
+        in html
+    )
 
 
 def test_chart_counts_the_whole_selection_not_only_the_page(signed_in):

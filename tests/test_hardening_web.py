@@ -56,6 +56,8 @@ def test_every_signed_in_response_is_private_and_not_stored(admin_user):
         directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
         if "immutable" in directives:
             continue  # content-addressed (its URL names its content): nothing stale to keep
+        if response.status_code != 404 and getattr(response.resolver_match.func, "public_page", 0):
+            continue  # the same for everyone (a published fact-check): public on purpose
         if not {"private", "no-store"} <= directives:
             problems.append(f"{label} ({response.status_code}): {response.get('Cache-Control')}")
     assert not problems, "\n".join(problems)

@@ -79,6 +79,14 @@ def snapshot(objects):
     return {"pk": made.pk}
 
 
+def published_slug(objects):
+    article = objects["article"]
+    type(article).objects.filter(pk=article.pk).update(
+        publication="published", slug="a-fact-check", published_at=article.imported_at
+    )
+    return {"slug": "a-fact-check"}
+
+
 # url name → (method, kwargs builder, {role: expected status})
 # Kwargs builders get the dict made by _objects().
 EXPECTED = {
@@ -91,6 +99,15 @@ EXPECTED = {
     "annotations:search": ("get", no_kwargs, SIGNED_IN),
     "annotations:article-detail": ("get", article_pk, SIGNED_IN),
     "annotations:article-original": ("get", article_pk, SIGNED_IN),
+    # Article details and publication: reviewers edit details, editors publish and withdraw
+    # (a POST without data re-renders the page with the errors: 200); anyone reads the
+    # public page, signed in or not.
+    "annotations:article-details": ("get", article_pk, SIGNED_IN),
+    "annotations:article-publication": ("get", article_pk, SIGNED_IN),
+    "annotations:publisher-search": ("get", no_kwargs, SIGNED_IN),
+    "annotations:article-publish": ("get", article_pk, EDITORS_ONLY),
+    "annotations:article-unpublish": ("post", article_pk, EDITORS_ONLY),
+    "annotations:fact-check": ("get", published_slug, EVERYONE),
     # Article reader, claims, citations
     "annotations:verdict-styles": ("get", no_kwargs, SIGNED_IN),
     "annotations:claim-create": ("post", article_pk_only, SIGNED_IN),
@@ -105,6 +122,8 @@ EXPECTED = {
     "annotations:claim-revision-approve": ("post", claim, EDITORS_ONLY),
     "annotations:claim-revision-send-back": ("post", claim, EDITORS_ONLY),
     "annotations:claim-revision-withdraw": ("post", claim, SIGNED_IN),
+    "annotations:claim-dismiss": ("post", claim, SIGNED_IN),
+    "annotations:claim-reopen": ("post", claim, SIGNED_IN),
     "annotations:claim-delete": ("get", claim, SIGNED_IN),
     "annotations:claim-comment": ("post", claim, SIGNED_IN),
     "annotations:claim-history": ("get", claim, SIGNED_IN),

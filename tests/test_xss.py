@@ -31,7 +31,7 @@ REVIEWER_SEES = {
     "annotations.Article.title",
     "annotations.Article.standfirst",
     "annotations.Article.byline",
-    "annotations.Article.publisher",
+    "annotations.Publisher.name",
     "annotations.Article.section",
     "annotations.Article.body",
     "annotations.Article.notes",
@@ -57,7 +57,8 @@ REVIEWER_SEES = {
 }
 # Fields the issue names explicitly: the generic field discovery must find every one.
 NAMED_FIELDS = {
-    "annotations.Article": {"title", "standfirst", "byline", "publisher", "section", "notes"},
+    "annotations.Article": {"title", "standfirst", "byline", "section", "notes"},
+    "annotations.Publisher": {"name"},
     "annotations.Claim": {"statement", "claimant", "verdict_explanation", "sent_back_reason"},
     "annotations.Source": {"title", "publisher", "notes", "reliability_rationale"},
     "annotations.Citation": {"quote", "locator", "note"},

@@ -95,11 +95,12 @@ class CommentInline(admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(HistoryAdmin):
     actions = [export_report_action]
-    list_display = ["title", "publisher", "published_on", "review_state", "claims", "imported_at"]
-    list_filter = ["review_state", "publisher", "published_on", "imported_at"]
-    search_fields = ["title", "publisher", "byline", "url", "source_name"]
+    list_display = ["title", "publisher", "published_on", "state", "claims", "imported_at"]
+    list_filter = ["publication", "publisher", "published_on", "imported_at"]
+    list_select_related = ["publisher"]
+    search_fields = ["title", "publisher__name", "byline", "url", "source_name"]
     date_hierarchy = "published_on"
-    autocomplete_fields = ["imported_by"]
+    autocomplete_fields = ["imported_by", "publisher"]
     readonly_fields = [
         "text_side_by_side",
         "content_hash",
@@ -121,8 +122,8 @@ class ArticleAdmin(HistoryAdmin):
                     "publisher",
                     "url",
                     "published_on",
+                    "language",
                     "section",
-                    "review_state",
                     "notes",
                 ]
             },
@@ -153,11 +154,17 @@ class ArticleAdmin(HistoryAdmin):
     change_list_template = "admin/annotations/article/change_list.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(claim_total=Count("claims"))
+        return (
+            super().get_queryset(request).annotate(claim_total=Count("claims")).with_review_state()
+        )
 
     def has_add_permission(self, request):
         # Articles come from files, through the importer: the upload page replaces "Add".
         return False
+
+    @admin.display(description="state", ordering="review_state")
+    def state(self, article):
+        return article.review_state_label
 
     @admin.display(description="claims", ordering="claim_total")
     def claims(self, article):

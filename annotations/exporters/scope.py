@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import DateField, DateTimeField, QuerySet
+from django.db.models import DateField, DateTimeField, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from annotations.anchoring import CONTEXT_LENGTH
@@ -103,6 +105,14 @@ def select_articles(params: Mapping, user: User | None = None) -> QuerySet[Artic
     )
 
 
+def _field(meta, name: str):
+    """The model field called ``name``, or None for an annotation."""
+    try:
+        return meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
 def public_base_url() -> str:
     return settings.FACTCHECK_PUBLIC_BASE_URL.rstrip("/")
 
@@ -135,7 +145,7 @@ ARTICLE_FIELDS = (
     "title_inferred",
     "standfirst",
     "byline",
-    "publisher",
+    "publisher_name",  # the publisher's name (an annotation), exported as "publisher"
     "url",
     "published_on",
     "section",
@@ -145,7 +155,7 @@ ARTICLE_FIELDS = (
     "raw_encoding",
     "source_name",
     "content_hash",
-    "review_state",
+    "review_state",  # worked out from the claims (``with_review_state``), or the publication
     "imported_by_id",
     "imported_at",
 )
@@ -214,7 +224,7 @@ VERDICT_FIELDS = ("id", "label", "description", "colour", "order", "is_active", 
 STATE_LABELS = dict(Claim.State.choices)
 CATEGORY_LABELS = dict(Claim.Category.choices)
 RELATION_LABELS = dict(Citation.Relation.choices)
-REVIEW_STATE_LABELS = dict(Article.ReviewState.choices)
+REVIEW_STATE_LABELS = dict(Article.State.choices)
 KIND_LABELS = dict(Source.Kind.choices)
 RELIABILITY_LABELS = dict(Source.Reliability.choices)
 
@@ -301,8 +311,8 @@ class ExportData:
             return queryset.values_list(*fields), iso
         meta = queryset.model._meta
         columns = [
-            IsoText(f, of_time=isinstance(meta.get_field(f), DateTimeField))
-            if isinstance(meta.get_field(f), DateField)
+            IsoText(f, of_time=isinstance(_field(meta, f), DateTimeField))
+            if isinstance(_field(meta, f), DateField)
             else f
             for f in fields
         ]
@@ -315,7 +325,7 @@ class ExportData:
             yield from queryset.values(*fields)
             return
         meta = queryset.model._meta
-        timed = [f for f in fields if isinstance(meta.get_field(f), DateField)]
+        timed = [f for f in fields if isinstance(_field(meta, f), DateField)]
         rows, convert = self._select(queryset, fields)
         for row in rows:
             values = dict(zip(fields, row, strict=True))
@@ -328,14 +338,20 @@ class ExportData:
         fields = ARTICLE_FIELDS if self.with_text else ARTICLE_SUMMARY_FIELDS
         for offset in range(0, len(ids), self.chunk_size):
             chunk_ids = ids[offset : offset + self.chunk_size]
-            articles = {
-                a["id"]: a for a in self._rows(Article.objects.filter(pk__in=chunk_ids), fields)
-            }
+            # The state is worked out from the claims, the publisher is a record: both come
+            # with the articles' own query.
+            chunk = (
+                Article.objects.filter(pk__in=chunk_ids)
+                .with_review_state()
+                .annotate(publisher_name=Coalesce("publisher__name", Value("")))
+            )
+            articles = {a["id"]: a for a in self._rows(chunk, fields)}
             claims_by_article = self._load_claims(chunk_ids)
             for article_id in chunk_ids:
                 article = articles.get(article_id)
                 if article is None:  # deleted meanwhile
                     continue
+                article["publisher"] = article.pop("publisher_name")
                 article["imported_by_username"] = self.username(article["imported_by_id"])
                 article["review_state_label"] = REVIEW_STATE_LABELS.get(article["review_state"])
                 article["report_url"] = self.report_urls[article_id]

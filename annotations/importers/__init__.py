@@ -24,7 +24,7 @@ from annotations.importers.parsing import (
     parse_markdown,
     parse_text,
 )
-from annotations.models import Article, Claim
+from annotations.models import Article, Claim, Publisher
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def _apply(article: Article, parsed: ParsedArticle, raw_text: str, encoding: str
     article.title_inferred = parsed.title_inferred
     article.standfirst = parsed.standfirst
     article.byline = parsed.byline[:300]
-    article.publisher = parsed.publisher[:300]
+    article.publisher = Publisher.objects.named(parsed.publisher)
     article.url = parsed.url[:2000]
     article.published_on = parsed.published_on
     article.section = parsed.section[:200]

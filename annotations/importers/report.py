@@ -35,7 +35,17 @@ from simple_history.utils import bulk_create_with_history
 
 from annotations.exporters.json import SCHEMA_VERSION
 from annotations.importers import jsonload
-from annotations.models import Article, Citation, Claim, Comment, Role, Source, User, Verdict
+from annotations.models import (
+    Article,
+    Citation,
+    Claim,
+    Comment,
+    Publisher,
+    Role,
+    Source,
+    User,
+    Verdict,
+)
 from annotations.urlnorm import normalize_url
 
 
@@ -173,7 +183,8 @@ SPEC = {
 CHOICES = {
     ("claim", "category"): Claim.Category.values,
     ("claim", "state"): Claim.State.values,
-    ("article", "review_state"): Article.ReviewState.values,
+    # Worked out from the claims (and this desk's publication), so not restored: checked only.
+    ("article", "review_state"): [*Article.State.values, "done"],  # "done": older exports
     ("citation", "relation"): Citation.Relation.values,
     ("source", "kind"): Source.Kind.values,
     ("source", "reliability"): Source.Reliability.values,
@@ -441,7 +452,7 @@ class _Importer:
                 title_inferred=entry.get("title_inferred", False),
                 standfirst=entry.get("standfirst", ""),
                 byline=entry.get("byline", ""),
-                publisher=entry.get("publisher", ""),
+                publisher=Publisher.objects.named(entry.get("publisher", "")),
                 url=entry.get("url", ""),
                 published_on=_date(entry.get("published_on"), f"{where}.published_on"),
                 section=entry.get("section", ""),
@@ -450,7 +461,6 @@ class _Importer:
                 raw_text=raw_text,
                 raw_encoding=entry.get("raw_encoding", "utf-8"),
                 source_name=entry.get("source_name", ""),
-                review_state=entry.get("review_state", Article.ReviewState.TO_DO),
                 imported_by=self.user(entry.get("imported_by")),
             )
             if imported_at := _datetime(entry.get("imported_at"), f"{where}.imported_at"):

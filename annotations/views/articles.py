@@ -29,8 +29,9 @@ CLAIM_ROWS_IN_BOX = 30
 
 
 def get_article_for_user(request: HttpRequest, pk: int) -> Article:
-    # Every signed-in role may read every article; unknown ids are 404.
-    return get_object_or_404(Article, pk=pk)
+    # Every signed-in role may read every article; unknown ids are 404. (The publisher's name
+    # is in the article's header.)
+    return get_object_or_404(Article.objects.select_related("publisher"), pk=pk)
 
 
 def highlight_class(verdict_id: int | None, state: str) -> str:

@@ -15,6 +15,7 @@ from annotations.forms import (
     ClaimCreateForm,
     ClaimDetailsForm,
     CommentForm,
+    DismissForm,
     SendBackForm,
     VerdictForm,
     VersionedForm,
@@ -85,6 +86,7 @@ def panel_context(request: HttpRequest, claim: Claim, *, new: bool = False, **ov
             }
         ),
         "comment_form": CommentForm(),
+        "dismiss_form": DismissForm(initial={"version": claim.version}),
         # Shown only with the review actions.
         "send_back_form": SendBackForm(initial={"version": claim.version}) if can_review else None,
         "own_proposal": claim.verdict_proposed_by_id == user.pk,
@@ -298,6 +300,41 @@ def claim_send_back(request: HttpRequest, article_pk: int, pk: int) -> HttpRespo
     except WorkflowError as error:
         return refused(request, claim, error, send_back_form=form)
     return done(request, claim, "Sent back to the reviewers.")
+
+
+@reviewer_required
+@require_POST
+@vary_on_headers("HX-Request")
+def claim_dismiss(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    """Mark the claim not checkable, saying why: it is then done, and never published."""
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = DismissForm(request.POST)
+    if not form.is_valid():
+        return render_claim(request, claim, dismiss_form=form)
+    try:
+        claim.dismiss(
+            by=request.user,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except WorkflowError as error:
+        return refused(request, claim, error, dismiss_form=form)
+    return done(request, claim, "Marked not checkable.")
+
+
+@reviewer_required
+@require_POST
+@vary_on_headers("HX-Request")
+def claim_reopen(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        return refused(request, claim, WorkflowError("Reload the claim and try again."))
+    try:
+        claim.reopen(by=request.user, version=form.cleaned_data["version"])
+    except WorkflowError as error:
+        return refused(request, claim, error)
+    return done(request, claim, "Reopened: back in progress.")
 
 
 # --- Changes to an approved claim (ClaimRevision) ----------------------------------------------

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import charts
-from annotations.models import Article, Claim, User, Verdict
+from annotations.models import Article, Claim, Publisher, User, Verdict
 from annotations.roles import reviewer_required
 
 PAGE_SIZE = 25
@@ -29,8 +29,14 @@ SORTS = {
     "date": ("Oldest first", [F("published_on").asc(nulls_last=True), "imported_at", "pk"]),
     "title": ("Title A–Z", ["title", "pk"]),
     "-title": ("Title Z–A", ["-title", "pk"]),
-    "publisher": ("Publisher A–Z", ["publisher", "title", "pk"]),
-    "-publisher": ("Publisher Z–A", ["-publisher", "title", "pk"]),
+    "publisher": (
+        "Publisher A–Z",
+        [F("publisher__name").asc(nulls_last=True), "title", "pk"],
+    ),
+    "-publisher": (
+        "Publisher Z–A",
+        [F("publisher__name").desc(nulls_last=True), "title", "pk"],
+    ),
     "progress": ("Least approved first", [F("progress").asc(nulls_first=True), "title", "pk"]),
     "-progress": ("Most approved first", [F("progress").desc(nulls_last=True), "title", "pk"]),
 }
@@ -62,7 +68,7 @@ class DashboardFilters(forms.Form):
         widget=forms.SearchInput(attrs={"placeholder": "Title or text"}),
     )
     review_state = forms.ChoiceField(
-        label="Article", required=False, choices=ANY + Article.ReviewState.choices
+        label="Article", required=False, choices=ANY + Article.State.choices
     )
     claim_state = forms.ChoiceField(
         label="Has claims", required=False, choices=ANY + Claim.State.choices
@@ -170,6 +176,7 @@ def _decorate(articles: list[Article], verdicts, user) -> None:
         counts = by_state[article.pk]
         article.claims_total = sum(counts.values())
         article.claims_approved = counts[Claim.State.APPROVED]
+        article.review_state = Article.state_from(counts, article.publication)
         article.assigned_to_me = mine[article.pk]
         article.progress_segments = charts.stacked(
             [
@@ -185,10 +192,11 @@ def _decorate(articles: list[Article], verdicts, user) -> None:
 @vary_on_headers("HX-Request")
 def article_list(request: HttpRequest) -> HttpResponse:
     verdicts = list(Verdict.objects.all())
+    # Publishers with articles: a filter value that matches nothing is not offered.
     publishers = (
-        Article.objects.exclude(publisher="")
-        .order_by("publisher")
-        .values_list("publisher", flat=True)
+        Publisher.objects.filter(articles__isnull=False)
+        .order_by("name")
+        .values_list("name", flat=True)
         .distinct()
     )
     assignees = User.objects.able_to_review()
@@ -199,7 +207,9 @@ def article_list(request: HttpRequest) -> HttpResponse:
     sort = values.get("sort", DEFAULT_SORT)
 
     selection = _select(Article.objects.all(), values, request.user)
-    articles = selection.only("title", "publisher", "published_on", "review_state")
+    articles = selection.select_related("publisher").only(
+        "title", "publisher__name", "published_on", "publication"
+    )
     if sort in ("progress", "-progress"):
         # Only this sort needs counts over the whole selection; the others page first and
         # count the claims of the 25 articles shown.

@@ -49,12 +49,12 @@ CORPUS = [
 
 def make_corpus(me, colleague) -> None:
     today = datetime.date(2025, 6, 30)
-    for n, (title, publisher, days_ago, review_state, claims) in enumerate(CORPUS):
+    # The review-state column is what the claims make of each article (no longer stored).
+    for n, (title, publisher, days_ago, _review_state, claims) in enumerate(CORPUS):
         article = ArticleFactory(
             title=title,
             publisher=publisher,
             published_on=today - datetime.timedelta(days=days_ago),
-            review_state=review_state,
         )
         for k, (state, label) in enumerate(claims):
             start = 12 * k

@@ -83,12 +83,10 @@ def search_page(request: HtmxHttpRequest) -> HttpResponse:
         user=request.user,
         page=request.GET.get("page"),
     )
-    tabs = [(name, k.label, results.totals.get(name, 0)) for name, k in fulltext.KINDS.items()]
     context = {
         "form": form,
         "results": results,
         "kind": kind or "",
-        "tabs": tabs,
         "filtered": bool(values),
     }
     template = "annotations/search.html"

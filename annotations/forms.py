@@ -14,6 +14,7 @@ from annotations.models import (
     Article,
     Citation,
     Claim,
+    ClaimFamily,
     ClaimFigure,
     ClaimRevision,
     Publisher,
@@ -683,4 +684,76 @@ class DismissForm(VersionedForm):
         max_length=5000,
         widget=Textarea(attrs={"rows": 2}),
         help_text="An opinion, a prediction, a duplicate… Kept in the discussion.",
+    )
+
+
+class ProposalForm(forms.Form):
+    """A proposal as the reviewer saw it: the other claim, and both claims' families (id and
+    version, empty for none) at the time, so a change meanwhile is refused."""
+
+    other = forms.IntegerField(min_value=1, widget=HiddenInput)
+    family = forms.IntegerField(min_value=1, required=False, widget=HiddenInput)
+    family_version = forms.IntegerField(min_value=1, required=False, widget=HiddenInput)
+    other_family = forms.IntegerField(min_value=1, required=False, widget=HiddenInput)
+    other_family_version = forms.IntegerField(min_value=1, required=False, widget=HiddenInput)
+
+    def seen(self) -> tuple:
+        data = self.cleaned_data
+        return (
+            data.get("family"),
+            data.get("family_version"),
+            data.get("other_family"),
+            data.get("other_family_version"),
+        )
+
+
+class FamilyVersionForm(forms.Form):
+    version = forms.IntegerField(widget=HiddenInput, min_value=1)
+
+
+class FamilyStatementForm(CompleteForm, FamilyVersionForm):
+    statement = forms.CharField(
+        label="Canonical statement",
+        max_length=5000,
+        widget=Textarea(attrs={"rows": 3}),
+        help_text="The one checkable statement every member makes, however worded.",
+    )
+
+
+class FamilyRemoveForm(FamilyVersionForm):
+    claim = forms.IntegerField(min_value=1, widget=HiddenInput)
+    note = forms.CharField(label="Why does it leave?", max_length=2000, widget=TextInput)
+
+
+class FamilySplitForm(FamilyVersionForm):
+    # Rendered as a tick in each member's row of the family page (form="split-form").
+    claims = forms.TypedMultipleChoiceField(coerce=int, choices=(), label="Members to split off")
+    note = forms.CharField(label="Why", max_length=2000, required=False, widget=TextInput)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["claims"].choices = [(claim.pk, str(claim)) for claim in members]
+
+
+class FamilyMergeForm(FamilyVersionForm):
+    other = forms.IntegerField(label="Family number to merge into this one", min_value=1)
+    other_version = forms.IntegerField(min_value=1, required=False, widget=HiddenInput)
+
+
+class FamilyCiteForm(FamilyVersionForm):
+    """Cite, on every member, a source one of them cites (with that citation's details)."""
+
+    citation = forms.IntegerField(min_value=1, widget=HiddenInput)
+    change_reason = change_reason_field("family-cite-reason")
+
+
+class FamilyResolveForm(FamilyVersionForm):
+    resolution = forms.ChoiceField(
+        label="Why do the figures disagree?",
+        choices=ClaimFamily.Resolution.choices,
+        required=False,
+        widget=FastSelect,
+    )
+    note = forms.CharField(
+        label="Note", max_length=5000, required=False, widget=Textarea(attrs={"rows": 2})
     )

@@ -6,6 +6,7 @@ Domain rules live here, on the models and their querysets; views stay thin.
 
 import datetime
 import hashlib
+import math
 from enum import StrEnum
 
 from django.conf import settings
@@ -23,8 +24,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from annotations import anchoring, locales
-from annotations.figures import Figure, extract_figures
+from annotations import anchoring, families, locales
+from annotations.figures import Figure, extract_figures, figures_conflict
 from annotations.urlnorm import normalize_url
 
 
@@ -1220,6 +1221,8 @@ class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
         names = {
             "claim": quote(self.model._meta.db_table),
             "verdict": quote(Verdict._meta.db_table),
+            "membership": quote(FamilyMembership._meta.db_table),
+            "family": quote(ClaimFamily._meta.db_table),
             "end": quote("end"),  # a reserved word in SQL
         }
         with connections[self.db].cursor() as cursor:
@@ -1227,11 +1230,15 @@ class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
             return cursor.fetchall()
 
     def overlapping(self, article_id: int, low: int, high: int) -> list[tuple]:
-        """``(pk, start, end, state, verdict_id, verdict label, statement)`` of the article's
-        claims that cover part of ``[low, high)`` (orphans cover nothing)."""
+        """``(pk, start, end, state, verdict_id, verdict label, statement, family members,
+        family conflict, family resolution)`` of the article's claims that cover part of
+        ``[low, high)`` (orphans cover nothing)."""
         return self._sql(
-            "SELECT c.id, c.start, c.{end}, c.state, c.verdict_id, v.label, c.statement "
+            "SELECT c.id, c.start, c.{end}, c.state, c.verdict_id, v.label, c.statement, "
+            "f.member_count, f.conflict, f.resolution "
             "FROM {claim} c LEFT JOIN {verdict} v ON v.id = c.verdict_id "
+            "LEFT JOIN {membership} m ON m.claim_id = c.id "
+            "LEFT JOIN {family} f ON f.id = m.family_id "
             "WHERE c.article_id = %s AND c.start < %s AND c.{end} > %s "
             "AND c.orphaned_at IS NULL",
             [article_id, high, low],
@@ -1418,11 +1425,100 @@ class Claim(models.Model):
 
     def refresh_derived(self, changed=DERIVED_FROM, *, created: bool = False) -> None:
         """Read the figures of the changed texts again (reviewers' corrections are kept, see
-        ``ClaimFigureQuerySet.read``)."""
+        ``ClaimFigureQuerySet.read``) and file the claim in the index again."""
         sources = [name for name in ("quote", "statement") if name in changed]
-        if not sources:
+        figures, changed_figures = None, False
+        if sources:
+            figures, changed_figures = ClaimFigure.objects.read(self, sources, created=created)
+        self.refile(figures, created=created)
+        if changed_figures and not created:
+            self._recheck_family()
+
+    def _recheck_family(self) -> None:
+        link = FamilyMembership.objects.filter(claim=self).select_related("family").first()
+        if link is not None:
+            link.family.refresh_conflict()
+
+    def refile(self, figures=None, *, created: bool = False) -> None:
+        """File the claim under its keys (``annotations.families.index_keys``)."""
+        if figures is None:
+            figures = [] if created else list(self.figures.all())
+        ClaimKey.objects.file(self, families.index_keys(self.features(figures)), created=created)
+
+    def figures_reviewed(self) -> None:
+        """A reviewer corrected or removed one of the claim's figures."""
+        self.refile()
+        self._recheck_family()
+
+    def features(self, figures) -> "families.ClaimFeatures":
+        return families.features(
+            self.quote, self.statement, self.claimant, [f.as_figure() for f in figures if f.in_use]
+        )
+
+    def _share_verdict_with_family(self, by, *, revised: bool = False) -> None:
+        """After an approval: the verdict is proposed to the claim's family (never approved:
+        ``ClaimFamily.share_verdict``). An approved change shares only a changed verdict."""
+        link = FamilyMembership.objects.filter(claim=self).select_related("family").first()
+        if link is None or self.verdict_id is None:
             return
-        ClaimFigure.objects.read(self, sources, created=created)
+        if revised:
+            latest = self.revisions.approved().last()
+            if latest is None or "verdict" not in latest.changes:
+                return
+        link.family.share_verdict(self, by=by)
+
+    #: Candidates scored for proposals, at most (the best by shared rare keys).
+    CANDIDATES = 25
+
+    def proposals(self, limit: int | None = 5) -> list["families.Proposal"]:
+        """Claims of other articles that make the same or a comparable claim, best first:
+        candidates are the claims sharing the rarest of this claim's index keys (a capped
+        number per key, so the work does not grow with the number of claims), then each is
+        scored (``annotations.families.score``). Claims already in this claim's family and
+        pairs a reviewer rejected are left out. Six queries."""
+        own = self.features(list(self.figures.all()))
+        shared = ClaimKey.objects.sharing(families.index_keys(own), article_id=self.article_id)
+        cap = ClaimKey.objects.CAP
+        weights: dict[int, float] = {}
+        for ids in shared.values():
+            # A rare key tells much; a key shared by more than the cap tells little.
+            weight = 0.05 if len(ids) > cap else math.log(2 + cap / len(ids))
+            for pk in ids[:cap]:
+                weights[pk] = weights.get(pk, 0.0) + weight
+        weights.pop(self.pk, None)
+        rejected = ProposalRejection.objects.filter(Q(claim=self) | Q(other=self)).values_list(
+            "claim_id", "other_id"
+        )
+        for pair in rejected:
+            for pk in pair:
+                weights.pop(pk, None)
+        ranked = sorted(weights, key=lambda pk: (-weights[pk], -pk))[: self.CANDIDATES]
+        if not ranked:
+            return []
+        links = {
+            claim_id: (family_id, version)
+            for claim_id, family_id, version in FamilyMembership.objects.filter(
+                claim_id__in=[self.pk, *ranked]
+            ).values_list("claim_id", "family_id", "family__version")
+        }
+        mine = links.get(self.pk, (None, None))[0]
+        ranked = [pk for pk in ranked if mine is None or links.get(pk, (None,))[0] != mine]
+        figures = ClaimFigure.objects.by_claim(ranked)
+        found = []
+        candidates = (
+            Claim.objects.filter(pk__in=ranked)
+            .select_related("article", "verdict")
+            .defer("article__body", "article__raw_text", "article__removed_lines")
+        )
+        for claim in candidates:
+            theirs = families.features(
+                claim.quote, claim.statement, claim.claimant, figures.get(claim.pk, [])
+            )
+            match = families.score(own, theirs)
+            if match.score >= families.THRESHOLD:
+                found.append(families.Proposal(claim, match, *links.get(claim.pk, (None, None))))
+        found.sort(key=lambda proposal: (-proposal.match.score, proposal.claim.pk))
+        return found if limit is None else found[:limit]
 
     def clean(self):
         super().clean()
@@ -1624,6 +1720,7 @@ class Claim(models.Model):
             return True
 
         self._save_version(version, by, change)
+        self._share_verdict_with_family(by)
 
     def send_back(self, *, by, version: int | None, reason: str):
         """Return a proposed verdict to the reviewers, saying why. An approved claim is not
@@ -1929,6 +2026,7 @@ class Claim(models.Model):
             return True
 
         self._save_version(version, by, change)
+        self._share_verdict_with_family(by, revised=True)
 
     def send_back_revision(self, *, by, version: int | None, reason: str) -> None:
         """Refuse the pending change, saying why; the claim stays as approved."""
@@ -2264,6 +2362,21 @@ class ClaimFigureQuerySet(models.QuerySet):
         """The figures comparisons may use: readable, not removed by a reviewer, and still
         standing in the claim's text. An unreadable figure is shown, never compared."""
         return self.filter(readable=True, detached=False).exclude(status=ClaimFigure.Status.REMOVED)
+
+    def by_claim(self, claim_ids) -> dict[int, list[Figure]]:
+        """The figures in use of these claims, as ``Figure`` objects (read as rows: proposals
+        score dozens of claims and need no model instances)."""
+        found: dict[int, list[Figure]] = {}
+        names = ("text", "start", "end", "value", "low", "high", "unit", "counted", "period")
+        names += ("direction", "kind", "readable", "qualifier")
+        for claim_id, *values in (
+            self.in_use().filter(claim_id__in=claim_ids).values_list("claim_id", *names)
+        ):
+            row = dict(zip(names, values, strict=True))
+            for name in ("counted", "period", "direction", "qualifier"):
+                row[name] = row[name] or None
+            found.setdefault(claim_id, []).append(Figure(**row))
+        return found
 
     def read(self, claim: "Claim", sources, *, created: bool = False):
         """Read the figures of ``claim``'s texts named in ``sources`` ("quote", "statement")
@@ -2609,6 +2722,7 @@ class ClaimFigure(models.Model):
             self.corrected_at = timezone.now()
             self.version = stored.version + 1
             self.save()
+        self.claim.figures_reviewed()
 
     def correct(self, *, by, version: int | None, note: str = "", **reading) -> None:
         """A reviewer's reading replaces the reader's (``READING`` fields, all given)."""
@@ -2636,3 +2750,567 @@ class ClaimFigure(models.Model):
             self.note = note
 
         self._review(by, version, change)
+
+
+# --- Claims across articles: the index, families, proposals -----------------------------------
+
+
+class ClaimKeyManager(models.Manager):
+    #: Claims read per key when finding candidates: a key shared by more is common, and tells
+    #: little. The work per claim is at most this many rows per key, however many claims there
+    #: are (the index is a B-tree on (key, claim, article); see ``sharing``).
+    CAP = 100
+
+    def file(self, claim: "Claim", keys: list[str], *, created: bool = False) -> None:
+        """File ``claim`` under ``keys`` (replacing the keys it had)."""
+        if not created:
+            self.filter(claim=claim).delete()
+        self.bulk_create(ClaimKey(claim=claim, article_id=claim.article_id, key=k) for k in keys)
+
+    def file_many(self, claims) -> None:
+        """``file`` for a batch of claims (quote, statement, claimant loaded): three queries."""
+        claims = list(claims)
+        figures: dict[int, list] = {}
+        for figure in ClaimFigure.objects.filter(claim__in=claims):
+            figures.setdefault(figure.claim_id, []).append(figure)
+        self.filter(claim__in=claims).delete()
+        self.bulk_create(
+            ClaimKey(claim=claim, article_id=claim.article_id, key=key)
+            for claim in claims
+            for key in families.index_keys(claim.features(figures.get(claim.pk, [])))
+        )
+
+    def sharing(self, keys: list[str], *, article_id: int) -> dict[str, list[int]]:
+        """For each key, the newest claims (ids, at most ``CAP`` + 1) of other articles filed
+        under it: one query, each part of it a range read of the index."""
+        if not keys:
+            return {}
+        table = connections[self.db].ops.quote_name(self.model._meta.db_table)
+        # The table name comes from the model and every value is a parameter.
+        part = (
+            f"SELECT * FROM (SELECT key, claim_id FROM {table} WHERE key = %s "  # noqa: S608
+            f"AND article_id <> %s ORDER BY claim_id DESC LIMIT {self.CAP + 1}) AS k{{n}}"
+        )
+        sql = " UNION ALL ".join(part.format(n=n) for n in range(len(keys)))
+        params = []
+        for key in keys:
+            params += [key, article_id]
+        found: dict[str, list[int]] = {}
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            for key, claim_id in cursor.fetchall():
+                found.setdefault(key, []).append(claim_id)
+        return found
+
+
+class ClaimKey(models.Model):
+    """One key a claim is filed under (``annotations.families.index_keys``): an inverted index,
+    so that the claims that might say the same as a new one are found without a scan."""
+
+    claim = models.ForeignKey("Claim", on_delete=models.CASCADE, related_name="index_keys")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=120, editable=False)
+
+    objects = ClaimKeyManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "claim", "article"], name="claim_key_lookup")]
+
+    def __str__(self):
+        return self.key
+
+
+class StaleFamilyError(WorkflowError):
+    """A family changed since the reviewer's page showed it; ``families`` hold it as it is."""
+
+    def __init__(self, families, message: str = ""):
+        self.families = [family for family in families if family is not None]
+        super().__init__(
+            message
+            or "Someone else changed this family while you were looking at it; nothing was "
+            "changed. It is shown as it is now: check it and try again."
+        )
+
+
+class ClaimFamilyQuerySet(models.QuerySet):
+    def current(self):
+        """Families not merged into another."""
+        return self.filter(merged_into__isnull=True)
+
+    def open_conflicts(self):
+        """Families whose figures disagree and nobody has resolved why, newest first."""
+        return self.current().filter(conflict=True, resolution="").order_by("-updated_at", "pk")
+
+
+class ClaimFamily(models.Model):
+    """Claims in several articles that make the same checkable claim, checked once.
+
+    A claim is in at most one family (``FamilyMembership.claim`` is unique). Every change
+    (members joining, leaving, split off, merged in; the canonical statement) raises the
+    version, so a reviewer acting on an older view is refused and shown the family as it is,
+    and is written to ``events``, the family's history. A family merged into another keeps its
+    row (``merged_into``) and history.
+    """
+
+    class Resolution(models.TextChoices):
+        OPEN = "", "Not resolved"
+        DIFFERENT_DEFINITIONS = "different_definitions", "Different definitions"
+        REVISED_ESTIMATE = "revised_estimate", "A revised estimate"
+        DIFFERENT_PERIODS = "different_periods", "Different periods"
+        SOURCE_WRONG = "source_wrong", "One source is wrong"
+        OTHER = "other", "Other (see the note)"
+
+    #: Figures apart by more than this share of the larger one disagree.
+    TOLERANCE = 0.1
+
+    statement = models.TextField(
+        "canonical statement",
+        help_text="The one checkable statement the members' claims make, however worded.",
+    )
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised on every change; a change based on an older one is refused."
+    )
+    member_count = models.PositiveIntegerField(default=0, editable=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_families"
+    )
+    conflict = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="The members' figures of the same thing disagree beyond the tolerance.",
+    )
+    conflict_figures = models.JSONField(
+        default=list, blank=True, editable=False, help_text="Ids of the figures that disagree."
+    )
+    resolution = models.CharField(
+        max_length=30, choices=Resolution.choices, blank=True, default=Resolution.OPEN
+    )
+    resolution_note = models.TextField(blank=True, help_text="How the figures were reconciled.")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resolved_families",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_families",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ClaimFamilyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "pk"]
+        verbose_name_plural = "claim families"
+
+    def __str__(self):
+        text = self.statement
+        return f"Family #{self.pk}: " + (text if len(text) <= 60 else text[:59] + "…")
+
+    def get_absolute_url(self):
+        return reverse("annotations:family-detail", args=[self.pk])
+
+    # --- Changes: each locks the rows it changes and checks the versions the reviewer saw ---
+
+    @staticmethod
+    def _lock(claim_ids) -> dict[int, "ClaimFamily | None"]:
+        """Lock the claims (membership changes are serialised on their rows) and return each
+        one's family, locked too."""
+        ids = sorted(set(claim_ids))
+        list(Claim.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+        links = FamilyMembership.objects.filter(claim_id__in=ids).values_list(
+            "claim_id", "family_id"
+        )
+        by_claim = dict(links)
+        families = {
+            f.pk: f
+            for f in ClaimFamily.objects.select_for_update().filter(pk__in=set(by_claim.values()))
+        }
+        return {pk: families.get(by_claim.get(pk)) for pk in ids}
+
+    def _event(self, kind, *, by, claim=None, other=None, note: str = "") -> "FamilyEvent":
+        return FamilyEvent.objects.create(
+            family=self,
+            kind=kind,
+            claim=claim,
+            claim_label=str(claim)[:300] if claim else "",
+            other_family=other,
+            note=note,
+            by=by,
+        )
+
+    def _bump(self, by) -> None:
+        self.version += 1
+        self.member_count = self.memberships.count()
+        self._check_conflict(by)
+        self._history_user = by
+        self.save()
+
+    # --- Conflicting figures ----------------------------------------------------------------
+
+    def member_figures(self) -> list["ClaimFigure"]:
+        """The members' figures that comparisons use, with their claims and articles."""
+        return list(
+            ClaimFigure.objects.in_use()
+            .filter(claim__family_link__family=self)
+            .select_related("claim__article", "claim__verdict")
+            .order_by("claim_id", "source", "start")
+        )
+
+    def _check_conflict(self, by, figures=None) -> bool:
+        """Set ``conflict`` from the members' figures (unsaved); a resolved conflict whose
+        disagreeing figures changed is open again, with a record. Returns whether it changed."""
+        figures = self.member_figures() if figures is None else figures
+        read = [(figure, figure.as_figure()) for figure in figures]
+        disagreeing = set()
+        for i, (x, fx) in enumerate(read):
+            for y, fy in read[i + 1 :]:
+                if x.claim_id != y.claim_id and figures_conflict(fx, fy, self.TOLERANCE):
+                    disagreeing |= {x.pk, y.pk}
+        ids = sorted(disagreeing)
+        if ids == self.conflict_figures and self.conflict == bool(ids):
+            return False
+        if self.resolution and ids and ids != self.conflict_figures and self.pk:
+            self.resolution, self.resolution_note = self.Resolution.OPEN, ""
+            self.resolved_by, self.resolved_at = None, None
+            self._event(FamilyEvent.Kind.REOPENED, by=by, note="The disagreeing figures changed.")
+        self.conflict, self.conflict_figures = bool(ids), ids
+        return True
+
+    def refresh_conflict(self, by=None) -> None:
+        """Recheck the figures after a member's figures changed."""
+        with transaction.atomic():
+            locked = ClaimFamily.objects.select_for_update().get(pk=self.pk)
+            if locked._check_conflict(by):
+                locked._history_user = by
+                locked.save()
+
+    @property
+    def open_conflict(self) -> bool:
+        return self.conflict and not self.resolution
+
+    def resolve(self, *, by, version: int | None, resolution: str, note: str) -> None:
+        """Record why the figures disagree (or reopen with an empty resolution)."""
+        note = (note or "").strip()
+        if resolution and not note:
+            raise WorkflowError("Say how the figures were reconciled: the note is kept.")
+        with transaction.atomic():
+            self._check(version)
+            current = ClaimFamily.objects.get(pk=self.pk)
+            if not current.conflict:
+                raise WorkflowError("The members' figures agree: there is nothing to resolve.")
+            self.conflict, self.conflict_figures = current.conflict, current.conflict_figures
+            self.resolution, self.resolution_note = resolution, note
+            self.resolved_by = by if resolution else None
+            self.resolved_at = timezone.now() if resolution else None
+            label = self.Resolution(resolution).label
+            self._event(
+                FamilyEvent.Kind.RESOLVED if resolution else FamilyEvent.Kind.REOPENED,
+                by=by,
+                note=f"{label}: {note}" if resolution else note,
+            )
+            self._bump(by)
+
+    def _add(self, claim: "Claim", by) -> None:
+        FamilyMembership.objects.create(family=self, claim=claim, added_by=by)
+        self._event(FamilyEvent.Kind.JOINED, by=by, claim=claim)
+
+    @classmethod
+    def confirm(cls, claim: "Claim", other: "Claim", *, by, seen: tuple) -> "ClaimFamily":
+        """A reviewer confirms that ``other`` makes the same claim as ``claim``: they join one
+        family (a new one; the one of them that has one; or, when both have one, the other's
+        family is merged into the claim's). ``seen`` is what the reviewer's page showed:
+        (claim's family id, its version, other's family id, its version), None for none."""
+        if claim.pk == other.pk:
+            raise WorkflowError("A claim is the same as itself: pick a claim of another article.")
+        with transaction.atomic():
+            families = cls._lock([claim.pk, other.pk])
+            mine, theirs = families[claim.pk], families[other.pk]
+            now = (
+                mine and mine.pk,
+                mine and mine.version,
+                theirs and theirs.pk,
+                theirs and theirs.version,
+            )
+            if now != tuple(seen):
+                raise StaleFamilyError([mine, theirs])
+            if mine is not None and theirs is not None:
+                if mine.pk == theirs.pk:
+                    raise WorkflowError("These claims are already in the same family.")
+                mine._merge_locked(theirs, by=by)
+                return mine
+            family = mine or theirs
+            if family is None:
+                family = cls(statement=(claim.statement or claim.quote)[:5000], created_by=by)
+                family._history_user = by
+                family.save()
+                family._event(FamilyEvent.Kind.CREATED, by=by, claim=claim)
+                family._add(claim, by)
+                family._add(other, by)
+            else:
+                family._add(other if family is mine else claim, by)
+            family._bump(by)
+            return family
+
+    def _check(self, version: int | None) -> None:
+        """Lock this family; refuse if it is not at ``version`` or was merged away."""
+        current = ClaimFamily.objects.select_for_update().filter(pk=self.pk).first()
+        if current is None or (version is not None and current.version != version):
+            raise StaleFamilyError([current])
+        if current.merged_into_id:
+            raise StaleFamilyError(
+                [current.merged_into],
+                f"This family was merged into family #{current.merged_into_id}; nothing was "
+                "changed. Continue there.",
+            )
+        self.version = current.version
+
+    def edit(self, *, by, version: int | None, statement: str) -> bool:
+        statement = (statement or "").strip()
+        if not statement:
+            raise WorkflowError("A family needs a checkable statement.")
+        with transaction.atomic():
+            self._check(version)
+            if statement == ClaimFamily.objects.get(pk=self.pk).statement:
+                return False
+            self.statement = statement
+            self._event(FamilyEvent.Kind.EDITED, by=by, note=statement[:2000])
+            self._bump(by)
+        return True
+
+    def remove_member(self, claim: "Claim", *, by, version: int | None, note: str = "") -> None:
+        """Take a claim out of the family (it makes a different claim after all)."""
+        note = (note or "").strip()
+        if not note:
+            raise WorkflowError("Say why the claim leaves the family: the note is kept.")
+        with transaction.atomic():
+            self._check(version)
+            links = FamilyMembership.objects.filter(family=self, claim=claim)
+            if not links.exists():
+                raise StaleFamilyError([self], "That claim is no longer in this family.")
+            links.delete()
+            self._event(FamilyEvent.Kind.REMOVED, by=by, claim=claim, note=note)
+            self._bump(by)
+
+    def split(self, claims, *, by, version: int | None, note: str = "") -> "ClaimFamily":
+        """Move ``claims`` (members) into a new family of their own; both keep the record."""
+        claims = list(claims)
+        note = (note or "").strip()
+        with transaction.atomic():
+            self._check(version)
+            members = set(self.memberships.values_list("claim_id", flat=True))
+            chosen = {claim.pk for claim in claims}
+            if not chosen or not chosen <= members:
+                raise StaleFamilyError([self], "Tick members of this family to split off.")
+            if chosen == members:
+                raise WorkflowError("Leave at least one member in this family.")
+            new = ClaimFamily(statement=self.statement, created_by=by)
+            new._history_user = by
+            new.save()
+            FamilyMembership.objects.filter(family=self, claim_id__in=chosen).update(family=new)
+            for claim in claims:
+                self._event(FamilyEvent.Kind.SPLIT, by=by, claim=claim, other=new, note=note)
+                new._event(FamilyEvent.Kind.SPLIT, by=by, claim=claim, other=self, note=note)
+            self._bump(by)
+            new._bump(by)
+        return new
+
+    def merge(self, other: "ClaimFamily", *, by, version: int | None, other_version: int | None):
+        """Fold ``other``'s members into this family; ``other`` keeps its history."""
+        if other.pk == self.pk:
+            raise WorkflowError("A family cannot be merged into itself.")
+        with transaction.atomic():
+            other._check(other_version)
+            self._check(version)
+            self._merge_locked(other, by=by)
+
+    def _merge_locked(self, other: "ClaimFamily", *, by) -> None:
+        moved = list(other.memberships.select_related("claim"))
+        FamilyMembership.objects.filter(family=other).update(family=self)
+        self._event(FamilyEvent.Kind.MERGED, by=by, other=other, note=f"{len(moved)} claims")
+        other._event(FamilyEvent.Kind.MERGED, by=by, other=self, note=f"{len(moved)} claims")
+        other.merged_into = self
+        other._bump(by)
+        self._bump(by)
+
+    # --- Shared evidence --------------------------------------------------------------------
+
+    def members(self):
+        return (
+            Claim.objects.filter(family_link__family=self)
+            .select_related("article", "verdict")
+            .order_by("claim_date", "article__published_on", "pk")
+        )
+
+    def cite_for_all(self, source: Source, *, by, version: int | None, reason: str = "", **fields):
+        """Cite ``source`` on every member that does not cite it yet, each through
+        ``Claim.add_citation`` (an approved member gets a proposed change, which a second
+        person approves, and needs ``reason``). Returns (claim, outcome) pairs: "cited",
+        "proposed", or the refusal's message. Members are changed one by one: a refusal of one
+        leaves the others cited."""
+        with transaction.atomic():
+            self._check(version)
+        outcomes = []
+        for member in self.members():
+            if member.citations.filter(source=source).exists():
+                continue
+            try:
+                made = member.add_citation(
+                    by=by, version=None, source=source, reason=reason, **fields
+                )
+            except WorkflowError as error:
+                outcomes.append((member, str(error)))
+                continue
+            outcomes.append((member, "proposed" if isinstance(made, ProposedCitation) else "cited"))
+        if any(outcome in {"cited", "proposed"} for _, outcome in outcomes):
+            self._event(
+                FamilyEvent.Kind.CITED,
+                by=by,
+                note=f"“{source.title}” for {len(outcomes)} members",
+            )
+        return outcomes
+
+    def share_verdict(self, approved: "Claim", *, by) -> list["Claim"]:
+        """``approved``'s verdict, just approved, is proposed (never approved) for the other
+        members still in work, each then waiting for its own second person. Members awaiting
+        review or approved keep theirs. Returns the members it was proposed for."""
+        shared = []
+        for member in self.members().exclude(pk=approved.pk):
+            if member.state not in (
+                Claim.State.TO_DO,
+                Claim.State.IN_PROGRESS,
+                Claim.State.SENT_BACK,
+            ):
+                continue
+            explanation = (
+                f"Approved for claim #{approved.pk} of this claim's family "
+                f"(“{approved.article.title}”): {approved.verdict_explanation}"
+            ).strip()
+            try:
+                member.propose_verdict(
+                    by=by, version=None, verdict=approved.verdict, explanation=explanation
+                )
+            except WorkflowError:
+                continue
+            shared.append(member)
+        if shared:
+            self._event(
+                FamilyEvent.Kind.VERDICT_SHARED,
+                by=by,
+                claim=approved,
+                note=f"“{approved.verdict}” proposed for claims "
+                + ", ".join(f"#{claim.pk}" for claim in shared),
+            )
+        return shared
+
+
+class FamilyMembership(models.Model):
+    """A claim's place in a family: at most one per claim."""
+
+    claim = models.OneToOneField("Claim", on_delete=models.CASCADE, related_name="family_link")
+    family = models.ForeignKey(ClaimFamily, on_delete=models.CASCADE, related_name="memberships")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["family", "added_at", "pk"]
+
+    def __str__(self):
+        return f"Claim {self.claim_id} in family {self.family_id}"
+
+
+@receiver(post_delete, sender=FamilyMembership, dispatch_uid="family-member-deleted")
+def record_member_deleted(sender, instance, **kwargs):
+    """A member whose claim is deleted leaves the family with a trace (the claim's own history
+    keeps the claim)."""
+    if not kwargs.get("origin") or isinstance(kwargs["origin"], FamilyMembership):
+        return  # removed through the family's own methods, which record why
+    family = ClaimFamily.objects.filter(pk=instance.family_id).first()
+    if family is None:
+        return
+    FamilyEvent.objects.create(
+        family=family,
+        kind=FamilyEvent.Kind.REMOVED,
+        claim_label=f"claim #{instance.claim_id}",
+        note="The claim was deleted.",
+    )
+    ClaimFamily.objects.filter(pk=family.pk).update(
+        version=F("version") + 1, member_count=F("member_count") - 1
+    )
+
+
+class FamilyEvent(models.Model):
+    """One change to a family, for its history: who, when, what, why."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "created the family"
+        JOINED = "joined", "added a claim"
+        REMOVED = "removed", "removed a claim"
+        SPLIT = "split", "split off a claim"
+        MERGED = "merged", "merged families"
+        EDITED = "edited", "changed the canonical statement"
+        CITED = "cited", "cited a source for every member"
+        VERDICT_SHARED = "verdict_shared", "proposed an approved verdict to the other members"
+        RESOLVED = "resolved", "recorded why the figures disagree"
+        REOPENED = "reopened", "reopened the conflict"
+
+    family = models.ForeignKey(ClaimFamily, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    claim = models.ForeignKey(
+        "Claim", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claim_label = models.CharField(
+        max_length=300, blank=True, editable=False, help_text="The claim as it read then."
+    )
+    other_family = models.ForeignKey(
+        ClaimFamily, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="Why, or what changed.")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.at:%Y-%m-%d})"
+
+
+class ProposalRejection(models.Model):
+    """A reviewer said two claims do not make the same claim: never proposed again."""
+
+    claim = models.ForeignKey("Claim", on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey("Claim", on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(claim__lt=F("other")), name="proposal_rejection_ordered_pair"
+            ),
+            models.UniqueConstraint(fields=["claim", "other"], name="proposal_rejection_once"),
+        ]
+
+    def __str__(self):
+        return f"Claims {self.claim_id} and {self.other_id} differ"
+
+    @classmethod
+    def record(cls, a: "Claim", b: "Claim", *, by) -> "ProposalRejection":
+        low, high = sorted([a.pk, b.pk])
+        rejection, _ = cls.objects.get_or_create(claim_id=low, other_id=high, defaults={"by": by})
+        return rejection

@@ -134,6 +134,23 @@ urlpatterns = [
         families.claim_figure_remove,
         name="claim-figure-remove",
     ),
+    path(
+        "articles/<id:article_pk>/claims/<id:pk>/related/confirm/",
+        families.claim_proposal_confirm,
+        name="claim-proposal-confirm",
+    ),
+    path(
+        "articles/<id:article_pk>/claims/<id:pk>/related/reject/",
+        families.claim_proposal_reject,
+        name="claim-proposal-reject",
+    ),
+    path("families/<id:pk>/", families.family_detail, name="family-detail"),
+    path("families/<id:pk>/edit/", families.family_update, name="family-update"),
+    path("families/<id:pk>/remove/", families.family_remove_member, name="family-remove-member"),
+    path("families/<id:pk>/split/", families.family_split, name="family-split"),
+    path("families/<id:pk>/merge/", families.family_merge, name="family-merge"),
+    path("families/<id:pk>/cite/", families.family_cite, name="family-cite"),
+    path("families/<id:pk>/resolve/", families.family_resolve, name="family-resolve"),
     # Citations
     path(
         "articles/<id:article_pk>/claims/<id:pk>/citations/new/",

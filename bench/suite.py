@@ -496,6 +496,11 @@ class Suite:
             self.rng, quick=self.quick, runs=self.runs, warmup=self.warmup
         ):
             self.add(result)
+        self.add(
+            families.conflict_page(
+                self.client, self.reviewer, self.rng, runs=self.runs, warmup=self.warmup
+            )
+        )
 
     # --- a real server: browser and worker memory -------------------------------------------
 

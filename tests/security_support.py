@@ -40,8 +40,14 @@ KINDS = (
     "verdict",
     "user",
     "figure",
+    "family",
 )
-KIND_ALIASES = {"sourcesnapshot": "snapshot", "person": "user", "reviewer": "user"}
+KIND_ALIASES = {
+    "sourcesnapshot": "snapshot",
+    "person": "user",
+    "reviewer": "user",
+    "familie": "family",  # "families/<pk>" less its "s"
+}
 NEVER_FETCH = {
     "logout",  # POST only; GET answers 405 and would end the session anyway
     "admin:logout",
@@ -161,6 +167,21 @@ def build_world(text=None, *, requester=None) -> dict:
         claim=claim, proposed_by=other_user, base_version=claim.version, **fill(ClaimRevision)
     )
     ProposedCitation.objects.create(revision=revision, source=source, **fill(ProposedCitation))
+    # A family: the claim and a claim of another article, with an event of its history.
+    from annotations.models import ClaimFamily, FamilyEvent
+
+    other_claim = ClaimFactory(
+        created_by=other_user, **fill(apps.get_model("annotations", "Claim"))
+    )
+    family = ClaimFamily.confirm(claim, other_claim, by=other_user, seen=(None,) * 4)
+    # Its figures disagree and a reviewer recorded why (the page shows the resolution).
+    ClaimFamily.objects.filter(pk=family.pk).update(
+        conflict=True, resolution=ClaimFamily.Resolution.OTHER, **fill(ClaimFamily)
+    )
+    family.refresh_from_db()
+    FamilyEvent.objects.create(
+        family=family, kind=FamilyEvent.Kind.EDITED, by=other_user, **fill(FamilyEvent)
+    )
     # A figure a reviewer corrected (shown in the claim's "figures and related claims").
     figure = ClaimFigure.objects.create(
         claim=claim,
@@ -218,6 +239,7 @@ def build_world(text=None, *, requester=None) -> dict:
         "verdict": verdict,
         "user": other_user,
         "figure": figure,
+        "family": family,
     }
 
 

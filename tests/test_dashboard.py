@@ -372,8 +372,9 @@ def test_dashboard_query_count_does_not_grow_with_articles(
     # 4 verdicts, 5 publishers (filter choices), 6 users with a role (assignee choices),
     # 7 count for the paginator, 8 the page of articles,
     # 9 the page's claims counted by article × state × verdict (and assigned to me),
-    # 10 the selection's claims counted by state × verdict for the chart.
-    with django_assert_num_queries(10):
+    # 10 the selection's claims counted by state × verdict for the chart,
+    # 11 the open conflicts (claim families whose figures disagree).
+    with django_assert_num_queries(11):
         response = client.get(URL, params)
     assert response.status_code == 200
     assert titles(response)

@@ -67,6 +67,14 @@ def figure(objects):
     return {"article_pk": objects["article"].pk, "pk": made.claim_id, "figure_pk": made.pk}
 
 
+def family(objects):
+    from annotations.models import ClaimFamily
+
+    other = ClaimFactory()
+    made = ClaimFamily.confirm(objects["claim"], other, by=other.created_by, seen=(None,) * 4)
+    return {"pk": made.pk}
+
+
 def source(objects):
     return {"pk": SourceFactory().pk}
 
@@ -135,6 +143,17 @@ EXPECTED = {
     "annotations:claim-related": ("get", claim, SIGNED_IN),
     "annotations:claim-figure-update": ("post", figure, SIGNED_IN),
     "annotations:claim-figure-remove": ("post", figure, SIGNED_IN),
+    # Proposals and families: reviewers work on them (an invalid POST answers with the region
+    # or the page and the error: 200; family actions redirect to the family page when done)
+    "annotations:claim-proposal-confirm": ("post", claim, SIGNED_IN),
+    "annotations:claim-proposal-reject": ("post", claim, SIGNED_IN),
+    "annotations:family-detail": ("get", family, SIGNED_IN),
+    "annotations:family-update": ("post", family, SIGNED_IN),
+    "annotations:family-remove-member": ("post", family, SIGNED_IN),
+    "annotations:family-split": ("post", family, SIGNED_IN),
+    "annotations:family-merge": ("post", family, SIGNED_IN),
+    "annotations:family-cite": ("post", family, SIGNED_IN),
+    "annotations:family-resolve": ("post", family, SIGNED_IN),
     # Source library (a POST without a file re-renders the page with the error: 200)
     "annotations:source-list": ("get", no_kwargs, SIGNED_IN),
     "annotations:source-detail": ("get", source, SIGNED_IN),

@@ -46,6 +46,8 @@ REVIEWER_SEES = {
     "annotations.ClaimFigure.counted",
     "annotations.ClaimFigure.period",
     "annotations.ClaimFigure.note",
+    "annotations.ClaimFamily.statement",
+    "annotations.FamilyEvent.note",
     "annotations.Source.title",
     "annotations.Source.publisher",
     "annotations.Source.notes",

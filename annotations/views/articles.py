@@ -58,6 +58,7 @@ def claim_list_item(
     text: str,
     *,
     oob: bool = False,
+    family: tuple = (None, None, None),
 ) -> str:
     """One row of the claim list.
 
@@ -71,8 +72,19 @@ def claim_list_item(
     return (
         f'<a id="claim-item-{pk}" class="claim-item {css} is-{state}" '
         f'href="{detail_prefix}{pk}/" data-state="{escape(STATE_LABELS.get(state, state))}"'
-        f"{verdict_attr}{oob_attr}>{escape(_short(text))}</a>"
+        f"{verdict_attr}{oob_attr}>{escape(_short(text))}{family_badge(*family)}</a>"
     )
+
+
+def family_badge(members: int | None, conflict: bool | None, resolution: str | None) -> str:
+    """The claim list's badge for a claim in a family: its figures disagree with another
+    member's (an open conflict), or how many other claims make the same claim. Read from the
+    columns the claim list's one query already has: no query per claim."""
+    if conflict and not resolution:
+        return '<span class="badge family-badge conflict">conflict</span>'
+    if members and members > 1:
+        return f'<span class="badge family-badge">{members - 1} related</span>'
+    return ""
 
 
 def reader_context(article: Article, *, page: bool = True) -> dict:
@@ -82,7 +94,19 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
     rows = list(
         Claim.objects.filter(article=article)
         .order_by("start", "end", "pk")
-        .values_list("pk", "start", "end", "state", "verdict_id", "statement", "orphaned_at")
+        .values_list(
+            "pk",
+            "start",
+            "end",
+            "state",
+            "verdict_id",
+            "statement",
+            "orphaned_at",
+            # The family badge (claims across articles): LEFT JOINs in the same query.
+            "family_link__family__member_count",
+            "family_link__family__conflict",
+            "family_link__family__resolution",
+        )
     )
     # Orphans have no place in the text: listed on their own, never highlighted.
     orphan_count = sum(1 for row in rows if row[6] is not None)
@@ -93,14 +117,16 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
     classes = {}
     items = []
     used_verdicts = set()
-    for pk, start, end, state, verdict_id, statement, _ in rows:
+    for pk, start, end, state, verdict_id, statement, _, *family in rows:
         css = classes[pk] = highlight_class(verdict_id, state)
         verdict = verdicts.get(verdict_id)
         if verdict_id:
             used_verdicts.add(verdict_id)
         label = verdict.label if verdict else None
         items.append(
-            claim_list_item(detail_prefix, pk, css, state, label, statement or body[start:end])
+            claim_list_item(
+                detail_prefix, pk, css, state, label, statement or body[start:end], family=family
+            )
         )
     body_html = render_body(body, ((pk, start, end) for pk, start, end, *_ in rows), classes)
     styles = verdict_styles_version(sorted((v.pk, v.colour) for v in verdicts.values()))
@@ -164,7 +190,7 @@ def change_fragments(request: HttpRequest, article: Article, change: ClaimChange
     own = next((row for row in rows if row[0] == change.pk), None)
     item = None
     if own:
-        pk, start, end, state, _, label, statement = own
+        pk, start, end, state, _, label, statement, *family = own
         item = claim_list_item(
             claim_detail_prefix(article),
             pk,
@@ -173,6 +199,7 @@ def change_fragments(request: HttpRequest, article: Article, change: ClaimChange
             label,
             statement or body[start:end],
             oob=change.kind == ClaimChange.CHANGED,
+            family=family,
         )
     if change.kind == ClaimChange.CHANGED:
         return "".join(parts + [item or ""])

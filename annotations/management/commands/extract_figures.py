@@ -1,5 +1,6 @@
 """Read the figures of claims written without them (imported in bulk, or from before figures
-were read), and rebuild the index that proposals of related claims are found by."""
+were read), and file every claim again in the index that proposals of the same claim in other
+articles are found by."""
 
 import sys
 
@@ -7,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from tqdm import tqdm
 
-from annotations.models import Claim, ClaimFigure
+from annotations.models import Claim, ClaimFigure, ClaimKey
 
 BATCH = 500
 
@@ -47,6 +48,7 @@ class Command(BaseCommand):
                     break
                 with transaction.atomic():
                     changed += ClaimFigure.objects.read_many(page)
+                    ClaimKey.objects.file_many(page)
                 last = page[-1].pk
                 progress.update(len(page))
         if verbosity:

@@ -110,6 +110,7 @@ class PublicPage:
     def context(self) -> dict:
         return {
             "claimreview_script": script_tag(self.claimreview) if self.claimreview else "",
+            "organisation": self.article["organisation"],
             "article": self.article,
             "claims": self.claims,
             "sources": self.sources,

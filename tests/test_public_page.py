@@ -144,6 +144,7 @@ def test_a_published_fact_check_is_readable_signed_out_with_only_published_conte
         *(user.username for user in people.values()),
     ):
         assert hidden not in html, hidden
+    assert '<p class="organisation">Factcheck Desk</p>' in html  # the desk's name on top
     # Readable as is: no sign-in form, no CSRF token, no app navigation.
     assert "csrfmiddlewaretoken" not in html and "X-CSRFToken" not in html
 

@@ -800,14 +800,15 @@ class SQLiteEngine(Engine):
         return '"' + text.replace('"', '""') + '"'
 
     def match(self, kind: Kind | None, query: Query) -> str:
-        """The FTS5 query: every term a quoted string, so nothing typed is FTS5 syntax."""
+        """The FTS5 query: every term a quoted string, so nothing typed is FTS5 syntax; AND
+        written out (FTS5 reads no implicit AND next to a bracket)."""
         if kind is None:
-            return " ".join(self._quoted(term.token or term.text) for term in query.terms)
+            return " AND ".join(self._quoted(term.token or term.text) for term in query.terms)
         parts = []
         for options in self.terms(kind, query):
             quoted = " OR ".join(self._quoted(option) for option in options)
             parts.append(f"({quoted})" if len(options) > 1 else quoted)
-        return " ".join(parts)
+        return " AND ".join(parts)
 
     def _where(self, kind: Kind, query: Query, rows) -> tuple[str, list]:
         table = kind.fts_table

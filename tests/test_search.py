@@ -248,6 +248,15 @@ def test_every_searched_field_is_found_under_its_kind(reviewer, kind, field, mak
     assert found("quokka", reviewer) == expected
 
 
+def test_a_publisher_name_and_words_of_the_text_find_articles_together(reviewer):
+    wanted = article("The ferry timetable changes.", publisher=Publisher.objects.named("Quay Post"))
+    article("The ferry timetable changes.", publisher=Publisher.objects.named("Hill News"))
+    article("The bus timetable changes.", publisher=Publisher.objects.named("Quay Post"))
+
+    assert found_ids("quay ferry timetable", reviewer, "article") == {wanted.pk}
+    assert found_ids('ferry "quay post" timetable', reviewer, "article") == {wanted.pk}
+
+
 def test_a_renamed_publisher_finds_its_articles_by_the_new_name(reviewer):
     publisher = Publisher.objects.named("Harbour Post")
     written = article(publisher=publisher)

@@ -637,7 +637,13 @@ def test_any_query_answers_a_page(client, reviewer, query):
 )  # fmt: skip
 def test_no_query_raises(reviewer, query):
     if not Claim.objects.exists():
-        claim_on("The ferry and the bus: 300,000 people.")
+        # A publisher named by words of the alphabet: its articles' terms become "word OR
+        # publisher" groups.
+        text = article(
+            "The ferry and the bus: 300,000 people.",
+            publisher=Publisher.objects.named("Ferry AND OR NOT 300k"),
+        )
+        ClaimFactory(article=text, start=0, end=len(text.body))
 
     results = search.search(query, user=reviewer)
 

@@ -1507,7 +1507,7 @@ class Claim(models.Model):
         found = []
         candidates = (
             Claim.objects.filter(pk__in=ranked)
-            .select_related("article", "verdict")
+            .select_related("article__publisher", "verdict")
             .defer("article__body", "article__raw_text", "article__removed_lines")
         )
         for claim in candidates:
@@ -2961,7 +2961,7 @@ class ClaimFamily(models.Model):
         return list(
             ClaimFigure.objects.in_use()
             .filter(claim__family_link__family=self)
-            .select_related("claim__article", "claim__verdict")
+            .select_related("claim__article__publisher", "claim__verdict")
             .order_by("claim_id", "source", "start")
         )
 
@@ -3146,7 +3146,7 @@ class ClaimFamily(models.Model):
     def members(self):
         return (
             Claim.objects.filter(family_link__family=self)
-            .select_related("article", "verdict")
+            .select_related("article__publisher", "verdict")
             .order_by("claim_date", "article__published_on", "pk")
         )
 

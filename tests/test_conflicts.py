@@ -253,3 +253,28 @@ def test_on_the_seeds_the_same_claim_is_proposed_across_articles_and_the_family_
     assert family.member_count == len(claims) and family.open_conflict
     values = {figure.value for figure in ClaimFigure.objects.filter(pk__in=family.conflict_figures)}
     assert values == {20_000.0, 80_000.0, 300_000.0}
+
+
+def test_the_conflict_page_takes_the_same_queries_however_many_members(
+    client, reviewer, django_assert_num_queries
+):
+    counts = []
+    for size in (3, 7):
+        claims = [
+            claim_in(f"There are {800 + 500 * n:,} red squirrels in the Northfell forest.",
+                     reviewer, when=datetime.date(2015 + n, 1, 1))
+            for n in range(size)
+        ]  # fmt: skip
+        family = family_of(claims, reviewer)
+        client.force_login(reviewer)
+        address = reverse("annotations:family-detail", args=[family.pk])
+        client.get(address)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(address).status_code == 200
+        counts.append(len(queries))
+    # session, user, groups, the family, its members with articles, publishers and verdicts,
+    # their citations, its events, its figures with their claims: the same for 3 or 7 members
+    assert counts[0] == counts[1], counts

@@ -25,6 +25,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.db import connection
 from django.db.models import F
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -41,9 +42,21 @@ from annotations.models import (
 )
 from annotations.urlnorm import is_http_url
 
-# Raised when the page's template or this module changes what the same data renders to, so
-# that browsers and caches do not keep the old rendering.
+# Raised when this module changes what the same data renders to (the templates are read by
+# ``_page_format``), so that browsers and caches do not keep the old rendering.
 PAGE_FORMAT = 1
+PAGE_TEMPLATES = ("public/fact_check.html", "public/base.html")
+
+
+@cache
+def _page_format() -> str:
+    """``PAGE_FORMAT`` and the page's templates as deployed: a new release that renders the
+    page differently gives every page a new ETag."""
+    digest = hashlib.sha256(str(PAGE_FORMAT).encode())
+    for name in PAGE_TEMPLATES:
+        digest.update(get_template(name).template.source.encode())
+    return digest.hexdigest()[:16]
+
 
 CLAIM_COLUMNS = (
     "pk",
@@ -543,7 +556,7 @@ def stamp(article: Article) -> Stamp:
     values = stamp_values(article)
     publisher = article.publisher
     shown = (
-        PAGE_FORMAT,
+        _page_format(),
         settings.FACTCHECK_PUBLIC_BASE_URL,
         settings.FACTCHECK_ORGANISATION_NAME,
         article.pk,

@@ -431,3 +431,17 @@ def test_the_validator_in_sql_reads_what_the_orm_reads(published, people):
     ]
     assert publishing.stamp_values(published) == orm
     assert orm["corrected"] and orm["citation_edits"] and len(orm["people"]) == 4
+
+
+def test_a_release_that_renders_the_page_differently_changes_its_etag(
+    client, published, monkeypatch
+):
+    before = public(client, published)["ETag"]
+    # As if the page's template had changed: its source is part of the ETag.
+    monkeypatch.setattr(publishing, "PAGE_TEMPLATES", ("public/withdrawn.html",))
+    publishing._page_format.cache_clear()
+    try:
+        after = public(client, published, If_None_Match=before)
+        assert after.status_code == 200 and after["ETag"] != before
+    finally:
+        publishing._page_format.cache_clear()

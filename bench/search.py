@@ -11,6 +11,7 @@ reported.
 import datetime
 import math
 import random
+import re
 import time
 from itertools import cycle
 
@@ -73,6 +74,22 @@ def _body(rng: random.Random, size: int) -> str:
     return "\n\n".join(paragraphs)
 
 
+_WORD_START = re.compile(r"(?<!\S)\S")
+
+
+def _spans(rng: random.Random, body: str, count: int) -> list[tuple[int, int]]:
+    """``count`` distinct sentence-sized claim spans starting at words (``data.spans``
+    without its character-by-character scan: 200,000 claims are made here)."""
+    starts = [match.start() for match in _WORD_START.finditer(body)]
+    found: set[tuple[int, int]] = set()
+    while len(found) < min(count, len(starts)):
+        start = rng.choice(starts)
+        start, end = anchoring.trim_span(body, start, min(len(body), start + rng.randint(40, 240)))
+        if end > start:
+            found.add((start, end))
+    return sorted(found)
+
+
 def build(rng: random.Random, *, articles: int = ARTICLES, claims: int = CLAIMS, log=print):
     """Add articles and claims until the database holds ``articles`` and ``claims``; returns
     (articles added, claims added, seconds)."""
@@ -110,7 +127,7 @@ def build(rng: random.Random, *, articles: int = ARTICLES, claims: int = CLAIMS,
         rows = []
         for article in batch:
             count = min(per_article, new_claims - made_claims - len(rows))
-            for start, end in data.spans(rng, article.body, max(0, count)):
+            for start, end in _spans(rng, article.body, max(0, count)):
                 verdict = rng.choice(verdicts) if rng.random() < 0.5 else None
                 claim = Claim(
                     article=article,

@@ -358,3 +358,13 @@ def test_every_page_of_the_saved_page_corpus_is_its_own_article():
     assert Article.objects.count() == count >= 30
     assert Article.objects.filter(source_name__endswith="/source.html").count() >= 3
     assert "CHANGED" not in output
+
+
+def test_a_page_is_found_again_by_its_url_however_the_url_is_spelled(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(_page("HTTPS://News.Example:443/harbour/?utm_source=x", "The quay closes."))
+    run_import(path)
+    assert Article.objects.get().url == "https://news.example/harbour"
+    path.write_text(_page("https://news.example/harbour/", "The quay closes in May."))
+    code, output = run_import(path)
+    assert "CHANGED" in output and Article.objects.count() == 1

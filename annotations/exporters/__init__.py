@@ -65,8 +65,6 @@ FORMATS: dict[str, ExportFormat] = {
             "application/ld+json",
             contents="claimreview",
         ),
-        ExportFormat(
-            "w3c", "W3C Web Annotations", "jsonld", "application/ld+json", contents="w3c"
-        ),
+        ExportFormat("w3c", "W3C Web Annotations", "jsonld", "application/ld+json", contents="w3c"),
     ]
 }

@@ -5,6 +5,7 @@ message and writes nothing. The same functions serve the ``import_articles`` com
 admin's upload form.
 """
 
+import contextlib
 import logging
 import os
 import re
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from annotations import anchoring
@@ -25,6 +27,7 @@ from annotations.importers.parsing import (
     parse_text,
 )
 from annotations.models import Article, Claim, Publisher
+from annotations.urlnorm import normalize_url
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +151,11 @@ def parse(name: str, text: str) -> ParsedArticle:
         raise ImportFailed(str(error)) from None
     if not parsed.body.strip():
         raise ImportFailed("no article text found")
+    if parsed.url:
+        # Spelled as the article page and the source library spell URLs, so that a page is
+        # found again whichever way its address was written.
+        with contextlib.suppress(ValidationError):
+            parsed.url = normalize_url(parsed.url)
     return parsed
 
 

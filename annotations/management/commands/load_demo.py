@@ -132,7 +132,7 @@ class Command(BaseCommand):
         official, watchdog, libraries = sources
         claims = []
         for file_name, quote, statement, claimant, category in DEMO_CLAIMS:
-            article = Article.objects.get(source_name=file_name)
+            article = Article.objects.get(source_name=f"{DEMO_DIR.name}/{file_name}")
             start = article.body.index(quote)
             claim = Claim(
                 statement=statement,

@@ -696,13 +696,16 @@ class Article(models.Model):
                 stored.revised_at, stored.revised_by = now, by
                 stored.republished_at = now
                 change = "Published again after its withdrawal"
+            verdicts = dict(Claim.objects.filter(pk__in=added).values_list("pk", "verdict_id"))
+            scale = Verdict.objects.rating_scale()
+            rated = Verdict.objects.in_bulk(set(verdicts.values()) - {None})
             PublishedClaim.objects.bulk_create(
                 PublishedClaim(
                     claim_id=pk,
                     published_at=now,
                     published_by=by,
                     note=reason if stored.published_at != now else "",
-                )
+                ).freeze_rating(rated.get(verdicts[pk]), scale)
                 for pk in sorted(added)
             )
             stored._history_user, stored._change_reason = by, change
@@ -734,8 +737,14 @@ class Article(models.Model):
     def note_correction(self, revision: "ClaimRevision") -> None:
         """An approved change to one of its published claims: the published fact-check is
         now *updated*, by the editor who approved it (called by ``Claim.approve_revision``)."""
-        if not PublishedClaim.objects.filter(claim_id=revision.claim_id).exists():
+        publication = PublishedClaim.objects.filter(claim_id=revision.claim_id).first()
+        if publication is None:
             return
+        if "verdict" in revision.changes:  # the review as published from now on
+            verdict = Verdict.objects.filter(pk=revision.changes["verdict"]).first()
+            publication.freeze_rating(verdict, Verdict.objects.rating_scale())
+            publication._history_user = revision.decided_by
+            publication.save(update_fields=[*PublishedClaim.RATING_FIELDS])
         stored = self._locked()
         if stored.is_live:
             stored.publication = Article.Publication.UPDATED
@@ -784,6 +793,23 @@ class PublishedClaim(models.Model):
         help_text="Why it was added to a fact-check already published (shown in its log); "
         "empty for the claims of the first publication.",
     )
+    # The rating as published (ClaimReview's reviewRating), frozen when the claim is published
+    # and when a correction of its verdict is approved: a later edit of the verdict vocabulary
+    # (a label, a rating, the scale's ends) does not change a review already published.
+    rating_label = models.CharField(
+        max_length=60, blank=True, help_text="The verdict's label when it was published."
+    )
+    rating_value = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The verdict's rating when published; empty off-scale."
+    )
+    best_rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The best rating of the scale when published."
+    )
+    worst_rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The worst rating of the scale when published."
+    )
+
+    RATING_FIELDS = ("rating_label", "rating_value", "best_rating", "worst_rating")
 
     history = HistoricalRecords()
 
@@ -792,6 +818,27 @@ class PublishedClaim(models.Model):
 
     def __str__(self):
         return f"Claim {self.claim_id} published {self.published_at:%Y-%m-%d}"
+
+    def freeze_rating(self, verdict: "Verdict | None", scale: tuple[int, int]) -> "PublishedClaim":
+        """Keep ``verdict``'s label and rating, and the scale's ``(best, worst)``, as the
+        published review's."""
+        self.rating_label = verdict.label if verdict else ""
+        self.rating_value = verdict.rating if verdict else None
+        self.best_rating, self.worst_rating = scale
+        return self
+
+    @property
+    def frozen_rating(self) -> dict | None:
+        """The rating as published, or None for a publication recorded before ratings were
+        kept."""
+        if not self.rating_label:
+            return None
+        return {
+            "label": self.rating_label,
+            "rating": self.rating_value,
+            "best": self.best_rating,
+            "worst": self.worst_rating,
+        }
 
 
 class Methodology(models.Model):
@@ -833,6 +880,14 @@ class Methodology(models.Model):
 class VerdictQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
+
+    def rating_scale(self) -> tuple[int, int]:
+        """``(best, worst)``: the ends of the rating scale the vocabulary uses now (5 and 1
+        while no verdict is rated)."""
+        found = self.filter(rating__isnull=False).aggregate(
+            best=models.Max("rating"), worst=models.Min("rating")
+        )
+        return found["best"] or 5, found["worst"] or 1
 
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
@@ -1275,6 +1330,10 @@ class Claim(models.Model):
         PREDICTION = "prediction", "Prediction"
         OTHER = "other", "Other"
 
+    class ClaimantKind(models.TextChoices):
+        PERSON = "Person", "A person"
+        ORGANIZATION = "Organization", "An organisation"
+
     class State(models.TextChoices):
         TO_DO = "to_do", "To do"
         IN_PROGRESS = "in_progress", "In progress"
@@ -1300,6 +1359,20 @@ class Claim(models.Model):
         "checkable statement", blank=True, help_text="The claim restated so it can be checked."
     )
     claimant = models.CharField(max_length=300, blank=True, help_text="Who made the claim.")
+    claimant_kind = models.CharField(
+        "claimant is",
+        max_length=12,
+        choices=ClaimantKind.choices,
+        blank=True,
+        help_text="Whether the claimant is a person or an organisation, as the reviewer says "
+        "(ClaimReview types the claim's author with it; never guessed from the name).",
+    )
+    claimant_same_as = models.TextField(
+        "claimant's pages",
+        blank=True,
+        help_text="Addresses that identify the claimant (an encyclopaedia entry, an official "
+        "page), one per line: ClaimReview's sameAs.",
+    )
     claim_date = models.DateField(null=True, blank=True, help_text="When the claim was made.")
     category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
 
@@ -1591,7 +1664,15 @@ class Claim(models.Model):
     # An approved claim is never changed in place: a change to it waits in a ClaimRevision
     # until an editor other than its author approves it (see ClaimRevision).
 
-    EDITABLE_FIELDS = ("statement", "claimant", "claim_date", "category", "assignee")
+    EDITABLE_FIELDS = (
+        "statement",
+        "claimant",
+        "claimant_kind",
+        "claimant_same_as",
+        "claim_date",
+        "category",
+        "assignee",
+    )
 
     def _save_version(self, version: int | None, by, change):
         """Run ``change()`` on the current row if still at ``version``; save if it returns a
@@ -2140,6 +2221,8 @@ class ClaimRevision(models.Model):
     REVISED_FIELDS = (
         "statement",
         "claimant",
+        "claimant_kind",
+        "claimant_same_as",
         "claim_date",
         "category",
         "verdict",

@@ -330,6 +330,10 @@ FACTCHECK_SNAPSHOT_MAX_BYTES = env_int("FACTCHECK_SNAPSHOT_MAX_BYTES", 20 * 1024
 FACTCHECK_PUBLIC_BASE_URL = os.environ.get("FACTCHECK_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 FACTCHECK_ORGANISATION_NAME = os.environ.get("FACTCHECK_ORGANISATION_NAME", "Factcheck Desk")
 FACTCHECK_ORGANISATION_URL = os.environ.get("FACTCHECK_ORGANISATION_URL", "")
+# The desk's logo (an image address) and its profiles elsewhere (comma-separated addresses):
+# ClaimReview's author.logo and author.sameAs, left out when empty.
+FACTCHECK_ORGANISATION_LOGO = os.environ.get("FACTCHECK_ORGANISATION_LOGO", "")
+FACTCHECK_ORGANISATION_SAME_AS = env_list("FACTCHECK_ORGANISATION_SAME_AS", [])
 
 LOGGING = {
     "version": 1,

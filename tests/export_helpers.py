@@ -98,3 +98,42 @@ def worked_example_by_the_rules(n_articles: int = 2) -> dict:
                 claim=claim, source=example["sources"][0], created_by=example["reviewer"]
             )
     return example
+
+
+def with_families(example: dict) -> dict:
+    """Claims across the worked example's two articles, as reviewers would leave them: the
+    passenger figures in one family whose figures disagree after a reviewer's correction
+    (a conflict, resolved), a figure removed by a reviewer, the fare drafts in a family one of
+    them was split off from, and a proposal turned down."""
+    from annotations.models import ClaimFamily, ClaimFigure, ProposalRejection
+
+    reviewer, editor = example["reviewer"], example["editor"]
+    first = [claim for claim in example["approved"] if claim.quote.startswith("12.4")]
+    second = [claim for claim in example["approved"] if claim.quote.startswith("94%")]
+    third = [claim for claim in example["approved"] if claim.quote.startswith("3,000")]
+    passengers = ClaimFamily.confirm(*first, by=reviewer, seen=(None,) * 4)
+    figure = ClaimFigure.objects.get(claim=first[1], source="quote")
+    reading = {name: getattr(figure, name) for name in ClaimFigure.READING if name != "readable"}
+    figure.correct(
+        by=reviewer,
+        version=figure.version,
+        note="The bulletin's own table says 9.1 million; the article misread it.",
+        **{**reading, "value": 9_100_000.0, "low": 9_100_000.0, "high": 9_100_000.0},
+    )
+    passengers.refresh_from_db()
+    assert passengers.conflict
+    passengers.resolve(
+        by=editor,
+        version=passengers.version,
+        resolution=ClaimFamily.Resolution.REVISED_ESTIMATE,
+        note="The authority revised its count in March.",
+    )
+    removed = ClaimFigure.objects.get(claim=third[0], source="quote")
+    removed.remove(by=reviewer, version=removed.version, note="A rate per day, not a count.")
+    fares = ClaimFamily.confirm(*example["drafts"], by=reviewer, seen=(None,) * 4)
+    fares.refresh_from_db()
+    split = fares.split(
+        [example["drafts"][1]], by=editor, version=fares.version, note="Another fare."
+    )
+    ProposalRejection.record(*second, by=reviewer)
+    return {**example, "families": [passengers, fares, split], "figure": figure}

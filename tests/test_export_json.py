@@ -11,8 +11,17 @@ from annotations.exporters._common import IsoText, iso
 from annotations.exporters.json import FileData
 from annotations.exporters.scope import Scope
 from annotations.importers.report import import_report
-from annotations.models import Article, Citation, Claim, Comment, Source, User
-from tests.export_helpers import worked_example, worked_example_by_the_rules
+from annotations.models import (
+    Article,
+    Citation,
+    Claim,
+    ClaimFamily,
+    ClaimFigure,
+    Comment,
+    Source,
+    User,
+)
+from tests.export_helpers import with_families, worked_example, worked_example_by_the_rules
 from tests.factories import ClaimFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +37,7 @@ def wipe_database():
     Comment.objects.all().delete()
     Citation.objects.all().delete()
     Claim.objects.all().delete()
+    ClaimFamily.objects.all().delete()  # after their members, whose deletion they record
     Article.objects.all().delete()
     Source.objects.all().delete()
     User.objects.all().delete()
@@ -36,7 +46,7 @@ def wipe_database():
 def test_json_export_is_complete_and_versioned():
     example = worked_example()
     data = json.loads(export_json())
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert {v["label"] for v in data["verdicts"]} >= {"Accurate", "Misleading", "Unverifiable"}
     article = data["articles"][0]
     assert article["raw_text"] and article["body"]
@@ -44,6 +54,9 @@ def test_json_export_is_complete_and_versioned():
     assert claim["quote"] == article["body"][claim["start"] : claim["end"]]
     assert {"prefix", "suffix", "statement", "verdict", "approved_by", "citations"} <= set(claim)
     assert claim["citations"][0]["source"] == example["sources"][0].url
+    assert claim["figures"][0]["text"] == "12.4 million"
+    assert claim["figures"][0]["value"] == 12_400_000
+    assert claim["figures"][0]["counted"] == "passenger"
     assert any(c["comments"] for c in article["claims"])
     assert {u["username"] for u in data["users"]} >= {"rowan", "ellis"}
     assert {s["url"] for s in data["sources"]} == {s.url for s in example["sources"]}
@@ -83,6 +96,14 @@ def test_claims_written_by_the_database_are_the_bytes_python_writes(scope, monke
     )
     Citation.objects.update(quote=TRICKY, locator=TRICKY, note=TRICKY)
     Comment.objects.update(body=TRICKY)
+    # Figures are written by Python on both paths: numbers SQLite would spell with fewer
+    # digits, a reviewer's note and what the reader first read.
+    ClaimFigure.objects.filter(claim=first).update(
+        value=1 / 3, low=1e-7, high=2.5e16, note=TRICKY, counted=TRICKY[:100]
+    )
+    ClaimFigure.objects.filter(claim=second).update(
+        extracted={"unit": "count", "value": 0.1 + 0.2, "counted": TRICKY}
+    )
     by_the_database = export_json(scope)
     monkeypatch.setattr(FileData, "_load_claims", FileData._load_claim_dicts)
     by_python = export_json(scope)
@@ -113,13 +134,17 @@ def test_times_spelled_by_sqlite_are_what_python_spells_for_other_databases():
 
 
 def test_round_trip_through_an_empty_database_is_identical():
-    # Its approvals keep the rules; an import holds back those that do not.
-    worked_example_by_the_rules()
+    # Its approvals keep the rules; an import holds back those that do not. Its claims have
+    # figures (one corrected, one removed) and families (one a resolved conflict, two split
+    # apart), and a proposal was turned down.
+    with_families(worked_example_by_the_rules())
     first = export_json()
     wipe_database()
     summary = import_report(first)
     assert summary.created["articles"] == 2
     assert summary.created["claims"] == 8
+    assert summary.created["families"] == 3
+    assert summary.created["rejected pairs"] == 1
     assert export_json() == first
 
 

@@ -33,8 +33,8 @@ def test_not_json_is_refused_with_position():
 
 
 def test_other_schema_version_is_refused(exported):
-    exported["schema_version"] = 2
-    with pytest.raises(ReportImportError, match="schema_version 2 is not supported"):
+    exported["schema_version"] = 3
+    with pytest.raises(ReportImportError, match="schema_version 3 is not supported"):
         import_report(exported)
     assert_nothing_imported()
 

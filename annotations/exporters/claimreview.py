@@ -5,6 +5,10 @@ published verdict by definition. ``reviewRating`` carries the verdict label as
 ``alternateName`` and, for verdicts on the vocabulary's numeric scale, ``ratingValue`` with the
 scale's ``bestRating``/``worstRating``; verdicts off the scale (e.g. "Unverifiable") get the
 label only.
+
+A claim that several articles make (a family, see ``annotations.families``) is one claim
+reviewed: its ``itemReviewed`` lists every member's article that has an address as an
+``appearance`` (``CreativeWork`` with ``url``), this claim's own article first.
 """
 
 import re
@@ -14,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from annotations.exporters._common import dumps, iso
+from annotations.exporters.related import RelatedData
 from annotations.exporters.scope import ExportData, Scope
 from annotations.models import Claim
 
@@ -43,6 +48,19 @@ def organisation() -> dict:
     return entry
 
 
+def creative_work(article: dict) -> dict:
+    """An article where a claim appeared (``article``: the export's article dict, or a family
+    member's from ``RelatedData``)."""
+    work = {"@type": "CreativeWork", "headline": article["title"]}
+    if article["url"]:
+        work["url"] = article["url"]
+    if article["published_on"]:
+        work["datePublished"] = iso(article["published_on"])
+    if article["publisher"]:
+        work["publisher"] = {"@type": "Organization", "name": article["publisher"]}
+    return work
+
+
 def review_for(article: dict, claim: dict, data: ExportData) -> dict | None:
     """The ClaimReview of an approved claim with a verdict; None for anything else."""
     verdict = claim["verdict"]
@@ -55,14 +73,16 @@ def review_for(article: dict, claim: dict, data: ExportData) -> dict | None:
             bestRating=data.best_rating,
             worstRating=data.worst_rating,
         )
-    appearance = {"@type": "CreativeWork", "headline": article["title"]}
-    if article["url"]:
-        appearance["url"] = article["url"]
-    if article["published_on"]:
-        appearance["datePublished"] = iso(article["published_on"])
-    if article["publisher"]:
-        appearance["publisher"] = {"@type": "Organization", "name": article["publisher"]}
-    item = {"@type": "Claim", "appearance": appearance}
+    appearances = [creative_work(article)]
+    seen = {article["url"]}
+    for other in (claim.get("related") or {}).get("others", ()):
+        if other["url"] and other["url"] not in seen:  # an appearance is an address
+            seen.add(other["url"])
+            appearances.append(creative_work(other))
+    item = {
+        "@type": "Claim",
+        "appearance": appearances[0] if len(appearances) == 1 else appearances,
+    }
     if claim["claimant"]:
         item["author"] = claimant_entry(claim["claimant"])
     claim_date = claim["claim_date"] or article["published_on"]
@@ -94,7 +114,7 @@ def script_tag(reviews: list[dict]) -> SafeString:
 
 def chunks(articles, scope: Scope):
     """A JSON array of ClaimReviews. ``scope`` is ignored: only approved claims are reviews."""
-    data = ExportData(articles, Scope.PUBLISHED, with_text=False)
+    data = RelatedData(articles, Scope.PUBLISHED, with_text=False, with_figures=False)
     separator = "\n"
     yield "["
     for bundle in data:

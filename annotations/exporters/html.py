@@ -9,6 +9,10 @@ works under the CSP. Each article section embeds its ClaimReview JSON-LD
 The PDF's source (``for_pdf``) is the same report, lighter to lay out: WeasyPrint alone renders
 it, so verdict colours are classes in a ``<style>`` generated from the vocabulary instead of
 hundreds of small SVGs, and what print never shows (comments, the JSON-LD) is left out.
+
+Under a claim that other articles make too (a family), the report lists where else it
+appeared, with links, and a small table of how the members' figures compare
+(``exporters.related``); no script, so the same on paper.
 """
 
 import re
@@ -21,6 +25,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from annotations.exporters import claimreview
+from annotations.exporters.related import RelatedData
 from annotations.exporters.scope import DRAFT_LABEL, ArticleBundle, ExportData, Scope
 from annotations.urlnorm import is_http_url
 
@@ -100,7 +105,7 @@ def report_context(
     articles, scope: Scope, *, inline_css: bool = False, for_pdf: bool = False
 ) -> dict:
     """Everything ``reports/report.html`` needs, for a page rendered in one go."""
-    data = ExportData(articles, scope)
+    data = RelatedData(articles, scope)
     base = _base_context(scope, inline_css)
     if for_pdf:
         base |= {"for_pdf": True, "verdict_css": verdict_css(data.verdicts.values())}
@@ -124,7 +129,7 @@ def render_report(
 
 def chunks(articles, scope: Scope, *, inline_css: bool = True):
     """The report as a stream: document start, an article at a time, then the sources."""
-    data = ExportData(articles, scope)
+    data = RelatedData(articles, scope)
     base = _base_context(scope, inline_css)
     yield render_to_string("reports/_document_start.html", {**base, "title": None})
     for bundle in data:

@@ -1,16 +1,21 @@
 """The complete JSON export: everything needed to restore the work elsewhere.
 
-The format is documented in docs/export-schema.md (``schema_version`` 1). It never contains
+The format is documented in docs/export-schema.md (``schema_version`` 2). It never contains
 database ids: articles are identified by content hash, sources by normalised URL, verdicts by
-label and users by username, so an export restored into another database and exported again
-is byte-for-byte the same. ``annotations.importers.report`` reads it back.
+label and users by username, a claim by its article's hash and its span, quote and statement,
+so an export restored into another database and exported again is byte-for-byte the same.
+``annotations.importers.report`` reads it back (version 1 files too).
+
+Version 2 added each claim's ``figures`` (as read, corrected or removed by reviewers), the
+claim ``families`` (canonical statement, members, conflict and its resolution, history) and
+the proposals reviewers turned down (``rejected_pairs``).
 """
 
 from collections import defaultdict
 
 import orjson
 from django.db import connection
-from django.db.models import TextField
+from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
 from django.db.models.functions import JSONObject
 
 from annotations.exporters._common import IsoText, dumps
@@ -21,9 +26,21 @@ from annotations.exporters.scope import (
     ExportData,
     Scope,
 )
-from annotations.models import Citation, Claim, Comment, User
+from annotations.models import (
+    Citation,
+    Claim,
+    ClaimFamily,
+    ClaimFigure,
+    Comment,
+    FamilyEvent,
+    FamilyMembership,
+    ProposalRejection,
+    User,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The versions ``annotations.importers.report`` reads.
+READABLE_VERSIONS = (1, 2)
 
 
 def verdict_entry(verdict: dict) -> dict:
@@ -44,6 +61,35 @@ CLAIM_USER_FIELDS = ("verdict_proposed_by_id", "assignee_id", "created_by_id", "
 CLAIM_USER_COLUMNS = tuple(CLAIM_COLUMNS.index(f) for f in CLAIM_USER_FIELDS)
 CITATION_COLUMNS = tuple(field for field in CITATION_FIELDS if field != "id")
 COMMENT_COLUMNS = tuple(field for field in COMMENT_FIELDS if field != "id")
+# A figure's columns: the claim it belongs to, then the file's fields in order (the reviewer
+# as ``corrected_by``).
+FIGURE_COLUMNS = (
+    "claim_id",
+    "source",
+    "start",
+    "end",
+    "text",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "kind",
+    "counted",
+    "period",
+    "direction",
+    "qualifier",
+    "readable",
+    "status",
+    "detached",
+    "extracted",
+    "note",
+    "corrected_by_id",
+    "corrected_at",
+    "version",
+)
+FIGURE_KEYS = tuple(
+    "corrected_by" if name == "corrected_by_id" else name for name in FIGURE_COLUMNS[1:]
+)
 
 
 class JSONText(JSONObject):
@@ -108,7 +154,8 @@ class FileData(ExportData):
         return self.users
 
     def _load_claims(self, article_ids: list[int]) -> dict[int, list]:
-        # Three queries per chunk (claims, citations, comments) plus one for new sources.
+        # Four queries per chunk (claims, citations, comments, figures) plus one for new
+        # sources.
         if connection.vendor == "sqlite":
             return self._load_claim_texts(article_ids)
         return self._load_claim_dicts(article_ids)
@@ -150,18 +197,41 @@ class FileData(ExportData):
             self._record_users(comment_rows, (1,))
             for claim_id, _, text in comment_rows:
                 commented[claim_id].append(text)
+        figures = self._load_figures(article_ids)
         grouped: dict[int, list[orjson.Fragment]] = defaultdict(list)
         no_list = ()
         for pk, article_id, *_, tags, text in rows:
-            # The claim's object, its last "}" replaced by its tags, citations and comments.
+            # The claim's object, its last "}" replaced by its tags, citations, comments and
+            # figures (written by orjson as on the other path: SQLite spells numbers with
+            # fewer digits).
             grouped[article_id].append(
                 orjson.Fragment(
                     f'{text[:-1]},"tags":{orjson.dumps(tags).decode()},'
                     f'"citations":[{",".join(cited.get(pk, no_list))}],'
-                    f'"comments":[{",".join(commented.get(pk, no_list))}]}}'
+                    f'"comments":[{",".join(commented.get(pk, no_list))}],'
+                    f'"figures":{orjson.dumps(figures.get(pk, no_list)).decode()}}}'
                 )
             )
         return grouped
+
+    def _load_figures(self, article_ids: list[int]) -> dict[int, list[dict]]:
+        """The figures of the claims in scope, in the file's shape, per claim: one query."""
+        figures = ClaimFigure.objects.filter(claim__article_id__in=article_ids)
+        if self.scope is Scope.PUBLISHED:
+            figures = figures.filter(claim__state=Claim.State.APPROVED)
+        rows, iso = self._select(
+            figures.order_by("claim_id", "source", "start", "pk"), FIGURE_COLUMNS
+        )
+        rows = list(rows)
+        user = self._record_users(rows, (FIGURE_COLUMNS.index("corrected_by_id"),)).get
+        found: dict[int, list[dict]] = defaultdict(list)
+        for claim_id, *values in rows:
+            figure = dict(zip(FIGURE_KEYS, values, strict=True))
+            figure["corrected_by"] = user(figure["corrected_by"])
+            figure["corrected_at"] = iso(figure["corrected_at"])
+            figure["extracted"] = figure_reading(figure["extracted"])
+            found[claim_id].append(figure)
+        return found
 
     def _load_claim_dicts(self, article_ids: list[int]) -> dict[int, list[dict]]:
         claims = self._claims(article_ids).order_by("article_id", "start", "end", "pk")
@@ -224,10 +294,14 @@ class FileData(ExportData):
                 "tags": tags,
                 "citations": [],
                 "comments": [],
+                "figures": [],
             }
             grouped[article_id].append(claim)
         if not by_id:
             return grouped
+        for claim_id, figures in self._load_figures(article_ids).items():
+            if (claim := by_id.get(claim_id)) is not None:
+                claim["figures"] = figures
 
         citations = Citation.objects.filter(claim__article_id__in=article_ids)
         if self.scope is Scope.PUBLISHED:
@@ -268,6 +342,14 @@ class FileData(ExportData):
                         {"author": user(author_id), "body": body, "created_at": iso(created_at)}
                     )
         return grouped
+
+
+def figure_reading(extracted) -> dict:
+    """What the reader first read (kept when a reviewer corrects a figure), its keys in the
+    order of ``ClaimFigure.READING`` whatever order the database keeps them in."""
+    if not isinstance(extracted, dict):
+        return {}
+    return {name: extracted[name] for name in ClaimFigure.READING if name in extracted}
 
 
 def article_entry(article: dict, claims: list[dict]) -> dict:
@@ -336,9 +418,13 @@ def chunks(articles, scope: Scope):
     sources = data.all_sources() if everything else data.seen_sources()
     for source in sources:  # their creators are users the file refers to as well
         source["created_by_username"] = data.username(source["created_by_id"])
+    families = family_entries(data, articles, scope)
+    pairs = rejected_pair_entries(data, articles, scope)
     users = user_entries(data)
     yield (
-        f'],\n"sources":{dumps([source_entry(s) for s in sources])},\n"users":{dumps(users)}}}\n'
+        f'],\n"sources":{dumps([source_entry(s) for s in sources])},'
+        f'\n"families":{dumps(families)},\n"rejected_pairs":{dumps(pairs)},'
+        f'\n"users":{dumps(users)}}}\n'
     )
 
 
@@ -348,3 +434,152 @@ def user_entries(data: ExportData) -> list[dict]:
         {"username": u["username"], "first_name": u["first_name"], "last_name": u["last_name"]}
         for u in users.values("username", "first_name", "last_name")
     ]
+
+
+# --- Claims across articles: families and turned-down proposals ---------------------------------
+# Written after the articles, from a fixed number of queries whatever their number: the
+# memberships of the claims in the file, their families, the families' history, and the pairs
+# of claims in the file that reviewers said differ.
+
+#: How the file names a claim (it has no ids): its article's hash, then its span, quote and
+#: statement, as ``import_report`` tells claims apart.
+CLAIM_REF = ("article", "start", "end", "quote", "statement")
+_REF_COLUMNS = ("article__content_hash", "start", "end", "quote", "statement")
+FAMILY_COLUMNS = (
+    "id",
+    "statement",
+    "version",
+    "created_by_id",
+    "created_at",
+    "conflict",
+    "resolution",
+    "resolution_note",
+    "resolved_by_id",
+    "resolved_at",
+)
+EVENT_COLUMNS = ("family_id", "kind", "claim_label", "other_family_id", "note", "by_id", "at")
+
+
+def _ref_columns(prefix: str) -> tuple[str, ...]:
+    return tuple(prefix + name for name in _REF_COLUMNS)
+
+
+def claims_in_file(prefix: str, articles, scope: Scope) -> Q:
+    """The claims the file holds, reached from the rows queried through ``prefix``."""
+    condition = Q()
+    if articles.query.where:  # a selection, not every article
+        condition &= Q(**{f"{prefix}article_id__in": articles.values("pk")})
+    if scope is Scope.PUBLISHED:
+        condition &= Q(**{f"{prefix}state": Claim.State.APPROVED})
+    return condition
+
+
+def family_entries(data: ExportData, articles, scope: Scope) -> list[dict]:
+    """The families of the claims in the file, each with those of its members that are in
+    the file. Families whose members are elsewhere now (merged into another) have none."""
+    memberships = FamilyMembership.objects.filter(claims_in_file("claim__", articles, scope))
+    rows, iso = data._select(
+        memberships.order_by("family_id", "added_at", "pk"),
+        ("family_id", "claim_id", *_ref_columns("claim__"), "added_by_id", "added_at"),
+    )
+    members: dict[int, list[tuple]] = defaultdict(list)
+    for family_id, claim_id, *ref, added_by_id, added_at in rows:
+        member = dict(zip(CLAIM_REF, ref, strict=True))
+        member.update(added_by=data.username(added_by_id), added_at=iso(added_at))
+        members[family_id].append((claim_id, member))
+    if not members:
+        return []
+    chosen = memberships.values("family_id")
+    rows, iso = data._select(ClaimFamily.objects.filter(pk__in=chosen), FAMILY_COLUMNS)
+    entries = {}
+    for pk, statement, version, created_by_id, created_at, conflict, *resolved in rows:
+        resolution, resolution_note, resolved_by_id, resolved_at = resolved
+        # Members in the order they joined; the same moment ordered by what they are.
+        joined = sorted(members[pk], key=lambda m: (m[1]["added_at"] or "", _ref_key(m[1])))
+        members[pk] = joined
+        entries[pk] = {
+            "statement": statement,
+            "version": version,
+            "created_by": data.username(created_by_id),
+            "created_at": iso(created_at),
+            "members": [member for _, member in joined],
+            "conflict": conflict,
+            "resolution": resolution,
+            "resolution_note": resolution_note,
+            "resolved_by": data.username(resolved_by_id),
+            "resolved_at": iso(resolved_at),
+            "history": [],
+        }
+    order = sorted(
+        entries,
+        key=lambda pk: (
+            entries[pk]["created_at"] or "",
+            entries[pk]["statement"],
+            [_ref_key(m) for m in entries[pk]["members"]],
+        ),
+    )
+    place = {pk: n for n, pk in enumerate(order)}
+    if scope is Scope.INTERNAL:
+        events = (
+            FamilyEvent.objects.filter(family_id__in=chosen)
+            .annotate(
+                claim_in_file=ExpressionWrapper(
+                    Q(claim__isnull=False) & claims_in_file("claim__", articles, scope),
+                    output_field=BooleanField(),
+                )
+            )
+            .order_by("family_id", "at", "pk")
+        )
+        rows, iso = data._select(
+            events, (*EVENT_COLUMNS, "claim_in_file", *_ref_columns("claim__"))
+        )
+        width = len(EVENT_COLUMNS)
+        for row in rows:
+            family_id, kind, claim_label, other_id, note, by_id, at = row[:width]
+            if family_id not in entries:  # joined meanwhile
+                continue
+            in_file, ref = row[width], row[width + 1 :]
+            entries[family_id]["history"].append(
+                {
+                    "kind": kind,
+                    # The claim, when the file holds it (a member or not); its words then.
+                    "claim": dict(zip(CLAIM_REF, ref, strict=True)) if in_file else None,
+                    "claim_label": claim_label,
+                    # Which family of the file (its place in "families"), when it is one.
+                    "other_family": place.get(other_id),
+                    "note": note,
+                    "by": data.username(by_id),
+                    "at": iso(at),
+                }
+            )
+    return [entries[pk] for pk in order]
+
+
+def _ref_key(ref: dict) -> tuple:
+    return tuple(ref[name] for name in CLAIM_REF)
+
+
+def rejected_pair_entries(data: ExportData, articles, scope: Scope) -> list[dict]:
+    """Pairs of claims in the file a reviewer said are not the same claim (never proposed
+    again): reviewers' working notes, so internal exports only."""
+    if scope is not Scope.INTERNAL:
+        return []
+    rejections = ProposalRejection.objects.filter(
+        claims_in_file("claim__", articles, scope), claims_in_file("other__", articles, scope)
+    )
+    rows, iso = data._select(
+        rejections, (*_ref_columns("claim__"), *_ref_columns("other__"), "by_id", "at")
+    )
+    width = len(CLAIM_REF)
+    pairs = []
+    for row in rows:
+        claims = sorted(
+            (
+                dict(zip(CLAIM_REF, row[:width], strict=True)),
+                dict(zip(CLAIM_REF, row[width : 2 * width], strict=True)),
+            ),
+            key=_ref_key,
+        )
+        pairs.append({"claims": claims, "by": data.username(row[-2]), "at": iso(row[-1])})
+    pairs.sort(key=lambda pair: [_ref_key(claim) for claim in pair["claims"]])
+    return pairs

@@ -6,6 +6,14 @@ label, users by username (missing users are created inactive, without a usable p
 a claim already on an article (same span and statement) is skipped with its citations and
 comments. What already exists is never changed.
 
+Claims' figures come back as they were stored (a reviewer's corrections and removals
+included); a claim the file gives no figures for (a version 1 file) has its figures read from
+its words, as a new claim would. Every claim created is filed in the index proposals are read
+from. Families come back with their members (claims of the file or already here, named by
+article hash, span, quote and statement), resolution and history, their conflict worked out
+again from the members' figures; a family with a member already in a family here is left as
+it is here. Pairs of claims a reviewer said differ are never proposed here either.
+
 The whole file is one transaction: a file that is not valid JSON, has another
 ``schema_version``, lacks a field or does not fit the data (a quote that is not at its offsets)
 changes nothing and raises ``ReportImportError`` saying where. So does a user name the admin's
@@ -33,13 +41,19 @@ from django.db.models.functions import Lower
 from django.utils.dateparse import parse_date, parse_datetime
 from simple_history.utils import bulk_create_with_history
 
-from annotations.exporters.json import SCHEMA_VERSION
+from annotations.exporters.json import CLAIM_REF, FIGURE_KEYS, READABLE_VERSIONS
 from annotations.importers import jsonload
 from annotations.models import (
     Article,
     Citation,
     Claim,
+    ClaimFamily,
+    ClaimFigure,
+    ClaimKey,
     Comment,
+    FamilyEvent,
+    FamilyMembership,
+    ProposalRejection,
     Publisher,
     Role,
     Source,
@@ -64,6 +78,7 @@ class ImportSummary:
 
     def lines(self) -> list[str]:
         kinds = ["users", "verdicts", "sources", "articles", "claims", "citations", "comments"]
+        kinds += ["figures", "families", "rejected pairs"]
         lines = [
             f"{kind}: {self.created[kind]} created, {self.existing[kind]} already present"
             for kind in kinds
@@ -94,6 +109,14 @@ def load(text: str | bytes) -> dict:
 # field → (type, required). Optional fields default to "" / None / [] / False.
 
 _STR, _OPT_STR, _INT, _BOOL, _LIST = str, (str, type(None)), int, bool, list
+_NUMBER, _OPT_INT = (int, float, type(None)), (int, type(None))
+_CLAIM_REF = {
+    "article": (_STR, True),
+    "start": (_INT, True),
+    "end": (_INT, True),
+    "quote": (_STR, True),
+    "statement": (_STR, False),
+}
 SPEC = {
     "user": {"username": (_STR, True), "first_name": (_STR, False), "last_name": (_STR, False)},
     "verdict": {
@@ -164,7 +187,56 @@ SPEC = {
         "orphan_reason": (_STR, False),
         "citations": (_LIST, False),
         "comments": (_LIST, False),
+        "figures": (_LIST, False),
     },
+    "figure": {
+        "source": (_STR, True),
+        "start": (_INT, True),
+        "end": (_INT, True),
+        "text": (_STR, True),
+        "value": (_NUMBER, False),
+        "low": (_NUMBER, False),
+        "high": (_NUMBER, False),
+        "unit": (_STR, False),
+        "kind": (_STR, False),
+        "counted": (_STR, False),
+        "period": (_STR, False),
+        "direction": (_STR, False),
+        "qualifier": (_STR, False),
+        "readable": (_BOOL, False),
+        "status": (_STR, False),
+        "detached": (_BOOL, False),
+        "extracted": (dict, False),
+        "note": (_STR, False),
+        "corrected_by": (_OPT_STR, False),
+        "corrected_at": (_OPT_STR, False),
+        "version": (_INT, False),
+    },
+    "family": {
+        "statement": (_STR, True),
+        "members": (_LIST, True),
+        "version": (_INT, False),
+        "created_by": (_OPT_STR, False),
+        "created_at": (_OPT_STR, False),
+        "conflict": (_BOOL, False),
+        "resolution": (_STR, False),
+        "resolution_note": (_STR, False),
+        "resolved_by": (_OPT_STR, False),
+        "resolved_at": (_OPT_STR, False),
+        "history": (_LIST, False),
+    },
+    "member": {**_CLAIM_REF, "added_by": (_OPT_STR, False), "added_at": (_OPT_STR, False)},
+    "event": {
+        "kind": (_STR, True),
+        "claim": ((dict, type(None)), False),
+        "claim_label": (_STR, False),
+        "other_family": (_OPT_INT, False),
+        "note": (_STR, False),
+        "by": (_OPT_STR, False),
+        "at": (_OPT_STR, False),
+    },
+    "pair": {"claims": (_LIST, True), "by": (_OPT_STR, False), "at": (_OPT_STR, False)},
+    "claim reference": _CLAIM_REF,
     "citation": {
         "source": (_STR, True),
         "relation": (_STR, False),
@@ -188,6 +260,19 @@ CHOICES = {
     ("citation", "relation"): Citation.Relation.values,
     ("source", "kind"): Source.Kind.values,
     ("source", "reliability"): Source.Reliability.values,
+    ("figure", "source"): ClaimFigure.Source.values,
+    ("figure", "unit"): [unit for unit, _ in ClaimFigure.UNITS],
+    ("figure", "kind"): ClaimFigure.Kind.values,
+    ("figure", "direction"): ClaimFigure.Direction.values,
+    ("figure", "qualifier"): [qualifier for qualifier, _ in ClaimFigure.QUALIFIERS],
+    ("figure", "status"): ClaimFigure.Status.values,
+    ("family", "resolution"): ClaimFamily.Resolution.values,
+    ("event", "kind"): FamilyEvent.Kind.values,
+}
+# Text fields with a length limit in the database, checked before anything is written.
+MAX_LENGTHS = {
+    ("figure", name): ClaimFigure._meta.get_field(name).max_length
+    for name in ("text", "counted", "period")
 }
 
 
@@ -206,6 +291,8 @@ def _check(item, kind: str, where: str) -> None:
         allowed = CHOICES.get((kind, name))
         if allowed is not None and value not in allowed:
             raise ReportImportError(f"{where}: '{name}' is {value!r}, not one of {allowed}.")
+        if (limit := MAX_LENGTHS.get((kind, name))) is not None and len(value) > limit:
+            raise ReportImportError(f"{where}: '{name}' is longer than {limit} characters.")
 
 
 def validate(data: dict) -> None:
@@ -213,11 +300,12 @@ def validate(data: dict) -> None:
     version = data.get("schema_version")
     if version is None:
         raise ReportImportError("Not a factcheck export: 'schema_version' is missing.")
-    if version != SCHEMA_VERSION:
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
         raise ReportImportError(
-            f"schema_version {version!r} is not supported; this version reads {SCHEMA_VERSION}."
+            f"schema_version {version!r} is not supported; this version reads {readable}."
         )
-    for key in ("verdicts", "articles", "sources", "users"):
+    for key in ("verdicts", "articles", "sources", "users", "families", "rejected_pairs"):
         if not isinstance(data.get(key, []), list):
             raise ReportImportError(f"'{key}' must be a list.")
     for kind, key in (("user", "users"), ("verdict", "verdicts"), ("source", "sources")):
@@ -232,6 +320,44 @@ def validate(data: dict) -> None:
                 _check(citation, "citation", f"{where}.citations[{i}]")
             for i, comment in enumerate(claim.get("comments", [])):
                 _check(comment, "comment", f"{where}.comments[{i}]")
+            for i, figure in enumerate(claim.get("figures", [])):
+                _check_figure(figure, f"{where}.figures[{i}]")
+    families = data.get("families", [])
+    for f, family in enumerate(families):
+        where = f"families[{f}]"
+        _check(family, "family", where)
+        if not family["members"]:
+            raise ReportImportError(f"{where}: a family needs at least one member.")
+        for m, member in enumerate(family["members"]):
+            _check(member, "member", f"{where}.members[{m}]")
+        for e, event in enumerate(family.get("history", [])):
+            _check(event, "event", f"{where}.history[{e}]")
+            if event.get("claim") is not None:
+                _check(event["claim"], "claim reference", f"{where}.history[{e}].claim")
+            if event.get("other_family") is not None and not (
+                0 <= event["other_family"] < len(families)
+            ):
+                raise ReportImportError(
+                    f"{where}.history[{e}]: 'other_family' names no family of the file."
+                )
+    for p, pair in enumerate(data.get("rejected_pairs", [])):
+        _check(pair, "pair", f"rejected_pairs[{p}]")
+        if len(pair["claims"]) != 2:
+            raise ReportImportError(f"rejected_pairs[{p}]: 'claims' must name two claims.")
+        for c, claim in enumerate(pair["claims"]):
+            _check(claim, "claim reference", f"rejected_pairs[{p}].claims[{c}]")
+
+
+def _check_figure(figure, where: str) -> None:
+    _check(figure, "figure", where)
+    for name in ("value", "low", "high"):  # bool is an int in Python
+        if isinstance(figure.get(name), bool):
+            raise ReportImportError(f"{where}: '{name}' has the wrong type.")
+    if not 0 <= figure["start"] <= figure["end"]:
+        raise ReportImportError(f"{where}: the figure's offsets are not in order.")
+    low, high = figure.get("low"), figure.get("high")
+    if low is not None and high is not None and low > high:
+        raise ReportImportError(f"{where}: the range's low end is above its high end.")
 
 
 def _user_names(data: dict):
@@ -250,6 +376,17 @@ def _user_names(data: dict):
                 yield f"{where}.citations[{index}].created_by", citation.get("created_by") or None
             for index, comment in enumerate(claim.get("comments", [])):
                 yield f"{where}.comments[{index}].author", comment.get("author") or None
+            for index, figure in enumerate(claim.get("figures", [])):
+                yield f"{where}.figures[{index}].corrected_by", figure.get("corrected_by") or None
+    for f, family in enumerate(data.get("families", [])):
+        for name in ("created_by", "resolved_by"):
+            yield f"families[{f}].{name}", family.get(name) or None
+        for index, member in enumerate(family["members"]):
+            yield f"families[{f}].members[{index}].added_by", member.get("added_by") or None
+        for index, event in enumerate(family.get("history", [])):
+            yield f"families[{f}].history[{index}].by", event.get("by") or None
+    for index, pair in enumerate(data.get("rejected_pairs", [])):
+        yield f"rejected_pairs[{index}].by", pair.get("by") or None
 
 
 def check_users(data: dict) -> None:
@@ -337,6 +474,8 @@ class _Importer:
         self.role_unknown: dict[str, bool] = {}
         self.verdicts: dict[str, Verdict] = {}
         self.sources: dict[str, Source] = {}
+        # Claims of the file and of the articles it names, by how the file names a claim.
+        self.claim_ids: dict[tuple, int] = {}
 
     def user(self, username: str | None) -> User | None:
         if not username:
@@ -375,6 +514,9 @@ class _Importer:
             self.source_from(entry, f"sources[{index}]")
         for index, entry in enumerate(self.data.get("articles", [])):
             self.article_from(entry, f"articles[{index}]")
+        self.families_from(self.data.get("families", []))
+        for index, entry in enumerate(self.data.get("rejected_pairs", [])):
+            self.rejection_from(entry, f"rejected_pairs[{index}]")
         return self.summary
 
     def verdict_from(self, entry: dict, where: str) -> None:
@@ -469,7 +611,9 @@ class _Importer:
             self.summary.created["articles"] += 1
         else:
             self.summary.existing["articles"] += 1
-            known_claims = set(article.claims.values_list("start", "end", "quote", "statement"))
+            for *key, pk in article.claims.values_list("start", "end", "quote", "statement", "pk"):
+                known_claims.add(tuple(key))
+                self.claim_ids[(article.content_hash, *key)] = pk
 
         claims, pending = [], []
         for index, claim_entry in enumerate(entry["claims"]):
@@ -510,6 +654,151 @@ class _Importer:
         Comment.objects.bulk_create(comments, batch_size=500)
         self.summary.created["citations"] += len(citations)
         self.summary.created["comments"] += len(comments)
+        self.figures_for(claims, [claim_entry for claim_entry, _, _ in pending], pending)
+        for claim in claims:
+            key = (article.content_hash, claim.start, claim.end, claim.quote, claim.statement)
+            self.claim_ids.setdefault(key, claim.pk)
+
+    def figures_for(self, claims: list[Claim], entries: list[dict], places) -> None:
+        """The figures of the claims just created, as the file has them (a claim the file
+        gives none for has its words read, as a new claim would), then the claims filed in
+        the index that proposals read. Bulk writes: ``Claim.save`` did not run."""
+        rows, unread = [], []
+        for claim, entry, (_, where, _) in zip(claims, entries, places, strict=True):
+            if "figures" not in entry:
+                unread.append(claim)
+                continue
+            for index, item in enumerate(entry["figures"]):
+                rows.append(self.figure_from(claim, item, f"{where}.figures[{index}]"))
+        ClaimFigure.objects.bulk_create(rows, batch_size=500)
+        self.summary.created["figures"] += len(rows)
+        if unread:
+            ClaimFigure.objects.read_many(unread)
+        if claims:
+            ClaimKey.objects.file_many(claims)
+
+    def figure_from(self, claim: Claim, entry: dict, where: str) -> ClaimFigure:
+        fields = {name: entry[name] for name in FIGURE_KEYS if name in entry}
+        for name in ("value", "low", "high"):
+            if fields.get(name) is not None:
+                fields[name] = float(fields[name])
+        fields["corrected_by"] = self.user(entry.get("corrected_by"))
+        fields["corrected_at"] = _datetime(entry.get("corrected_at"), f"{where}.corrected_at")
+        return ClaimFigure(claim=claim, **fields)
+
+    def claim_for(self, ref: dict, where: str) -> int:
+        """The id of the claim ``ref`` names: one of the file's, or one already here."""
+        key = tuple(ref.get(name, "") for name in CLAIM_REF)
+        if key not in self.claim_ids:
+            found = (
+                Claim.objects.filter(
+                    article__content_hash=key[0],
+                    start=key[1],
+                    end=key[2],
+                    quote=key[3],
+                    statement=key[4],
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if found is None:
+                quote = key[3] if len(key[3]) <= 40 else key[3][:39] + "…"
+                raise ReportImportError(
+                    f"{where}: no claim “{quote}” at {key[1]}–{key[2]} of the article "
+                    f"{key[0][:12]}… with that statement, in the file or here."
+                )
+            self.claim_ids[key] = found
+        return self.claim_ids[key]
+
+    def families_from(self, entries: list[dict]) -> None:
+        """Each family of the file, unless one of its members is already in a family here
+        (that family is left as it is). Conflicts are worked out again from the figures."""
+        made: list[ClaimFamily | None] = []
+        members_of: list[list[int]] = []
+        for index, entry in enumerate(entries):
+            where = f"families[{index}]"
+            claim_ids = [
+                self.claim_for(member, f"{where}.members[{n}]")
+                for n, member in enumerate(entry["members"])
+            ]
+            if len(set(claim_ids)) != len(claim_ids):
+                raise ReportImportError(f"{where}: a claim is named twice among the members.")
+            taken = set(claim_ids) & {pk for ids in members_of for pk in ids}
+            if taken or FamilyMembership.objects.filter(claim_id__in=claim_ids).exists():
+                if taken:
+                    raise ReportImportError(f"{where}: a claim is a member of two families.")
+                self.summary.existing["families"] += 1
+                made.append(None)
+                members_of.append([])
+                continue
+            family = ClaimFamily(
+                statement=entry["statement"],
+                version=entry.get("version", 1),
+                member_count=len(claim_ids),
+                created_by=self.user(entry.get("created_by")),
+                resolution=entry.get("resolution", ""),
+                resolution_note=entry.get("resolution_note", ""),
+                resolved_by=self.user(entry.get("resolved_by")),
+                resolved_at=_datetime(entry.get("resolved_at"), f"{where}.resolved_at"),
+            )
+            if created_at := _datetime(entry.get("created_at"), f"{where}.created_at"):
+                family.created_at = created_at
+            # Not saved yet, so a resolution is kept whatever the figures say now.
+            family._check_conflict(
+                self.by, list(ClaimFigure.objects.in_use().filter(claim_id__in=claim_ids))
+            )
+            family._history_user = self.by
+            family.save()
+            memberships = []
+            for n, (claim_id, member) in enumerate(zip(claim_ids, entry["members"], strict=True)):
+                link = FamilyMembership(
+                    family=family, claim_id=claim_id, added_by=self.user(member.get("added_by"))
+                )
+                if added_at := _datetime(member.get("added_at"), f"{where}.members[{n}]"):
+                    link.added_at = added_at
+                memberships.append(link)
+            FamilyMembership.objects.bulk_create(memberships)
+            self.summary.created["families"] += 1
+            made.append(family)
+            members_of.append(claim_ids)
+        events = []
+        for index, (entry, family) in enumerate(zip(entries, made, strict=True)):
+            if family is None:
+                continue
+            for n, item in enumerate(entry.get("history", [])):
+                claim, other = item.get("claim"), item.get("other_family")
+                if claim is not None:
+                    claim = self.claim_for(claim, f"families[{index}].history[{n}].claim")
+                event = FamilyEvent(
+                    family=family,
+                    kind=item["kind"],
+                    claim_id=claim,
+                    claim_label=item.get("claim_label", ""),
+                    other_family=made[other] if other is not None else None,
+                    note=item.get("note", ""),
+                    by=self.user(item.get("by")),
+                )
+                if at := _datetime(item.get("at"), f"families[{index}].history[{n}].at"):
+                    event.at = at
+                events.append(event)
+        FamilyEvent.objects.bulk_create(events, batch_size=500)
+
+    def rejection_from(self, entry: dict, where: str) -> None:
+        first, second = (
+            self.claim_for(ref, f"{where}.claims[{n}]") for n, ref in enumerate(entry["claims"])
+        )
+        if first == second:
+            raise ReportImportError(f"{where}: a claim cannot differ from itself.")
+        low, high = sorted([first, second])
+        rejection = ProposalRejection(claim_id=low, other_id=high, by=self.user(entry.get("by")))
+        if at := _datetime(entry.get("at"), f"{where}.at"):
+            rejection.at = at
+        if ProposalRejection.objects.filter(claim_id=low, other_id=high).exists():
+            self.summary.existing["rejected pairs"] += 1
+            return
+        rejection.save()
+        self.summary.created["rejected pairs"] += 1
 
     def claim_from(self, article: Article, entry: dict, where: str) -> Claim:
         start, end, quote = entry["start"], entry["end"], entry["quote"]

@@ -8,7 +8,7 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Fact-checking"
 
     def ready(self):
-        from annotations import search
+        from annotations import checks, search  # noqa: F401 — checks registers on import
 
         # The SQLite search triggers call Python; every connection needs the function.
         connection_created.connect(search.register_functions)

@@ -22,7 +22,7 @@ from annotations.models import (
     User,
     Verdict,
 )
-from annotations.urlnorm import normalize_url
+from annotations.urlnorm import is_http_url, normalize_url
 
 
 def flat_attrs(attrs: dict) -> str:
@@ -230,12 +230,31 @@ class ClaimReattachForm(SelectionForm):
 
 
 class ClaimDetailsForm(CompleteForm, VersionedForm):
-    optional_fields = frozenset({"change_reason"})
+    # The claimant's type and pages came later than the rest: a form sent without them (an
+    # older page still open) leaves them as they are.
+    kept_when_missing = frozenset({"claimant_kind", "claimant_same_as"})
+    optional_fields = frozenset({"change_reason"}) | kept_when_missing
 
     statement = forms.CharField(
         label="Checkable statement", required=False, widget=Textarea(attrs={"rows": 3})
     )
     claimant = forms.CharField(max_length=300, required=False, widget=TextInput)
+    claimant_kind = forms.ChoiceField(
+        label="The claimant is",
+        choices=[("", "Not said yet"), *Claim.ClaimantKind.choices],
+        required=False,
+        widget=FastSelect(attrs={"aria-describedby": "id_claimant_kind_help"}),
+        help_text="A person or an organisation: ClaimReview names the claimant only once "
+        "this is said.",
+    )
+    claimant_same_as = forms.CharField(
+        label="The claimant's pages",
+        required=False,
+        max_length=3000,
+        widget=Textarea(attrs={"rows": 2, "aria-describedby": "id_claimant_same_as_help"}),
+        help_text="Addresses that identify the claimant (an encyclopaedia entry, an official "
+        "page), one per line.",
+    )
     claim_date = forms.DateField(
         required=False, widget=DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -258,12 +277,34 @@ class ClaimDetailsForm(CompleteForm, VersionedForm):
             "version": claim.version,
             "statement": claim.statement,
             "claimant": claim.claimant,
+            "claimant_kind": claim.claimant_kind,
+            "claimant_same_as": claim.claimant_same_as,
             "claim_date": claim.claim_date,
             "category": claim.category,
             "assignee": claim.assignee_id,
             "change_reason": proposal.reason if proposal else "",
         }
         return cls(initial=initial | {k: v for k, v in proposed.items() if k in initial})
+
+    def clean_claimant_same_as(self) -> str:
+        """One address per line, each an http(s) address: a bad line is named, nothing lost."""
+        lines = [line.strip() for line in self.cleaned_data["claimant_same_as"].splitlines()]
+        lines = [line for line in lines if line]
+        bad = [line for line in lines if not is_http_url(line)]
+        if bad:
+            raise ValidationError(
+                f"“{bad[0]}” is not a web address: give one address starting with http:// or "
+                "https:// per line.",
+                code="same_as",
+            )
+        return "\n".join(lines)
+
+    def clean(self):
+        data = super().clean()
+        for name in self.kept_when_missing:
+            if name not in self.data:
+                data.pop(name, None)
+        return data
 
 
 class VerdictForm(CompleteForm, VersionedForm):

@@ -72,6 +72,12 @@ CLAIM_COLUMNS = (
     "updated_at",
     "publication__published_at",
     "publication__note",
+    "publication__rating_label",
+    "publication__rating_value",
+    "publication__best_rating",
+    "publication__worst_rating",
+    "claimant_kind",
+    "claimant_same_as",
 )
 CITATION_COLUMNS = (
     "claim_id",
@@ -301,6 +307,17 @@ def public_page(article: Article) -> PublicPage:
             "updated_at": row["updated_at"],
             "published_at": row["publication__published_at"],
             "publication_note": row["publication__note"],
+            "claimant_kind": row["claimant_kind"],
+            "claimant_same_as": row["claimant_same_as"],
+            # The review as published (``PublishedClaim.frozen_rating``), for ClaimReview.
+            "frozen_rating": {
+                "label": row["publication__rating_label"],
+                "rating": row["publication__rating_value"],
+                "best": row["publication__best_rating"],
+                "worst": row["publication__worst_rating"],
+            }
+            if row["publication__rating_label"]
+            else None,
             "evidence": [],
         }
 
@@ -411,6 +428,10 @@ def public_page(article: Article) -> PublicPage:
         "published_on": article.published_on,
         "publisher": article_data["publisher"],
     }
+    corrected = {}  # claim number → its latest correction (ClaimReview's dateModified)
+    for entry in corrections:
+        if entry["kind"] == "correction":
+            corrected[entry["claim"]] = max(entry["at"], corrected.get(entry["claim"], entry["at"]))
     for claim in claims.values():
         review = review_for(
             review_article,
@@ -418,6 +439,14 @@ def public_page(article: Article) -> PublicPage:
                 "state": Claim.State.APPROVED,
                 "verdict": claim["verdict"],
                 "claimant": claim["claimant"],
+                "claimant_kind": claim["claimant_kind"],
+                "claimant_same_as": claim["claimant_same_as"],
+                "publication": {
+                    "url": f"{page_url}#{claim['anchor']}",
+                    "published_at": claim["published_at"],
+                    "modified_at": corrected.get(claim["number"]),
+                    "rating": claim["frozen_rating"],
+                },
                 "claim_date": claim["claim_date"],
                 "report_url": f"{page_url}#{claim['anchor']}",
                 "statement": claim["statement"],

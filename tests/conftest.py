@@ -12,6 +12,8 @@ def _fast_tests(settings, tmp_path):
     # Quick password hashing and a private media folder per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Tests run with debug off, where ClaimReview refuses a loopback public address.
+    settings.FACTCHECK_PUBLIC_BASE_URL = "https://factcheck.example.org"
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from pyld import jsonld
 
 from annotations.exporters import FORMATS
 from annotations.exporters.scope import Scope
-from annotations.models import Article, Verdict
+from annotations.models import Article, Claim, Verdict
 from tests.export_helpers import worked_example
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,7 @@ def test_claimreview_has_every_required_and_recommended_field(settings):
     settings.FACTCHECK_ORGANISATION_URL = "https://checks.example/about"
     example = worked_example()
     claim = example["approved"][0]
+    Claim.objects.filter(pk=claim.pk).update(claimant_kind=Claim.ClaimantKind.ORGANIZATION)
     review = next(r for r in export() if r["url"].endswith(f"#claim-{claim.pk}"))
     assert review["@context"] == "https://schema.org"
     assert review["@type"] == "ClaimReview"
@@ -81,8 +82,9 @@ def test_rating_numbers_come_from_the_vocabulary():
     assert ratings["Unverifiable"] == {"@type": "Rating", "alternateName": "Unverifiable"}
 
 
-def test_a_person_claimant_is_a_person():
+def test_a_claimant_the_reviewer_says_is_a_person_is_a_person():
     worked_example()
+    Claim.objects.filter(claimant="Jo Official").update(claimant_kind=Claim.ClaimantKind.PERSON)
     review = next(r for r in export() if r["reviewRating"]["alternateName"] == "Misleading")
     assert review["itemReviewed"]["author"] == {"@type": "Person", "name": "Jo Official"}
 

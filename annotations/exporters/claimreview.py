@@ -9,42 +9,109 @@ label only.
 A claim that several articles make (a family, see ``annotations.families``) is one claim
 reviewed: its ``itemReviewed`` lists every member's article that has an address as an
 ``appearance`` (``CreativeWork`` with ``url``), this claim's own article first.
+
+Compared field by field with what Full Fact, Africa Check and PolitiFact publish:
+
+- ``author``: the desk (``FACTCHECK_ORGANISATION_NAME``), with ``url``, ``logo`` and ``sameAs``
+  when configured.
+- ``itemReviewed.author``: the claimant, typed as the reviewer said on the claim (Person or
+  Organization; left out until they say: never guessed from the name), with the ``sameAs``
+  addresses they gave. ``itemReviewed.datePublished`` is the claim's date and
+  ``firstAppearance`` the article it was checked in.
+- ``datePublished``: when the claim was published on its fact-check page (else approved),
+  ``dateModified``: the latest correction approved since (the page's corrections log).
+- ``reviewRating``: for a published claim, the label, rating and scale frozen when it was
+  published or last corrected (``PublishedClaim.frozen_rating``), so an edit of the verdict
+  list does not change a published review.
+- ``url``: the claim on its public fact-check page while the article is published, else the
+  internal report.
+
+The ClaimReview export is refused (``PublicAddressError``) when debug is off and the public base
+URL is unset or a loopback address: every ``url`` would point nowhere (``public_address_problem``;
+``manage.py check --deploy`` warns with ``factcheck.W001``).
 """
 
-import re
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.models import F, Max, Q
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from annotations.exporters._common import dumps, iso
 from annotations.exporters.related import RelatedData
-from annotations.exporters.scope import ExportData, Scope
-from annotations.models import Claim
-
-# Claimants that read as organisations; anyone else is taken to be a person.
-ORGANISATION_WORDS = re.compile(
-    r"\b(agency|assembly|association|authority|bank|board|bureau|business|campaign|centre|"
-    r"center|chamber|club|coalition|college|commission|committee|company|corporation|council|"
-    r"department|foundation|government|group|hospital|inc|institute|league|limited|ltd|"
-    r"ministry|network|newspaper|office|organisation|organization|parliament|party|plc|"
-    r"police|school|service|society|team|trust|union|university)\b",
-    re.IGNORECASE,
+from annotations.exporters.scope import (
+    ExportData,
+    ExportRequestError,
+    Scope,
+    public_base_url,
 )
+from annotations.models import Article, Claim, ClaimRevision
+from annotations.urlnorm import is_http_url
 
 # Like django.utils.html.json_script: nothing in the data can end the <script> element.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def claimant_entry(name: str) -> dict:
-    kind = "Organization" if ORGANISATION_WORDS.search(name) else "Person"
-    return {"@type": kind, "name": name}
+class PublicAddressError(ExportRequestError):
+    """The ClaimReview export cannot be made here: its addresses would point nowhere."""
+
+    status = 503  # the server's configuration, not the request, is at fault
+
+
+def public_address_problem(*, debug: bool | None = None) -> str:
+    """Why the public base URL cannot go into published markup ("" when it can): unset, not
+    http(s), or a loopback address. Always "" with debug on (``debug`` defaults to the
+    setting), where 127.0.0.1 is the honest address."""
+    if settings.DEBUG if debug is None else debug:
+        return ""
+    base = (settings.FACTCHECK_PUBLIC_BASE_URL or "").strip()
+    if not base:
+        return (
+            "FACTCHECK_PUBLIC_BASE_URL is not set: ClaimReview needs the public address of the "
+            "fact-check pages (e.g. https://factcheck.example.org)."
+        )
+    host = urlsplit(base).hostname or ""
+    if not is_http_url(base) or not host:
+        return f"FACTCHECK_PUBLIC_BASE_URL ({base}) is not an http(s) address."
+    try:
+        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = host == "localhost" or host.endswith(".localhost")
+    if loopback or host == "0.0.0.0":  # noqa: S104 — compared, not bound
+        return (
+            f"FACTCHECK_PUBLIC_BASE_URL is {base}, an address of this machine: ClaimReview "
+            "links would point nowhere for readers and search engines. Set it to the public "
+            "address of the fact-check pages."
+        )
+    return ""
+
+
+def same_as(lines: str) -> list[str]:
+    """The http(s) addresses of a ``sameAs`` text (one per line)."""
+    return [line.strip() for line in (lines or "").splitlines() if is_http_url(line.strip())]
+
+
+def claimant_entry(name: str, kind: str, links: str = "") -> dict | None:
+    """The claim's author as the reviewer typed it; None until they say which it is."""
+    if kind not in Claim.ClaimantKind.values:
+        return None
+    entry = {"@type": kind, "name": name}
+    if found := same_as(links):
+        entry["sameAs"] = found[0] if len(found) == 1 else found
+    return entry
 
 
 def organisation() -> dict:
     entry = {"@type": "Organization", "name": settings.FACTCHECK_ORGANISATION_NAME}
-    if url := getattr(settings, "FACTCHECK_ORGANISATION_URL", ""):
+    if url := settings.FACTCHECK_ORGANISATION_URL:
         entry["url"] = url
+    if logo := settings.FACTCHECK_ORGANISATION_LOGO:
+        entry["logo"] = logo
+    if links := list(settings.FACTCHECK_ORGANISATION_SAME_AS):
+        entry["sameAs"] = links[0] if len(links) == 1 else links
     return entry
 
 
@@ -66,13 +133,16 @@ def review_for(article: dict, claim: dict, data: ExportData) -> dict | None:
     verdict = claim["verdict"]
     if claim["state"] != Claim.State.APPROVED or verdict is None:
         return None
-    rating = {"@type": "Rating", "alternateName": verdict["label"]}
-    if verdict["rating"] is not None:
-        rating.update(
-            ratingValue=verdict["rating"],
-            bestRating=data.best_rating,
-            worstRating=data.worst_rating,
-        )
+    published = claim.get("publication") or {}
+    frozen = published.get("rating")  # as published: later vocabulary edits do not reach it
+    if frozen:
+        label, value, best, worst = (frozen[k] for k in ("label", "rating", "best", "worst"))
+    else:
+        label, value = verdict["label"], verdict["rating"]
+        best, worst = data.best_rating, data.worst_rating
+    rating = {"@type": "Rating", "alternateName": label}
+    if value is not None:
+        rating.update(ratingValue=value, bestRating=best, worstRating=worst)
     appearances = [creative_work(article)]
     seen = {article["url"]}
     for other in (claim.get("related") or {}).get("others", ()):
@@ -82,27 +152,115 @@ def review_for(article: dict, claim: dict, data: ExportData) -> dict | None:
     item = {
         "@type": "Claim",
         "appearance": appearances[0] if len(appearances) == 1 else appearances,
+        "firstAppearance": appearances[0],
     }
-    if claim["claimant"]:
-        item["author"] = claimant_entry(claim["claimant"])
+    if claim["claimant"] and (
+        author := claimant_entry(
+            claim["claimant"], claim.get("claimant_kind", ""), claim.get("claimant_same_as", "")
+        )
+    ):
+        item["author"] = author
     claim_date = claim["claim_date"] or article["published_on"]
     if claim_date:
         item["datePublished"] = iso(claim_date)
+    published_at = published.get("published_at") or claim["approved_at"]
     review = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": claim["report_url"],
+        "url": published.get("url") or claim["report_url"],
         "claimReviewed": claim["statement"] or claim["quote"],
         "author": organisation(),
-        "datePublished": iso(claim["approved_at"].date()) if claim["approved_at"] else None,
+        "datePublished": iso(_date(published_at)) if published_at else None,
         "reviewRating": rating,
         "itemReviewed": item,
     }
+    if modified := published.get("modified_at"):
+        review["dateModified"] = iso(_date(modified))
     if verdict_text := claim["verdict_explanation"]:
         review["reviewBody"] = verdict_text
     if review["datePublished"] is None:
         del review["datePublished"]
     return review
+
+
+def _date(value):
+    """A date, or a time's date (exports with ``iso_dates`` hand over ISO strings)."""
+    if isinstance(value, str):
+        return value[:10]
+    return value.date() if hasattr(value, "date") else value
+
+
+@dataclass
+class ReviewData(RelatedData):
+    """The export's claims with what ClaimReview adds: the claimant's type and ``sameAs``, and
+    for a claim on a published fact-check its publication (``publication``: public ``url``,
+    ``published_at``, the frozen ``rating``, ``modified_at`` from the corrections log). One
+    query more per chunk of articles."""
+
+    def _load_claims(self, article_ids: list[int]) -> dict[int, list[dict]]:
+        grouped = super()._load_claims(article_ids)
+        claims = {claim["id"]: claim for found in grouped.values() for claim in found}
+        if claims:
+            self._attach_publication(article_ids, claims)
+        return grouped
+
+    def _attach_publication(self, article_ids: list[int], claims: dict[int, dict]) -> None:
+        base = public_base_url()
+        pages: dict[str, str] = {}  # slug → public page (``reverse()`` once per article)
+        corrected = Max(
+            "revisions__decided_at",
+            filter=Q(
+                revisions__state=ClaimRevision.State.APPROVED,
+                revisions__decided_at__gt=F("publication__published_at"),
+            ),
+        )
+        rows = (
+            Claim.objects.filter(article_id__in=article_ids)
+            .annotate(modified_at=corrected)
+            # The public page's order and numbering (``publishing.public_page``).
+            .order_by("article_id", "orphaned_at", "start", "end", "pk")
+            .values_list(
+                "pk",
+                "article_id",
+                "state",
+                "claimant_kind",
+                "claimant_same_as",
+                "article__slug",
+                "article__publication",
+                "publication__published_at",
+                "publication__rating_label",
+                "publication__rating_value",
+                "publication__best_rating",
+                "publication__worst_rating",
+                "modified_at",
+            )
+        )
+        numbers: dict[int, int] = {}
+        for pk, article_id, state, kind, links, slug, status, published_at, *rest in rows:
+            label, value, best, worst, modified_at = rest
+            public = published_at is not None and state == Claim.State.APPROVED
+            if public:
+                numbers[article_id] = numbers.get(article_id, 0) + 1
+            claim = claims.get(pk)
+            if claim is None:
+                continue
+            claim["claimant_kind"], claim["claimant_same_as"] = kind, links
+            claim["publication"] = None
+            if not public:
+                continue
+            page = ""
+            if status in Article.LIVE and slug:
+                if slug not in pages:
+                    pages[slug] = base + Article(slug=slug).get_public_url()
+                page = pages[slug]
+            claim["publication"] = {
+                "url": f"{page}#claim-{numbers[article_id]}" if page else "",
+                "published_at": published_at,
+                "modified_at": modified_at,
+                "rating": {"label": label, "rating": value, "best": best, "worst": worst}
+                if label
+                else None,
+            }
 
 
 def script_tag(reviews: list[dict]) -> SafeString:
@@ -113,8 +271,16 @@ def script_tag(reviews: list[dict]) -> SafeString:
 
 
 def chunks(articles, scope: Scope):
-    """A JSON array of ClaimReviews. ``scope`` is ignored: only approved claims are reviews."""
-    data = RelatedData(articles, Scope.PUBLISHED, with_text=False, with_figures=False)
+    """A JSON array of ClaimReviews. ``scope`` is ignored: only approved claims are reviews.
+    Raises ``PublicAddressError`` at once (before anything is streamed) when the public base
+    URL would make every address point nowhere."""
+    if problem := public_address_problem():
+        raise PublicAddressError(problem)
+    return _chunks(articles)
+
+
+def _chunks(articles):
+    data = ReviewData(articles, Scope.PUBLISHED, with_text=False, with_figures=False)
     separator = "\n"
     yield "["
     for bundle in data:

@@ -45,11 +45,15 @@ def export(request: HttpRequest, format: str) -> HttpResponse:
     try:
         scope = parse_scope(request.GET.get("scope"))
         articles = select_articles(request.GET, user=request.user)
+        # A format may refuse before streaming (ClaimReview without a public address).
+        pieces = export_format.chunks(articles, scope)
     except ExportRequestError as error:
-        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    response = StreamingHttpResponse(
-        export_format.chunks(articles, scope), content_type=export_format.content_type
-    )
+        return HttpResponse(
+            str(error),
+            status=getattr(error, "status", 400),
+            content_type="text/plain; charset=utf-8",
+        )
+    response = StreamingHttpResponse(pieces, content_type=export_format.content_type)
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(export_format, articles, scope)}"'
     )

@@ -49,6 +49,10 @@ class Command(BaseCommand):
             desc=f"export {format}",
             disable=no_progress or None,
         )
+        try:  # a format may refuse before writing anything (ClaimReview without an address)
+            pieces = export_format.chunks(articles, scope)
+        except ExportRequestError as error:
+            raise CommandError(str(error)) from None
         with ExitStack() as stack:
             if output:
                 options = {} if export_format.binary else {"encoding": "utf-8", "newline": ""}
@@ -58,7 +62,7 @@ class Command(BaseCommand):
             else:
                 out = sys.stdout.buffer if export_format.binary else sys.stdout
             stack.callback(progress.close)
-            for chunk in export_format.chunks(articles, scope):
+            for chunk in pieces:
                 out.write(chunk)
                 progress.update(len(chunk))
             out.flush()

@@ -29,6 +29,27 @@ from annotations.figures import Figure, extract_figures, figures_conflict
 from annotations.urlnorm import normalize_url
 
 
+def save_raising_version(instance, save, *args, **kwargs) -> None:
+    """Save ``instance`` (through ``save``, its model's own save) with ``version`` raised by
+    one, counted from the stored row under a lock, so an instance loaded long ago cannot lower
+    it and a form opened before this save is refused as stale. A new row keeps its version."""
+    if instance._state.adding:
+        save(*args, **kwargs)
+        return
+    with transaction.atomic(using=kwargs.get("using") or instance._state.db):
+        stored = (
+            type(instance)
+            ._default_manager.select_for_update()
+            .filter(pk=instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        instance.version = (instance.version if stored is None else stored) + 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        save(*args, **kwargs)
+
+
 class Role(models.TextChoices):
     """Roles are Django groups (created by a migration); each includes the ones before it."""
 
@@ -485,22 +506,8 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         if not self.content_hash:
             self.content_hash = self.hash_text(self.raw_text or self.body)
-        if self._state.adding:
-            super().save(*args, **kwargs)
-            return
-        # Every save raises the version, counted from the stored row (like sources): a
-        # details form opened before an import, a publication or an admin edit is refused.
-        with transaction.atomic(using=kwargs.get("using") or self._state.db):
-            stored = (
-                Article.objects.select_for_update()
-                .filter(pk=self.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-            self.version = (self.version if stored is None else stored) + 1
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
-            super().save(*args, **kwargs)
+        # A details form opened before an import, a publication or an admin edit is refused.
+        save_raising_version(self, super().save, *args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("annotations:article-detail", args=[self.pk])
@@ -1055,22 +1062,7 @@ class Source(models.Model):
         self.url = normalize_url(self.url)
         if self.archive_url:
             self.archive_url = normalize_url(self.archive_url)
-        if self._state.adding:
-            super().save(*args, **kwargs)
-            return
-        # Every save raises the version, counted from the stored row (an instance loaded long
-        # ago cannot lower it), so a form opened before this save is refused as stale.
-        with transaction.atomic(using=kwargs.get("using") or self._state.db):
-            stored = (
-                Source.objects.select_for_update()
-                .filter(pk=self.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-            self.version = (self.version if stored is None else stored) + 1
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
-            super().save(*args, **kwargs)
+        save_raising_version(self, super().save, *args, **kwargs)
 
     def save_version(self, version: int | None, *, by) -> None:
         """Save this source's values if the stored row is still at ``version`` (the one the

@@ -278,6 +278,24 @@ def _corrections(article: Article, claims: dict[int, dict], verdicts: dict) -> l
     return entries
 
 
+def methodology() -> dict | None:
+    """The desk's methodology and corrections policy, as every public page and report shows
+    them (one query); None until an admin has written them."""
+    found = Methodology.current()
+    if found is None:
+        return None
+    return {
+        "text": found.text,
+        "corrections_policy": found.corrections_policy,
+        "updated_at": found.updated_at,
+    }
+
+
+def people_shown(ids: set[int]) -> dict[int, dict]:
+    """Display name and public role of each person, as bylines name them (never usernames)."""
+    return _people(set(ids))
+
+
 def public_page(article: Article) -> PublicPage:
     """Everything the public page of ``article`` (published, with its publisher loaded)
     shows, in eight queries whatever the number of claims."""
@@ -409,16 +427,7 @@ def public_page(article: Article) -> PublicPage:
         "page_url": page_url,
         "organisation": settings.FACTCHECK_ORGANISATION_NAME,
     }
-    methodology = Methodology.current()
-    methodology_data = (
-        {
-            "text": methodology.text,
-            "corrections_policy": methodology.corrections_policy,
-            "updated_at": methodology.updated_at,
-        }
-        if methodology
-        else None
-    )
+    methodology_data = methodology()
 
     # ClaimReview, from the exporter's builder: one review per published claim.
     reviews = []

@@ -94,8 +94,8 @@ def test_pdf_source_keeps_every_claim_detail_with_verdict_colours_as_classes():
         "81% on time",  # quoted passage
         "p. 4",  # locator
         "Contradicts",  # relation
-        "Reviewed by rowan.",
-        "Approved by ellis on",
+        "Checked by Rowan Reed, fact-checker.",
+        "Approved by an editor of the desk on",
         DRAFT_LABEL,
         'class="report-sources"',
     ]:

@@ -13,9 +13,15 @@ hundreds of small SVGs, and what print never shows (comments, the JSON-LD) is le
 Under a claim that other articles make too (a family), the report lists where else it
 appeared, with links, and a small table of how the members' figures compare
 (``exporters.related``); no script, so the same on paper.
+
+People are named as the public page names them (``publishing.people_shown``: display name
+and role, never a username). A published article's section ends with its corrections and
+updates log, and the report with the desk's methodology, both as the public page has them
+(``publishing.public_page``, ``publishing.methodology``).
 """
 
 import re
+from dataclasses import dataclass, field
 from functools import cache
 
 from django.conf import settings
@@ -24,9 +30,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from annotations import publishing
 from annotations.exporters import claimreview
-from annotations.exporters.related import RelatedData
+from annotations.exporters.claimreview import ReviewData
 from annotations.exporters.scope import DRAFT_LABEL, ArticleBundle, ExportData, Scope
+from annotations.models import Article
 from annotations.urlnorm import is_http_url
 
 REPORT_CSS = "annotations/report.css"
@@ -84,6 +92,55 @@ def _base_context(scope: Scope, inline_css: bool) -> dict:
         "organisation": settings.FACTCHECK_ORGANISATION_NAME,
         "generated_at": timezone.now(),
         "inline_css": report_css() if inline_css else "",
+        "methodology": publishing.methodology(),
+    }
+
+
+@dataclass
+class ReportData(ReviewData):
+    """The report's claims, with ``*_name`` beside the ``*_username`` keys (the names people
+    read, two queries per chunk of articles), and the ids of the chunk's published articles
+    (``published_ids``, one query more)."""
+
+    published_ids: set[int] = field(default_factory=set)
+
+    def _load_claims(self, article_ids: list[int]) -> dict[int, list[dict]]:
+        grouped = super()._load_claims(article_ids)
+        claims = [claim for found in grouped.values() for claim in found]
+        ids = {c["verdict_proposed_by_id"] for c in claims} | {c["approved_by_id"] for c in claims}
+        ids |= {comment["author_id"] for c in claims for comment in c["comments"]}
+        people = publishing.people_shown(ids - {None})
+
+        def name(user_id):
+            person = people.get(user_id)
+            if not person:
+                return ""
+            shown, role = person["name"], person["role"]  # a nameless account's says it
+            return f"{shown}, {role}" if role and role not in shown else shown
+
+        for claim in claims:
+            claim["verdict_proposed_by_name"] = name(claim["verdict_proposed_by_id"])
+            claim["approved_by_name"] = name(claim["approved_by_id"])
+            for comment in claim["comments"]:
+                comment["author_name"] = name(comment["author_id"])
+        self.published_ids |= set(
+            Article.objects.filter(pk__in=article_ids, published_at__isnull=False).values_list(
+                "pk", flat=True
+            )
+        )
+        return grouped
+
+
+def _publication(data: "ReportData", bundle: ArticleBundle) -> dict | None:
+    """The public page's corrections log and address, for a published article."""
+    if bundle.article["id"] not in data.published_ids:
+        return None
+    article = Article.objects.select_related("publisher").get(pk=bundle.article["id"])
+    page = publishing.public_page(article)
+    return {
+        "page_url": page.article["page_url"],
+        "live": article.is_live,
+        "corrections": page.corrections,
     }
 
 
@@ -98,6 +155,7 @@ def _article_context(
         **base,
         "bundle": _links(bundle),
         "claimreview_script": claimreview.script_tag(reviews) if reviews else "",
+        "publication": _publication(data, bundle),
     }
 
 
@@ -105,7 +163,7 @@ def report_context(
     articles, scope: Scope, *, inline_css: bool = False, for_pdf: bool = False
 ) -> dict:
     """Everything ``reports/report.html`` needs, for a page rendered in one go."""
-    data = RelatedData(articles, scope)
+    data = ReportData(articles, scope)
     base = _base_context(scope, inline_css)
     if for_pdf:
         base |= {"for_pdf": True, "verdict_css": verdict_css(data.verdicts.values())}
@@ -129,7 +187,7 @@ def render_report(
 
 def chunks(articles, scope: Scope, *, inline_css: bool = True):
     """The report as a stream: document start, an article at a time, then the sources."""
-    data = RelatedData(articles, scope)
+    data = ReportData(articles, scope)
     base = _base_context(scope, inline_css)
     yield render_to_string("reports/_document_start.html", {**base, "title": None})
     for bundle in data:

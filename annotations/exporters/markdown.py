@@ -10,7 +10,9 @@ import re
 from django.conf import settings
 from django.utils import timezone
 
-from annotations.exporters.scope import DRAFT_LABEL, ArticleBundle, ExportData, Scope
+from annotations import publishing
+from annotations.exporters.html import ReportData
+from annotations.exporters.scope import DRAFT_LABEL, ArticleBundle, Scope
 from annotations.urlnorm import is_http_url
 
 _INLINE = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
@@ -98,18 +100,19 @@ def _article(bundle: ArticleBundle, scope: Scope) -> str:
                 lines.append(item)
             lines.append("")
         people = []
-        if claim["verdict_proposed_by_username"]:
-            people.append(f"Reviewed by {text(claim['verdict_proposed_by_username'])}")
-        if claim["approved_by_username"]:
+        if claim["verdict_proposed_by_name"]:
+            people.append(f"Checked by {text(claim['verdict_proposed_by_name'])}")
+        if claim["approved_by_name"]:
             when = f" on {claim['approved_at']:%d %B %Y}" if claim["approved_at"] else ""
-            people.append(f"approved by {text(claim['approved_by_username'])}{when}")
+            people.append(f"approved by {text(claim['approved_by_name'])}{when}")
         if people:
             lines += ["_" + "; ".join(people) + "._", ""]
     return "\n".join(lines) + "\n"
 
 
 def chunks(articles, scope: Scope):
-    data = ExportData(articles, scope, with_text=False)
+    # The HTML report's reading: people by the names they sign with, never usernames.
+    data = ReportData(articles, scope, with_text=False, with_figures=False)
     now = timezone.localtime()
     yield (
         f"# Fact-check report — {text(settings.FACTCHECK_ORGANISATION_NAME)}\n\n"
@@ -126,3 +129,16 @@ def chunks(articles, scope: Scope):
             publisher = f", {text(source['publisher'])}" if source["publisher"] else ""
             lines.append(f"1. {link(source['title'], source['url'])}{publisher}")
         yield "\n".join(lines) + "\n"
+    methodology = publishing.methodology()
+    lines = ["", "## How we check", ""]
+    if methodology:
+        lines += [paragraphs(methodology["text"]), ""]
+        if methodology["corrections_policy"]:
+            lines += ["### Corrections policy", "", paragraphs(methodology["corrections_policy"])]
+    else:
+        lines.append(
+            "Each claim is restated so that it can be checked, then checked against the primary "
+            "sources listed. A verdict proposed by one member of the desk is published only once "
+            "a second, an editor, has approved it with its evidence."
+        )
+    yield "\n".join(lines) + "\n"

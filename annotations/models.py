@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from annotations import anchoring, families, locales
 from annotations.figures import Figure, extract_figures, figures_conflict
@@ -1196,6 +1197,16 @@ class SourceSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.source} — snapshot {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+@receiver(pre_create_historical_record, dispatch_uid="history-reason-fits")
+def history_reason_fits(sender, history_instance, **kwargs):
+    """A change reason longer than its column (100 characters) is cut with "…" for every
+    model, rather than failing the save on PostgreSQL (SQLite does not check lengths)."""
+    reason = history_instance.history_change_reason
+    limit = history_instance._meta.get_field("history_change_reason").max_length
+    if reason and limit and len(reason) > limit:
+        history_instance.history_change_reason = reason[: limit - 1] + "…"
 
 
 @receiver(post_delete, sender=SourceSnapshot, dispatch_uid="delete-snapshot-file")

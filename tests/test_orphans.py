@@ -201,3 +201,13 @@ def test_an_approved_claim_whose_words_changed_is_orphaned_not_moved(reviewer):
     claim.refresh_from_db()
     assert claim.is_orphan and claim.quote == "raised dues by 4%"
     assert "second person" in claim.orphan_reason
+
+
+def test_a_long_change_reason_is_cut_to_its_column_not_a_failed_save(reviewer):
+    # PostgreSQL refuses a reason over 100 characters; SQLite would store it whole.
+    claim = ClaimFactory()
+    claim._change_reason = "Orphaned by the article's new text: " + "a very long reason " * 20
+    claim.save()
+    reason = claim.history.first().history_change_reason
+    assert len(reason) == 100 and reason.endswith("…")
+    assert reason.startswith("Orphaned by the article's new text: a very long")

@@ -12,7 +12,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _named(suffix: str) -> tuple[str, str]:
     executor = MigrationExecutor(connection)
     [name] = [
-        n for app, n in executor.loader.graph.nodes if app == "annotations" and n.endswith(suffix)
+        n
+        for app, n in executor.loader.graph.nodes
+        # "0010_publishing", not "0014_claimreview_publishing"
+        if app == "annotations" and n.split("_", 1)[1] == suffix.lstrip("_")
     ]
     return ("annotations", name)
 

@@ -7,6 +7,7 @@ Domain rules live here, on the models and their querysets; views stay thin.
 import datetime
 import hashlib
 import math
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connections, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import Cast, Length, Lower, NullIf
+from django.db.models.functions import Cast, Coalesce, Length, Lower, NullIf
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
@@ -213,6 +214,22 @@ class Publisher(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet):
+    #: The claims an export of these articles holds (``of_claims``); None: all of theirs.
+    claim_selection = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.claim_selection = self.claim_selection
+        return clone
+
+    def of_claims(self, claims):
+        """The articles of ``claims``, carrying them along (through every further filter or
+        ordering): an export of these articles (``exporters.scope.ExportData``) holds only
+        those claims of each."""
+        articles = self.filter(pk__in=claims.order_by().values("article_id"))
+        articles.claim_selection = claims
+        return articles
+
     def search(self, text: str):
         text = (text or "").strip()
         if not text:
@@ -493,7 +510,12 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_on", "-imported_at", "pk"]
-        indexes = [models.Index(fields=["publication"])]
+        indexes = [
+            models.Index(fields=["publication"]),
+            # The claims table sorted by article reads articles in title order and their claims
+            # from the (article, start) index: no sort of every claim.
+            models.Index(fields=["title"], name="article_title"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(publication="") | Q(published_at__isnull=False, slug__isnull=False),
@@ -1245,6 +1267,26 @@ class StaleClaimError(WorkflowError):
         )
 
 
+@dataclass
+class BulkOutcome:
+    """What an action of the claims table on many claims did to one of them."""
+
+    DONE, UNCHANGED, REFUSED = "done", "unchanged", "refused"
+
+    claim: "Claim"
+    kind: str
+    message: str
+
+
+class StatementStart(models.Func):
+    """The start of a claim's statement in lower case: what the claims table sorts by, and
+    indexes. Written out, not from Lower and Substr: the query must spell it as the index does
+    (Substr's numbers would be query parameters), or SQLite does not use the index."""
+
+    template = "LOWER(SUBSTR(%(expressions)s, 1, 60))"
+    output_field = models.TextField()
+
+
 class ClaimQuerySet(models.QuerySet):
     def create_from_selection(self, article, start: int, end: int, quote: str, *, by, **fields):
         """Create a claim on ``article.body[start:end]`` as the reviewer selected it.
@@ -1267,6 +1309,213 @@ class ClaimQuerySet(models.QuerySet):
 
     def orphaned(self):
         return self.filter(orphaned_at__isnull=False)
+
+    # --- The claims table (``/claims/``) and the exports of its selection -----------------
+
+    #: The value of ``verdict`` and ``assignee`` in ``matching`` that asks for claims without one.
+    NONE = "none"
+    #: ``matching(conflict=…)``: the family's figures disagree, and why is not recorded yet /
+    #: is recorded / either way.
+    CONFLICTS = ("open", "resolved", "any")
+
+    def matching(
+        self,
+        *,
+        q: str = "",
+        verdict=None,
+        state: str | None = None,
+        assignee=None,
+        category: str | None = None,
+        article=None,
+        publisher: str | None = None,
+        figure: bool | None = None,
+        family: bool | None = None,
+        conflict: str | None = None,
+    ):
+        """The claims that pass the claims table's filters (its exports use the same ones).
+
+        ``q`` is searched as the search page reads it (``annotations.search``: statement,
+        quote, claimant, explanation); ``verdict`` a Verdict or its id, or ``NONE`` for no
+        verdict yet; ``assignee`` a User or a user id, or ``NONE`` for nobody; ``article`` an
+        Article or its id; ``publisher`` a publisher's name; ``figure`` and ``family`` True or
+        False for claims with (without) a figure in use or a family; ``conflict`` one of
+        ``CONFLICTS``. A filter left as None (or empty) is not applied; values are used as
+        given, so an unknown state or publisher matches nothing.
+
+        Every condition is answered from an index: a column of the claims, a list of ids made
+        once (an article's, a family's members, the search's matches) or a lookup of the
+        claim's figures.
+        """
+        claims = self
+        if verdict == self.NONE:
+            claims = claims.filter(verdict__isnull=True)
+        elif verdict:
+            claims = claims.filter(verdict=verdict)
+        if state:
+            claims = claims.filter(state=state)
+        if assignee == self.NONE:
+            claims = claims.filter(assignee__isnull=True)
+        elif assignee:
+            claims = claims.filter(assignee=assignee)
+        if category:
+            claims = claims.filter(category=category)
+        if article:
+            claims = claims.filter(article=article)
+        if publisher:
+            claims = claims.filter(
+                article__in=Article.objects.filter(publisher__name=publisher).values("pk")
+            )
+        if figure is not None:
+            # Tested claim by claim from the figures' (claim) index: a list of every claim
+            # with a figure would be a third of all claims.
+            figured = Exists(ClaimFigure.objects.in_use().filter(claim=OuterRef("pk")))
+            claims = claims.filter(figured if figure else ~figured)
+        if family is not None:
+            members = FamilyMembership.objects.order_by().values("claim_id")
+            claims = claims.filter(pk__in=members) if family else claims.exclude(pk__in=members)
+        if conflict:
+            families_ = {
+                "open": Q(family__conflict=True, family__resolution=""),
+                "resolved": Q(family__conflict=True) & ~Q(family__resolution=""),
+                "any": Q(family__conflict=True),
+            }
+            if conflict not in families_:
+                return claims.none()
+            members = FamilyMembership.objects.filter(families_[conflict]).order_by()
+            claims = claims.filter(pk__in=members.values("claim_id"))
+        if q and q.strip():
+            from annotations import search
+
+            claims = search.narrow(claims, q, kind="claim")
+        return claims
+
+    def assign(self, person, *, by, seen: dict[int, int]) -> list["BulkOutcome"]:
+        """Assign each of these claims to ``person`` (None: to nobody), each on its own, as
+        the claim panel does (versioned, in its history; an approved claim too, at once: the
+        assignee is not published), if it is still at the version ``seen`` holds for it (the
+        page the reviewer acted on). Nothing else changes: assigning is not starting work.
+        Returns one outcome per claim."""
+        target = getattr(person, "pk", None)
+        outcomes = []
+        for claim in self.select_related("assignee").order_by("pk"):
+
+            def change(claim=claim):
+                if claim.assignee_id == target:
+                    return False
+                claim.assignee = person
+                claim._change_reason = "Assigned from the claims table"
+                return True
+
+            try:
+                if seen.get(claim.pk) is None:
+                    raise WorkflowError("Reload the page: it did not say which version you saw.")
+                changed = claim._save_version(seen[claim.pk], by, change)
+            except StaleClaimError as error:
+                now = error.current
+                outcomes.append(
+                    BulkOutcome(
+                        now,
+                        BulkOutcome.REFUSED,
+                        "Changed since your page was loaded, nothing was done: it is now "
+                        f"{now.get_state_display().lower()}, assigned to "
+                        f"{now.assignee or 'nobody'} (version {now.version}).",
+                    )
+                )
+                continue
+            except WorkflowError as error:
+                outcomes.append(BulkOutcome(claim, BulkOutcome.REFUSED, str(error)))
+                continue
+            whom = str(person) if person else "nobody"
+            if changed:
+                outcomes.append(BulkOutcome(claim, BulkOutcome.DONE, f"Assigned to {whom}."))
+            else:
+                outcomes.append(
+                    BulkOutcome(claim, BulkOutcome.UNCHANGED, f"Already assigned to {whom}.")
+                )
+        return outcomes
+
+    def add_to_family(
+        self, family: "ClaimFamily | None", *, by, version: int | None, statement: str = ""
+    ) -> tuple["ClaimFamily | None", list["BulkOutcome"]]:
+        """Put these claims in ``family`` (at ``version``, as the reviewer's page showed it),
+        or in a new family (its statement ``statement``, or the first claim's), one by one
+        through ``ClaimFamily.confirm``: versions, history and the family's rules hold for
+        each. A family changed since the page was loaded refuses them all
+        (``StaleFamilyError``, with the family as it is now), and one changed by someone else
+        half-way refuses the claims not yet added; a claim in another family is refused on
+        its own. Returns the family and one outcome per claim."""
+        claims = list(self.select_related("family_link").order_by("pk"))
+        if family is not None:
+            current = ClaimFamily.objects.filter(pk=family.pk).first()
+            if current is None or current.merged_into_id or current.version != version:
+                shown = current.merged_into if current and current.merged_into_id else current
+                raise StaleFamilyError([shown])
+            family = current
+        outcomes, free = [], []
+        for claim in claims:
+            link = getattr(claim, "family_link", None)
+            if link is None:
+                free.append(claim)
+            elif family is not None and link.family_id == family.pk:
+                outcomes.append(BulkOutcome(claim, BulkOutcome.UNCHANGED, "Already in it."))
+            else:
+                outcomes.append(
+                    BulkOutcome(
+                        claim,
+                        BulkOutcome.REFUSED,
+                        f"In family #{link.family_id} already: merge the two families on "
+                        "its page instead.",
+                    )
+                )
+        if family is None:
+            if len(free) < 2:
+                refusal = "A new family needs two claims that are in no family yet."
+                outcomes += [BulkOutcome(claim, BulkOutcome.REFUSED, refusal) for claim in free]
+                return None, outcomes
+            anchor, second, *rest = free
+            family = ClaimFamily.confirm(anchor, second, by=by, seen=(None,) * 4)
+            outcomes += [
+                BulkOutcome(claim, BulkOutcome.DONE, f"In the new family #{family.pk}.")
+                for claim in (anchor, second)
+            ]
+            if statement.strip():
+                family.edit(by=by, version=family.version, statement=statement)
+        else:
+            link = FamilyMembership.objects.filter(family=family).select_related("claim").first()
+            anchor, rest = (link.claim if link else None), free
+            if anchor is None:
+                refusal = f"Family #{family.pk} has no members left: start a new family."
+                outcomes += [BulkOutcome(claim, BulkOutcome.REFUSED, refusal) for claim in free]
+                return family, outcomes
+        expected = family.version
+        for n, claim in enumerate(rest):
+            try:
+                family = ClaimFamily.confirm(
+                    anchor, claim, by=by, seen=(family.pk, expected, None, None)
+                )
+            except StaleFamilyError as error:
+                now = {found.pk: found for found in error.families}
+                mine = now.pop(family.pk, None)
+                if mine is None or mine.version != expected:
+                    refusal = (
+                        f"Not added: family #{family.pk} was changed by someone else meanwhile "
+                        "(it is shown as it is now)."
+                    )
+                    outcomes += [
+                        BulkOutcome(left, BulkOutcome.REFUSED, refusal) for left in rest[n:]
+                    ]
+                    family = mine or family
+                    break
+                where = ", ".join(f"#{pk}" for pk in now) or "another family"
+                refusal = f"Not added: it joined family {where} meanwhile."
+                outcomes.append(BulkOutcome(claim, BulkOutcome.REFUSED, refusal))
+                continue
+            except WorkflowError as error:
+                outcomes.append(BulkOutcome(claim, BulkOutcome.REFUSED, str(error)))
+                continue
+            expected = family.version
+            outcomes.append(BulkOutcome(claim, BulkOutcome.DONE, f"Added to family #{family.pk}."))
+        return family, sorted(outcomes, key=lambda outcome: outcome.claim.pk)
 
 
 class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
@@ -1443,6 +1692,9 @@ class Claim(models.Model):
             models.Index(
                 fields=["article", "state", "verdict", "assignee"], name="claim_dashboard_counts"
             ),
+            # The claims table's sorts by last change and by statement read these in order.
+            models.Index(fields=["updated_at"], name="claim_updated"),
+            models.Index(StatementStart("statement"), name="claim_statement_start"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -2678,7 +2930,11 @@ class ClaimFigure(models.Model):
 
     class Meta:
         ordering = ["claim", "source", "start", "pk"]
-        indexes = [models.Index(fields=["claim", "source"])]
+        indexes = [
+            models.Index(fields=["claim", "source"]),
+            # The claims table sorted by figure value reads the figures in value order.
+            models.Index(Coalesce("value", "low"), "claim", name="claim_figure_value"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__gte=F("start")), name="claim_figure_span_in_order"

@@ -600,6 +600,25 @@ def search(
     return results
 
 
+def narrow(rows, text: str, *, kind: str = "claim", using=None):
+    """``rows`` (a queryset of ``kind``'s model) narrowed to those that match ``text``, read
+    as ``search`` reads it: for pages that list rows in their own order (the claims table).
+    Every match counts, not only the newest ``RANKED``; a query without a word, phrase or
+    number in it matches nothing."""
+    query = parse(text)
+    if not query:
+        return rows.none()
+    engine, spec = _engine(using), KINDS[kind]
+    if isinstance(engine, PostgresEngine):
+        return engine._matching(spec, query, rows)
+    table = spec.fts_table
+    matches = RawSQL(  # noqa: S611 — the table name is ours; the query a parameter
+        f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s',  # noqa: S608
+        [engine.match(spec, query)],
+    )
+    return rows.filter(pk__in=matches)
+
+
 def _page_number(page) -> int:
     try:
         return max(1, int(page))

@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from annotations.views import (
     articles,
     citations,
+    claim_table,
     claims,
     dashboard,
     exports,
@@ -34,6 +35,10 @@ urlpatterns = [
     path("", dashboard.article_list, name="article-list"),
     # Search
     path("search/", search.search_page, name="search"),
+    # The claims table: every claim of every article
+    path("claims/", claim_table.claim_list, name="claim-list"),
+    path("claims/assign/", claim_table.claim_bulk_assign, name="claim-bulk-assign"),
+    path("claims/family/", claim_table.claim_bulk_family, name="claim-bulk-family"),
     # Article reader
     path("articles/<id:pk>/", articles.article_detail, name="article-detail"),
     path("articles/<id:pk>/original/", articles.article_original, name="article-original"),

@@ -105,6 +105,11 @@ EXPECTED = {
     "password_change_done": ("get", no_kwargs, ANY_ACCOUNT),
     "annotations:article-list": ("get", no_kwargs, SIGNED_IN),
     "annotations:search": ("get", no_kwargs, SIGNED_IN),
+    # The claims table: reviewers read it and act on ticked claims (a POST without data
+    # answers with the table's address and the reason: 302)
+    "annotations:claim-list": ("get", no_kwargs, SIGNED_IN),
+    "annotations:claim-bulk-assign": ("post", no_kwargs, SIGNED_IN_REDIRECT),
+    "annotations:claim-bulk-family": ("post", no_kwargs, SIGNED_IN_REDIRECT),
     "annotations:article-detail": ("get", article_pk, SIGNED_IN),
     "annotations:article-original": ("get", article_pk, SIGNED_IN),
     # Article details and publication: reviewers edit details, editors publish and withdraw

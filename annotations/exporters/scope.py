@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from annotations.anchoring import CONTEXT_LENGTH
+from annotations.claim_selection import ClaimFilters
 from annotations.exporters._common import (
     IsoText,
     as_is,
@@ -80,13 +81,20 @@ def _one_int(value, name: str) -> int | None:
 def select_articles(params: Mapping, user: User | None = None) -> QuerySet[Article]:
     """The articles an export covers, from query parameters.
 
-    ``article`` (repeatable) picks articles by id; otherwise the dashboard's filters apply
-    (``q``, ``review_state``, ``claim_state``, ``verdict``, ``publisher``, ``assignee`` with
-    ``me`` for the requesting user). No parameters at all: every article. Unknown parameters
-    (``page``, ``sort``) are ignored.
+    ``of=claims`` exports a selection of claims, chosen by the claims table's filters
+    (``claim_selection.ClaimFilters``): the articles that hold them, each with those claims
+    only (``ArticleQuerySet.of_claims``). Otherwise ``article`` (repeatable) picks articles by
+    id, or the dashboard's filters apply (``q``, ``review_state``, ``claim_state``,
+    ``verdict``, ``publisher``, ``assignee`` with ``me`` for the requesting user). No
+    parameters at all: every article. Unknown parameters (``page``, ``sort``) are ignored.
     """
     getlist = params.getlist if hasattr(params, "getlist") else lambda k: params.get(k) or []
     articles = Article.objects.all()
+    if params.get("of") == "claims":
+        filters = ClaimFilters(params, user=user)
+        if problems := filters.problems():
+            raise ExportRequestError(" ".join(problems))
+        return articles.of_claims(filters.matching())
     if ids := _ints(getlist("article"), "article"):
         return articles.filter(pk__in=ids)
     # A blank value (``?verdict=``, as an emptied form field sends it) is no filter.
@@ -285,7 +293,11 @@ class ExportData:
         return self._claims(self.articles.values("pk")).count()
 
     def _claims(self, article_ids) -> QuerySet:
-        claims = Claim.objects.filter(article_id__in=article_ids)
+        # A selection of claims (``select_articles`` with ``of=claims``): only those, its
+        # filters applied to each chunk's articles.
+        selected = getattr(self.articles, "claim_selection", None)
+        claims = Claim.objects.all() if selected is None else selected.order_by()
+        claims = claims.filter(article_id__in=article_ids)
         return claims.approved() if self.scope is Scope.PUBLISHED else claims
 
     def username(self, user_id: int | None) -> str | None:

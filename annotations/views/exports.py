@@ -32,6 +32,8 @@ def _filename(export_format, articles, scope) -> str:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     ids = list(articles.values_list("pk", flat=True)[:2])
     what = f"article-{ids[0]}" if len(ids) == 1 else "articles"
+    if getattr(articles, "claim_selection", None) is not None:  # of=claims: a selection
+        what = f"{what}-selected-claims"
     return f"factcheck-{what}-{scope}-{stamp}-{export_format.file_ending}"
 
 

@@ -237,7 +237,7 @@ def test_keyboard_moves_between_claims_and_shows_help(page, sign_in, reviewer, a
     assert not page.get_by_role("dialog").is_visible()
     # Typing in a field is not a shortcut.
     page.locator(f"#claim-item-{one.pk}").click()
-    field = page.locator("#claim-panel").get_by_label("Claimant")
+    field = page.locator("#claim-panel").get_by_label("Claimant", exact=True)
     field.fill("")
     field.type("jak")
     assert field.input_value() == "jak"

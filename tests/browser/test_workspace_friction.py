@@ -92,7 +92,7 @@ def test_after_saving_an_edit_focus_returns_to_the_claim(page, sign_in, reviewer
     page.goto(reader(article))
     page.locator(f"#claim-item-{claim.pk}").click()
     panel = page.locator(f'#claim-panel[data-claim-id="{claim.pk}"]')
-    panel.get_by_label("Claimant").fill("Transit office")
+    panel.get_by_label("Claimant", exact=True).fill("Transit office")
     panel.locator(".details-form").get_by_role("button", name="Save").focus()
     page.keyboard.press("Enter")
     page.wait_for_selector("#claim-panel .alert.success")

@@ -112,6 +112,23 @@ def test_a_selection_lists_only_the_members_it_holds(example):
     assert passengers.resolution == ClaimFamily.Resolution.REVISED_ESTIMATE
 
 
+def test_a_selection_of_claims_lists_only_those_claims_as_members(example):
+    # The claims table exports the ticked claims: the fare drafts' family holds one of them.
+    drafts = example["drafts"]
+    fares, split = example["families"][1:]
+    fares.refresh_from_db()
+    split.refresh_from_db()
+    fares.merge(split, by=example["editor"], version=fares.version, other_version=split.version)
+    # Only the first article's fare claim is ticked: its passenger claim, a member of
+    # another family, is in the article but not in the file.
+    chosen = Claim.objects.filter(pk=drafts[0].pk)
+    data = json.loads(export_json(articles=Article.objects.of_claims(chosen)))
+    assert [[m["quote"] for m in family["members"]] for family in data["families"]] == [
+        ["fares to rise by 2.5%"]
+    ]
+    assert data["families"][0]["members"][0]["article"] == example["articles"][0].content_hash
+
+
 def test_import_restores_the_conflict_its_resolution_and_the_corrected_figure(example):
     text = export_json()
     wipe_database()

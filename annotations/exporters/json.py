@@ -469,6 +469,9 @@ def claims_in_file(prefix: str, articles, scope: Scope) -> Q:
     condition = Q()
     if articles.query.where:  # a selection, not every article
         condition &= Q(**{f"{prefix}article_id__in": articles.values("pk")})
+    # A selection of claims (``ArticleQuerySet.of_claims``): only those.
+    if (selected := getattr(articles, "claim_selection", None)) is not None:
+        condition &= Q(**{f"{prefix}in": selected.order_by().values("pk")})
     if scope is Scope.PUBLISHED:
         condition &= Q(**{f"{prefix}state": Claim.State.APPROVED})
     return condition

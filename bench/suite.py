@@ -3,7 +3,8 @@
 Order matters and is chosen so that each figure sees the data it is defined on: the exports
 run first on exactly 50 articles × 200 claims; then the reader articles (10 / 200 / 1,000
 claims) and claim writes; then the dashboard with 1,000 articles; then a real server (browser
-and worker memory); imports; search last, on 10,000 articles and 200,000 claims.
+and worker memory); imports; search, then the claims table, last, on 10,000 articles and
+200,000 claims.
 """
 
 import logging
@@ -94,6 +95,7 @@ class Suite:
             self.bench_server,
             self.bench_import,
             self.bench_search,
+            self.bench_claim_table,
         ):
             try:
                 phase()
@@ -638,6 +640,14 @@ class Suite:
                 log=self.log,
             )
         )
+
+    # --- the claims table: on the search figure's corpus, the biggest database ---------------
+
+    def bench_claim_table(self) -> None:
+        from bench import claim_table
+
+        self.log("adding figures, families and assignees to the claims for the claims table")
+        self.add(claim_table.figure(self.rng, runs=self.runs, warmup=self.warmup, log=self.log))
 
 
 def fields_note(form) -> str:

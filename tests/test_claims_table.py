@@ -676,3 +676,25 @@ def test_text_in_the_table_is_escaped(signed_in, reviewer):
 
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;claim&quot;)&lt;/script&gt;" in html
+
+
+# --- The bench's requests -----------------------------------------------------------------------
+
+
+def test_every_request_the_bench_times_is_answered(client):
+    """``make bench`` times a mix of table requests on its furnished corpus: each must be a
+    page of claims, not an error (a small corpus here; the bench's is 200,000 claims)."""
+    import random
+
+    from bench import claim_table, search
+
+    search.build(random.Random(1), articles=12, claims=120, log=lambda *_: None)
+    found = claim_table.furnish(random.Random(2), families=10)
+    assert Claim.objects.exclude(assignee=None).exists()
+    assert ClaimFamily.objects.filter(conflict=True).exists()
+    client.force_login(found["reviewer"])
+    for name, params in claim_table.mix(found):
+        response = client.get(URL, params)
+        assert response.status_code == 200, name
+        if name in ("first page", "in a family", "sorted by figure value", "sorted by verdict"):
+            assert shown(response), name

@@ -141,6 +141,8 @@ class _Addresses:
 def _rows(request: HttpRequest, ids: list[int]) -> list[Row]:
     """The page's claims in page order, as rows: two queries (the claims with what their row
     names, and their figures)."""
+    if not ids:
+        return []
     found = {}
     texts = {"text_start": Substr("statement", 1, 300), "quote_start": Substr("quote", 1, 300)}
     for values in Claim.objects.filter(pk__in=ids).annotate(**texts).values(*ROW_FIELDS, *texts):

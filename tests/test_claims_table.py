@@ -621,6 +621,36 @@ def test_the_json_export_of_a_selection_lists_only_its_claims(signed_in, exporte
     assert statements == ["Bittern numbers rose this winter"]
 
 
+def test_an_export_of_a_selection_takes_as_many_queries_for_many_articles_as_for_few(
+    signed_in, reviewer
+):
+    """A selection is often a claim or two of each of many articles: it is read once, and
+    its articles in chunks of as many claims as whole articles give, not ten at a time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("annotations:export", args=["csv"])
+    params = {"of": "claims", "q": "kestrel", "scope": "internal"}
+
+    def export_queries():
+        with CaptureQueriesContext(connection) as ran:
+            response = signed_in.get(url, params)
+            rows = b"".join(response.streaming_content).decode().count("kestrel")
+        return len(ran.captured_queries), rows
+
+    def add(n):
+        for k in range(n):
+            claim_in(f"A kestrel nested on tower {k} of the old mill.", by=reviewer)
+            claim_in(f"The mill's tower {k} was repaired in spring.", by=reviewer)
+
+    add(3)
+    few = export_queries()
+    add(30)
+    many = export_queries()
+    assert few[1] == 3 * 2 and many[1] == 33 * 2  # statement and quote of each selected claim
+    assert few[0] == many[0]
+
+
 def test_an_export_of_a_selection_with_a_bad_filter_is_refused_with_the_reason(signed_in, exported):
     url = reverse("annotations:export", args=["csv"])
 

@@ -11,6 +11,7 @@ Two scopes:
 - ``internal`` — every claim, with unapproved work marked ``DRAFT_LABEL``, and comments.
 """
 
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,10 @@ from annotations.models import Article, Citation, Claim, Comment, Source, User, 
 
 DRAFT_LABEL = "Draft — not approved"
 ARTICLES_PER_CHUNK = 10
+# Claim ids named in one query of a selection's chunk (SQLite takes 32,766 parameters).
+MAX_SELECTED_PER_QUERY = 10_000
+# What a chunk of a selection holds, in claims per article of ``chunk_size`` (see ``_chunked``).
+CLAIMS_PER_ARTICLE = 200
 
 
 class Scope(StrEnum):
@@ -284,20 +289,67 @@ class ExportData:
         rated = [v["rating"] for v in self.verdicts.values() if v["rating"] is not None]
         self.best_rating = max(rated, default=5)
         self.worst_rating = min(rated, default=1)
+        self.selected = self._read_selection()
+
+    def _read_selection(self) -> dict[int, array] | None:
+        """A selection of claims (``select_articles`` with ``of=claims``), read once: each
+        article's selected claim ids (8 bytes a claim). Applying its filters to every chunk
+        instead made SQLite pick the index of a filter over the article's for each chunk (50 s
+        for 10,000 claims of a 200,000-claim desk), and read a search's matches once a chunk."""
+        selection = getattr(self.articles, "claim_selection", None)
+        if selection is None:
+            return None
+        selected: dict[int, array] = defaultdict(lambda: array("q"))
+        for pk, article_id in (
+            selection.order_by().values_list("pk", "article_id").iterator(chunk_size=10_000)
+        ):
+            selected[article_id].append(pk)
+        return selected
 
     def article_ids(self) -> list[int]:
         ordering = self.articles.query.order_by or Article._meta.ordering
-        return list(self.articles.order_by(*ordering).values_list("pk", flat=True))
+        ids = list(self.articles.order_by(*ordering).values_list("pk", flat=True))
+        if self.selected is not None:  # the articles with claims of the selection in scope
+            ids = [pk for pk in ids if pk in self.selected]
+        return ids
+
+    def _chunked(self, ids: list[int]):
+        """The articles a chunk at a time: ``chunk_size`` of them, or for a selection of claims
+        as many as hold about as many claims as ``chunk_size`` whole articles do (a selection
+        is often a claim or two of each of thousands of articles: a chunk of ten would cost
+        four queries per ten claims), within a bound on the articles' text held at once."""
+        if self.selected is None:
+            for offset in range(0, len(ids), self.chunk_size):
+                yield ids[offset : offset + self.chunk_size]
+            return
+        claims = self.chunk_size * CLAIMS_PER_ARTICLE
+        articles = self.chunk_size * (5 if self.with_text else 50)
+        chunk, held = [], 0
+        for pk in ids:
+            chunk.append(pk)
+            held += len(self.selected[pk])
+            if held >= claims or len(chunk) >= articles:
+                yield chunk
+                chunk, held = [], 0
+        if chunk:
+            yield chunk
 
     def count_claims(self) -> int:
+        if self.selected is not None:
+            return sum(len(ids) for ids in self.selected.values())
         return self._claims(self.articles.values("pk")).count()
 
     def _claims(self, article_ids) -> QuerySet:
-        # A selection of claims (``select_articles`` with ``of=claims``): only those, its
-        # filters applied to each chunk's articles.
-        selected = getattr(self.articles, "claim_selection", None)
-        claims = Claim.objects.all() if selected is None else selected.order_by()
-        claims = claims.filter(article_id__in=article_ids)
+        if self.selected is None:
+            claims = Claim.objects.filter(article_id__in=article_ids)
+        elif isinstance(article_ids, list) and (
+            len(ids := [pk for a in article_ids for pk in self.selected.get(a, ())])
+            <= MAX_SELECTED_PER_QUERY
+        ):
+            claims = Claim.objects.filter(pk__in=ids)
+        else:  # a count over every article, or a chunk too large to name its claims
+            selection = self.articles.claim_selection.order_by()
+            claims = selection.filter(article_id__in=article_ids)
         return claims.approved() if self.scope is Scope.PUBLISHED else claims
 
     def username(self, user_id: int | None) -> str | None:
@@ -348,8 +400,7 @@ class ExportData:
     def __iter__(self) -> Iterator[ArticleBundle]:
         ids = self.article_ids()
         fields = ARTICLE_FIELDS if self.with_text else ARTICLE_SUMMARY_FIELDS
-        for offset in range(0, len(ids), self.chunk_size):
-            chunk_ids = ids[offset : offset + self.chunk_size]
+        for chunk_ids in self._chunked(ids):
             # The state is worked out from the claims, the publisher is a record: both come
             # with the articles' own query.
             chunk = (

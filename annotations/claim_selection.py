@@ -461,6 +461,8 @@ def _grouped(claims, column: str, groups: list, descending: bool, offset: int, e
             pieces.append((part, first, last))
         at += size
     pk = "-pk" if descending else "pk"
+    if not pieces:  # past the last claim
+        return []
     if len(pieces) == 1:
         part, first, last = pieces[0]
         return list(claims.filter(part).order_by(pk).values_list("pk", flat=True)[first:last])

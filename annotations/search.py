@@ -604,19 +604,30 @@ def narrow(rows, text: str, *, kind: str = "claim", using=None):
     """``rows`` (a queryset of ``kind``'s model) narrowed to those that match ``text``, read
     as ``search`` reads it: for pages that list rows in their own order (the claims table).
     Every match counts, not only the newest ``RANKED``; a query without a word, phrase or
-    number in it matches nothing."""
+    number in it matches nothing. The matches are a subquery of their own (``pk IN``), so
+    ``rows`` may itself be used as a subquery of another table's query."""
     query = parse(text)
     if not query:
         return rows.none()
     engine, spec = _engine(using), KINDS[kind]
-    if isinstance(engine, PostgresEngine):
-        return engine._matching(spec, query, rows)
     table = spec.fts_table
-    matches = RawSQL(  # noqa: S611 — the table name is ours; the query a parameter
-        f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s',  # noqa: S608
-        [engine.match(spec, query)],
-    )
-    return rows.filter(pk__in=matches)
+    if isinstance(engine, PostgresEngine):
+        inner = spec.model.objects.all().query
+        tsquery = engine.tsquery(spec, query).resolve_expression(inner)
+        condition, params = inner.get_compiler(using=rows.db).compile(tsquery)
+        sql = (
+            f'SELECT matched."id" FROM "{spec.table}" AS matched '  # noqa: S608
+            f'WHERE matched."{engine.COLUMN}" @@ {condition}'
+        )
+    else:
+        sql, params = (
+            f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s',
+            [  # noqa: S608
+                engine.match(spec, query)
+            ],
+        )
+    # The table and column names are ours; what was typed is in the parameters.
+    return rows.filter(pk__in=RawSQL(sql, params))  # noqa: S611
 
 
 def _page_number(page) -> int:

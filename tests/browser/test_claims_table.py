@@ -1,9 +1,11 @@
 """The claims table in a real browser: filter it (the results swap in place and the address
-follows), tick two claims of different articles and put them in a new family."""
+follows), tick two claims of different articles and put them in a new family; axe-core finds
+no serious accessibility violation before or after."""
 
 import pytest
 
 from annotations.models import Claim, FamilyMembership, Role
+from tests.browser.test_accessibility import assert_accessible
 from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,6 +30,7 @@ def test_a_reviewer_filters_ticks_two_claims_and_puts_them_in_a_family(page, sig
     sign_in(page, reviewer)
     page.goto("/claims/")
     assert page.locator("tbody tr[id^=claim-row-]").count() == 3
+    assert_accessible(page, "the claims table")
 
     # Typing filters in place after a pause; leaving the box does not ask again (a tick
     # made meanwhile would be lost to the same results drawn anew).
@@ -50,5 +53,6 @@ def test_a_reviewer_filters_ticks_two_claims_and_puts_them_in_a_family(page, sig
     assert "/claims/?q=ferry" in page.url  # the action did not change the address
     row = page.locator(f"#claim-row-{ferry.pk}")
     assert f"#{family.pk}" in row.inner_text()  # the table shows the family now
+    assert_accessible(page, "the claims table with what the action did")
     page.get_by_role("link", name=f"Open family #{family.pk}").click()
     page.wait_for_url(f"**/families/{family.pk}/")

@@ -178,7 +178,8 @@ class ClaimFilters(forms.Form):
             if name in self.errors:
                 given = str(self.data.get(name, ""))
                 shown = given if len(given) <= 40 else given[:39] + "…"
-                found.append(f"{self.fields[name].label}: “{shown}” is not one of the choices.")
+                what = "an article's number" if name == "article" else "one of the choices"
+                found.append(f"{self.fields[name].label}: “{shown}” is not {what}.")
         return found
 
     @property

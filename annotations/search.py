@@ -620,12 +620,8 @@ def narrow(rows, text: str, *, kind: str = "claim", using=None):
             f'WHERE matched."{engine.COLUMN}" @@ {condition}'
         )
     else:
-        sql, params = (
-            f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s',
-            [  # noqa: S608
-                engine.match(spec, query)
-            ],
-        )
+        sql = f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s'  # noqa: S608
+        params = [engine.match(spec, query)]
     # The table and column names are ours; what was typed is in the parameters.
     return rows.filter(pk__in=RawSQL(sql, params))  # noqa: S611
 

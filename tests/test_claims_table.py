@@ -180,7 +180,7 @@ def test_a_resolved_conflict_is_told_apart(signed_in, desk, reviewer):
         ({"state": "<b>done</b>"}, "State: “&lt;b&gt;done&lt;/b&gt;” is not one of the choices"),
         ({"assignee": "someone"}, "Assigned to: “someone” is not one of the choices"),
         ({"conflict": "maybe"}, "Figures conflict: “maybe” is not one of the choices"),
-        ({"article": "x1"}, "Article: “x1” is not one of the choices"),
+        ({"article": "x1"}, "Article: “x1” is not an article&#x27;s number"),
         ({"sort": "password"}, "Sort: “password” is not a column"),
     ],
 )

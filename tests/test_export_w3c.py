@@ -37,7 +37,7 @@ def test_every_claim_becomes_an_annotation_with_both_selectors():
     assert first["@context"] == ["http://www.w3.org/ns/anno.jsonld", w3c.EXTENSION_CONTEXT]
     assert first["type"] == "Annotation"
     assert first["motivation"] == "assessing"
-    assert first["id"].startswith("http://") and "#claim-" in first["id"]
+    assert first["id"].startswith("https://factcheck.example.org/") and "#claim-" in first["id"]
     target = first["target"]
     article = example["articles"][0] if target["source"] == example["articles"][0].url else None
     article = article or example["articles"][1]

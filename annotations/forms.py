@@ -711,6 +711,12 @@ class PublishForm(VersionedForm):
 
 
 class UnpublishForm(VersionedForm):
+    """On the publish page beside ``PublishForm``: its fields have ids of their own."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "withdraw_%s")
+        super().__init__(*args, **kwargs)
+
     reason = forms.CharField(
         label="Why is the fact-check withdrawn?",
         max_length=5000,

@@ -25,6 +25,7 @@ def production_env(tmp_path, **overrides) -> dict[str, str]:
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="factcheck.example.org",
+        FACTCHECK_PUBLIC_BASE_URL="https://factcheck.example.org",
         FACTCHECK_VAR_DIR=str(tmp_path / "var"),
     )
     env.update(overrides)

@@ -3575,8 +3575,11 @@ class FamilyMembership(models.Model):
 def record_member_deleted(sender, instance, **kwargs):
     """A member whose claim is deleted leaves the family with a trace (the claim's own history
     keeps the claim)."""
-    if not kwargs.get("origin") or isinstance(kwargs["origin"], FamilyMembership):
+    origin = kwargs.get("origin")
+    if not origin or isinstance(origin, FamilyMembership):
         return  # removed through the family's own methods, which record why
+    if isinstance(origin, ClaimFamily) or getattr(origin, "model", None) is ClaimFamily:
+        return  # the family itself is being deleted, its history with it
     family = ClaimFamily.objects.filter(pk=instance.family_id).first()
     if family is None:
         return

@@ -406,3 +406,13 @@ def test_an_approved_verdict_is_proposed_never_approved_for_the_other_members(
     second.approve(by=editor2, version=second.version)
     assert family.events.filter(kind="verdict_shared", claim=first).exists()
     assert not ClaimRevision.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_family_can_be_deleted_with_its_members_and_history(reviewer, family):
+    # Its members' deletion must not record an event on the family being deleted.
+    claims = list(family.memberships.values_list("claim_id", flat=True))
+    family.delete()
+    assert not ClaimFamily.objects.exists()
+    assert not FamilyMembership.objects.exists()
+    assert Claim.objects.filter(pk__in=claims).count() == len(claims)

@@ -16,7 +16,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connections, models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Length, Lower, NullIf
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -380,6 +380,18 @@ class Article(models.Model):
         UPDATED = "updated", "Updated after publication"
         UNPUBLISHED = "unpublished", "Withdrawn"
 
+    class Part(models.TextChoices):
+        """The article's texts a claim can be anchored in, in reading order. A claim's
+        offsets count code points from the start of its part's text (``text_of``), so a
+        headline claim and a body claim at offset 0 are told apart by their part alone."""
+
+        HEADLINE = "headline", "Headline"
+        STANDFIRST = "standfirst", "Standfirst"
+        BODY = "body", "Body"
+
+    # The field holding each part's text.
+    PART_FIELDS = {Part.HEADLINE: "title", Part.STANDFIRST: "standfirst", Part.BODY: "body"}
+
     # Publications whose public page shows the fact-check.
     LIVE = (Publication.PUBLISHED, Publication.UPDATED)
     # The details a reviewer edits on the article page (``edit_details``).
@@ -534,6 +546,11 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("annotations:article-detail", args=[self.pk])
+
+    def text_of(self, part: str) -> str:
+        """The text claims of ``part`` (an ``Article.Part``) are anchored in: the title for
+        the headline, the standfirst, or the body."""
+        return getattr(self, self.PART_FIELDS[self.Part(part)])
 
     def get_public_url(self) -> str | None:
         """The public fact-check page (also answering once withdrawn), if ever published."""
@@ -1288,14 +1305,25 @@ class StatementStart(models.Func):
 
 
 class ClaimQuerySet(models.QuerySet):
-    def create_from_selection(self, article, start: int, end: int, quote: str, *, by, **fields):
-        """Create a claim on ``article.body[start:end]`` as the reviewer selected it.
+    def in_reading_order(self):
+        """Headline claims first, then the standfirst's, then the body's; by place within."""
+        rank = Case(
+            When(part=Article.Part.HEADLINE, then=Value(0)),
+            When(part=Article.Part.STANDFIRST, then=Value(1)),
+            default=Value(2),
+        )
+        return self.order_by(rank, "start", "end", "pk")
+
+    def create_from_selection(
+        self, article, start: int, end: int, quote: str, *, by, part=Article.Part.BODY, **fields
+    ):
+        """Create a claim on ``article.text_of(part)[start:end]`` as the reviewer selected it.
 
         The span is trimmed of white space and must match ``quote`` (what the browser showed);
         raises ``anchoring.AnchorError`` with a message for the reviewer otherwise.
         """
-        claim = self.model(article=article, created_by=by, **fields)
-        claim.set_span(anchoring.selection(article.body, start, end, quote))
+        claim = self.model(article=article, part=part, created_by=by, **fields)
+        claim.set_span(anchoring.selection(article.text_of(part), start, end, quote))
         claim._history_user = by
         claim.save()
         return claim
@@ -1600,10 +1628,21 @@ class Claim(models.Model):
     # States in which a claim still needs a reviewer's work (the article is "in progress").
     WORK_STATES = (State.TO_DO, State.IN_PROGRESS, State.SENT_BACK)
 
+    Part = Article.Part
+
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
-    start = models.PositiveIntegerField(help_text="Start offset in the body, in code points.")
+    part = models.CharField(
+        max_length=10,
+        choices=Part.choices,
+        default=Part.BODY,
+        help_text="Which of the article's texts the claim is in (headline, standfirst or "
+        "body); its offsets count from the start of that text (Article.text_of).",
+    )
+    start = models.PositiveIntegerField(
+        help_text="Start offset in the claim's part of the article, in code points."
+    )
     end = models.PositiveIntegerField(help_text="End offset (exclusive), in code points.")
-    quote = models.TextField(help_text="Exactly body[start:end].")
+    quote = models.TextField(help_text="Exactly text_of(part)[start:end].")
     prefix = models.CharField(max_length=anchoring.CONTEXT_LENGTH, blank=True)
     suffix = models.CharField(max_length=anchoring.CONTEXT_LENGTH, blank=True)
 
@@ -1702,6 +1741,9 @@ class Claim(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(end=F("start") + Length("quote")), name="claim_quote_matches_span"
+            ),
+            models.CheckConstraint(
+                condition=Q(part__in=Article.Part.values), name="claim_part_known"
             ),
         ]
 
@@ -1854,10 +1896,10 @@ class Claim(models.Model):
             return
         if not 0 <= self.start < self.end:
             raise ValidationError("A claim must cover at least one character.", code="empty")
-        body = self.article.body
-        if self.end > len(body):
+        text = self.article.text_of(self.part)
+        if self.end > len(text):
             raise ValidationError("The claim lies outside the article's text.", code="outside")
-        if self.quote != body[self.start : self.end]:
+        if self.quote != text[self.start : self.end]:
             raise ValidationError(
                 "The quote does not match the article text at these offsets.", code="mismatch"
             )
@@ -1871,10 +1913,16 @@ class Claim(models.Model):
         self.orphaned_at = None
         self.orphan_reason = ""
 
-    def anchor_to(self, article: Article, start: int, end: int):
-        """Set the span from offsets, deriving quote, prefix and suffix from the body."""
-        self.article = article
-        self.set_span(anchoring.selector_for(article.body, start, end))
+    def anchor_to(self, article: Article, start: int, end: int, part: str = Article.Part.BODY):
+        """Set the span from offsets in ``part`` of the article, deriving quote, prefix and
+        suffix from that part's text."""
+        self.article, self.part = article, part
+        self.set_span(anchoring.selector_for(article.text_of(part), start, end))
+
+    @property
+    def text(self) -> str:
+        """The text of the article part the claim's offsets count in."""
+        return self.article.text_of(self.part)
 
     def orphan(self, reason: str) -> None:
         """The article's text no longer holds this claim's quote: keep the claim and its last

@@ -98,22 +98,28 @@ class SourceFactory(factory.django.DjangoModelFactory):
 
 
 class ClaimFactory(factory.django.DjangoModelFactory):
-    """A claim on the first words of the article's body unless ``start``/``end`` are given."""
+    """A claim on the first words of the article's body (or of ``part``: headline,
+    standfirst) unless ``start``/``end`` are given."""
 
     class Meta:
         model = Claim
 
     article = factory.SubFactory(ArticleFactory)
+    part = Claim.Part.BODY
     start = 0
-    end = factory.LazyAttribute(lambda claim: min(len(claim.article.body), 40))
-    quote = factory.LazyAttribute(lambda claim: claim.article.body[claim.start : claim.end])
+    end = factory.LazyAttribute(lambda claim: min(len(claim.article.text_of(claim.part)), 40))
+    quote = factory.LazyAttribute(
+        lambda claim: claim.article.text_of(claim.part)[claim.start : claim.end]
+    )
     prefix = factory.LazyAttribute(
-        lambda claim: claim.article.body[
+        lambda claim: claim.article.text_of(claim.part)[
             max(0, claim.start - anchoring.CONTEXT_LENGTH) : claim.start
         ]
     )
     suffix = factory.LazyAttribute(
-        lambda claim: claim.article.body[claim.end : claim.end + anchoring.CONTEXT_LENGTH]
+        lambda claim: claim.article.text_of(claim.part)[
+            claim.end : claim.end + anchoring.CONTEXT_LENGTH
+        ]
     )
     statement = factory.LazyAttribute(lambda claim: f"Checkable: {claim.quote}")
     category = Claim.Category.STATISTIC

@@ -21,3 +21,19 @@ def public_base_url_check(app_configs=None, **kwargs) -> list[checks.CheckMessag
             id="factcheck.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def fetch_loopback_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """factcheck.E002: the fetcher may reach this server's loopback services (tests only)."""
+    from django.conf import settings
+
+    if not settings.FACTCHECK_FETCH_ALLOW_LOOPBACK:
+        return []
+    return [
+        checks.Error(
+            "FACTCHECK_FETCH_ALLOW_LOOPBACK is on: links could reach services on this machine.",
+            hint="It is for tests' own servers only; leave it off in every deployment.",
+            id="factcheck.E002",
+        )
+    ]

@@ -323,10 +323,24 @@ FACTCHECK_RATE_LIMITS = {
     "claim-create": env_rate("FACTCHECK_RATE_CLAIM_CREATE", "120/m"),
     "import": env_rate("FACTCHECK_RATE_IMPORT", "20/m"),
     "export": env_rate("FACTCHECK_RATE_EXPORT", "60/m"),
+    "fetch": env_rate("FACTCHECK_RATE_FETCH", "30/m"),
 }
 FACTCHECK_IMPORT_MAX_BYTES = env_int("FACTCHECK_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 # Largest source snapshot (PDF, HTML, PNG, plain text) accepted for upload.
 FACTCHECK_SNAPSHOT_MAX_BYTES = env_int("FACTCHECK_SNAPSHOT_MAX_BYTES", 20 * 1024 * 1024)
+# Fetching pages from the web (annotations/fetching.py): ports, timeouts in seconds, the most
+# bytes a page may have (counted while it downloads), redirects followed, and a CA bundle file
+# (empty: the system's certificates).
+FACTCHECK_FETCH_PORTS = [int(port) for port in env_list("FACTCHECK_FETCH_PORTS", ["80", "443"])]
+FACTCHECK_FETCH_CONNECT_TIMEOUT = env_int("FACTCHECK_FETCH_CONNECT_TIMEOUT", 5)
+FACTCHECK_FETCH_READ_TIMEOUT = env_int("FACTCHECK_FETCH_READ_TIMEOUT", 10)
+FACTCHECK_FETCH_TOTAL_TIMEOUT = env_int("FACTCHECK_FETCH_TOTAL_TIMEOUT", 30)
+FACTCHECK_FETCH_MAX_BYTES = env_int("FACTCHECK_FETCH_MAX_BYTES", 10 * 1024 * 1024)
+FACTCHECK_FETCH_MAX_REDIRECTS = env_int("FACTCHECK_FETCH_MAX_REDIRECTS", 5)
+FACTCHECK_FETCH_CA_FILE = os.environ.get("FACTCHECK_FETCH_CA_FILE", "")
+# Tests' own servers listen on loopback; only a test's settings override turns this on (it is
+# deliberately not read from the environment).
+FACTCHECK_FETCH_ALLOW_LOOPBACK = False
 FACTCHECK_PUBLIC_BASE_URL = os.environ.get("FACTCHECK_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 FACTCHECK_ORGANISATION_NAME = os.environ.get("FACTCHECK_ORGANISATION_NAME", "Factcheck Desk")
 FACTCHECK_ORGANISATION_URL = os.environ.get("FACTCHECK_ORGANISATION_URL", "")

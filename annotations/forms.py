@@ -132,6 +132,9 @@ def change_reason_field(element_id: str):
 class SelectionForm(forms.Form):
     """Words a reviewer selected in the article: offsets and the text the browser showed."""
 
+    # Which text the offsets count in (the reader's selection root says it); a page from
+    # before headlines were claimable sends none: the body.
+    part = forms.ChoiceField(choices=Article.Part.choices, required=False, widget=HiddenInput)
     start = forms.IntegerField(min_value=0, widget=HiddenInput)
     end = forms.IntegerField(min_value=0, widget=HiddenInput)
     quote = forms.CharField(strip=False, widget=HiddenInput)
@@ -143,14 +146,15 @@ class SelectionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if any(name in self.errors for name in ("start", "end", "quote")):
+        if any(name in self.errors for name in ("part", "start", "end", "quote")):
             self.errors.clear()
             raise ValidationError(self.missing_selection_message, code="empty")
+        data["part"] = data.get("part") or Article.Part.BODY
         # Checked here to show the reader the trimmed quote before saving; the model applies
         # the same rule (anchoring.selection) when it stores the span.
         try:
             self.selector = anchoring.selection(
-                self.article.body, data["start"], data["end"], data["quote"]
+                self.article.text_of(data["part"]), data["start"], data["end"], data["quote"]
             )
         except anchoring.AnchorError as error:
             raise ValidationError(str(error), code="anchor") from None

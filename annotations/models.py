@@ -631,10 +631,13 @@ class Article(models.Model):
         """Change the article's details (``DETAIL_FIELDS``; ``publisher`` a Publisher or None,
         ``url`` normalised here) unless someone saved the article since ``version``
         (``StaleArticleError``, nothing written). Changing the title, or confirming it, clears
-        the "inferred title" flag. Returns whether anything changed."""
+        the "inferred title" flag. A new title moves the headline's claims onto it, or orphans
+        those whose words are gone (``headline_orphans`` lists them afterwards). Returns
+        whether anything changed."""
         unknown = set(details) - set(self.DETAIL_FIELDS)
         if unknown:
             raise ValueError(f"not editable: {sorted(unknown)}")
+        self.headline_orphans = []
         if details.get("url"):
             details["url"] = normalize_url(details["url"])
         with transaction.atomic():
@@ -663,6 +666,11 @@ class Article(models.Model):
                 "; title confirmed" if confirm and "title" not in changed else ""
             )
             stored.save()
+            # The headline's claims are found again in the new title, or orphaned.
+            if "title" in changed:
+                _, self.headline_orphans = Claim.objects.reanchor(
+                    stored, by=by, parts=[Article.Part.HEADLINE]
+                )
         self.refresh_from_db()
         return True
 
@@ -1305,6 +1313,54 @@ class StatementStart(models.Func):
 
 
 class ClaimQuerySet(models.QuerySet):
+    def reanchor(self, article, *, by, parts=None) -> tuple[list["Claim"], list["Claim"]]:
+        """After ``article``'s text changed (an importer's update: every part; a title edit:
+        the headline), find each claim's quote again in the text of its part
+        (``anchoring.match_quote``: exactly or with a few characters changed, where its
+        context agrees). Claims found move there; the rest become orphans, kept with their
+        last known quote and the reason. Earlier orphans whose quote is back are attached
+        again. Returns (found, orphaned); each claim that changed is saved with a new version
+        and a history record saying why. Call inside a transaction."""
+        moved, orphaned = [], []
+        claims = self.filter(article=article)
+        if parts is not None:
+            claims = claims.filter(part__in=parts)
+        for claim in claims.select_for_update().order_by("pk"):
+            claim.article = article
+            before = (claim.start, claim.end, claim.quote, claim.prefix, claim.suffix)
+            before += (claim.is_orphan,)
+            match = anchoring.match_quote(
+                claim.text, claim.quote, claim.prefix, claim.suffix, position_hint=claim.start
+            )
+            if match.anchored and match.fuzzy and claim.state == Claim.State.APPROVED:
+                # Moving it would publish other words under its verdict: a reviewer
+                # re-attaches it and a second person approves the new place.
+                if not claim.is_orphan:
+                    claim.orphan(
+                        f"its words changed (now “{match.selector.exact[:60]}”); an approved "
+                        "claim takes new wording only when a second person approves it"
+                    )
+                reason = f"Orphaned by the article's new text: {claim.orphan_reason}"
+                orphaned.append(claim)
+            elif match.anchored:
+                claim.set_span(match.selector)
+                reason = "Moved onto the article's new text" + (
+                    " (the quoted words changed)" if match.fuzzy else ""
+                )
+                moved.append(claim)
+            else:
+                if not claim.is_orphan:
+                    claim.orphan(match.reason)
+                reason = f"Orphaned by the article's new text: {match.reason}"
+                orphaned.append(claim)
+            after = (claim.start, claim.end, claim.quote, claim.prefix, claim.suffix)
+            if after + (claim.is_orphan,) != before:
+                claim.version += 1
+                claim._history_user = by
+                claim._change_reason = reason
+                claim.save()
+        return moved, orphaned
+
     def in_reading_order(self):
         """Headline claims first, then the standfirst's, then the body's; by place within."""
         rank = Case(
@@ -1559,38 +1615,45 @@ class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
             "membership": quote(FamilyMembership._meta.db_table),
             "family": quote(ClaimFamily._meta.db_table),
             "end": quote("end"),  # a reserved word in SQL
+            # A claim's place in reading order across the parts (``in_reading_order``).
+            "part_rank": "(CASE part WHEN 'headline' THEN 0 WHEN 'standfirst' THEN 1 ELSE 2 END)",
         }
         with connections[self.db].cursor() as cursor:
             cursor.execute(sql.format(**names), params)
             return cursor.fetchall()
 
-    def overlapping(self, article_id: int, low: int, high: int) -> list[tuple]:
+    def overlapping(
+        self, article_id: int, low: int, high: int, part: str = Article.Part.BODY
+    ) -> list[tuple]:
         """``(pk, start, end, state, verdict_id, verdict label, statement, family members,
-        family conflict, family resolution)`` of the article's claims that cover part of
-        ``[low, high)`` (orphans cover nothing)."""
+        family conflict, family resolution)`` of the article's claims in ``part`` that cover
+        part of ``[low, high)`` (orphans cover nothing)."""
         return self._sql(
             "SELECT c.id, c.start, c.{end}, c.state, c.verdict_id, v.label, c.statement, "
             "f.member_count, f.conflict, f.resolution "
             "FROM {claim} c LEFT JOIN {verdict} v ON v.id = c.verdict_id "
             "LEFT JOIN {membership} m ON m.claim_id = c.id "
             "LEFT JOIN {family} f ON f.id = m.family_id "
-            "WHERE c.article_id = %s AND c.start < %s AND c.{end} > %s "
+            "WHERE c.article_id = %s AND c.part = %s AND c.start < %s AND c.{end} > %s "
             "AND c.orphaned_at IS NULL",
-            [article_id, high, low],
+            [article_id, part, high, low],
         )
 
     def count_and_following(
-        self, article_id: int, start: int, end: int, pk: int
+        self, article_id: int, start: int, end: int, pk: int, part: str = Article.Part.BODY
     ) -> tuple[int, int | None]:
         """How many claims the article has in its text (orphans aside), and the id of the one
-        after ``(start, end, pk)`` in reading order (start, end, id), if any."""
+        after ``(part, start, end, pk)`` in reading order (headline, standfirst, body; then
+        start, end, id), if any."""
+        here = Article.Part.values.index(part)  # the Part choices are in reading order
         [(count, following)] = self._sql(
             "SELECT (SELECT COUNT(*) FROM {claim} WHERE article_id = %s "
             "AND orphaned_at IS NULL), "
             "(SELECT id FROM {claim} WHERE article_id = %s AND orphaned_at IS NULL "
-            "AND (start > %s OR (start = %s AND ({end} > %s OR ({end} = %s AND id > %s)))) "
-            "ORDER BY start, {end}, id LIMIT 1)",
-            [article_id, article_id, start, start, end, end, pk],
+            "AND ({part_rank} > %s OR ({part_rank} = %s AND "
+            "(start > %s OR (start = %s AND ({end} > %s OR ({end} = %s AND id > %s)))))) "
+            "ORDER BY {part_rank}, start, {end}, id LIMIT 1)",
+            [article_id, article_id, here, here, start, start, end, end, pk],
         )
         return count, following
 
@@ -1904,10 +1967,13 @@ class Claim(models.Model):
                 "The quote does not match the article text at these offsets.", code="mismatch"
             )
 
-    def set_span(self, selector: anchoring.TextSelector) -> None:
+    def set_span(self, selector: anchoring.TextSelector, part: str | None = None) -> None:
         """The one place a claim takes its span: position, quote and context from a selector
         (made from a selection by ``anchoring.selection``, or found by
-        ``anchoring.match_quote``). A claim given a span is no longer an orphan."""
+        ``anchoring.match_quote``) in the text of ``part`` (unchanged when not given). A
+        claim given a span is no longer an orphan."""
+        if part is not None:
+            self.part = part
         self.start, self.end = selector.start, selector.end
         self.quote, self.prefix, self.suffix = selector.exact, selector.prefix, selector.suffix
         self.orphaned_at = None
@@ -1934,11 +2000,19 @@ class Claim(models.Model):
     def is_orphan(self) -> bool:
         return self.orphaned_at is not None
 
-    def reattach(self, selector: anchoring.TextSelector, *, by, version: int | None) -> None:
-        """Give an orphan its new place, a reviewer's selection in the current text
-        (``anchoring.selection``). Its state and verdict stay; the history says who moved it
-        and from which quote. An approved claim's new place changes what is published, so it
-        is proposed in the claim's revision and taken when a second person approves it."""
+    def reattach(
+        self,
+        selector: anchoring.TextSelector,
+        *,
+        by,
+        version: int | None,
+        part: str = Article.Part.BODY,
+    ) -> None:
+        """Give an orphan its new place, a reviewer's selection in the current text of
+        ``part`` (``anchoring.selection``). Its state and verdict stay; the history says who
+        moved it and from which quote. An approved claim's new place changes what is
+        published, so it is proposed in the claim's revision and taken when a second person
+        approves it."""
 
         def change():
             if not self.is_orphan:
@@ -1946,6 +2020,7 @@ class Claim(models.Model):
             if self.state == self.State.APPROVED:
                 # What is published would change: a second person approves the new place.
                 span = {
+                    "part": part,
                     "start": selector.start,
                     "end": selector.end,
                     "quote": selector.exact,
@@ -1955,7 +2030,7 @@ class Claim(models.Model):
                 reason = f"Re-attached after the article's text changed (was “{self.quote[:80]}”)"
                 return self._revise(by, reason, fields={"span": span})
             old_quote = self.quote
-            self.set_span(selector)
+            self.set_span(selector, part)
             self._change_reason = f"Re-attached (its quote was “{old_quote[:80]}”)"
             return True
 
@@ -2261,6 +2336,7 @@ class Claim(models.Model):
             return self.claim_date.isoformat() if self.claim_date else None
         if name == "span":
             return {
+                "part": self.part,
                 "start": self.start,
                 "end": self.end,
                 "quote": self.quote,
@@ -2271,7 +2347,9 @@ class Claim(models.Model):
 
     def _take_revised(self, name: str, value) -> None:
         if name == "span":
-            if self.article.body[value["start"] : value["end"]] != value["quote"]:
+            # A place proposed before claims had parts is in the body.
+            part = value.get("part", Article.Part.BODY)
+            if self.article.text_of(part)[value["start"] : value["end"]] != value["quote"]:
                 raise WorkflowError(
                     "The article's text changed since this place was proposed: send the change "
                     "back and re-attach the claim again."
@@ -2283,7 +2361,8 @@ class Claim(models.Model):
                     exact=value["quote"],
                     prefix=value["prefix"],
                     suffix=value["suffix"],
-                )
+                ),
+                part,
             )
         elif name == "verdict":
             if value is not None and not Verdict.objects.filter(pk=value).exists():

@@ -162,3 +162,24 @@ def render_body(
     if previous_end < len(body):
         out.append(escape(body[previous_end:]))
     return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped
+
+
+def render_inline(
+    text: str,
+    spans: Iterable[tuple[int, int, int]],
+    claim_class: Mapping[int, str] | Callable[[int], str] | None = None,
+) -> SafeString:
+    """A short part of the article (its headline, its standfirst) as phrasing content: the
+    segments of ``render_body`` without the ``<p>`` elements, to sit inside a heading or a
+    paragraph. Paragraph breaks stay as text; every segment carries its ``data-s`` offset
+    in ``text``."""
+    out: list[str] = []
+    previous_end = 0
+    for p_start, p_end, inner in render_paragraphs(text, spans, claim_class):
+        if p_start > previous_end:
+            out.append(escape(text[previous_end:p_start]))
+        previous_end = p_end
+        out.append(inner)
+    if previous_end < len(text):
+        out.append(escape(text[previous_end:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped

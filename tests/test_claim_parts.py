@@ -1,11 +1,15 @@
 """Headline and standfirst are claimable: a claim names its part of the article, and its offsets
 count from the start of that part's text."""
 
+import re
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
 
 from annotations import anchoring
+from annotations.importers import import_document
 from annotations.models import Article, Claim
 from tests.factories import ArticleFactory, ClaimFactory, UserFactory
 
@@ -102,3 +106,149 @@ def test_the_migration_keeps_what_existing_claims_cover():
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate([leaf])
+
+
+# --- In the reader ------------------------------------------------------------------------------
+
+PANEL = {"HX-Request": "true", "HX-Target": "claim-panel"}
+
+
+def reader_url(article):
+    return reverse("annotations:article-detail", args=[article.pk])
+
+
+def create_url(article):
+    return reverse("annotations:claim-create", args=[article.pk])
+
+
+def test_headline_and_standfirst_are_selection_roots_with_their_highlights(client, reviewer):
+    article = ArticleFactory(title=HEADLINE, standfirst=STANDFIRST)
+    headline = ClaimFactory(article=article, part="headline", start=0, end=7)
+    standfirst = ClaimFactory(article=article, part="standfirst", start=0, end=11)
+    body = ClaimFactory(article=article, start=0, end=4)
+    client.force_login(reviewer)
+    html = client.get(reader_url(article)).content.decode()
+    headline_html = re.search(r'<span id="article-headline"[^>]*>(.*?)</span>\s*</h1>', html, re.S)
+    assert 'data-part="headline"' in headline_html.group(0)
+    assert (
+        f'<mark class="hl state-to_do" data-claims="{headline.pk}" data-s="0">300,000</mark>'
+        in (headline_html.group(1))
+    )
+    standfirst_html = re.search(r'<p id="article-standfirst"[^>]*>(.*?)</p>', html, re.S)
+    assert 'data-part="standfirst"' in standfirst_html.group(0)
+    assert f'data-claims="{standfirst.pk}" data-s="0">Specialists</mark>' in standfirst_html.group(
+        1
+    )
+    # The body's highlight at offset 0 is the body's, not the headline's.
+    body_html = html[html.index('id="article-body"') :]
+    assert (
+        f'data-claims="{body.pk}"' in body_html and f'data-claims="{headline.pk}"' not in body_html
+    )
+    # The claim list reads the headline's words for the headline claim, in reading order.
+    rows = re.findall(r'id="claim-item-(\d+)"', html)
+    assert rows == [str(headline.pk), str(standfirst.pk), str(body.pk)]
+
+
+def test_a_headline_selection_creates_a_headline_claim_and_redraws_the_headline(client, reviewer):
+    article = ArticleFactory(title=HEADLINE, standfirst=STANDFIRST)
+    ClaimFactory(article=article, start=0, end=4)  # not the first claim: one row is added
+    client.force_login(reviewer)
+    response = client.post(
+        create_url(article),
+        {
+            "part": "headline",
+            "start": 0,
+            "end": 30,
+            "quote": "300,000 predators on the prowl",
+            "category": "statistic",
+        },
+        headers=PANEL | {"X-Claim-Count": "1"},
+    )
+    html = response.content.decode()
+    claim = Claim.objects.get(part="headline")
+    assert claim.quote == "300,000 predators on the prowl"
+    assert '<div hx-swap-oob="innerHTML:#article-headline">' in html
+    assert f'data-claims="{claim.pk}" data-s="0">300,000 predators on the prowl</mark>' in html
+    assert "innerHTML:#article-body" not in html  # the body is left alone
+    # The headline comes first in reading order: the row goes before the body claim's.
+    body_claim = Claim.objects.get(part="body")
+    assert f'hx-swap-oob="beforebegin:#claim-item-{body_claim.pk}"' in html
+
+
+def test_a_standfirst_selection_at_body_offsets_is_refused_with_a_message(client, reviewer):
+    article = ArticleFactory(title=HEADLINE, standfirst=STANDFIRST)
+    client.force_login(reviewer)
+    start = article.body.index("12.4 million")
+    html = client.post(
+        create_url(article),
+        {"part": "standfirst", "start": start, "end": start + 12, "quote": "12.4 million"},
+        headers=PANEL,
+    ).content.decode()
+    assert not Claim.objects.exists()
+    assert 'class="alert error"' in html or "errorlist" in html
+
+
+def test_a_form_without_a_part_makes_a_body_claim(client, reviewer):
+    # A reader page opened before headlines were claimable sends no part.
+    article = ArticleFactory(title=HEADLINE)
+    client.force_login(reviewer)
+    start = article.body.index("12.4 million")
+    client.post(
+        create_url(article),
+        {"start": start, "end": start + 12, "quote": "12.4 million", "category": "other"},
+        headers=PANEL,
+    )
+    assert Claim.objects.get().part == "body"
+
+
+# --- When the headline's text changes ----------------------------------------------------------
+
+
+def test_a_new_title_moves_headline_claims_and_orphans_those_it_lost(client, reviewer):
+    article = ArticleFactory(title=HEADLINE)
+    kept = ClaimFactory(article=article, part="headline", start=8, end=17)  # "predators"
+    lost = ClaimFactory(article=article, part="headline", start=18, end=30)  # "on the prowl"
+    body = ClaimFactory(article=article, start=0, end=4)
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("annotations:article-details", args=[article.pk]),
+        {
+            "version": article.version,
+            "title": "Police warn: 300,000 predators in the county",
+            "url": article.url,
+            "publisher": article.publisher.name,
+            "byline": "",
+            "published_on": "",
+            "language": "",
+        },
+        headers={"HX-Request": "true", "HX-Target": "article-details"},
+    )
+    html = response.content.decode()
+    assert "1 claim(s) in the headline lost their place" in html
+    kept.refresh_from_db()
+    lost.refresh_from_db()
+    body.refresh_from_db()
+    assert (kept.start, kept.end, kept.quote, kept.is_orphan) == (21, 30, "predators", False)
+    assert lost.is_orphan and lost.quote == "on the prowl"
+    assert "not in the article" in lost.orphan_reason
+    assert not body.is_orphan and (body.start, body.end) == (0, 4)
+    # The header shows the new title with the moved claim highlighted.
+    assert f'data-claims="{kept.pk}" data-s="21">predators</mark>' in html
+    assert kept.history.first().history_change_reason == "Moved onto the article's new text"
+
+
+def test_an_importer_update_finds_headline_and_standfirst_claims_in_their_new_text(reviewer):
+    first = b"Harbour dues up 4%\n\nThe board raised dues by 4% to 120 pounds a year.\n"
+    import_document("dues.txt", first)
+    article = Article.objects.get()
+    assert article.title == "Harbour dues up 4%"
+    headline = ClaimFactory(article=article, part="headline", start=13, end=18)  # "up 4%"
+    start = article.body.index("by 4%")
+    body = ClaimFactory(article=article, start=start, end=start + 5)
+    second = b"Harbour dues: up 4% again\n\nThe board raised dues by 4% to 120 pounds a year.\n"
+    outcome = import_document("dues.txt", second, article=article, user=reviewer)
+    assert outcome.status == "updated"
+    headline.refresh_from_db()
+    body.refresh_from_db()
+    assert (headline.part, headline.start, headline.quote) == ("headline", 14, "up 4%")
+    assert not headline.is_orphan and not body.is_orphan

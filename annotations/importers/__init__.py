@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from annotations import anchoring
 from annotations.importers.parsing import (
     ParsedArticle,
     ParseError,
@@ -180,48 +179,6 @@ def _apply(article: Article, parsed: ParsedArticle, raw_text: str, encoding: str
     article.content_hash = Article.hash_text(raw_text)
 
 
-def _reanchor_claims(article: Article, new_body: str, *, by) -> tuple[list[Claim], list[Claim]]:
-    """Find every claim's quote in the new text (``anchoring.match_quote``: exactly or with a
-    few characters changed, where its context agrees). Claims found move there; the rest
-    become orphans, kept with their last known quote and the reason. Earlier orphans whose
-    quote is back are attached again. Returns (found, orphaned); each claim that changed is
-    saved with a new version and a history record saying why."""
-    moved, orphaned = [], []
-    for claim in article.claims.select_for_update().order_by("pk"):
-        before = (claim.start, claim.end, claim.quote, claim.prefix, claim.suffix, claim.is_orphan)
-        match = anchoring.match_quote(
-            new_body, claim.quote, claim.prefix, claim.suffix, position_hint=claim.start
-        )
-        if match.anchored and match.fuzzy and claim.state == Claim.State.APPROVED:
-            # Moving it would publish other words under its verdict: a reviewer re-attaches
-            # it and a second person approves the new place.
-            if not claim.is_orphan:
-                claim.orphan(
-                    f"its words changed (now “{match.selector.exact[:60]}”); an approved claim "
-                    "takes new wording only when a second person approves it"
-                )
-            reason = f"Orphaned by the article's new text: {claim.orphan_reason}"
-            orphaned.append(claim)
-        elif match.anchored:
-            claim.set_span(match.selector)
-            reason = "Moved onto the article's new text" + (
-                " (the quoted words changed)" if match.fuzzy else ""
-            )
-            moved.append(claim)
-        else:
-            if not claim.is_orphan:
-                claim.orphan(match.reason)
-            reason = f"Orphaned by the article's new text: {match.reason}"
-            orphaned.append(claim)
-        after = (claim.start, claim.end, claim.quote, claim.prefix, claim.suffix, claim.is_orphan)
-        if after != before:
-            claim.version += 1
-            claim._history_user = by
-            claim._change_reason = reason
-            claim.save()
-    return moved, orphaned
-
-
 def _replace_text(
     name: str, article: Article, parsed: ParsedArticle, raw_text: str, encoding: str, *, user
 ) -> FileOutcome:
@@ -229,7 +186,9 @@ def _replace_text(
     article = Article.objects.select_for_update().get(pk=article.pk)
     _apply(article, parsed, raw_text, encoding)
     article.save()
-    moved, orphaned = _reanchor_claims(article, parsed.body, by=user)
+    # Every part may have changed: the headline's, the standfirst's and the body's claims are
+    # found again in their own text.
+    moved, orphaned = Claim.objects.reanchor(article, by=user)
     message = f"article #{article.pk}"
     if moved or orphaned:
         message += f"; {len(moved)} claim(s) found in the new text"

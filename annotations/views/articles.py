@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from annotations.forms import ClaimCreateForm, ClaimReattachForm
+from annotations.highlights import highlight_class
 from annotations.models import Article, Claim, Verdict, WorkflowError
 from annotations.roles import reviewer_required
-from annotations.segments import paragraph_spans, render_body, render_paragraphs
+from annotations.segments import paragraph_spans, render_body, render_inline, render_paragraphs
 from annotations.urlnorm import is_http_url
 
 PANEL_TARGETS = {"claim-panel"}
@@ -32,10 +33,6 @@ def get_article_for_user(request: HttpRequest, pk: int) -> Article:
     # Every signed-in role may read every article; unknown ids are 404. (The publisher's name
     # is in the article's header.)
     return get_object_or_404(Article.objects.select_related("publisher"), pk=pk)
-
-
-def highlight_class(verdict_id: int | None, state: str) -> str:
-    return f"verdict-{verdict_id}" if verdict_id else f"state-{state}"
 
 
 def _short(text: str) -> str:
@@ -88,14 +85,16 @@ def family_badge(members: int | None, conflict: bool | None, resolution: str | N
 
 
 def reader_context(article: Article, *, page: bool = True) -> dict:
-    """Body HTML, claim list rows and legend: two queries whatever the number of claims.
-    ``page=False``: only what the body and claim list need (their out-of-band refresh)."""
+    """Headline, standfirst and body HTML, claim list rows and legend: two queries whatever
+    the number of claims. ``page=False``: only what the body and claim list need (their
+    out-of-band refresh)."""
     verdicts = {v.pk: v for v in Verdict.objects.only("label", "colour", "is_active", "order")}
     rows = list(
         Claim.objects.filter(article=article)
-        .order_by("start", "end", "pk")
+        .in_reading_order()
         .values_list(
             "pk",
+            "part",
             "start",
             "end",
             "state",
@@ -109,26 +108,38 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
         )
     )
     # Orphans have no place in the text: listed on their own, never highlighted.
-    orphan_count = sum(1 for row in rows if row[6] is not None)
+    orphan_count = sum(1 for row in rows if row[7] is not None)
     if orphan_count:
-        rows = [row for row in rows if row[6] is None]
-    body = article.body
+        rows = [row for row in rows if row[7] is None]
+    texts = {part: article.text_of(part) for part in Article.Part.values}
     detail_prefix = claim_detail_prefix(article)
     classes = {}
     items = []
     used_verdicts = set()
-    for pk, start, end, state, verdict_id, statement, _, *family in rows:
+    spans = {part: [] for part in texts}
+    for pk, part, start, end, state, verdict_id, statement, _, *family in rows:
         css = classes[pk] = highlight_class(verdict_id, state)
         verdict = verdicts.get(verdict_id)
         if verdict_id:
             used_verdicts.add(verdict_id)
         label = verdict.label if verdict else None
+        spans[part].append((pk, start, end))
         items.append(
             claim_list_item(
-                detail_prefix, pk, css, state, label, statement or body[start:end], family=family
+                detail_prefix,
+                pk,
+                css,
+                state,
+                label,
+                statement or texts[part][start:end],
+                family=family,
             )
         )
-    body_html = render_body(body, ((pk, start, end) for pk, start, end, *_ in rows), classes)
+    body_html = render_body(texts[Article.Part.BODY], spans[Article.Part.BODY], classes)
+    part_html = {
+        part: render_inline(texts[part], spans[part], classes)
+        for part in (Article.Part.HEADLINE, Article.Part.STANDFIRST)
+    }
     styles = verdict_styles_version(sorted((v.pk, v.colour) for v in verdicts.values()))
     legend = [v for v in verdicts.values() if v.is_active or v.pk in used_verdicts]
     legend.sort(key=lambda v: (v.order, v.label))
@@ -136,6 +147,8 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
         "article": article,
         "article_url_is_link": is_http_url(article.url),
         "body_html": body_html,
+        "headline_html": part_html[Article.Part.HEADLINE],
+        "standfirst_html": part_html[Article.Part.STANDFIRST],
         "new_claim_form": ClaimCreateForm(article=article) if page else None,
         "claim_count": len(rows),
         "orphans": (
@@ -163,10 +176,19 @@ class ClaimChange:
     start: int
     end: int
     kind: str = CHANGED
+    part: str = Article.Part.BODY
 
     @classmethod
     def of(cls, claim: Claim, kind: str = CHANGED) -> "ClaimChange":
-        return cls(claim.pk, claim.start, claim.end, kind)
+        return cls(claim.pk, claim.start, claim.end, kind, claim.part)
+
+
+# The element holding each short part's highlights in the reader (the body's paragraphs are
+# redrawn one by one instead).
+PART_ELEMENTS = {
+    Article.Part.HEADLINE: "article-headline",
+    Article.Part.STANDFIRST: "article-standfirst",
+}
 
 
 def change_fragments(request: HttpRequest, article: Article, change: ClaimChange) -> str:
@@ -175,18 +197,26 @@ def change_fragments(request: HttpRequest, article: Article, change: ClaimChange
 
     The work depends on the claims near the change, not on how many the article has.
     """
-    body = article.body
-    touched = [(s, e) for s, e in paragraph_spans(body) if s < change.end and e > change.start]
-    # A span inside a paragraph break (only white space, which no selection keeps) touches
-    # no paragraph: only its own row is looked up.
-    low, high = (touched[0][0], touched[-1][1]) if touched else (change.start, change.end)
-    rows = Claim.objects.overlapping(article.pk, low, high)
+    text = article.text_of(change.part)
+    if change.part == Article.Part.BODY:
+        touched = [(s, e) for s, e in paragraph_spans(text) if s < change.end and e > change.start]
+        # A span inside a paragraph break (only white space, which no selection keeps) touches
+        # no paragraph: only its own row is looked up.
+        low, high = (touched[0][0], touched[-1][1]) if touched else (change.start, change.end)
+    else:
+        # A headline or a standfirst is short: it is drawn again whole.
+        low, high = 0, max(len(text), change.end)
+    rows = Claim.objects.overlapping(article.pk, low, high, change.part)
     classes = {pk: highlight_class(verdict_id, state) for pk, _, _, state, verdict_id, *_ in rows}
     spans = [(pk, start, end) for pk, start, end, *_ in rows]
-    parts = [
-        f"<div hx-swap-oob=\"innerHTML:#article-body > p[data-s='{p_start}']\">{inner}</div>"
-        for p_start, _, inner in render_paragraphs(body, spans, classes, within=(low, high))
-    ]
+    if change.part == Article.Part.BODY:
+        parts = [
+            f"<div hx-swap-oob=\"innerHTML:#article-body > p[data-s='{p_start}']\">{inner}</div>"
+            for p_start, _, inner in render_paragraphs(text, spans, classes, within=(low, high))
+        ]
+    else:
+        inner = render_inline(text, spans, classes)
+        parts = [f'<div hx-swap-oob="innerHTML:#{PART_ELEMENTS[change.part]}">{inner}</div>']
     own = next((row for row in rows if row[0] == change.pk), None)
     item = None
     if own:
@@ -197,23 +227,27 @@ def change_fragments(request: HttpRequest, article: Article, change: ClaimChange
             classes[pk],
             state,
             label,
-            statement or body[start:end],
+            statement or text[start:end],
             oob=change.kind == ClaimChange.CHANGED,
             family=family,
         )
     if change.kind == ClaimChange.CHANGED:
         return "".join(parts + [item or ""])
     count, following = Claim.objects.count_and_following(
-        article.pk, change.start, change.end, change.pk
+        article.pk, change.start, change.end, change.pk, change.part
     )
     shown = request.headers.get("X-Claim-Count", "")
     step = 1 if change.kind == ClaimChange.CREATED else -1
     if shown.isdigit() and int(shown) + step != count:
         # Others added or deleted claims since the page was drawn: send it all afresh.
         context = reader_context(article, page=False) | {"oob": True}
-        return render_to_string(
-            "annotations/article_detail.html#claim-list", context, request
-        ) + render_to_string("annotations/article_detail.html#article-body", context, request)
+        regions = ["claim-list", "article-headline", "article-body"]
+        if article.standfirst:
+            regions.append("article-standfirst")
+        return "".join(
+            render_to_string(f"annotations/article_detail.html#{region}", context, request)
+            for region in regions
+        )
     if change.kind == ClaimChange.CREATED and count > 1:
         # The list is in reading order: the row goes before the next claim's.
         where = f"beforebegin:#claim-item-{following}" if following else "beforeend:#claim-rows"
@@ -279,7 +313,12 @@ def claim_reattach(request: HttpRequest, article_pk: int, pk: int) -> HttpRespon
         messages.error(request, " ".join(form.non_field_errors()))
         return redirect(reverse("annotations:article-detail", args=[article.pk]) + "#orphans")
     try:
-        claim.reattach(form.selector, by=request.user, version=form.cleaned_data["version"])
+        claim.reattach(
+            form.selector,
+            by=request.user,
+            version=form.cleaned_data["version"],
+            part=form.cleaned_data["part"],
+        )
     except WorkflowError as error:
         messages.error(request, str(error))
         return redirect(reverse("annotations:article-detail", args=[article.pk]) + "#orphans")

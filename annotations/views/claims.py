@@ -181,6 +181,7 @@ def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
                 form.cleaned_data["end"],
                 form.cleaned_data["quote"],
                 by=request.user,
+                part=form.cleaned_data["part"],
                 statement=form.cleaned_data["statement"].strip(),
                 claimant=form.cleaned_data["claimant"].strip(),
                 claim_date=form.cleaned_data["claim_date"],
@@ -203,6 +204,7 @@ def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
         selector = form.selector
         form = ClaimCreateForm(
             initial={
+                "part": form.cleaned_data["part"],
                 "start": selector.start,
                 "end": selector.end,
                 "quote": selector.exact,

@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from annotations import publishing
 from annotations.forms import ArticleDetailsForm, PublishForm, UnpublishForm
+from annotations.highlights import part_html
 from annotations.middleware import public_page
 from annotations.models import Article, Publisher, StaleArticleError, WorkflowError
 from annotations.roles import editor_required, reviewer_required
@@ -36,7 +37,13 @@ def get_article_for_user(request: HttpRequest, pk: int) -> Article:
 
 def _render_details(request, article, *, status=200, **context) -> HttpResponse:
     """The header's details region for htmx; a page of its own otherwise."""
-    context = {"article": article, **context}
+    context = {
+        "article": article,
+        # The headline and standfirst with their claims highlighted, as the reader shows them.
+        "headline_html": part_html(article, Article.Part.HEADLINE),
+        "standfirst_html": part_html(article, Article.Part.STANDFIRST),
+        **context,
+    }
     if request.htmx.target == DETAILS:
         return render(request, f"annotations/article_detail.html#{DETAILS}", context, status=status)
     return render(request, "annotations/article_details.html", context, status=status)
@@ -72,6 +79,11 @@ def article_details(request: HttpRequest, pk: int) -> HttpResponse:
             request, error.current, form=form, stale=error.current, panel_error=str(error)
         )
     notice = "Details saved." if changed else "Nothing changed."
+    if lost := len(article.headline_orphans):
+        notice += (
+            f" {lost} claim(s) in the headline lost their place: their words are not in the "
+            "new title. Reload the page to see them under “Orphaned claims”."
+        )
     if request.htmx.target != DETAILS:
         messages.success(request, notice)
         return redirect(article)

@@ -5,6 +5,9 @@
  * Offsets sent to the server count Unicode code points. The DOM counts UTF-16 units, so every
  * highlight segment carries data-s (its code-point start) and only the text inside one segment
  * is ever measured: whatever the DOM structure, start = data-s + code points before the caret.
+ *
+ * The headline, the standfirst and the body are each a selection root ([data-part]); offsets
+ * count from the start of the root's own text, and a selection must stay within one root.
  */
 (function () {
   "use strict";
@@ -47,7 +50,7 @@
     return count;
   }
 
-  /** Code-point offset in the article body of a DOM boundary point (node, offset). */
+  /** Code-point offset in its part's text (root) of a DOM boundary point (node, offset). */
   function bodyOffset(root, node, offset) {
     let anchor = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
     while (anchor && anchor !== root && !anchor.hasAttribute("data-s")) {
@@ -60,18 +63,31 @@
     return base + codePoints(range.toString());
   }
 
+  /** The part of the article (headline, standfirst, body) a DOM node lies in. */
+  function partRoot(node) {
+    const element = node && (node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement);
+    return element ? element.closest(".reader [data-part]") : null;
+  }
+
   function selectionInBody() {
-    const root = $("article-body");
     const selection = window.getSelection();
-    if (!root || !selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+    if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
     const range = selection.getRangeAt(0);
-    if (!root.contains(range.startContainer) || !root.contains(range.endContainer)) return null;
+    const root = partRoot(range.startContainer);
+    if (!root || !root.contains(range.endContainer)) return null;
     const quote = range.toString();
     if (!quote.trim()) return null;
     const start = bodyOffset(root, range.startContainer, range.startOffset);
     const end = bodyOffset(root, range.endContainer, range.endOffset);
     if (end <= start) return null;
-    return { start: start, end: end, quote: quote, range: range, rect: range.getBoundingClientRect() };
+    return {
+      part: root.getAttribute("data-part"),
+      start: start,
+      end: end,
+      quote: quote,
+      range: range,
+      rect: range.getBoundingClientRect(),
+    };
   }
 
   function place(element, rect) {
@@ -121,6 +137,7 @@
     const panel = $("claim-panel");
     if (!selected || !template || !panel) return false;
     const fresh = template.content.firstElementChild.cloneNode(true);
+    fresh.querySelector("[name=part]").value = selected.part;
     fresh.querySelector("[name=start]").value = selected.start;
     fresh.querySelector("[name=end]").value = selected.end;
     fresh.querySelector("[name=quote]").value = selected.quote;
@@ -148,7 +165,7 @@
     document.querySelectorAll(".current").forEach((el) => el.classList.remove("current"));
     current = id;
     if (!id) return;
-    const marks = document.querySelectorAll('#article-body mark[data-claims~="' + id + '"]');
+    const marks = document.querySelectorAll('[data-part] mark[data-claims~="' + id + '"]');
     marks.forEach((mark) => mark.classList.add("current"));
     const item = $("claim-item-" + id);
     if (item) item.classList.add("current");
@@ -419,7 +436,7 @@
   // Keep the text selected while the "Add claim" button is pressed.
   document.addEventListener("mousedown", (event) => {
     if (event.target.closest("#selection-action, [data-action=caret-mode]")) event.preventDefault();
-    else if (event.button === 0 && event.target.closest("#article-body")) dragging = true;
+    else if (event.button === 0 && event.target.closest("[data-part]")) dragging = true;
   });
   document.addEventListener("mouseup", () => {
     if (!dragging) return;
@@ -446,6 +463,7 @@
       note.textContent = "First select the words in the article that this claim is about.";
       return;
     }
+    form.querySelector("[name=part]").value = selected.part;
     form.querySelector("[name=start]").value = selected.start;
     form.querySelector("[name=end]").value = selected.end;
     form.querySelector("[name=quote]").value = selected.quote;
@@ -473,7 +491,7 @@
       openClaim(rowId(link));
       return;
     }
-    const mark = event.target.closest("#article-body mark[data-claims]");
+    const mark = event.target.closest("[data-part] mark[data-claims]");
     if (mark) {
       if (!window.getSelection().isCollapsed) return; // the end of a drag, not a click
       if (caretMode) return; // a click places the caret

@@ -30,6 +30,7 @@ drops the table's triggers, and a changed definition (fields, number rule) needs
 Both cases are seen from the triggers' names, which carry a signature of the definition.
 """
 
+import contextlib
 import hashlib
 import re
 import unicodedata
@@ -46,9 +47,9 @@ from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    SearchVector,
     SearchVectorField,
 )
+from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, transaction
 from django.db import connection as default_connection
 from django.db.models import Count, Exists, F, Func, OuterRef, Q, TextField, Value, Window
@@ -800,6 +801,9 @@ class Engine:
         self.connection = connection
         self._alternatives: dict[tuple[str, Query], dict[int, list[str]]] = {}
 
+    def ensure_keys(self) -> None:
+        """Indexes of the keys' own, where the engine keeps them apart (PostgreSQL)."""
+
     def alternatives(self, key: Key, query: Query) -> dict[int, list[str]]:
         """term index → the tokens of the ``key`` rows whose name the term matches."""
         cached = (key.model_name, query)
@@ -861,6 +865,24 @@ class SQLiteEngine(Engine):
         if not found:
             return [], self.count(kind, query, rows) if offset else 0
         return [(pk, -score) for pk, score, _ in found], found[0][2]
+
+    def _newest(self, kind: Kind, query: Query, rows) -> RawSQL | None:
+        """The ids of the newest RANKED + 1 of ``rows`` that match, as SQL of its own; None
+        when ``rows`` is empty."""
+        try:
+            within, within_params = rows.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return None
+        inner = kind.model.objects.all().query
+        tsquery = self.tsquery(kind, query).resolve_expression(inner)
+        condition, params = inner.get_compiler(using=rows.db).compile(tsquery)
+        sql = (
+            f'SELECT matched."id" FROM "{kind.table}" AS matched '  # noqa: S608 — our names
+            f'WHERE matched."{self.COLUMN}" @@ {condition} AND matched."id" IN ({within}) '
+            f'ORDER BY matched."id" DESC LIMIT {RANKED + 1}'
+        )
+        # What was typed is in the parameters.
+        return RawSQL(sql, (*params, *within_params))  # noqa: S611
 
     def count(self, kind: Kind, query: Query, rows) -> int:
         """How many rows match, up to RANKED + 1."""
@@ -1039,8 +1061,14 @@ class PostgresEngine(Engine):
     def ranked(
         self, kind: Kind, query: Query, rows, offset: int, limit: int
     ) -> tuple[list[tuple[int, float]], int]:
-        """One page of the matches, best first, and how many there are (up to RANKED + 1)."""
-        newest = self._matching(kind, query, rows).order_by("-pk").values("pk")[: RANKED + 1]
+        """One page of the matches, best first, and how many there are (up to RANKED + 1).
+
+        The newest RANKED + 1 matches are a subquery of their own, its table aliased: written
+        as a queryset, its raw search column would name the outer query's table, and PostgreSQL
+        would run it once per row of the table (seconds at 50,000 claims)."""
+        newest = self._newest(kind, query, rows)
+        if newest is None:
+            return [], 0
         page = (
             kind.model.objects.filter(pk__in=newest)
             .annotate(
@@ -1054,6 +1082,24 @@ class PostgresEngine(Engine):
         if not found:
             return [], self.count(kind, query, rows) if offset else 0
         return [(pk, score) for pk, score, _ in found], found[0][2]
+
+    def _newest(self, kind: Kind, query: Query, rows) -> RawSQL | None:
+        """The ids of the newest RANKED + 1 of ``rows`` that match, as SQL of its own; None
+        when ``rows`` is empty."""
+        try:
+            within, within_params = rows.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return None
+        inner = kind.model.objects.all().query
+        tsquery = self.tsquery(kind, query).resolve_expression(inner)
+        condition, params = inner.get_compiler(using=rows.db).compile(tsquery)
+        sql = (
+            f'SELECT matched."id" FROM "{kind.table}" AS matched '  # noqa: S608 — our names
+            f'WHERE matched."{self.COLUMN}" @@ {condition} AND matched."id" IN ({within}) '
+            f'ORDER BY matched."id" DESC LIMIT {RANKED + 1}'
+        )
+        # What was typed is in the parameters.
+        return RawSQL(sql, (*params, *within_params))  # noqa: S611
 
     def count(self, kind: Kind, query: Query, rows) -> int:
         """How many rows match, up to RANKED + 1."""
@@ -1079,14 +1125,11 @@ class PostgresEngine(Engine):
         }
 
     def key_matches(self, key: Key, query: Query) -> list[tuple[int, int]]:
-        # Publishers are few: their names are read as they are, without an index.
-        vector = SearchVector(self._fold(F(key.text)), config=self.CONFIG)
-        vector = vector + SearchVector(
-            Func(F(key.text), function="factcheck_numbers", output_field=TextField()),
-            config="simple",
-        )
+        # The key's document is written as its index's expression (_key_document_sql), so the
+        # index answers; computed row by row, 400 publishers' names took 14 ms a search.
+        document = RawSQL(self._key_document_sql(key), [], output_field=SearchVectorField())  # noqa: S611
         each = [
-            key.model.objects.annotate(document=vector)
+            key.model.objects.annotate(document=document)
             .filter(document=self._term(term.token or term.text, token=bool(term.token)))
             .values_list(Value(n), "pk")
             for n, term in enumerate(query.terms)
@@ -1118,6 +1161,30 @@ class PostgresEngine(Engine):
     def current(self) -> bool:
         return {self._trigger_name(kind) for kind in KINDS.values()} <= self._existing()
 
+    def _key_document_sql(self, key: Key) -> str:
+        """A key row's document (its name's words and numbers), the same SQL in the index and
+        in the query, for PostgreSQL to match the two. The column is unqualified: the query
+        reads the key's table alone."""
+        text = f"coalesce(\"{key.text}\", '')"
+        return (
+            f"(to_tsvector('{self.CONFIG}'::regconfig, factcheck_fold({text})) || "
+            f"to_tsvector('simple'::regconfig, factcheck_numbers({text})))"
+        )
+
+    def _key_index(self, key: Key) -> str:
+        return f"{key.table}_search_gin"
+
+    def ensure_keys(self, cursor=None) -> None:
+        """The keys' expression indexes, where missing (cheap: keys are few rows)."""
+        with contextlib.ExitStack() as stack:
+            if cursor is None:
+                cursor = stack.enter_context(self.connection.cursor())
+            for key in _keys():
+                cursor.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{self._key_index(key)}" ON "{key.table}" '
+                    f"USING gin ({self._key_document_sql(key)})"
+                )
+
     def ensure(self, *, unaccent: bool | None = None) -> None:
         """Make the index match the definition. ``unaccent=False`` installs the fallback used
         where the extension cannot be created (for tests)."""
@@ -1128,7 +1195,11 @@ class PostgresEngine(Engine):
             # cannot be altered (PostgreSQL's "pending trigger events").
             cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%%_search_gin'")
             indexes = {name for (name,) in cursor.fetchall()}
+            # The keys' indexes name the text search configuration, made again here.
+            for key in _keys():
+                cursor.execute(f'DROP INDEX IF EXISTS "{self._key_index(key)}"')
             self._functions(cursor, unaccent)
+            self.ensure_keys(cursor)
             for kind in KINDS.values():
                 for name in existing:
                     if name.startswith(f"search_{kind.name}_"):
@@ -1203,6 +1274,9 @@ class PostgresEngine(Engine):
             "DECLARE m text[]; digits text; tokens text[] := ARRAY[]::text[]; "
             "BEGIN "
             "IF body IS NULL THEN RETURN ''; END IF; "
+            # Most text has no number: no regular expression match to run (a tenth of the time
+            # of indexing a row, and all of it for a publisher's name at each search).
+            "IF body !~ '[0-9]' THEN RETURN ''; END IF; "
             f"FOR m IN SELECT regexp_matches(body, {pattern}, 'gi') LOOP "
             "  digits := regexp_replace(m[1], '[^0-9.]', '', 'g'); "
             "  IF length(ltrim(replace(digits, '.', ''), '0')) "
@@ -1216,6 +1290,8 @@ class PostgresEngine(Engine):
 
     def remove(self) -> None:
         with self.connection.cursor() as cursor:
+            for key in _keys():
+                cursor.execute(f'DROP INDEX IF EXISTS "{self._key_index(key)}"')
             for kind in KINDS.values():
                 cursor.execute(f'ALTER TABLE "{kind.table}" DROP COLUMN IF EXISTS "{self.COLUMN}"')
                 cursor.execute(f"DROP FUNCTION IF EXISTS search_{kind.name}_document() CASCADE")
@@ -1280,7 +1356,10 @@ def ensure_index(connection=None, **kwargs) -> bool:
     if connection.vendor not in ("sqlite", "postgresql"):
         return False
     engine = _engine(connection.alias)
-    if (not kwargs and engine.current()) or not _schema_ready(connection):
+    if not _schema_ready(connection):
+        return False
+    if not kwargs and engine.current():
+        engine.ensure_keys()  # an index made before the keys had theirs
         return False
     engine.ensure(**kwargs)
     return True

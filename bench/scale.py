@@ -934,21 +934,35 @@ def parse_args(argv):
     parser.add_argument(
         "--output", default=str(ROOT / "bench" / "results" / "scale.json"), help="results file"
     )
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="keep the built cluster in DIR (stopped at the end) and, on a later run with the "
+        "same sizes and seed, start it again and only measure",
+    )
     return parser.parse_args(argv)
 
 
-def start_cluster(tmp: Path, stack: list) -> str:
+def start_cluster(tmp: Path, stack: list, *, keep: bool = False, resume: bool = False) -> str:
     cluster = tmp / "pg"
     env = dict(os.environ, PGCLUSTER_PORT=os.environ.get("BENCH_SCALE_PG_PORT", PG_PORT))
     pgcluster = str(ROOT / "bin" / "pgcluster")
-    # Registered first: `pgcluster stop` stops the server by its own PID file and removes DIR.
-    stack.append(lambda: subprocess.run([pgcluster, "stop", str(cluster)], env=env, check=False))
+    # Registered first: `pgcluster stop` stops the server by its own PID file and removes DIR;
+    # `pause` stops it and keeps DIR for the next run.
+    end = "pause" if keep else "stop"
+    stack.append(lambda: subprocess.run([pgcluster, end, str(cluster)], env=env, check=False))
     done = subprocess.run(
-        [pgcluster, "start", str(cluster)], env=env, capture_output=True, text=True, check=False
+        [pgcluster, "resume" if resume else "start", str(cluster)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"bin/pgcluster start failed: {done.stderr.strip()}")
     url = done.stdout.strip().splitlines()[-1]
+    if resume:
+        return url  # its settings were made when it was built
     # Memory for tables of millions of rows, as a production server would have it.
     import psycopg
 
@@ -1007,13 +1021,28 @@ def report(points, totals: dict, plans: dict, info: dict, estimates: list[str]) 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="factcheck-bench-scale-"))
+    if args.keep:
+        tmp = Path(args.keep).resolve()
+        tmp.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix="factcheck-bench-scale-"))
     os.chmod(tmp, 0o755)  # noqa: S103 — PostgreSQL runs as its own user when we are root
+    sizes_asked = {"articles": args.articles, "claims": args.claims, "seed": args.seed}
+    sizes_asked["first"] = args.first
+    built_file = tmp / "built.json"
+    built = json.loads(built_file.read_text()) if args.keep and built_file.exists() else None
+    if built and built["asked"] != sizes_asked:
+        raise SystemExit(
+            f"{tmp} holds a build of {built['asked']}; ask for the same or give another --keep"
+        )
     stack: list = []
     started = time.monotonic()
     try:
-        log(f"starting a PostgreSQL cluster in {tmp}")
-        database_url = start_cluster(tmp, stack)
+        log(
+            ("resuming the PostgreSQL cluster built" if built else "starting a PostgreSQL cluster")
+            + f" in {tmp}"
+        )
+        database_url = start_cluster(tmp, stack, keep=bool(args.keep), resume=bool(built))
         configure(tmp, database_url)
         import django
 
@@ -1025,14 +1054,31 @@ def main(argv=None) -> int:
         call_command("migrate", verbosity=0, interactive=False)
         call_command("collectstatic", verbosity=0, interactive=False)
         info = machine()
-        builder = Builder(args, database_url, log)
         sizes = [args.articles]
         if 0 < args.first < 1:
             sizes.insert(0, max(1, round(args.articles * args.first)))
-        points, plans = [], {}
+        points, plans, kept_points = [], {}, []
+        if built:
+            # The smaller sizes were measured when the cluster was built; the size is measured
+            # again on the kept data.
+            from bench.measure import Result
+
+            for point in built["points"]:
+                for figure in point["figures"]:
+                    figure["note"] += " (measured when the data was built)"
+                points.append((point["claims"], [Result(**f) for f in point["figures"]]))
+            sizes = sizes[-1:]
+        else:
+            builder = Builder(args, database_url, log)
         for articles in sizes:
-            log(f"building up to {articles:,} articles ({articles * builder.per_article:,} claims)")
-            totals = builder.grow(articles)
+            if built:
+                totals = built["totals"]
+            else:
+                log(
+                    f"building up to {articles:,} articles "
+                    f"({articles * builder.per_article:,} claims)"
+                )
+                totals = builder.grow(articles)
             log(f"measuring at {totals['claims']:,} claims")
             before = os.getloadavg()[0]
             results, plans = measure_all(totals, args.seed, log)
@@ -1042,6 +1088,18 @@ def main(argv=None) -> int:
             for result in results:
                 result.note = f"{result.note}; {load}"
             points.append((totals["claims"], results))
+            if args.keep and not built and articles != sizes[-1]:
+                kept_points = [
+                    {"claims": claims, "figures": [r.as_dict() for r in rs]}
+                    for claims, rs in points
+                ]
+        if args.keep and not built:
+            built_file.write_text(
+                json.dumps(
+                    {"asked": sizes_asked, "totals": totals, "points": kept_points},
+                    indent=2,
+                )
+            )
         estimates = []
         if len(points) > 1 and points[-1][0] < CLAIMS:
             estimates = extrapolate(points, CLAIMS)
@@ -1082,7 +1140,8 @@ def main(argv=None) -> int:
             connections.close_all()
         while stack:
             stack.pop()()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -180,6 +180,12 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    else:
+        # No JIT compilation: the planner's cost of a full-text or a large query crosses its
+        # threshold, and compiling one takes ~200 ms for a statement that runs in a few (seen in
+        # make bench-scale's plans). A desk's queries are short; JIT is for analytics.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -808,3 +808,15 @@ class FamilyResolveForm(FamilyVersionForm):
     note = forms.CharField(
         label="Note", max_length=5000, required=False, widget=Textarea(attrs={"rows": 2})
     )
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        widget=TextInput(attrs={"placeholder": "What will use it, e.g. “CMS plug-in”"}),
+        help_text="Shown in your list of tokens, so that you know which one to revoke.",
+    )

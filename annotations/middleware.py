@@ -25,6 +25,10 @@ class RejectNulInQueryMiddleware:
 # Methods the app answers; anything else (TRACE, OPTIONS, PUT, WebDAV…) is a 405 before any
 # view runs, so no view can mistake it for a GET.
 ALLOWED_METHODS = ("GET", "HEAD", "POST")
+# The API (annotations/api/) speaks HTTP in full: replacing, changing and deleting resources,
+# and OPTIONS for the Web Annotation Protocol and CORS preflights.
+API_PATH_PREFIX = "/api/"
+API_METHODS = (*ALLOWED_METHODS, "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class AllowedMethodsMiddleware:
@@ -34,8 +38,9 @@ class AllowedMethodsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ALLOWED_METHODS:
-            response = HttpResponseNotAllowed(ALLOWED_METHODS, content_type="text/plain")
+        allowed = API_METHODS if request.path.startswith(API_PATH_PREFIX) else ALLOWED_METHODS
+        if request.method not in allowed:
+            response = HttpResponseNotAllowed(allowed, content_type="text/plain")
             response.content = b"This method is not allowed."
             return response
         return self.get_response(request)

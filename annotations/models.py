@@ -7,6 +7,7 @@ Domain rules live here, on the models and their querysets; views stay thin.
 import datetime
 import hashlib
 import math
+import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -3786,3 +3787,99 @@ class ProposalRejection(models.Model):
         low, high = sorted([a.pk, b.pk])
         rejection, _ = cls.objects.get_or_create(claim_id=low, other_id=high, defaults={"by": by})
         return rejection
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self):
+        """Tokens that still open the API: not revoked, and their owner's account active."""
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+    def owner_of(self, secret: str) -> "User | None":
+        """The user a presented token acts for, or None for an unknown, revoked or dead one.
+        Records when the token was last used (at most once a minute: a write per request
+        would serialise every API call on SQLite's one writer)."""
+        if not secret.startswith(ApiToken.PREFIX) or len(secret) > 200:
+            return None
+        token = (
+            self.live().select_related("user").filter(key_hash=ApiToken.hash_secret(secret)).first()
+        )
+        if token is None:
+            return None
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > ApiToken.USE_RECORDED_EVERY:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user
+
+
+class ApiToken(models.Model):
+    """A personal API token: acts as its owner, with the owner's role and nothing more.
+
+    The secret is shown once when the token is made and stored only as its SHA-256 (a token is
+    a long random string, so a plain hash is enough: there is nothing to brute-force). A token
+    is never deleted: revoking it records when and by whom, and it stops working at once.
+    """
+
+    PREFIX = "fct_"
+    USE_RECORDED_EVERY = datetime.timedelta(minutes=1)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for (“CMS plug-in”).")
+    key_hash = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the secret, in hex; never the secret."
+    )
+    hint = models.CharField(
+        max_length=12, help_text="The secret's first characters, to tell tokens apart."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who revoked the token: its owner or an admin.",
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…) of {self.user}"
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, name: str) -> tuple["ApiToken", str]:
+        """Make a token for ``user``; returns it and its secret, which is never stored."""
+        name = " ".join((name or "").split())
+        if not name:
+            raise ValidationError({"name": "Give the token a name: what will use it?"})
+        secret = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, name=name[:100], key_hash=cls.hash_secret(secret), hint=secret[:10]
+        )
+        return token, secret
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.user.is_active
+
+    def revoke(self, *, by) -> None:
+        """Stop the token working. Its owner revokes their own; an admin anyone's."""
+        if by.pk != self.user_id and not by.is_admin:
+            raise WorkflowError("Only the token's owner or an admin can revoke it.")
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.revoked_by = by
+            self.save(update_fields=["revoked_at", "revoked_by"])

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from annotations.views import (
+    account,
     articles,
     citations,
     claim_table,
@@ -31,6 +32,9 @@ register_converter(IdConverter, "id")
 app_name = "annotations"
 
 urlpatterns = [
+    # The account page: personal API tokens
+    path("account/", account.account, name="account"),
+    path("account/tokens/<id:pk>/revoke/", account.token_revoke, name="token-revoke"),
     # Dashboard
     path("", dashboard.article_list, name="article-list"),
     # Search

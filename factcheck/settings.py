@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "corsheaders",
+    "ninja",  # the API's documentation page and its assets, served from here
     "annotations",
 ]
 
@@ -123,6 +125,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Answers cross-origin requests to the API only, and only from FACTCHECK_API_CORS_ORIGINS.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "annotations.middleware.RejectNulInQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -322,6 +326,24 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# --- The API ----------------------------------------------------------------------------------
+# Cross-origin requests (a newsroom CMS calling the API from its own pages) are refused unless
+# their origins are listed, e.g. "https://cms.example.org"; only the API's URLs answer them,
+# with tokens (no cookies), so a listed origin cannot ride on a signed-in session.
+CORS_ALLOWED_ORIGINS = env_list("FACTCHECK_API_CORS_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "Link", "Allow", "Accept-Post", "Retry-After"]
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "if-match",
+    "if-none-match",
+    "prefer",
+    "slug",
+]
 
 # --- The product ------------------------------------------------------------------------------
 # Per-user limits ("N/s", "N/m", "N/h"); above them the action answers 429.

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from annotations import api
+
 urlpatterns = [
     # Sign-in pages, styled as part of the app
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -17,5 +19,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    # The JSON API and the Web Annotation Protocol (annotations/api/)
+    path("api/v1/", api.urlpatterns()),
     path("", include("annotations.urls")),
 ]

@@ -41,6 +41,7 @@ KINDS = (
     "user",
     "figure",
     "family",
+    "token",
 )
 KIND_ALIASES = {
     "sourcesnapshot": "snapshot",
@@ -229,6 +230,11 @@ def build_world(text=None, *, requester=None) -> dict:
     )
     AccessLog.objects.create(**defaults | fill(AccessLog))
     AccessFailureLog.objects.create(**defaults | fill(AccessFailureLog))
+    # A personal API token: the requester's, so that their account page lists it.
+    from annotations.models import ApiToken
+
+    owner = requester or other_user
+    token, _secret = ApiToken.issue(owner, **({"name": "Newsroom CMS"} | fill(ApiToken)))
     return {
         "article": article,
         "claim": claim,
@@ -240,11 +246,15 @@ def build_world(text=None, *, requester=None) -> dict:
         "user": other_user,
         "figure": figure,
         "family": family,
+        "token": token,
     }
 
 
 # Per model: fields derived from other data (a claim's quote is a slice of the article body).
-DERIVED_FIELDS = {"annotations.Claim": {"quote", "prefix", "suffix"}}
+DERIVED_FIELDS = {
+    "annotations.Claim": {"quote", "prefix", "suffix"},
+    "annotations.ApiToken": {"key_hash", "hint"},  # the secret's hash and first characters
+}
 SKIPPED_FIELD_NAMES = {
     # derived or machine-made, never typed by a person
     "password",

@@ -59,8 +59,11 @@ def test_state_changing_requests_without_a_token_are_refused_everywhere(world, a
                     url, data={"title": "changed", "body": "changed"}, headers=headers
                 )
                 text = support.response_text(response)
-                # PUT, PATCH and DELETE are never used: every URL answers them 405 unread.
-                unused = method != "post" and response.status_code == 405
+                # PUT, PATCH and DELETE are never used by the pages: every URL answers them
+                # 405 unread. An API URL answers 405 to the methods it does not have.
+                unused = response.status_code == 405 and (
+                    method != "post" or url.startswith("/api/")
+                )
                 if not unused and (response.status_code != 403 or "CSRF" not in text):
                     accepted.append(f"{method.upper()} {url} {headers}: {response.status_code}")
     assert not accepted, "requests accepted without a CSRF token:\n" + "\n".join(accepted)
@@ -112,3 +115,22 @@ def test_every_get_leaves_the_database_unchanged(world, admin_client, reviewer):
     changed = [table for table in before if before[table] != after.get(table)]
     assert not changed, f"tables changed by GET/HEAD/OPTIONS requests: {changed}"
     assert fetched >= 30
+
+
+def test_api_requests_with_a_token_need_no_csrf_token(world, admin_user):
+    """A token is not a cookie a browser adds by itself: token requests to every API URL and
+    method are never refused for want of a CSRF token (what they do is the API tests')."""
+    from tests.api_support import token_client
+
+    client = token_client(admin_user)
+    client.handler.enforce_csrf_checks = True
+    urls, _ = _all_urls(world)
+    api_urls = [url for _entry, url in urls if url.startswith("/api/")]
+    assert len(api_urls) >= 10
+    refused = []
+    for url in api_urls:
+        for method in UNSAFE_METHODS:
+            response = getattr(client, method)(url, data="{}", content_type="application/json")
+            if response.status_code == 403 and "CSRF" in support.response_text(response):
+                refused.append(f"{method.upper()} {url}")
+    assert not refused, "token requests refused for CSRF:\n" + "\n".join(refused)

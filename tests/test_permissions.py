@@ -95,6 +95,92 @@ def published_slug(objects):
     return {"slug": "a-fact-check"}
 
 
+def foreign_token(objects):
+    from annotations.models import ApiToken
+
+    token, _secret = ApiToken.issue(UserFactory(), "someone else's")
+    return {"pk": token.pk}
+
+
+def api_claim(objects):
+    return {"claim_id": objects["claim"].pk}
+
+
+def api_article(objects):
+    return {"article_id": objects["article"].pk}
+
+
+def api_citation(objects):
+    made = CitationFactory(claim=objects["claim"])
+    return {"claim_id": made.claim_id, "citation_id": made.pk}
+
+
+def api_source(objects):
+    return {"source_id": SourceFactory().pk}
+
+
+def api_annotation(objects):
+    return {"article_id": objects["article"].pk, "claim_id": objects["claim"].pk}
+
+
+# The API answers 401 (not a redirect) without a token or session, 403 below the role. Its
+# writes are sent with an empty JSON body and no If-Match: past the role check they answer
+# 422 (the body is invalid), 428 (If-Match is missing) or 400 (not an annotation).
+def api_rule(reviewer, editor=None, admin=None):
+    editor = reviewer if editor is None else editor
+    admin = editor if admin is None else admin
+    return {
+        "anonymous": 401,
+        "no_role": 403,
+        "reviewer": reviewer,
+        "editor": editor,
+        "admin": admin,
+    }
+
+
+API_READ = api_rule(200)
+# (url name, method, kwargs builder, rules): every method of every API URL.
+API_EXPECTED = [
+    ("api-v1:api-root", "get", no_kwargs, API_READ),
+    ("api-v1:openapi-json", "get", no_kwargs, EVERYONE),
+    ("api-v1:openapi-view", "get", no_kwargs, EVERYONE),
+    ("api-v1:article-list", "get", no_kwargs, API_READ),
+    ("api-v1:article-list", "post", no_kwargs, api_rule(403, 403, 422)),
+    ("api-v1:article-upload", "post", no_kwargs, api_rule(403, 403, 422)),
+    ("api-v1:article-detail", "get", api_article, API_READ),
+    ("api-v1:claim-list", "get", no_kwargs, API_READ),
+    ("api-v1:claim-list", "post", no_kwargs, api_rule(422)),
+    ("api-v1:claim-detail", "get", api_claim, API_READ),
+    ("api-v1:claim-detail", "patch", api_claim, api_rule(428)),
+    ("api-v1:claim-detail", "delete", api_claim, api_rule(428)),
+    ("api-v1:claim-propose", "post", api_claim, api_rule(422)),
+    ("api-v1:claim-approve", "post", api_claim, api_rule(403, 428)),
+    ("api-v1:claim-send-back", "post", api_claim, api_rule(403, 422)),
+    ("api-v1:citation-list", "get", api_claim, API_READ),
+    ("api-v1:citation-list", "post", api_claim, api_rule(422)),
+    ("api-v1:citation-detail", "delete", api_citation, api_rule(428)),
+    ("api-v1:comment-list", "get", api_claim, API_READ),
+    ("api-v1:comment-list", "post", api_claim, api_rule(422)),
+    ("api-v1:source-list", "get", no_kwargs, API_READ),
+    ("api-v1:source-list", "post", no_kwargs, api_rule(422)),
+    ("api-v1:source-detail", "get", api_source, API_READ),
+    ("api-v1:verdict-list", "get", no_kwargs, API_READ),
+    ("api-v1:search", "get", no_kwargs, api_rule(422)),  # q is required
+    ("api-v1:annotation-container", "get", api_article, API_READ),
+    ("api-v1:annotation-container", "head", api_article, API_READ),
+    ("api-v1:annotation-container", "options", api_article, api_rule(204)),
+    ("api-v1:annotation-container", "post", api_article, api_rule(400)),
+    ("api-v1:annotation", "get", api_annotation, API_READ),
+    ("api-v1:annotation", "head", api_annotation, API_READ),
+    ("api-v1:annotation", "options", api_annotation, api_rule(204)),
+    ("api-v1:annotation", "put", api_annotation, api_rule(428)),
+    ("api-v1:annotation", "delete", api_annotation, api_rule(428)),
+]
+API_BY_NAME = {}
+for _name, _method, _build, _rules in API_EXPECTED:
+    API_BY_NAME.setdefault(_name, (_method, _build, _rules))
+
+
 # url name → (method, kwargs builder, {role: expected status})
 # Kwargs builders get the dict made by _objects().
 EXPECTED = {
@@ -168,6 +254,16 @@ EXPECTED = {
     # Exports and reports
     "annotations:export": ("get", lambda objects: {"format": "csv"}, SIGNED_IN),
     "annotations:article-report": ("get", article_pk, SIGNED_IN),
+    # The account page: any account makes and revokes its own API tokens (someone else's
+    # token is not found)
+    "annotations:account": ("get", no_kwargs, ANY_ACCOUNT),
+    "annotations:token-revoke": (
+        "post",
+        foreign_token,
+        {**ANY_ACCOUNT, **dict.fromkeys(("no_role", "reviewer", "editor", "admin"), 404)},
+    ),
+    # The API: rules per method in API_EXPECTED below; here its GET (or first) method
+    **API_BY_NAME,
 }
 
 
@@ -217,7 +313,8 @@ def assert_status(response, expected, context: str):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+# The API's URLs are walked per method below.
+@pytest.mark.parametrize("name", sorted(n for n in EXPECTED if n not in API_BY_NAME))
 def test_role_gets_expected_status(client, users, name, role):
     method, build_kwargs, expected_by_role = EXPECTED[name]
     url = reverse(name, kwargs=build_kwargs(_objects()))
@@ -263,3 +360,35 @@ def test_admin_site_is_for_admins_only(client, users, name, role):
     if users[role]:
         client.force_login(users[role])
     assert_status(client.get(url), ADMIN_SITE[role], f"{role} GET {url}")
+
+
+# --- The API, per method ----------------------------------------------------------------------
+
+
+def test_every_api_url_has_its_methods_in_the_table():
+    names = {name for name in url_names() if name.startswith("api-v1:")}
+    assert names == {name for name, *_ in API_EXPECTED}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("name", "method", "build_kwargs", "expected_by_role"),
+    API_EXPECTED,
+    ids=[f"{name}-{method}" for name, method, *_ in API_EXPECTED],
+)
+def test_api_role_gets_expected_status_per_method(
+    client, users, role, name, method, build_kwargs, expected_by_role
+):
+    url = reverse(name, kwargs=build_kwargs(_objects()))
+    if users[role]:
+        client.force_login(users[role])
+    client.handler.enforce_csrf_checks = False
+    if method in ("get", "head", "options"):
+        response = getattr(client, method)(url)
+    else:
+        response = getattr(client, method)(url, data="{}", content_type="application/json")
+    expected = expected_by_role[role]
+    assert response.status_code == expected, (
+        f"{role} {method.upper()} {url}: {response.content[:200]}"
+    )

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from annotations.models import Role, User
+from annotations.models import ApiToken, Role, User
 
 ROLE_CHOICES = [("", "No role (cannot use the app)"), *Role.choices]
 ROLE_HELP = (
@@ -134,3 +134,37 @@ class AccessAttemptAdmin(BaseAccessAttemptAdmin):
         count = len(queryset)
         queryset.delete()
         self.message_user(request, f"Unlocked {count} user name/address pair(s).", messages.SUCCESS)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Everyone's API tokens: an admin revokes any (a token is never deleted: its record says
+    when it was revoked and by whom). Secrets are not stored, so none can be shown."""
+
+    list_display = ("name", "user", "hint", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "user__username", "hint")
+    readonly_fields = (
+        "user",
+        "name",
+        "hint",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    )
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # a token is made by its owner, on the account page
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            token.revoke(by=request.user)
+        self.message_user(request, f"{len(tokens)} token(s) revoked.", messages.SUCCESS)

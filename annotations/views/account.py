@@ -1,0 +1,42 @@
+"""The account page: the person's API tokens, made, listed and revoked here.
+
+Open to any signed-in account (as the password page is): a token acts with its owner's role,
+so a person without a role gets tokens that are refused everywhere, as they are.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from annotations.forms import ApiTokenForm
+from annotations.models import ApiToken
+
+
+def _page(request: HttpRequest, form: ApiTokenForm, *, secret: str = "", status: int = 200):
+    context = {
+        "form": form,
+        "tokens": ApiToken.objects.filter(user=request.user),
+        "secret": secret,
+    }
+    return render(request, "annotations/account.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """GET: the tokens. POST: make a token and show its secret, this once."""
+    if request.method == "GET":
+        return _page(request, ApiTokenForm())
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form, status=422)
+    _token, secret = ApiToken.issue(request.user, form.cleaned_data["name"])
+    # Rendered, not redirected: the secret is never stored, so no later page can show it.
+    return _page(request, ApiTokenForm(), secret=secret, status=201)
+
+
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of one's own tokens (admins revoke anyone's in the admin site)."""
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token.revoke(by=request.user)
+    return redirect("annotations:account")

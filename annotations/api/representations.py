@@ -57,7 +57,8 @@ class ClaimOut(Schema):
     article: int
     api_url: str
     annotation_url: str = Field(description="The claim as a W3C annotation (the protocol).")
-    start: int = Field(description="Offset in the article body, in code points.")
+    part: str = Field(description="The article's text it is in: headline, standfirst or body.")
+    start: int = Field(description="Offset in that text, in code points.")
     end: int
     quote: str
     prefix: str
@@ -218,6 +219,7 @@ def claim_data(claim: Claim) -> dict:
         "article": claim.article_id,
         "api_url": reverse("api-v1:claim-detail", args=[claim.pk]),
         "annotation_url": reverse("api-v1:annotation", args=[claim.article_id, claim.pk]),
+        "part": claim.part,
         "start": claim.start,
         "end": claim.end,
         "quote": claim.quote,

@@ -321,6 +321,9 @@ def claim_list(request: HttpRequest, filters: Query[ClaimFilters]):
 
 class ClaimIn(Schema):
     article: int
+    part: Article.Part = Field(
+        Article.Part.BODY, description="The text the offsets count in: headline, standfirst, body."
+    )
     start: int = Field(ge=0, description="Offset of the first character, in code points.")
     end: int = Field(ge=0, description="Offset after the last character.")
     quote: str = Field(description="The text at those offsets, as the client read it.")
@@ -365,7 +368,9 @@ def claim_create(request: HttpRequest, payload: ClaimIn):
     """A claim on ``article.body[start:end]``; ``quote`` must be the text there (white space
     at the ends is trimmed, as for a selection in the reader)."""
     limit_rate(request, "claim-create")
-    article = get_object_or_404(Article.objects.only("body"), pk=payload.article)
+    article = get_object_or_404(
+        Article.objects.only("title", "standfirst", "body"), pk=payload.article
+    )
     data = payload.dict()
     data["claim_date"] = data["claim_date"].isoformat() if data["claim_date"] else ""
     form = ClaimCreateForm(data, article=article)
@@ -377,6 +382,7 @@ def claim_create(request: HttpRequest, payload: ClaimIn):
             cleaned["end"],
             cleaned["quote"],
             by=request.user,
+            part=cleaned["part"],
             statement=cleaned["statement"].strip(),
             claimant=cleaned["claimant"].strip(),
             claim_date=cleaned["claim_date"],

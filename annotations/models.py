@@ -683,11 +683,7 @@ class Article(models.Model):
 
     def publishable_claims(self):
         """Approved claims an editor can put on the public page, in reading order."""
-        return (
-            self.claims.approved()
-            .select_related("verdict")
-            .order_by("orphaned_at", "start", "end", "pk")
-        )
+        return self.claims.approved().select_related("verdict").in_reading_order("orphaned_at")
 
     def publish(self, claims, *, by, version: int | None, reason: str = "") -> list["Claim"]:
         """Publish the fact-check with ``claims`` (approved claims of this article) on its
@@ -1362,14 +1358,15 @@ class ClaimQuerySet(models.QuerySet):
                 claim.save()
         return moved, orphaned
 
-    def in_reading_order(self):
-        """Headline claims first, then the standfirst's, then the body's; by place within."""
+    def in_reading_order(self, *leading):
+        """Headline claims first, then the standfirst's, then the body's; by place within.
+        ``leading``: orderings that come first (``"article_id"``, ``"orphaned_at"``)."""
         rank = Case(
             When(part=Article.Part.HEADLINE, then=Value(0)),
             When(part=Article.Part.STANDFIRST, then=Value(1)),
             default=Value(2),
         )
-        return self.order_by(rank, "start", "end", "pk")
+        return self.order_by(*leading, rank, "start", "end", "pk")
 
     def create_from_selection(
         self, article, start: int, end: int, quote: str, *, by, part=Article.Part.BODY, **fields

@@ -60,6 +60,7 @@ def _page_format() -> str:
 
 CLAIM_COLUMNS = (
     "pk",
+    "part",
     "quote",
     "statement",
     "claimant",
@@ -308,12 +309,15 @@ def public_page(article: Article) -> PublicPage:
     page_url = base + article.get_public_url()
 
     claims = {}
-    rows = public_claims(article).order_by("orphaned_at", "start", "end", "pk")
+    rows = public_claims(article).in_reading_order("orphaned_at")
     for number, row in enumerate(rows.values(*CLAIM_COLUMNS), start=1):
         claims[row["pk"]] = {
             "number": number,
             "anchor": f"claim-{number}",
             "quote": row["quote"],
+            # Where the quote is: the headline and the standfirst are said, the body is not.
+            "part": row["part"],
+            "part_label": Article.Part(row["part"]).label,
             "statement": row["statement"] or row["quote"],
             "claimant": row["claimant"],
             "claim_date": row["claim_date"],

@@ -218,7 +218,7 @@ class ReviewData(RelatedData):
             Claim.objects.filter(article_id__in=article_ids)
             .annotate(modified_at=corrected)
             # The public page's order and numbering (``publishing.public_page``).
-            .order_by("article_id", "orphaned_at", "start", "end", "pk")
+            .in_reading_order("article_id", "orphaned_at")
             .values_list(
                 "pk",
                 "article_id",

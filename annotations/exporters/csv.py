@@ -19,6 +19,8 @@ CLAIM_COLUMNS = [
     ("article_url", lambda a, c: a["url"]),
     ("article_publisher", lambda a, c: a["publisher"]),
     ("article_published_on", lambda a, c: iso(a["published_on"])),
+    # Which text the offsets count in: headline, standfirst or body.
+    ("claim_part", lambda a, c: c["part"]),
     ("claim_start", lambda a, c: c["start"]),
     ("claim_end", lambda a, c: c["end"]),
     ("quote", lambda a, c: c["quote"]),

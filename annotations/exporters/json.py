@@ -104,6 +104,7 @@ def _time(name: str) -> IsoText:
 
 # The objects of the file, written by the database (SQLite); keys in the file's order.
 CLAIM_JSON = JSONText(
+    part="part",
     start="start",
     end="end",
     quote="quote",
@@ -164,7 +165,7 @@ class FileData(ExportData):
         """The claims as JSON text written by SQLite (``json_object``), which escapes text
         exactly as orjson does: the same file as ``_load_claim_dicts`` writes, in a third of
         the time (no Python object per field)."""
-        claims = self._claims(article_ids).order_by("article_id", "start", "end", "pk")
+        claims = self._claims(article_ids).in_reading_order("article_id")
         rows = list(claims.values_list("pk", "article_id", *CLAIM_USER_FIELDS, "tags", CLAIM_JSON))
         self._record_users(rows, range(2, 2 + len(CLAIM_USER_FIELDS)))
         if not rows:
@@ -234,7 +235,7 @@ class FileData(ExportData):
         return found
 
     def _load_claim_dicts(self, article_ids: list[int]) -> dict[int, list[dict]]:
-        claims = self._claims(article_ids).order_by("article_id", "start", "end", "pk")
+        claims = self._claims(article_ids).in_reading_order("article_id")
         rows, iso = self._select(claims, CLAIM_COLUMNS)
         rows = list(rows)
         user = self._record_users(rows, CLAIM_USER_COLUMNS).get
@@ -244,6 +245,7 @@ class FileData(ExportData):
         for (
             pk,
             article_id,
+            part,
             start,
             end,
             quote,
@@ -269,6 +271,7 @@ class FileData(ExportData):
             orphan_reason,
         ) in rows:
             by_id[pk] = claim = {
+                "part": part,
                 "start": start,
                 "end": end,
                 "quote": quote,
@@ -441,10 +444,10 @@ def user_entries(data: ExportData) -> list[dict]:
 # memberships of the claims in the file, their families, the families' history, and the pairs
 # of claims in the file that reviewers said differ.
 
-#: How the file names a claim (it has no ids): its article's hash, then its span, quote and
-#: statement, as ``import_report`` tells claims apart.
-CLAIM_REF = ("article", "start", "end", "quote", "statement")
-_REF_COLUMNS = ("article__content_hash", "start", "end", "quote", "statement")
+#: How the file names a claim (it has no ids): its article's hash, then its part, span, quote
+#: and statement, as ``import_report`` tells claims apart.
+CLAIM_REF = ("article", "part", "start", "end", "quote", "statement")
+_REF_COLUMNS = ("article__content_hash", "part", "start", "end", "quote", "statement")
 FAMILY_COLUMNS = (
     "id",
     "statement",

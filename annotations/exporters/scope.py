@@ -176,6 +176,7 @@ ARTICLE_SUMMARY_FIELDS = tuple(f for f in ARTICLE_FIELDS if f not in {"body", "r
 CLAIM_FIELDS = (
     "id",
     "article_id",
+    "part",
     "start",
     "end",
     "quote",
@@ -236,6 +237,7 @@ VERDICT_FIELDS = ("id", "label", "description", "colour", "order", "is_active", 
 
 STATE_LABELS = dict(Claim.State.choices)
 CATEGORY_LABELS = dict(Claim.Category.choices)
+PART_LABELS = dict(Claim.Part.choices)
 RELATION_LABELS = dict(Citation.Relation.choices)
 REVIEW_STATE_LABELS = dict(Article.State.choices)
 KIND_LABELS = dict(Source.Kind.choices)
@@ -429,7 +431,7 @@ class ExportData:
         approved = Claim.State.APPROVED
         grouped: dict[int, list[dict]] = defaultdict(list)
         by_id = {}
-        claims = self._claims(article_ids).order_by("article_id", "start", "end", "pk")
+        claims = self._claims(article_ids).in_reading_order("article_id")
         for claim in self._rows(claims, CLAIM_FIELDS):
             state, category = claim["state"], claim["category"]
             claim["verdict"] = verdicts(claim["verdict_id"])
@@ -445,6 +447,7 @@ class ExportData:
                 claim["suffix"], cut=len(claim["suffix"]) >= CONTEXT_LENGTH
             )
             claim["state_label"] = STATE_LABELS.get(state, state)
+            claim["part_label"] = PART_LABELS[claim["part"]]
             claim["category_label"] = CATEGORY_LABELS.get(category, category)
             for role, key in USER_ROLES:
                 user_id = claim[role]

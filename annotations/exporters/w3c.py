@@ -44,6 +44,7 @@ EXTENSION_CONTEXT = {
     "orphanedAt": {"@id": "fc:orphanedAt", "@type": "xsd:dateTime"},
     "orphanReason": "fc:orphanReason",
     "lastKnownStart": "fc:lastKnownStart",
+    "articlePart": "fc:articlePart",
     "citationRelation": "fc:citationRelation",
     "citationLocator": "fc:citationLocator",
     "citationNote": "fc:citationNote",
@@ -140,6 +141,10 @@ def annotation_for(article: dict, claim: dict, scope: Scope = Scope.INTERNAL) ->
     else:
         position = {"type": "TextPositionSelector", "start": claim["start"], "end": claim["end"]}
         selectors = [quote, position]
+    target = {"source": target_source(article), "selector": selectors}
+    if claim["part"] != "body":
+        # The selectors count in the headline or the standfirst (docs/w3c-extension.md).
+        target["articlePart"] = claim["part"]
     annotation = {
         "@context": CONTEXT,
         "id": claim["report_url"],
@@ -147,7 +152,7 @@ def annotation_for(article: dict, claim: dict, scope: Scope = Scope.INTERNAL) ->
         "motivation": "assessing",
         "created": iso(claim["created_at"]),
         "modified": iso(claim["updated_at"]),
-        "target": {"source": target_source(article), "selector": selectors},
+        "target": target,
         "claimCategory": claim["category"],
         "reviewState": claim["state"],
     }

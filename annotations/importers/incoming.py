@@ -32,6 +32,9 @@ class Target:
     suffix: str = ""
     position: int | None = None  # TextPositionSelector start, a hint only
     whole_page: bool = False  # no selector at all: a page note
+    # Which of the article's texts the selectors are in (``Article.Part``): our own export
+    # says so for a headline or standfirst claim (``articlePart``); anything else is the body.
+    part: str = "body"
 
 
 @dataclass

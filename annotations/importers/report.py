@@ -112,6 +112,7 @@ _STR, _OPT_STR, _INT, _BOOL, _LIST = str, (str, type(None)), int, bool, list
 _NUMBER, _OPT_INT = (int, float, type(None)), (int, type(None))
 _CLAIM_REF = {
     "article": (_STR, True),
+    "part": (_STR, False),  # files from before headlines were claimable: the body
     "start": (_INT, True),
     "end": (_INT, True),
     "quote": (_STR, True),
@@ -162,6 +163,7 @@ SPEC = {
         "raw_encoding": (_STR, False),
     },
     "claim": {
+        "part": (_STR, False),
         "start": (_INT, True),
         "end": (_INT, True),
         "quote": (_STR, True),
@@ -611,7 +613,9 @@ class _Importer:
             self.summary.created["articles"] += 1
         else:
             self.summary.existing["articles"] += 1
-            for *key, pk in article.claims.values_list("start", "end", "quote", "statement", "pk"):
+            for *key, pk in article.claims.values_list(
+                "part", "start", "end", "quote", "statement", "pk"
+            ):
                 known_claims.add(tuple(key))
                 self.claim_ids[(article.content_hash, *key)] = pk
 
@@ -619,7 +623,7 @@ class _Importer:
         for index, claim_entry in enumerate(entry["claims"]):
             claim_where = f"{where}.claims[{index}]"
             claim = self.claim_from(article, claim_entry, claim_where)
-            key = (claim.start, claim.end, claim.quote, claim.statement)
+            key = (claim.part, claim.start, claim.end, claim.quote, claim.statement)
             if key in known_claims:
                 self.summary.existing["claims"] += 1
                 continue
@@ -656,8 +660,8 @@ class _Importer:
         self.summary.created["comments"] += len(comments)
         self.figures_for(claims, [claim_entry for claim_entry, _, _ in pending], pending)
         for claim in claims:
-            key = (article.content_hash, claim.start, claim.end, claim.quote, claim.statement)
-            self.claim_ids.setdefault(key, claim.pk)
+            key = (article.content_hash, claim.part, claim.start, claim.end, claim.quote)
+            self.claim_ids.setdefault((*key, claim.statement), claim.pk)
 
     def figures_for(self, claims: list[Claim], entries: list[dict], places) -> None:
         """The figures of the claims just created, as the file has them (a claim the file
@@ -689,24 +693,29 @@ class _Importer:
     def claim_for(self, ref: dict, where: str) -> int:
         """The id of the claim ``ref`` names: one of the file's, or one already here."""
         key = tuple(ref.get(name, "") for name in CLAIM_REF)
+        if not key[1]:
+            key = (key[0], Article.Part.BODY, *key[2:])  # a file from before parts
+        if key[1] not in Article.Part.values:
+            raise ReportImportError(f"{where}: 'part' is {key[1]!r}, not one of the article's.")
         if key not in self.claim_ids:
             found = (
                 Claim.objects.filter(
                     article__content_hash=key[0],
-                    start=key[1],
-                    end=key[2],
-                    quote=key[3],
-                    statement=key[4],
+                    part=key[1],
+                    start=key[2],
+                    end=key[3],
+                    quote=key[4],
+                    statement=key[5],
                 )
                 .order_by("pk")
                 .values_list("pk", flat=True)
                 .first()
             )
             if found is None:
-                quote = key[3] if len(key[3]) <= 40 else key[3][:39] + "…"
+                quote = key[4] if len(key[4]) <= 40 else key[4][:39] + "…"
                 raise ReportImportError(
-                    f"{where}: no claim “{quote}” at {key[1]}–{key[2]} of the article "
-                    f"{key[0][:12]}… with that statement, in the file or here."
+                    f"{where}: no claim “{quote}” at {key[2]}–{key[3]} of the article "
+                    f"{key[0][:12]}…'s {key[1]} with that statement, in the file or here."
                 )
             self.claim_ids[key] = found
         return self.claim_ids[key]
@@ -802,13 +811,21 @@ class _Importer:
 
     def claim_from(self, article: Article, entry: dict, where: str) -> Claim:
         start, end, quote = entry["start"], entry["end"], entry["quote"]
+        part = entry.get("part") or Article.Part.BODY  # files from before parts: the body
+        if part not in Article.Part.values:
+            raise ReportImportError(
+                f"{where}: 'part' is {part!r}, not one of {list(Article.Part.values)}."
+            )
+        text = article.text_of(part)
         orphaned_at = _datetime(entry.get("orphaned_at"), f"{where}.orphaned_at")
         if orphaned_at is not None:
             # An orphan's offsets are where its quote was: only their shape is checked.
             if not (0 <= start < end and end - start == len(quote)):
                 raise ReportImportError(f"{where}: the orphan's offsets do not fit its quote.")
-        elif not (0 <= start < end <= len(article.body)) or article.body[start:end] != quote:
-            raise ReportImportError(f"{where}: the quote is not at offsets {start}–{end}.")
+        elif not (0 <= start < end <= len(text)) or text[start:end] != quote:
+            raise ReportImportError(
+                f"{where}: the quote is not at offsets {start}–{end} of the article's {part}."
+            )
         tags = entry.get("tags", [])
         if not all(isinstance(tag, str) for tag in tags):
             raise ReportImportError(f"{where}: 'tags' must be a list of strings.")
@@ -820,6 +837,7 @@ class _Importer:
             self.verdicts[label] = verdict
         claim = Claim(
             article=article,
+            part=part,
             start=start,
             end=end,
             quote=quote,

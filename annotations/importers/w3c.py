@@ -382,7 +382,7 @@ def _address(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _targets(node: dict) -> list[Target]:
+def _targets(node: dict, where: str, *, ours: bool = False) -> list[Target]:
     targets = []
     for value in _as_list(node["target"]):
         if isinstance(value, str):
@@ -400,6 +400,10 @@ def _targets(node: dict) -> list[Target]:
             target.suffix = quote.get("suffix") or ""
         if position is not None:
             target.position = position["start"]
+        if ours:
+            # The extension's articlePart: the selectors count in the headline or the
+            # standfirst, not the body (docs/w3c-extension.md).
+            target.part = _choice(value, "articlePart", Article.Part, where, Article.Part.BODY)
         targets.append(target)
     return targets
 
@@ -428,7 +432,7 @@ def _incoming(node: dict) -> Incoming:
     found = Incoming(
         label=label,
         tool="factcheck" if ours else "W3C",
-        targets=_targets(node),
+        targets=_targets(node, where, ours=ours),
         author=_agent(node.get("creator")),
         created=date_time(node, "created", where),
         modified=date_time(node, "modified", where),
@@ -703,7 +707,11 @@ class _Writer:
                 )
             else:
                 match = anchoring.match_quote(
-                    article.body, target.exact, target.prefix, target.suffix, target.position
+                    article.text_of(target.part),
+                    target.exact,
+                    target.prefix,
+                    target.suffix,
+                    target.position,
                 )
                 if not match.anchored:
                     reasons.append(f"“{_short(target.exact)}” in “{article}”: {match.reason}")
@@ -714,19 +722,21 @@ class _Writer:
                         f"{annotation.label}: anchored to “{_short(selector.exact)}”; "
                         f"the annotation quoted “{_short(target.exact)}”"
                     )
-            existing = self.existing_claim(article, selector, annotation)
+            existing = self.existing_claim(article, selector, annotation, target.part)
             if existing is not None:
                 self.claims[annotation.label] = existing
                 self.result.already_imported.append(annotation.label)
                 return
-            self.claims[annotation.label] = self.write_claim(article, selector, annotation)
+            self.claims[annotation.label] = self.write_claim(
+                article, selector, annotation, target.part
+            )
             return
         self.result.unanchored.append(
             Unanchored(annotation.label, "; ".join(reasons) or "no target")
         )
 
-    def existing_claim(self, article, selector, annotation: Incoming) -> Claim | None:
-        claims = Claim.objects.filter(article=article, quote=selector.exact)
+    def existing_claim(self, article, selector, annotation: Incoming, part) -> Claim | None:
+        claims = Claim.objects.filter(article=article, part=part, quote=selector.exact)
         if annotation.ours is not None and annotation.ours.orphaned_at is not None:
             claims = claims.filter(orphaned_at__isnull=False)
         else:
@@ -735,9 +745,9 @@ class _Writer:
             return claims.filter(created_at=annotation.created).first()
         return claims.filter(statement=annotation.statement).first()
 
-    def write_claim(self, article, selector, annotation: Incoming) -> Claim:
+    def write_claim(self, article, selector, annotation: Incoming, part) -> Claim:
         claim = Claim(article=article, statement=annotation.statement, tags=annotation.tags)
-        claim.set_span(selector)
+        claim.set_span(selector, part)
         if annotation.created is not None:
             claim.created_at = annotation.created
         own = annotation.ours

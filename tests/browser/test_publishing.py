@@ -1,8 +1,13 @@
 """Publishing in a real Chromium: edit an article's details in the reader's header, publish it,
 read its public page signed out (only what was published), correct a published verdict and see
-the correction on the public page. Takes the README's screenshot of a public page."""
+the correction on the public page, in the PDF report and in ClaimReview's dateModified. Takes
+the README's screenshot of a public page."""
+
+import json
 
 import pytest
+from django.utils import timezone
+from pypdf import PdfReader
 
 from annotations.models import Article, Claim, Publisher, Role, Verdict
 from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, UserFactory
@@ -155,6 +160,9 @@ def test_edit_publish_read_signed_out_and_correct(
     for hidden in (draft.statement, "would need no subsidy", "A prediction.", "rita", "edith"):
         assert hidden not in text, hidden
     assert "No correction since publication." in text
+    # ClaimReview, embedded: published, and not modified since.
+    before = claim_reviews(reader)[fares.statement]
+    assert "datePublished" in before and "dateModified" not in before
     reader.set_viewport_size({"width": 1100, "height": 1400})
     reader.screenshot(path=str(screenshot_dir / "public-page.png"), full_page=False)
 
@@ -186,5 +194,40 @@ def test_edit_publish_read_signed_out_and_correct(
     assert "Updated" in reader.locator(".fact-check header .dates").inner_text()
     article.refresh_from_db()
     assert article.review_state == Article.State.UPDATED
+
+    # 5. The PDF report, downloaded from the article's Export menu, has the same entry.
+    page.goto(f"/articles/{article.pk}/")
+    menu = page.locator("details.export-menu")
+    menu.locator("summary").click()
+    with page.expect_download() as download:
+        menu.get_by_role("button", name="PDF", exact=True).click()
+    pdf_text = " ".join(
+        " ".join(sheet.extract_text().split()) for sheet in PdfReader(download.value.path()).pages
+    )
+    # (The PDF sets entry headings in capitals, as the print stylesheet draws them.)
+    assert "correction to claim 2" in pdf_text.lower()
+    assert "The committee's budget papers were misread" in pdf_text
+    assert "Was: Misleading" in pdf_text and "Now: Inaccurate" in pdf_text
+
+    # 6. ClaimReview's dateModified is the correction's date; the other review is unchanged.
+    revision = fares.revisions.approved().get()
+    after = claim_reviews(reader)
+    assert (
+        after[fares.statement]["dateModified"]
+        == timezone.localdate(revision.decided_at).isoformat()
+    )
+    assert after[fares.statement]["reviewRating"]["alternateName"] == "Inaccurate"
+    assert "dateModified" not in after[ferry.statement]
     for context in (editor_context, reader_context, approver_context):
         context.close()
+
+
+def claim_reviews(page) -> dict[str, dict]:
+    """The ClaimReview JSON-LD embedded in a public page, by the statement reviewed."""
+    found = {}
+    for script in page.locator('script[type="application/ld+json"]').all_text_contents():
+        data = json.loads(script)
+        for item in data if isinstance(data, list) else data.get("@graph", [data]):
+            if item.get("@type") == "ClaimReview":
+                found[item["claimReviewed"]] = item
+    return found

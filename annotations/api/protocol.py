@@ -223,14 +223,29 @@ def _article(article_id: int) -> Article:
 # --- The container ----------------------------------------------------------------------------
 
 
-@router.api_operation(
-    ["GET", "HEAD", "OPTIONS"],
+def _read_methods(path: str, url_name: str, name: str, content: dict):
+    """GET, HEAD and OPTIONS of ``path`` by one view, each its own operation in the schema."""
+
+    def decorate(view):
+        for method in ("GET", "HEAD", "OPTIONS"):
+            view = router.api_operation(
+                [method],
+                path,
+                response={200: dict, 204: None, 304: None, **ERRORS},
+                url_name=url_name,
+                operation_id=f"{name}_{method.lower()}",
+                openapi_extra={"responses": {200: content}} if method != "OPTIONS" else None,
+            )(view)
+        return view
+
+    return decorate
+
+
+@_read_methods(
     "/annotations/{int:article_id}/",
-    response={200: dict, 204: None, 304: None, **ERRORS},
-    url_name="annotation-container",
-    openapi_extra={
-        "responses": {200: {"description": "The AnnotationCollection", "content": LD_CONTENT}}
-    },
+    "annotation-container",
+    "annotation_container",
+    {"description": "The AnnotationCollection", "content": LD_CONTENT},
 )
 def container(request: HttpRequest, article_id: int, page: int | None = None, iris: int = 0):
     """The article's annotation container: an ``AnnotationCollection`` whose first page is
@@ -439,6 +454,19 @@ def annotation_create(request: HttpRequest, article_id: int):
 # --- Annotations ------------------------------------------------------------------------------
 
 
+def _stale(request: HttpRequest, article: Article, claim: Claim) -> Problem:
+    """412 with the annotation as it is now stored (its ETag too)."""
+    current = _claim(article.pk, claim.pk)
+    return Problem(
+        412,
+        "Changed meanwhile",
+        "Someone else changed this annotation since you read it; nothing was changed. "
+        "Read it again and make your change on what it holds now.",
+        headers={"ETag": version_etag("claim", current.pk, current.version)},
+        current=annotations_of(request, article, [current.pk])[0],
+    )
+
+
 def _claim(article_id: int, claim_id: int) -> Claim:
     return get_object_or_404(
         Claim.objects.select_related("verdict", "verdict_proposed_by", "approved_by", "assignee"),
@@ -447,12 +475,11 @@ def _claim(article_id: int, claim_id: int) -> Claim:
     )
 
 
-@router.api_operation(
-    ["GET", "HEAD", "OPTIONS"],
+@_read_methods(
     "/annotations/{int:article_id}/{int:claim_id}",
-    response={200: dict, 204: None, 304: None, **ERRORS},
-    url_name="annotation",
-    openapi_extra={"responses": {200: {"description": "The annotation", "content": LD_CONTENT}}},
+    "annotation",
+    "annotation",
+    {"description": "The annotation", "content": LD_CONTENT},
 )
 def annotation(request: HttpRequest, article_id: int, claim_id: int):
     """One claim as a W3C annotation; its ETag names the claim's version."""
@@ -487,6 +514,8 @@ def annotation_replace(request: HttpRequest, article_id: int, claim_id: int):
     claim = _claim(article_id, claim_id)
     version = expected_version(request, "claim", claim.pk, claim.version)
     article = _article(article_id)
+    if version != claim.version:  # stale: said before anything the body holds is judged
+        raise _stale(request, article, claim)
     annotation, _given = _posted(request, iri=annotation_iri(request, article_id, claim_id))
     _refuse_workflow(annotation, claim)
     selector = _target(article, annotation)
@@ -499,15 +528,8 @@ def annotation_replace(request: HttpRequest, article_id: int, claim_id: int):
     details = _own_details(annotation)
     try:
         claim.edit(by=request.user, version=version, **details)
-    except StaleClaimError as error:
-        current = annotations_of(request, article, [claim.pk])[0]
-        raise Problem(
-            412,
-            "Changed meanwhile",
-            str(error),
-            headers={"ETag": version_etag("claim", claim.pk, error.current.version)},
-            current=current,
-        ) from None
+    except StaleClaimError:
+        raise _stale(request, article, claim) from None
     claim.refresh_from_db(fields=["version"])
     stored = annotations_of(request, article, [claim.pk])[0]
     return ld_response(stored, etag=version_etag("claim", claim.pk, claim.version))

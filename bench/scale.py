@@ -321,7 +321,10 @@ def build_block(job: dict) -> dict:
         first = story(tellings[0][0])
         title = f"{first['thing'].capitalize()} in {first['place']}: what the figures say"
         raw = f"{title}\n\n{body}"
-        published = datetime.date(2016, 1, 1) + datetime.timedelta(days=r.randint(0, 3600))
+        # Five years of a desk's work: imported a day or two after publication, claims made
+        # over the next days and changed over the next weeks (the claims table sorts by it).
+        imported = now - datetime.timedelta(seconds=r.randint(0, 5 * 365 * 86_400))
+        published = (imported - datetime.timedelta(days=r.randint(0, 2))).date()
         lines["article"].append(
             tables["article"].line(
                 {
@@ -336,8 +339,8 @@ def build_block(job: dict) -> dict:
                         f"{index}\n{raw}".encode()  # unique even for equal texts
                     ).hexdigest(),
                     "source_name": f"scale-{article_id}.txt",
-                    "imported_at": now,
-                    "updated_at": now,
+                    "imported_at": imported,
+                    "updated_at": imported,
                 }
             )
         )
@@ -352,6 +355,8 @@ def build_block(job: dict) -> dict:
             state = "approved" if roll < 0.45 else r.choice(["to_do", "in_progress"])
             if verdict and state != "approved":
                 state = "needs_review"
+            created = imported + datetime.timedelta(seconds=r.randint(60, 3 * 86_400))
+            changed = min(now, created + datetime.timedelta(seconds=r.randint(0, 30 * 86_400)))
             lines["claim"].append(
                 tables["claim"].line(
                     {
@@ -373,9 +378,9 @@ def build_block(job: dict) -> dict:
                         else "",
                         "assignee_id": r.choice(job["desk"]) if r.random() < 0.4 else None,
                         "created_by_id": job["desk"][0],
-                        "approved_at": now if state == "approved" else None,
-                        "created_at": now,
-                        "updated_at": now,
+                        "approved_at": changed if state == "approved" else None,
+                        "created_at": created,
+                        "updated_at": changed,
                     }
                 )
             )

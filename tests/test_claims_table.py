@@ -331,6 +331,32 @@ def test_many_claims_are_read_through_the_index_of_their_order(reviewer, monkeyp
         assert len(forced) == 1 and f'INDEXED BY "{index}"' in forced[0], sort
 
 
+def test_on_postgresql_the_newest_changes_are_read_in_order_from_their_index(reviewer):
+    """The default sort (last change, newest first, then id) is the index's order read
+    backwards: a page of a wide selection reads a page of rows, not the table (70 ms at 50,000
+    claims when the index lacked the id)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plan (SQLite's indexes end with the rowid)")
+    for n in range(5):
+        claim_in(f"The ferry carried {n + 1},000 passengers on the harbour route.", by=reviewer)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # five rows: the planner would scan
+        with CaptureQueriesContext(connection) as ran:
+            page = sorted_page(Claim.objects.all(), "-updated", 1, per_page=2)
+        assert len(page.ids) == 2
+        [ids_query] = [q["sql"] for q in ran.captured_queries if "ORDER BY" in q["sql"]]
+        cursor.execute("EXPLAIN " + ids_query)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert (
+        "Index Scan Backward using claim_updated" in plan
+        or "Index Only Scan Backward using claim_updated" in plan
+    ), plan
+    assert "Sort" not in plan, plan
+
+
 # --- The page's queries -------------------------------------------------------------------------
 
 

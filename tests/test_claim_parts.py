@@ -252,3 +252,63 @@ def test_an_importer_update_finds_headline_and_standfirst_claims_in_their_new_te
     body.refresh_from_db()
     assert (headline.part, headline.start, headline.quote) == ("headline", 14, "up 4%")
     assert not headline.is_orphan and not body.is_orphan
+
+
+def admin_form_data(page: str) -> dict:
+    """The values the admin's change form would send as it stands."""
+    from html.parser import HTMLParser
+
+    data = {}
+
+    class Form(HTMLParser):
+        textarea = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            name = attrs.get("name")
+            if tag == "input" and name and attrs.get("type") not in ("submit", "checkbox"):
+                data[name] = attrs.get("value", "")
+            elif tag == "input" and name and "checked" in attrs:
+                data[name] = "on"
+            elif tag == "textarea" and name:
+                self.textarea = name
+                data[name] = ""
+            elif tag == "option" and "selected" in attrs and self.select:
+                data[self.select] = attrs.get("value", "")
+            if tag == "select":
+                self.select = name
+
+        select = None
+
+        def handle_endtag(self, tag):
+            if tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, text):
+            if self.textarea:
+                data[self.textarea] += text
+
+    Form().feed(page)
+    return data
+
+
+def test_an_admin_edit_of_the_standfirst_moves_its_claims_and_warns_of_orphans(client, admin_user):
+    article = ArticleFactory(title=HEADLINE, standfirst=STANDFIRST)
+    moved = ClaimFactory(article=article, part="standfirst", start=34, end=59)
+    lost = ClaimFactory(article=article, part="standfirst", start=0, end=11)  # "Specialists"
+    headline = ClaimFactory(article=article, part="headline", start=0, end=7)
+    client.force_login(admin_user)
+    address = reverse("admin:annotations_article_change", args=[article.pk])
+    data = admin_form_data(client.get(address).content.decode())
+    data["standfirst"] = "Experts say: the figure counts every registered offender since 1997."
+    response = client.post(address, data, follow=True)
+    assert response.status_code == 200
+    moved.refresh_from_db()
+    lost.refresh_from_db()
+    headline.refresh_from_db()
+    assert (moved.start, moved.quote, moved.is_orphan) == (31, "every registered offender", False)
+    assert lost.is_orphan
+    assert not headline.is_orphan and headline.version == 1  # its text did not change
+    assert f"Claim #{lost.pk} (“Specialists”) lost its place in the standfirst" in (
+        response.content.decode()
+    )

@@ -236,3 +236,15 @@ def test_an_article_is_matched_however_its_address_is_spelled(importer):
     annotation["uri"] = annotation["target"][0]["source"] = PAGE + "?utm_source=newsletter"
     [claim] = import_annotations([annotation]).created
     assert Article.objects.get() == claim.article
+
+
+def test_a_highlight_of_the_page_headline_becomes_a_headline_claim():
+    # The page's <h1> is the article's title: the annotation's quote is not in the body (only
+    # further down, in quotation marks, with other words around it), but it is the headline.
+    body = (FIXTURES / "library-hours.txt").read_text(encoding="utf-8").strip()
+    article = ArticleFactory(url=PAGE, body=body, title="Library extends weekend opening hours")
+    result = import_annotations([row(HEADLINE)])
+    [claim] = result.created
+    assert (claim.article, claim.part, claim.start, claim.end) == (article, "headline", 0, 37)
+    assert claim.statement == "Headline overstates it: only Sundays are new."
+    assert result.unanchored == []

@@ -56,7 +56,7 @@ class ArticleUploadForm(forms.Form):
 
 class ClaimInline(admin.TabularInline):
     model = Claim
-    fields = ["quote", "start", "end", "state", "verdict", "assignee"]
+    fields = ["quote", "part", "start", "end", "state", "verdict", "assignee"]
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -158,6 +158,23 @@ class ArticleAdmin(HistoryAdmin):
             super().get_queryset(request).annotate(claim_total=Count("claims")).with_review_state()
         )
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Claims in the headline or the standfirst follow their text, as on the article page.
+        changed = [
+            part
+            for part in (Article.Part.HEADLINE, Article.Part.STANDFIRST)
+            if Article.PART_FIELDS[part] in form.changed_data
+        ]
+        if change and changed:
+            _, orphaned = Claim.objects.reanchor(obj, by=request.user, parts=changed)
+            for claim in orphaned:
+                messages.warning(
+                    request,
+                    f"Claim #{claim.pk} (“{claim.quote[:60]}”) lost its place in the "
+                    f"{claim.get_part_display().lower()}: {claim.orphan_reason}.",
+                )
+
     def has_add_permission(self, request):
         # Articles come from files, through the importer: the upload page replaces "Add".
         return False
@@ -252,6 +269,7 @@ class ClaimAdmin(HistoryAdmin):
     readonly_fields = [
         "article",
         "quote",
+        "part",
         "start",
         "end",
         "prefix",
@@ -276,7 +294,7 @@ class ClaimAdmin(HistoryAdmin):
                 "fields": [
                     "article",
                     "quote",
-                    ("start", "end"),
+                    ("part", "start", "end"),
                     "prefix",
                     "suffix",
                     ("orphaned_at", "orphan_reason"),

@@ -25,7 +25,9 @@ and nothing is written.
 Each annotation is matched to an article by its target's address (URLs compared normalised;
 ``urn:sha256:<hash>`` names an article by its content hash; Hypothesis's ``uri`` and
 ``document.link`` hrefs are tried too) and anchored by ``anchoring.match_quote`` (the
-``TextQuoteSelector`` with its context, the ``TextPositionSelector`` as a hint). An annotation
+``TextQuoteSelector`` with its context, the ``TextPositionSelector`` as a hint) in the body,
+or in the headline or standfirst when our export's ``articlePart`` says so; another tool's
+quote not in the body is looked for, exactly, in the headline and the standfirst. An annotation
 that cannot be anchored — a page note, an unknown page, a quote that is not there, or not
 where its context says — is reported with the reason, never dropped silently and never put in
 a doubtful place. Who wrote an annotation elsewhere is recorded in the claim's history; only
@@ -408,6 +410,18 @@ def _targets(node: dict, where: str, *, ours: bool = False) -> list[Target]:
     return targets
 
 
+def _in_headline_or_standfirst(article: Article, exact: str):
+    """``(part, match)`` for another tool's quote that is not in the body but is, exactly, in
+    the article's headline or standfirst (Hypothesis users highlight headlines too). Their
+    context on the page (navigation, the body's first words) is not in these short texts, so
+    only the exact quote is looked for; ``None`` when neither holds it."""
+    for part in (Article.Part.HEADLINE, Article.Part.STANDFIRST):
+        match = anchoring.match_quote(article.text_of(part), exact)
+        if match.anchored and not match.fuzzy:
+            return part, match
+    return None
+
+
 def _purposes(body: dict, motivations: frozenset = frozenset({None})) -> set:
     """A body's purposes; a body without one serves the annotation's motivation (3.2.6)."""
     purposes = body.get("purpose")
@@ -695,6 +709,7 @@ class _Writer:
                 reasons.append("the quote is empty")
                 continue
             own = annotation.ours
+            part = target.part
             if own is not None and own.orphaned_at is not None:
                 # An orphan stays one: a reviewer re-attaches it.
                 start = own.last_known_start
@@ -713,6 +728,11 @@ class _Writer:
                     target.suffix,
                     target.position,
                 )
+                if not match.anchored and own is None:
+                    part, match = _in_headline_or_standfirst(article, target.exact) or (
+                        part,
+                        match,
+                    )
                 if not match.anchored:
                     reasons.append(f"“{_short(target.exact)}” in “{article}”: {match.reason}")
                     continue
@@ -722,14 +742,12 @@ class _Writer:
                         f"{annotation.label}: anchored to “{_short(selector.exact)}”; "
                         f"the annotation quoted “{_short(target.exact)}”"
                     )
-            existing = self.existing_claim(article, selector, annotation, target.part)
+            existing = self.existing_claim(article, selector, annotation, part)
             if existing is not None:
                 self.claims[annotation.label] = existing
                 self.result.already_imported.append(annotation.label)
                 return
-            self.claims[annotation.label] = self.write_claim(
-                article, selector, annotation, target.part
-            )
+            self.claims[annotation.label] = self.write_claim(article, selector, annotation, part)
             return
         self.result.unanchored.append(
             Unanchored(annotation.label, "; ".join(reasons) or "no target")

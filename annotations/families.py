@@ -638,6 +638,22 @@ def score(a: ClaimFeatures, b: ClaimFeatures) -> Match:
     return Match(round(min(total, 1.0), 4), reasons)
 
 
+def rank_candidates(
+    shared: dict[str, list[int]], *, cap: int, limit: int, leave_out=()
+) -> list[int]:
+    """The ids most worth scoring, best first: each key an id is filed under adds a weight,
+    more for a rare key than a common one (a key shared by more than ``cap`` tells little).
+    ``shared`` is what an index's ``sharing`` read: for each key, at most ``cap`` + 1 ids."""
+    weights: dict[int, float] = {}
+    for ids in shared.values():
+        weight = 0.05 if len(ids) > cap else math.log(2 + cap / len(ids))
+        for pk in ids[:cap]:
+            weights[pk] = weights.get(pk, 0.0) + weight
+    for pk in leave_out:
+        weights.pop(pk, None)
+    return sorted(weights, key=lambda pk: (-weights[pk], -pk))[:limit]
+
+
 @dataclass
 class Proposal:
     """A claim of another article proposed as making the same claim."""

@@ -17,6 +17,7 @@ from annotations.models import (
     ClaimFamily,
     ClaimFigure,
     ClaimRevision,
+    PublishedReview,
     Publisher,
     Source,
     User,
@@ -423,6 +424,28 @@ class CitationForm(VersionedForm):
     def citation_fields(self) -> dict:
         data = self.cleaned_data
         return {name: data[name] for name in ("relation", "quote", "locator", "note")}
+
+
+class PublishedCitationForm(VersionedForm):
+    """Cite a published fact-check the panel points at: its page is the source (the library's
+    one when it is there already), what it checked and its rating the citation's words."""
+
+    review = forms.ModelChoiceField(queryset=PublishedReview.objects.all(), widget=HiddenInput)
+    change_reason = forms.CharField(required=False, max_length=5000)
+
+    def citation_fields(self) -> dict:
+        review = self.cleaned_data["review"]
+        checked = f"Checked by {review.organisation or 'another fact-checker'}"
+        if review.reviewed_on:
+            checked += f" on {review.reviewed_on:%Y-%m-%d}"
+        return {
+            # A fact-check of the same claim tells what others found; the reviewer says
+            # whether it supports or contradicts this claim by editing the citation.
+            "relation": Citation.Relation.CONTEXT,
+            "quote": review.claim_reviewed,
+            "locator": f"Rating: {review.rating_label}"[:200],
+            "note": f"{checked}: {review.rating_label}.",
+        }
 
 
 # --- The source library -------------------------------------------------------------------------

@@ -6,7 +6,6 @@ Domain rules live here, on the models and their querysets; views stay thin.
 
 import datetime
 import hashlib
-import math
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,7 +28,7 @@ from simple_history.signals import pre_create_historical_record
 
 from annotations import anchoring, families, locales
 from annotations.figures import Figure, extract_figures, figures_conflict
-from annotations.urlnorm import normalize_url
+from annotations.urlnorm import is_http_url, normalize_url
 
 
 def save_raising_version(instance, save, *args, **kwargs) -> None:
@@ -1053,6 +1052,7 @@ class Source(models.Model):
         PRESS_RELEASE = "press_release", "Press release"
         INTERVIEW = "interview", "Interview / transcript"
         NEWS_REPORT = "news_report", "News report"
+        FACT_CHECK = "fact_check", "Fact-check"
         OTHER = "other", "Other"
 
     class Reliability(models.TextChoices):
@@ -1911,21 +1911,15 @@ class Claim(models.Model):
         pairs a reviewer rejected are left out. Six queries."""
         own = self.features(list(self.figures.all()))
         shared = ClaimKey.objects.sharing(families.index_keys(own), article_id=self.article_id)
-        cap = ClaimKey.objects.CAP
-        weights: dict[int, float] = {}
-        for ids in shared.values():
-            # A rare key tells much; a key shared by more than the cap tells little.
-            weight = 0.05 if len(ids) > cap else math.log(2 + cap / len(ids))
-            for pk in ids[:cap]:
-                weights[pk] = weights.get(pk, 0.0) + weight
-        weights.pop(self.pk, None)
         rejected = ProposalRejection.objects.filter(Q(claim=self) | Q(other=self)).values_list(
             "claim_id", "other_id"
         )
-        for pair in rejected:
-            for pk in pair:
-                weights.pop(pk, None)
-        ranked = sorted(weights, key=lambda pk: (-weights[pk], -pk))[: self.CANDIDATES]
+        ranked = families.rank_candidates(
+            shared,
+            cap=ClaimKey.objects.CAP,
+            limit=self.CANDIDATES,
+            leave_out={self.pk, *(pk for pair in rejected for pk in pair)},
+        )
         if not ranked:
             return []
         links = {
@@ -1952,6 +1946,14 @@ class Claim(models.Model):
                 found.append(families.Proposal(claim, match, *links.get(claim.pk, (None, None))))
         found.sort(key=lambda proposal: (-proposal.match.score, proposal.claim.pk))
         return found if limit is None else found[:limit]
+
+    def published_checks(self, figures=None, *, limit: int | None = 3) -> list["PublishedMatch"]:
+        """Fact-checks other organisations published of what this claim says, best first
+        (``PublishedReviewQuerySet.matching``). ``figures``: the claim's ``ClaimFigure`` rows,
+        when the caller has them (else one query more)."""
+        if figures is None:
+            figures = list(self.figures.all())
+        return PublishedReview.objects.matching(self.features(figures), limit=limit)
 
     def clean(self):
         super().clean()
@@ -3252,24 +3254,37 @@ class ClaimKeyManager(models.Manager):
     def sharing(self, keys: list[str], *, article_id: int) -> dict[str, list[int]]:
         """For each key, the newest claims (ids, at most ``CAP`` + 1) of other articles filed
         under it: one query, each part of it a range read of the index."""
-        if not keys:
-            return {}
-        table = connections[self.db].ops.quote_name(self.model._meta.db_table)
-        # The table name comes from the model and every value is a parameter.
-        part = (
-            f"SELECT * FROM (SELECT key, claim_id FROM {table} WHERE key = %s "  # noqa: S608
-            f"AND article_id <> %s ORDER BY claim_id DESC LIMIT {self.CAP + 1}) AS k{{n}}"
-        )
-        sql = " UNION ALL ".join(part.format(n=n) for n in range(len(keys)))
-        params = []
-        for key in keys:
-            params += [key, article_id]
-        found: dict[str, list[int]] = {}
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            for key, claim_id in cursor.fetchall():
-                found.setdefault(key, []).append(claim_id)
-        return found
+        return newest_per_key(self, "claim_id", keys, cap=self.CAP, other_article=article_id)
+
+
+def newest_per_key(
+    manager: models.Manager, id_column: str, keys: list[str], *, cap: int, other_article=None
+) -> dict[str, list[int]]:
+    """For each key of an inverted index (a table of ``key`` and ``id_column``, with a B-tree
+    on (key, id…)), the newest ids filed under it, at most ``cap`` + 1 (and, given
+    ``other_article``, only rows of other articles): one query, each part a range read of
+    the index, so the work does not grow with the table."""
+    if not keys:
+        return {}
+    connection = connections[manager.db]
+    table = connection.ops.quote_name(manager.model._meta.db_table)
+    column = connection.ops.quote_name(id_column)
+    other = "" if other_article is None else " AND article_id <> %s"
+    # The names come from the model and every value is a parameter.
+    part = (
+        f"SELECT * FROM (SELECT key, {column} FROM {table} WHERE key = %s{other} "  # noqa: S608
+        f"ORDER BY {column} DESC LIMIT {int(cap) + 1}) AS k{{n}}"
+    )
+    sql = " UNION ALL ".join(part.format(n=n) for n in range(len(keys)))
+    params = []
+    for key in keys:
+        params += [key] if other_article is None else [key, other_article]
+    found: dict[str, list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for key, pk in cursor.fetchall():
+            found.setdefault(key, []).append(pk)
+    return found
 
 
 class ClaimKey(models.Model):
@@ -3882,3 +3897,244 @@ class ApiToken(models.Model):
             self.revoked_at = timezone.now()
             self.revoked_by = by
             self.save(update_fields=["revoked_at", "revoked_by"])
+
+
+# --- Published fact-checks: other fact-checkers' ClaimReviews ----------------------------------
+
+
+@dataclass
+class PublishedMatch:
+    """A published fact-check that checks what a claim (or a sentence) says, and why it is
+    thought to (the scoring of claim families: ``annotations.families.score``)."""
+
+    review: "PublishedReview"
+    match: families.Match
+
+
+class PublishedReviewQuerySet(models.QuerySet):
+    def matching(
+        self, found: "families.ClaimFeatures", *, limit: int | None = 3
+    ) -> list[PublishedMatch]:
+        """The reviews that check what ``found`` says (a claim's features, or any text's:
+        ``matching_text``), best first. Candidates are the reviews filed under the rarest of
+        its index keys (``families.index_keys``, a capped number per key, as for proposals of
+        the same claim), each scored by ``families.score`` and kept above its threshold. Two
+        queries, however many reviews are stored."""
+        shared = newest_per_key(
+            PublishedReviewKey.objects,
+            "review_id",
+            families.index_keys(found),
+            cap=PublishedReviewKey.CAP,
+        )
+        ranked = families.rank_candidates(
+            shared, cap=PublishedReviewKey.CAP, limit=PublishedReview.CANDIDATES
+        )
+        if not ranked:
+            return []
+        found_matches = []
+        for review in self.filter(pk__in=ranked):
+            match = families.score(found, review.features())
+            if match.score >= families.THRESHOLD:
+                found_matches.append(PublishedMatch(review, match))
+        found_matches.sort(
+            key=lambda m: (
+                -m.match.score,
+                -(m.review.reviewed_on or datetime.date.min).toordinal(),
+                m.review.pk,
+            )
+        )
+        return found_matches if limit is None else found_matches[:limit]
+
+    def matching_text(
+        self, text: str, *, claimant: str = "", figures=None, limit: int | None = 3
+    ) -> list[PublishedMatch]:
+        """``matching`` for any text, such as a sentence suggested as worth checking: its
+        figures are read (``annotations.figures.extract_figures``) unless given."""
+        if figures is None:
+            figures = extract_figures(text or "")
+        return self.matching(families.features("", text, claimant, figures), limit=limit)
+
+
+class PublishedReview(models.Model):
+    """A fact-check another organisation published, read from its ClaimReview markup
+    (``annotations.importers.claimreview``) so that claims already checked elsewhere are
+    pointed at. Kept once per URL: importing it again updates it."""
+
+    url = models.URLField(
+        "URL",
+        max_length=2000,
+        unique=True,
+        help_text="The fact-check's address, normalised (annotations/urlnorm.py): the review "
+        "is kept once per URL.",
+    )
+    claim_reviewed = models.TextField(
+        help_text="The claim as the fact-checker summarised it (claimReviewed)."
+    )
+    rating = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The rating in words (reviewRating.alternateName, else its name).",
+    )
+    rating_value = models.FloatField(
+        null=True, blank=True, help_text="reviewRating.ratingValue, when the rating has a number."
+    )
+    best_rating = models.FloatField(null=True, blank=True, help_text="reviewRating.bestRating.")
+    worst_rating = models.FloatField(null=True, blank=True, help_text="reviewRating.worstRating.")
+    organisation = models.CharField(
+        max_length=300, blank=True, help_text="Who published the review (author, else publisher)."
+    )
+    organisation_url = models.URLField("organisation URL", max_length=2000, blank=True)
+    headline = models.CharField(max_length=500, blank=True)
+    reviewed_on = models.DateField(
+        "date", null=True, blank=True, help_text="When the review was published (datePublished)."
+    )
+    claimant = models.CharField(
+        max_length=500, blank=True, help_text="Who made the claim (itemReviewed.author)."
+    )
+    claim_date = models.DateField(
+        null=True, blank=True, help_text="When the claim was made (itemReviewed.datePublished)."
+    )
+    appearances = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Addresses where the claim appeared (itemReviewed.appearance and "
+        "firstAppearance), normalised.",
+    )
+    figures = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The figures read from claimReviewed (annotations.figures), kept so that "
+        "matching reads none.",
+    )
+    source_name = models.CharField(
+        max_length=300, blank=True, help_text="The file it was last imported from."
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishedReviewQuerySet.as_manager()
+
+    #: Reviews scored per claim, at most (the best by shared rare keys).
+    CANDIDATES = 25
+    #: What an import compares to tell an updated review from an unchanged one.
+    CONTENT_FIELDS = (
+        "claim_reviewed",
+        "rating",
+        "rating_value",
+        "best_rating",
+        "worst_rating",
+        "organisation",
+        "organisation_url",
+        "headline",
+        "reviewed_on",
+        "claimant",
+        "claim_date",
+        "appearances",
+    )
+
+    class Meta:
+        verbose_name = "published fact-check"
+        ordering = ["-reviewed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(claim_reviewed=""), name="published_review_has_claim"
+            ),
+            models.CheckConstraint(
+                condition=~Q(rating="") | Q(rating_value__isnull=False),
+                name="published_review_has_rating",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation or 'Unknown'}: {self.claim_reviewed[:80]}"
+
+    @property
+    def rating_label(self) -> str:
+        """The rating as a reader sees it: its words, else its number on its scale."""
+        if self.rating:
+            return self.rating
+        if self.best_rating is not None:
+            return f"{self.rating_value:g} of {self.best_rating:g}"
+        return f"{self.rating_value:g}"
+
+    @property
+    def is_link(self) -> bool:
+        return is_http_url(self.url)
+
+    @property
+    def source_url(self) -> str:
+        """The address of its page in the source library (without the review's fragment)."""
+        return normalize_url(self.url)
+
+    def figure_objects(self) -> list[Figure]:
+        return [Figure(**stored) for stored in self.figures]
+
+    def features(self) -> "families.ClaimFeatures":
+        """What the scoring of claim families reads: claimReviewed as the statement, the
+        claimant, the stored figures."""
+        return families.features("", self.claim_reviewed, self.claimant, self.figure_objects())
+
+    def read_figures(self) -> None:
+        """Read the figures of claimReviewed into ``figures`` (unsaved)."""
+        self.figures = [
+            {name: getattr(figure, name) for name in Figure.__slots__}
+            for figure in extract_figures(self.claim_reviewed)
+        ]
+
+    def index_keys(self) -> list[str]:
+        return families.index_keys(self.features())
+
+    def source_to_cite(self, *, by) -> Source:
+        """The library's source for this review's page, or a new one (unsaved: it is saved
+        with the citation, so a refused citation adds nothing to the library)."""
+        existing = Source.objects.filter(url=self.source_url).first()
+        if existing is not None:
+            return existing
+        title = self.headline or f"{self.organisation or 'Fact-check'}: {self.claim_reviewed}"
+        return Source(
+            title=title[: Source._meta.get_field("title").max_length],
+            url=self.url,
+            publisher=self.organisation,
+            kind=Source.Kind.FACT_CHECK,
+            published_on=self.reviewed_on,
+            created_by=by,
+        )
+
+
+class PublishedReviewKey(models.Model):
+    """One key a published review is filed under (``annotations.families.index_keys``, the
+    keys claims are filed under in ``ClaimKey``), so that a claim finds the reviews that may
+    check it without a scan."""
+
+    #: Reviews read per key when matching: a key shared by more is common, and tells little.
+    CAP = 100
+
+    review = models.ForeignKey(PublishedReview, on_delete=models.CASCADE, related_name="keys")
+    key = models.CharField(max_length=120, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "review"], name="published_review_key_lookup")]
+
+    def __str__(self):
+        return self.key
+
+    @classmethod
+    def file(cls, reviews, *, created=()) -> None:
+        """File ``reviews`` (saved) under their keys, replacing the keys they had (the
+        ``created`` ones had none)."""
+        reviews = list(reviews)
+        new = {review.pk for review in created}
+        if refiled := [review.pk for review in reviews if review.pk not in new]:
+            cls.objects.filter(review__in=refiled).delete()
+        cls.objects.bulk_create(
+            (cls(review=review, key=key) for review in reviews for key in review.index_keys()),
+            batch_size=2000,
+        )

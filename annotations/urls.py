@@ -171,6 +171,11 @@ urlpatterns = [
         citations.citation_delete,
         name="citation-delete",
     ),
+    path(
+        "articles/<id:article_pk>/claims/<id:pk>/citations/published/",
+        citations.citation_from_published,
+        name="citation-from-published",
+    ),
     path("sources/search/", citations.source_search, name="source-search"),
     # Sources
     path("sources/", sources.source_list, name="source-list"),

@@ -354,6 +354,8 @@ FACTCHECK_RATE_LIMITS = {
     "fetch": env_rate("FACTCHECK_RATE_FETCH", "30/m"),
 }
 FACTCHECK_IMPORT_MAX_BYTES = env_int("FACTCHECK_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# A published fact-checks file (a ClaimReview feed of 10,000 reviews is about 10 MB).
+FACTCHECK_FACT_CHECKS_MAX_BYTES = env_int("FACTCHECK_FACT_CHECKS_MAX_BYTES", 50 * 1024 * 1024)
 # Largest source snapshot (PDF, HTML, PNG, plain text) accepted for upload.
 FACTCHECK_SNAPSHOT_MAX_BYTES = env_int("FACTCHECK_SNAPSHOT_MAX_BYTES", 20 * 1024 * 1024)
 # Fetching pages from the web (annotations/fetching.py): ports, timeouts in seconds, the most

@@ -198,6 +198,23 @@ def build_world(text=None, *, requester=None) -> dict:
         corrected_at=claim.created_at,
         **fill(ClaimFigure),
     )
+    # A published fact-check of the claim's words (the panel's "Checked by …" line, the admin).
+    from annotations.models import PublishedReview, PublishedReviewKey
+
+    review_values = fill(PublishedReview)
+    checked = review_values.get("claim_reviewed", "")
+    review_values["claim_reviewed"] = f"{claim.statement} {claim.quote} {checked}".strip()
+    review = PublishedReview(
+        url="https://checks.example/world-check",
+        rating_value=2.0,
+        best_rating=5.0,
+        **review_values,
+    )
+    if not review.rating:
+        review.rating = "Misleading"
+    review.read_figures()
+    review.save()
+    PublishedReviewKey.file([review], created=[review])
     # Published, with its public page at /fact-checks/world-fact-check/ (the claim shows there
     # once approved) and the desk's methodology.
     PublishedClaim.objects.create(claim=claim, published_by=other_user, **fill(PublishedClaim))

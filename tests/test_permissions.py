@@ -228,6 +228,7 @@ EXPECTED = {
     "annotations:claim-history": ("get", claim, SIGNED_IN),
     "annotations:citation-create": ("post", claim, SIGNED_IN),
     "annotations:citation-delete": ("post", citation, SIGNED_IN_REDIRECT),
+    "annotations:citation-from-published": ("post", claim, SIGNED_IN),
     "annotations:source-search": ("get", no_kwargs, SIGNED_IN),
     # Claims across articles: reviewers read and correct figures (a POST without data
     # re-renders the region with the errors: 200)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from annotations.admin import (  # noqa: F401
     articles,
     people,
+    published,
     publishing,
     revisions,
     site,

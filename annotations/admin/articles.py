@@ -13,27 +13,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from annotations import ratelimit
-from annotations.admin.common import HistoryAdmin
+from annotations.admin.common import HistoryAdmin, MultipleFileField
 from annotations.admin.revisions import RevisionInline
 from annotations.importers import SUPPORTED_EXTENSIONS, import_document
 from annotations.models import Article, Citation, Claim, Comment
 from annotations.views.exports import export_report_action
 
 # --- Upload -------------------------------------------------------------------------------------
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else single(data, initial)
 
 
 class ArticleUploadForm(forms.Form):

@@ -1,3 +1,4 @@
+from django import forms
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -12,3 +13,19 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     class Media:
         css = {"all": ["annotations/admin.css"]}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One or more files in one field (an upload form's list of files)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else single(data, initial)

@@ -1,11 +1,12 @@
 """Citations in the claim panel: search the source library, cite a source, remove a citation."""
 
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from annotations.forms import CitationForm, CitationRemoveForm
+from annotations.forms import CitationForm, CitationRemoveForm, PublishedCitationForm
 from annotations.models import EditResult, Source, WorkflowError
 from annotations.roles import reviewer_required
 from annotations.urlnorm import is_http_url
@@ -61,6 +62,38 @@ def citation_create(request: HttpRequest, article_pk: int, pk: int) -> HttpRespo
         return refused(request, claim, error, citation_form=form)
     # On an approved claim the citation is part of a proposed change (see Claim.add_citation).
     return done(request, claim, PROPOSED if was_approved else "Source cited.")
+
+
+@reviewer_required
+@require_POST
+@vary_on_headers("HX-Request")
+def citation_from_published(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    """One click on a published fact-check the panel points at: its page is cited."""
+    claim = get_claim_for_user(request, article_pk, pk)
+    form = PublishedCitationForm(request.POST)
+    if not form.is_valid():
+        gone = "review" in form.errors
+        why = "That fact-check is no longer stored." if gone else "Reload the claim and try again."
+        return refused(request, claim, WorkflowError(why))
+    was_approved = claim.state == claim.State.APPROVED
+    review = form.cleaned_data["review"]
+    try:
+        claim.add_citation(
+            by=request.user,
+            version=form.cleaned_data["version"],
+            source=review.source_to_cite(by=request.user),
+            reason=form.cleaned_data["change_reason"],
+            **form.citation_fields(),
+        )
+    except WorkflowError as error:
+        return refused(request, claim, error)
+    except IntegrityError:
+        # Someone added the same page to the library a moment before: it is there now.
+        return refused(
+            request, claim, WorkflowError("The page joined the library meanwhile: cite it again.")
+        )
+    notice = f"{review.organisation or 'The'} fact-check cited as a source."
+    return done(request, claim, PROPOSED if was_approved else notice)
 
 
 @reviewer_required

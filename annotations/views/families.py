@@ -66,9 +66,15 @@ def related_context(claim: Claim, **overrides) -> dict:
     members = []
     if family is not None:
         members = [m for m in family.members() if m.pk != claim.pk]
+    checks = claim.published_checks(figures)
+    if checks:
+        cited = set(claim.citations.values_list("source__url", flat=True))
+        for check in checks:
+            check.cited = check.review.source_url in cited
     context = {
         "claim": claim,
         "figures": figures,
+        "published_checks": checks,
         "family": family,
         "members": members,
         "proposals": claim.proposals(),
@@ -81,6 +87,10 @@ def related_context(claim: Claim, **overrides) -> dict:
 
 def _render_related(request: HttpRequest, claim: Claim, *, status=200, **overrides):
     context = related_context(claim, **overrides)
+    # In the claim panel, citing a published fact-check redraws the panel (its list of
+    # sources); on the region's own page it is a plain form.
+    current = request.htmx.current_url_abs_path or "" if request.htmx else ""
+    context["in_panel"] = bool(request.htmx) and not current.startswith(_related_url(claim))
     if request.htmx and request.htmx.target == RELATED_TARGET:
         template = "annotations/families/related.html#claim-related"
     else:

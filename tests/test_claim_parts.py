@@ -312,3 +312,17 @@ def test_an_admin_edit_of_the_standfirst_moves_its_claims_and_warns_of_orphans(c
     assert f"Claim #{lost.pk} (“Specialists”) lost its place in the standfirst" in (
         response.content.decode()
     )
+
+
+def test_the_claim_panel_says_a_claim_is_in_the_headline(client, reviewer):
+    article = ArticleFactory(title=HEADLINE)
+    headline = ClaimFactory(article=article, part="headline", start=0, end=7)
+    body = ClaimFactory(article=article, start=0, end=7)
+    client.force_login(reviewer)
+
+    def panel(claim):
+        address = reverse("annotations:claim-detail", args=[article.pk, claim.pk])
+        return client.get(address, headers=PANEL).content.decode()
+
+    assert '<p class="claim-part muted">In the headline:</p>' in panel(headline)
+    assert "claim-part" not in panel(body)

@@ -18,6 +18,9 @@ def test_load_demo_creates_articles_claims_and_accounts_and_can_run_again(settin
     assert Article.objects.count() == 3
     claims = Claim.objects.count()
     assert claims > 0
+    # One of them is on a headline, so the demo shows a headline claim.
+    headline = Claim.objects.get(part=Claim.Part.HEADLINE)
+    assert headline.quote == headline.article.title[: len(headline.quote)]
     assert set(User.objects.values_list("username", flat=True)) >= {
         "reviewer",
         "reviewer2",

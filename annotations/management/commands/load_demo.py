@@ -87,6 +87,14 @@ DEMO_CLAIMS = [
         "Eastport City Council",
         Claim.Category.STATISTIC,
     ),
+    (
+        "01_harbour_ferry.txt",
+        "Harbour ferry ridership doubles in a year",
+        "Harbour ferry ridership doubled between 2023 and 2024.",
+        "Eastport City Council",
+        Claim.Category.STATISTIC,
+        Article.Part.HEADLINE,  # the headline is claimable like the body
+    ),
 ]
 
 
@@ -131,9 +139,10 @@ class Command(BaseCommand):
             sources.append(source)
         official, watchdog, libraries = sources
         claims = []
-        for file_name, quote, statement, claimant, category in DEMO_CLAIMS:
+        for file_name, quote, statement, claimant, category, *part in DEMO_CLAIMS:
+            part = part[0] if part else Article.Part.BODY
             article = Article.objects.get(source_name=f"{DEMO_DIR.name}/{file_name}")
-            start = article.body.index(quote)
+            start = article.text_of(part).index(quote)
             claim = Claim(
                 statement=statement,
                 claimant=claimant,
@@ -142,12 +151,12 @@ class Command(BaseCommand):
                 created_by=users["reviewer"],
                 assignee=users["reviewer"],
             )
-            claim.anchor_to(article, start, start + len(quote))
+            claim.anchor_to(article, start, start + len(quote), part)
             claim.full_clean()
             claim.save()
             claims.append(claim)
 
-        doubling, cost_share, _subsidy, watchdog_count, loans = claims
+        doubling, cost_share, _subsidy, watchdog_count, loans, _headline = claims
         Citation.objects.create(
             claim=doubling,
             source=official,

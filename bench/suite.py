@@ -96,6 +96,7 @@ class Suite:
             self.bench_import,
             self.bench_search,
             self.bench_claim_table,
+            self.bench_api,
         ):
             try:
                 phase()
@@ -648,6 +649,14 @@ class Suite:
 
         self.log("adding figures, families and assignees to the claims for the claims table")
         self.add(claim_table.figure(self.rng, runs=self.runs, warmup=self.warmup, log=self.log))
+
+    def bench_api(self) -> None:
+        from bench import api
+
+        for result in api.figures(
+            self.rng, self.reviewer, runs=self.runs, warmup=self.warmup, log=self.log
+        ):
+            self.add(result)
 
 
 def fields_note(form) -> str:

@@ -28,7 +28,7 @@ from annotations.api.http import (
     not_modified,
     version_etag,
 )
-from annotations.api.representations import ProblemOut
+from annotations.api.representations import ProblemOut, path_of
 from annotations.exporters.scope import ExportData, Scope
 from annotations.exporters.w3c import ANNO_CONTEXT, CONTEXT, annotation_for
 from annotations.exporters.w3c import PAGE_SIZE as EXPORT_PAGE_SIZE
@@ -162,7 +162,14 @@ def container_iri(request: HttpRequest, article_id: int) -> str:
 
 
 def annotation_iri(request: HttpRequest, article_id: int, claim_id: int) -> str:
-    return request.build_absolute_uri(reverse("api-v1:annotation", args=[article_id, claim_id]))
+    return _origin(request) + path_of("api-v1:annotation", article_id, claim_id)
+
+
+def _origin(request: HttpRequest) -> str:
+    """``https://host`` of the request, worked out once per request (a page names 200 IRIs)."""
+    if not hasattr(request, "_annotation_origin"):
+        request._annotation_origin = request.build_absolute_uri("/").removesuffix("/")
+    return request._annotation_origin
 
 
 def annotations_of(request: HttpRequest, article: Article, claim_ids: list[int]) -> list[dict]:

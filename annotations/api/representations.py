@@ -7,13 +7,12 @@ queries, whatever the page size; the schemas document them.
 
 import datetime
 
-from django.db.models import Prefetch
 from django.urls import reverse
 from ninja import Schema
 from pydantic import Field
 
 from annotations.api.http import version_etag
-from annotations.models import Article, Citation, Claim, Comment, Source, Verdict
+from annotations.models import Article, Citation, Comment, Source, Verdict
 
 # --- Schemas (what the OpenAPI document says) --------------------------------------------------
 
@@ -153,16 +152,143 @@ class ProblemOut(Schema):
 # --- Loading ---------------------------------------------------------------------------------
 
 
-def claims_for_api():
-    """Claims with everything their representation shows: two queries for any number."""
-    return Claim.objects.select_related(
-        "verdict", "assignee", "verdict_proposed_by", "approved_by"
-    ).prefetch_related(
-        Prefetch(
-            "citations",
-            queryset=Citation.objects.select_related("source").order_by("created_at", "pk"),
+CLAIM_COLUMNS = (
+    "id",
+    "article_id",
+    "part",
+    "start",
+    "end",
+    "quote",
+    "prefix",
+    "suffix",
+    "statement",
+    "claimant",
+    "claimant_kind",
+    "claim_date",
+    "category",
+    "state",
+    "verdict_id",
+    "verdict__label",
+    "verdict__colour",
+    "verdict__rating",
+    "verdict__is_active",
+    "verdict_explanation",
+    "verdict_proposed_by__username",
+    "approved_by__username",
+    "approved_at",
+    "assignee__username",
+    "sent_back_reason",
+    "orphaned_at",
+    "version",
+    "created_at",
+    "updated_at",
+)
+CITATION_COLUMNS = (
+    "id",
+    "claim_id",
+    "relation",
+    "quote",
+    "locator",
+    "note",
+    "created_at",
+    "source_id",
+    "source__url",
+    "source__title",
+    "source__publisher",
+    "source__kind",
+    "source__reliability",
+    "source__version",
+)
+
+
+def claims_data(claims, limit: int | None = None) -> list[dict]:
+    """The representations of ``claims`` (a queryset, in its order, at most ``limit``): two
+    queries however many, read as rows, not model instances (instances were half the time of a
+    list of 100: make bench, "API list 100 claims with citations")."""
+    rows = claims.values_list(*CLAIM_COLUMNS)
+    rows = list(rows[:limit] if limit is not None else rows)
+    cited = citations_by_claim([row[0] for row in rows]) if rows else {}
+    found = []
+    for row in rows:
+        (pk, article_id, part, start, end, quote, prefix, suffix, statement, claimant,
+         claimant_kind, claim_date, category, state, verdict_id, verdict_label, verdict_colour,
+         verdict_rating, verdict_active, explanation, proposer, approver, approved_at, assignee,
+         sent_back_reason, orphaned_at, version, created_at, updated_at) = row  # fmt: skip
+        verdict = None
+        if verdict_id is not None:
+            verdict = {
+                "id": verdict_id,
+                "label": verdict_label,
+                "colour": verdict_colour,
+                "rating": verdict_rating,
+                "is_active": verdict_active,
+            }
+        found.append(
+            {
+                "id": pk,
+                "article": article_id,
+                "api_url": path_of("api-v1:claim-detail", pk),
+                "annotation_url": path_of("api-v1:annotation", article_id, pk),
+                "part": part,
+                "start": start,
+                "end": end,
+                "quote": quote,
+                "prefix": prefix,
+                "suffix": suffix,
+                "statement": statement,
+                "claimant": claimant,
+                "claimant_kind": claimant_kind,
+                "claim_date": claim_date,
+                "category": category,
+                "state": state,
+                "verdict": verdict,
+                "verdict_explanation": explanation,
+                "verdict_proposed_by": proposer,
+                "approved_by": approver,
+                "approved_at": approved_at,
+                "assignee": assignee,
+                "sent_back_reason": sent_back_reason,
+                "orphaned": orphaned_at is not None,
+                "version": version,
+                "created_at": created_at,
+                "updated_at": updated_at,
+                "citations": cited.get(pk, []),
+            }
         )
+    return found
+
+
+def citations_by_claim(claim_ids: list[int]) -> dict[int, list[dict]]:
+    """Each claim's citations with their sources, oldest first: one query."""
+    found: dict[int, list[dict]] = {}
+    rows = (
+        Citation.objects.filter(claim_id__in=claim_ids)
+        .order_by("claim_id", "created_at", "pk")
+        .values_list(*CITATION_COLUMNS)
     )
+    for (pk, claim_id, relation, quote, locator, note, created_at, source_id, url, title,
+         publisher, kind, reliability, version) in rows:  # fmt: skip
+        found.setdefault(claim_id, []).append(
+            {
+                "id": pk,
+                "source": {
+                    "id": source_id,
+                    "url": url,
+                    "title": title,
+                    "publisher": publisher,
+                    "kind": kind,
+                    "reliability": reliability,
+                    "version": version,
+                    "api_url": path_of("api-v1:source-detail", source_id),
+                },
+                "relation": relation,
+                "quote": quote,
+                "locator": locator,
+                "note": note,
+                "created_at": created_at,
+            }
+        )
+    return found
 
 
 def articles_for_api():
@@ -170,6 +296,20 @@ def articles_for_api():
 
 
 # --- Writing ---------------------------------------------------------------------------------
+
+
+def path_of(name: str, *ids: int) -> str:
+    """``reverse(name, args=ids)`` for the API's id-only patterns, made by filling in a path
+    reversed once with zeros: a list of 100 claims names 300 addresses, and ``reverse`` was a
+    third of its time (make bench, "API list 100 claims with citations")."""
+    template = _PATH_TEMPLATES.get(name)
+    if template is None:
+        zeros = reverse(name, args=[0] * len(ids))
+        template = _PATH_TEMPLATES[name] = zeros.replace("/0/", "/{}/").replace("/0", "/{}")
+    return template.format(*ids)
+
+
+_PATH_TEMPLATES: dict[str, str] = {}
 
 
 def _name(user) -> str | None:
@@ -197,57 +337,12 @@ def source_data(source: Source) -> dict:
         "kind": source.kind,
         "reliability": source.reliability,
         "version": source.version,
-        "api_url": reverse("api-v1:source-detail", args=[source.pk]),
+        "api_url": path_of("api-v1:source-detail", source.pk),
     }
 
 
-def citation_data(citation: Citation) -> dict:
-    return {
-        "id": citation.pk,
-        "source": source_data(citation.source),
-        "relation": citation.relation,
-        "quote": citation.quote,
-        "locator": citation.locator,
-        "note": citation.note,
-        "created_at": citation.created_at,
-    }
-
-
-def claim_data(claim: Claim) -> dict:
-    return {
-        "id": claim.pk,
-        "article": claim.article_id,
-        "api_url": reverse("api-v1:claim-detail", args=[claim.pk]),
-        "annotation_url": reverse("api-v1:annotation", args=[claim.article_id, claim.pk]),
-        "part": claim.part,
-        "start": claim.start,
-        "end": claim.end,
-        "quote": claim.quote,
-        "prefix": claim.prefix,
-        "suffix": claim.suffix,
-        "statement": claim.statement,
-        "claimant": claim.claimant,
-        "claimant_kind": claim.claimant_kind,
-        "claim_date": claim.claim_date,
-        "category": claim.category,
-        "state": claim.state,
-        "verdict": verdict_data(claim.verdict),
-        "verdict_explanation": claim.verdict_explanation,
-        "verdict_proposed_by": _name(claim.verdict_proposed_by),
-        "approved_by": _name(claim.approved_by),
-        "approved_at": claim.approved_at,
-        "assignee": _name(claim.assignee),
-        "sent_back_reason": claim.sent_back_reason,
-        "orphaned": claim.orphaned_at is not None,
-        "version": claim.version,
-        "created_at": claim.created_at,
-        "updated_at": claim.updated_at,
-        "citations": [citation_data(citation) for citation in claim.citations.all()],
-    }
-
-
-def claim_etag(claim: Claim) -> str:
-    return version_etag("claim", claim.pk, claim.version)
+def claim_etag(claim: dict) -> str:
+    return version_etag("claim", claim["id"], claim["version"])
 
 
 def source_etag(source: Source) -> str:

@@ -13,7 +13,7 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import File, Query, Router, Schema
@@ -90,7 +90,8 @@ def listed(request: HttpRequest, rows: list, limit: int, data) -> object:
     more = len(rows) > limit
     body = {"items": [data(row) for row in rows[:limit]], "next": None}
     if more:
-        body["next"] = next_link(request, rows[limit - 1].pk)
+        last = rows[limit - 1]
+        body["next"] = next_link(request, last["id"] if isinstance(last, dict) else last.pk)
     response = json_response(body)
     etag = content_etag(response.content)
     return not_modified(request, etag) or _tagged(response, etag)
@@ -306,7 +307,7 @@ def claim_list(request: HttpRequest, filters: Query[ClaimFilters]):
     """Claims by id with their citations, filtered as the claims table filters
     (``ClaimQuerySet.matching``)."""
     limit = page_size(filters.limit)
-    claims = rep.claims_for_api().matching(
+    claims = Claim.objects.matching(
         q=filters.q,
         state=filters.state,
         verdict=_verdict_filter(filters.verdict),
@@ -315,8 +316,10 @@ def claim_list(request: HttpRequest, filters: Query[ClaimFilters]):
         article=filters.article,
         publisher=filters.publisher,
     )
-    rows = list(claims.filter(pk__gt=decode_cursor(filters.cursor)).order_by("pk")[: limit + 1])
-    return listed(request, rows, limit, rep.claim_data)
+    rows = rep.claims_data(
+        claims.filter(pk__gt=decode_cursor(filters.cursor)).order_by("pk"), limit=limit + 1
+    )
+    return listed(request, rows, limit, dict)
 
 
 class ClaimIn(Schema):
@@ -334,22 +337,30 @@ class ClaimIn(Schema):
 
 
 def _claim(claim_id: int) -> Claim:
-    return get_object_or_404(rep.claims_for_api(), pk=claim_id)
+    """The claim whose methods a write calls."""
+    return get_object_or_404(Claim.objects.select_related("verdict"), pk=claim_id)
+
+
+def _claim_data(claim_id: int) -> dict:
+    found = rep.claims_data(Claim.objects.filter(pk=claim_id))
+    if not found:
+        raise Http404
+    return found[0]
 
 
 def _claim_answer(request: HttpRequest, claim_id: int, *, status: int = 200):
-    claim = _claim(claim_id)
-    return _one(request, rep.claim_data(claim), rep.claim_etag(claim), status=status)
+    claim = _claim_data(claim_id)
+    return _one(request, claim, rep.claim_etag(claim), status=status)
 
 
 def _stale(request: HttpRequest, error: StaleClaimError) -> Problem:
-    current = _claim(error.current.pk)
+    current = _claim_data(error.current.pk)
     return Problem(
         412,
         "Changed meanwhile",
         str(error),
         headers={"ETag": rep.claim_etag(current)},
-        current=json_ready(rep.claim_data(current)),
+        current=json_ready(current),
     )
 
 
@@ -569,8 +580,8 @@ class CitationIn(Schema):
 )
 def citation_list(request: HttpRequest, claim_id: int):
     """The sources cited for the claim."""
-    claim = _claim(claim_id)
-    response = json_response([rep.citation_data(c) for c in claim.citations.all()])
+    claim = get_object_or_404(Claim.objects.only("pk"), pk=claim_id)
+    response = json_response(rep.citations_by_claim([claim.pk]).get(claim.pk, []))
     etag = content_etag(response.content)
     return not_modified(request, etag) or _tagged(response, etag)
 

@@ -415,7 +415,57 @@ class Suite:
                 made = Claim.objects.filter(article=article).count() - before
                 result.note = f"{made} claims created; HX-Target {headers.get('HX-Target', '—')}"
             self.add(result)
+        self._bench_headline_claim_create(article)
         self._bench_claim_update(article, reader)
+
+    def _bench_headline_claim_create(self, article: Article) -> None:
+        """A claim made on the headline: its answer redraws the whole headline (every claim
+        on it, which grow with each run here) instead of a paragraph."""
+        create = url("annotations:claim-create", article.pk)
+        figure = "claim create POST in the headline (the headline's claims redrawn)"
+        if not create:
+            self.add(not_built(figure, 8, "annotations:claim-create"))
+            return
+        title = article.title
+        words = [(m.start(), m.end()) for m in re.finditer(r"\S+(?: \S+)?", title)]
+        spans = iter(words * (1 + (self.runs + self.warmup) // max(1, len(words))))
+        headers = {"HX-Request": "true", "HX-Target": "claim-panel"}
+        before = Claim.objects.filter(article=article, part=Article.Part.HEADLINE).count()
+
+        def post():
+            start, end = next(spans)
+            return self.client.post(
+                create,
+                urlencode(
+                    {
+                        "part": Article.Part.HEADLINE,
+                        "start": start,
+                        "end": end,
+                        "quote": title[start:end],
+                        "statement": "A checkable restatement of the headline.",
+                        "category": Claim.Category.STATISTIC,
+                    }
+                ),
+                content_type="application/x-www-form-urlencoded",
+                headers=headers,
+            )
+
+        def created(response):
+            if response.status_code != 200:
+                return f"HTTP {response.status_code}"
+            if b"innerHTML:#article-headline" not in response.content:
+                return "the answer does not redraw the headline"
+            return None
+
+        result = measure(
+            figure, post, runs=self.runs, warmup=self.warmup, target_ms=8, check=created
+        )
+        if result.median_ms is not None:
+            made = (
+                Claim.objects.filter(article=article, part=Article.Part.HEADLINE).count() - before
+            )
+            result.note = f"{made} headline claims created on a {len(title)}-character headline"
+        self.add(result)
 
     def _bench_claim_update(self, article: Article, reader: str) -> None:
         claim = Claim.objects.filter(article=article).order_by("pk").first()

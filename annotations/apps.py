@@ -8,8 +8,9 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Fact-checking"
 
     def ready(self):
-        from annotations import checks, search  # noqa: F401 — checks registers on import
+        from annotations import checks, live, search  # noqa: F401 — checks registers on import
 
         # The SQLite search triggers call Python; every connection needs the function.
         connection_created.connect(search.register_functions)
         post_migrate.connect(search.repair_after_migrate, sender=self)
+        live.connect_signals()

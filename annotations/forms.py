@@ -6,6 +6,7 @@ from html import escape
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.safestring import mark_safe
 
 from annotations import anchoring, locales
@@ -17,6 +18,7 @@ from annotations.models import (
     ClaimFamily,
     ClaimFigure,
     ClaimRevision,
+    Notification,
     PublishedReview,
     Publisher,
     Source,
@@ -355,7 +357,24 @@ class CitationRemoveForm(VersionedForm):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label="Comment", widget=Textarea(attrs={"rows": 2}), max_length=10_000)
+    # data-mentions: where live.js asks whom to offer while someone types @ and a name.
+    body = forms.CharField(
+        label="Comment",
+        widget=Textarea(
+            attrs={"rows": 2, "data-mentions": reverse_lazy("annotations:people-search")}
+        ),
+        max_length=10_000,
+        help_text="Type @ and a name to mention someone: they are notified.",
+    )
+
+
+class NotificationSettingsForm(forms.Form):
+    email_kinds = forms.MultipleChoiceField(
+        label="Also send me an e-mail when",
+        choices=Notification.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
 
 class CitationForm(VersionedForm):

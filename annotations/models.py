@@ -6,6 +6,7 @@ Domain rules live here, on the models and their querysets; views stay thin.
 
 import datetime
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -69,6 +70,12 @@ class UserQuerySet(models.QuerySet):
             .only("username", "first_name", "last_name")
             .distinct()
         )
+
+    def able_to_approve(self):
+        """Active editors and admins: who is asked to review a proposed verdict."""
+        return self.filter(
+            Q(is_superuser=True) | Q(groups__name__in=[Role.EDITOR, Role.ADMIN]), is_active=True
+        ).distinct()
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
@@ -2068,6 +2075,7 @@ class Claim(models.Model):
             if version is not None and locked[0] != version:
                 raise StaleClaimError(Claim.objects.select_related("verdict").get(pk=self.pk))
             self.refresh_from_db()
+            before = (self.state, self.assignee_id, self.verdict_proposed_by_id)
             self._change_reason = None
             result = change()
             if not result:
@@ -2075,6 +2083,7 @@ class Claim(models.Model):
             self.version += 1
             self._history_user = by
             self.save()
+            Notification.objects.about_claim_change(self, before=before, by=by)
         return result
 
     def _note_work(self, by) -> None:
@@ -2249,6 +2258,18 @@ class Claim(models.Model):
             return True
 
         self._save_version(version, by, change)
+
+    def last_change(self):
+        """The claim's newest history record (who saved it last, and when)."""
+        return self.history.select_related("history_user").order_by("-history_date").first()
+
+    def add_comment(self, *, by, body: str) -> "Comment":
+        """Add to the claim's discussion; the people it mentions and those who work on the
+        claim are notified."""
+        with transaction.atomic():
+            comment = Comment.objects.create(claim=self, author=by, body=body)
+            Notification.objects.about_comment(comment)
+        return comment
 
     def add_citation(
         self, *, by, version: int | None, source: Source, reason: str = "", **fields
@@ -4138,3 +4159,178 @@ class PublishedReviewKey(models.Model):
             (cls(review=review, key=key) for review in reviews for key in review.index_keys()),
             batch_size=2000,
         )
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+#: ``@username`` in a comment: a name as Django allows it (letters, digits, @.+-_), not the
+#: middle of an e-mail address. A trailing full stop ends the sentence, not the name.
+MENTION = re.compile(r"(?<![\w.@+-])@([\w.@+-]{1,150})")
+
+
+def mentioned_usernames(text: str) -> list[str]:
+    return list(dict.fromkeys(match.rstrip(".") for match in MENTION.findall(text)))
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def for_inbox(self):
+        return self.select_related("actor").order_by("-created_at", "-pk")
+
+    def mark_read(self) -> int:
+        return self.unread().update(read_at=timezone.now())
+
+
+class NotificationManager(models.Manager.from_queryset(NotificationQuerySet)):
+    def send(self, recipients, kind: str, *, claim: "Claim", by=None, text: str = "") -> list:
+        """One notification of ``kind`` about ``claim`` for each of ``recipients`` who holds a
+        role and is not the person acting. Their open pages hear of it, and the e-mail is sent
+        after the commit by ``annotations.notifications`` when the person asked for it."""
+        from annotations import live, notifications
+
+        people = {
+            person.pk: person
+            for person in recipients
+            if person is not None and person.is_reviewer and (by is None or person.pk != by.pk)
+        }
+        if not people:
+            return []
+        about = str(claim)[:200]
+        created = self.bulk_create(
+            self.model(
+                recipient=person,
+                kind=kind,
+                claim=claim,
+                article_id=claim.article_id,
+                claim_text=about,
+                actor=by,
+                text=text,
+            )
+            for person in people.values()
+        )
+        live.notified(people)
+        notifications.send_emails_after_commit([n.pk for n in created if n.pk is not None])
+        return created
+
+    def about_claim_change(self, claim: "Claim", *, before: tuple, by) -> None:
+        """A saved change to ``claim`` (``before``: its state, assignee and proposer before
+        it): the people it concerns are told. Called inside the change's transaction."""
+        state, assignee_id, proposer_id = before
+        Kind = self.model.Kind
+        if claim.assignee_id and claim.assignee_id != assignee_id:
+            self.send([claim.assignee], Kind.ASSIGNED, claim=claim, by=by)
+        if claim.state == state:
+            return
+        proposer = claim.verdict_proposed_by if claim.verdict_proposed_by_id else None
+        if claim.state == Claim.State.NEEDS_REVIEW:
+            editors = User.objects.able_to_approve().exclude(pk=claim.verdict_proposed_by_id)
+            self.send(editors, Kind.REVIEW, claim=claim, by=by)
+        elif claim.state == Claim.State.SENT_BACK:
+            self.send(
+                [proposer, claim.assignee], Kind.SENT_BACK, claim=claim, by=by,
+                text=claim.sent_back_reason,
+            )  # fmt: skip
+        elif claim.state == Claim.State.APPROVED and state == Claim.State.NEEDS_REVIEW:
+            self.send([proposer], Kind.APPROVED, claim=claim, by=by)
+
+    def about_comment(self, comment: "Comment") -> None:
+        """The people a comment mentions (``@username``, people with a role only: another
+        name stays plain text), and those who work on its claim."""
+        claim = comment.claim
+        names = mentioned_usernames(comment.body)
+        mentioned = list(User.objects.able_to_review().filter(username__in=names)) if names else []
+        excerpt = comment.body[:500]
+        self.send(
+            mentioned, self.model.Kind.MENTIONED, claim=claim, by=comment.author, text=excerpt
+        )
+        workers = User.objects.filter(
+            pk__in={claim.assignee_id, claim.verdict_proposed_by_id, claim.created_by_id} - {None}
+        ).exclude(pk__in=[person.pk for person in mentioned])
+        self.send(workers, self.model.Kind.COMMENTED, claim=claim, by=comment.author, text=excerpt)
+
+
+class Notification(models.Model):
+    """Something a person should know about a claim, in their inbox until they read it."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", "A claim was assigned to you"
+        REVIEW = "review", "A verdict awaits your review"
+        SENT_BACK = "sent_back", "Your proposal was sent back"
+        APPROVED = "approved", "Your proposal was approved"
+        MENTIONED = "mentioned", "You were mentioned"
+        COMMENTED = "commented", "A comment on a claim you work on"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A deleted claim leaves its notifications, which keep what they were about.
+    claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claim_text = models.CharField(
+        max_length=200, help_text="The claim's statement (or quote) when this was sent."
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who did what this tells of.",
+    )
+    text = models.TextField(blank=True, help_text="The reason sent back, or the comment.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
+            # The header badge counts these.
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.claim_text}"
+
+    def get_absolute_url(self) -> str:
+        if self.claim_id and self.article_id:
+            return reverse("annotations:claim-detail", args=[self.article_id, self.claim_id])
+        return reverse("annotations:inbox")
+
+
+class NotificationSettings(models.Model):
+    """Which notifications a person also gets by e-mail (all of them stay in the inbox)."""
+
+    DEFAULT_EMAIL_KINDS = [
+        Notification.Kind.ASSIGNED,
+        Notification.Kind.REVIEW,
+        Notification.Kind.SENT_BACK,
+        Notification.Kind.MENTIONED,
+    ]
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    email_kinds = models.JSONField(
+        default=list, blank=True, help_text="The kinds of notification also sent by e-mail."
+    )
+
+    def __str__(self):
+        return f"Notification settings of {self.user}"
+
+    @classmethod
+    def email_kinds_of(cls, user) -> list[str]:
+        found = cls.objects.filter(user=user).values_list("email_kinds", flat=True).first()
+        return list(cls.DEFAULT_EMAIL_KINDS) if found is None else found

@@ -9,6 +9,7 @@ from annotations.views import (
     dashboard,
     exports,
     families,
+    inbox,
     publishing,
     search,
     sources,
@@ -37,6 +38,12 @@ urlpatterns = [
     path("account/tokens/<id:pk>/revoke/", account.token_revoke, name="token-revoke"),
     # Dashboard
     path("", dashboard.article_list, name="article-list"),
+    # Inbox: notifications, e-mail settings, people to mention
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read/", inbox.inbox_mark_all_read, name="inbox-mark-all-read"),
+    path("inbox/settings/", inbox.notification_settings, name="notification-settings"),
+    path("inbox/<id:pk>/", inbox.notification_open, name="notification-open"),
+    path("people/", inbox.people_search, name="people-search"),
     # Search
     path("search/", search.search_page, name="search"),
     # The claims table: every claim of every article
@@ -46,6 +53,7 @@ urlpatterns = [
     # Article reader
     path("articles/<id:pk>/", articles.article_detail, name="article-detail"),
     path("articles/<id:pk>/original/", articles.article_original, name="article-original"),
+    path("articles/<id:pk>/live/", articles.article_live, name="article-live"),
     path("verdicts.css", articles.verdict_styles, name="verdict-styles"),
     # Article details and publication
     path("articles/<id:pk>/details/", publishing.article_details, name="article-details"),

@@ -103,6 +103,8 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # First: its runserver serves the ASGI application (pages and the live updates' WebSocket).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -118,6 +120,7 @@ INSTALLED_APPS = [
     "csp",
     "corsheaders",
     "ninja",  # the API's documentation page and its assets, served from here
+    "channels",
     "annotations",
 ]
 
@@ -146,6 +149,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "factcheck.urls"
 WSGI_APPLICATION = "factcheck.wsgi.application"
+ASGI_APPLICATION = "factcheck.asgi.application"
 
 TEMPLATES = [
     {
@@ -218,6 +222,44 @@ elif _cache_choice == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     raise ImproperlyConfigured("FACTCHECK_CACHE must be 'locmem' or 'db'")
+
+# Live updates (annotations/live.py): Django Channels. One server process needs no service (the
+# in-memory layer); several processes or servers share events through Redis (FACTCHECK_REDIS_URL,
+# e.g. redis://127.0.0.1:6379/0), so that every event reaches every open page whatever server
+# holds its WebSocket.
+FACTCHECK_REDIS_URL = os.environ.get("FACTCHECK_REDIS_URL", "")
+if FACTCHECK_REDIS_URL:
+    if not re.match(r"rediss?://", FACTCHECK_REDIS_URL):
+        raise ImproperlyConfigured("FACTCHECK_REDIS_URL must start with redis:// or rediss://")
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [FACTCHECK_REDIS_URL], "capacity": 1000, "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 1000, "expiry": 30},
+        }
+    }
+
+# --- E-mail (notifications) -------------------------------------------------------------------
+# The console in development; SMTP from the environment in production.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "factcheck@localhost")
 
 # --- Users, sign-in ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "annotations.User"

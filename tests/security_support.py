@@ -42,8 +42,10 @@ KINDS = (
     "figure",
     "family",
     "token",
+    "notification",
 )
 KIND_ALIASES = {
+    "inbox": "notification",  # "inbox/<pk>/": one notification of the inbox
     "sourcesnapshot": "snapshot",
     "person": "user",
     "reviewer": "user",
@@ -236,6 +238,21 @@ def build_world(text=None, *, requester=None) -> dict:
         **snapshot_values,
     )
     snapshot.file.save("snapshot.txt", ContentFile(b"hello"), save=True)
+    # Notifications about the claim, in the inbox of everyone signed up so far (the pages that
+    # list them are each person's own).
+    from annotations.models import Notification, User
+
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            recipient=person,
+            kind=Notification.Kind.MENTIONED,
+            claim=claim,
+            article=article,
+            actor=other_user,
+            **{"claim_text": str(claim)[:200]} | fill(Notification),
+        )
+        for person in User.objects.all()
+    )
     # Sign-in records (django-axes): user agent and user name are whatever a stranger sends.
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
@@ -264,6 +281,7 @@ def build_world(text=None, *, requester=None) -> dict:
         "figure": figure,
         "family": family,
         "token": token,
+        "notification": notifications[-1] if notifications else None,
     }
 
 

@@ -87,6 +87,15 @@ def snapshot(objects):
     return {"pk": made.pk}
 
 
+def someone_elses_notification(objects):
+    from annotations.models import Notification
+
+    made = Notification.objects.create(
+        recipient=UserFactory(), kind="mentioned", claim=objects["claim"], claim_text="x"
+    )
+    return {"pk": made.pk}
+
+
 def published_slug(objects):
     article = objects["article"]
     type(article).objects.filter(pk=article.pk).update(
@@ -252,6 +261,19 @@ EXPECTED = {
     "annotations:source-reliability": ("get", source, EDITORS_ONLY),
     "annotations:snapshot-create": ("post", source, SIGNED_IN),
     "annotations:snapshot-download": ("get", snapshot, SIGNED_IN),
+    # Inbox: each person's own notifications (someone else's is not found), e-mail settings,
+    # the people a comment can mention; the reader's live fragments. (The live WebSocket's
+    # roles are tested in test_live.py.)
+    "annotations:inbox": ("get", no_kwargs, SIGNED_IN),
+    "annotations:inbox-mark-all-read": ("post", no_kwargs, SIGNED_IN_REDIRECT),
+    "annotations:notification-settings": ("get", no_kwargs, SIGNED_IN),
+    "annotations:notification-open": (
+        "post",
+        someone_elses_notification,
+        {**SIGNED_IN, "reviewer": 404, "editor": 404, "admin": 404},
+    ),
+    "annotations:people-search": ("get", no_kwargs, SIGNED_IN),
+    "annotations:article-live": ("get", article_pk, SIGNED_IN),
     # Exports and reports
     "annotations:export": ("get", lambda objects: {"format": "csv"}, SIGNED_IN),
     "annotations:article-report": ("get", article_pk, SIGNED_IN),

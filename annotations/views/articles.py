@@ -295,6 +295,27 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reviewer_required
 @require_GET
+def article_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """What another person's change altered in the reader, as out-of-band fragments (live.js
+    asks here when the article's live group tells of a change): for one claim
+    (``claim``, ``kind``, ``start``, ``end`` from the event), the same fragments its author got
+    back; without them (after a lost connection) the whole claim list and body."""
+    article = get_article_for_user(request, pk)
+    claim, kind = request.GET.get("claim", ""), request.GET.get("kind", "")
+    start, end = request.GET.get("start", ""), request.GET.get("end", "")
+    known_kind = kind in (ClaimChange.CREATED, ClaimChange.CHANGED, ClaimChange.DELETED)
+    if known_kind and all(v.isdigit() and len(v) < 12 for v in (claim, start, end)):
+        change = ClaimChange(int(claim), int(start), int(end), kind)
+        return HttpResponse(change_fragments(request, article, change))
+    context = reader_context(article, page=False) | {"oob": True}
+    return HttpResponse(
+        render_to_string("annotations/article_detail.html#claim-list", context, request)
+        + render_to_string("annotations/article_detail.html#article-body", context, request)
+    )
+
+
+@reviewer_required
+@require_GET
 def article_original(request: HttpRequest, pk: int) -> HttpResponse:
     """The file as it was imported, beside what the importer left out of the body: a line
     removed by mistake is seen here and brought back by re-importing."""

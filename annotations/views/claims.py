@@ -23,7 +23,6 @@ from annotations.forms import (
 from annotations.models import (
     Citation,
     Claim,
-    Comment,
     EditResult,
     StaleClaimError,
     User,
@@ -226,6 +225,10 @@ def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def claim_detail(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, article_pk, pk)
+    if request.htmx.target == "claim-live-notice":
+        # Live: someone changed the claim while this panel's owner typed (live.js).
+        context = {"claim": claim, "last_change": claim.last_change()}
+        return render(request, "annotations/claims/panel.html#claim-live-notice", context)
     return render_workspace(request, claim.article, panel_context(request, claim))
 
 
@@ -423,7 +426,7 @@ def claim_comment(request: HttpRequest, article_pk: int, pk: int) -> HttpRespons
     form = CommentForm(request.POST)
     if not form.is_valid():
         return render_claim(request, claim, comment_form=form)
-    Comment.objects.create(claim=claim, author=request.user, body=form.cleaned_data["body"])
+    claim.add_comment(by=request.user, body=form.cleaned_data["body"])
     if request.htmx and request.htmx.target in PANEL_TARGETS:
         return render_claim(request, claim, notice="Comment added.")
     return redirect(claim_url(claim))

@@ -1,0 +1,135 @@
+"""Live updates: what changed, told to the pages open on it (Django Channels).
+
+A change is published once its transaction commits, to a *group* of the channel layer: the
+article's group (every reader open on it), the dashboard's, or one person's (their inbox badge).
+An event says only what changed and who changed it, never content: each page then asks the
+server for the fragments it draws (``article-live``, the dashboard's ``article-results``, the
+inbox badge) through ordinary views, which check roles as for any page. So an event can never
+show someone what their role does not let them see, and the fragments are the ones the author
+of a change gets back (``change_fragments``).
+
+The consumer that holds the WebSockets is ``annotations.consumers.LiveConsumer``; the channel
+layer is the in-memory one for a single server process and Redis for several (settings).
+"""
+
+import logging
+import threading
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+DASHBOARD_GROUP = "dashboard"
+
+
+def article_group(article_id: int) -> str:
+    return f"article-{article_id}"
+
+
+def person_group(user_id: int) -> str:
+    return f"person-{user_id}"
+
+
+# Events waiting for their transaction to commit, by (group, key): a transaction that changes
+# one claim a thousand times (an import, a bulk action) sends one event for it, the last.
+_pending = threading.local()
+
+
+def publish(group: str, event: dict, *, key: str = "") -> None:
+    """Send ``event`` to ``group`` when the current transaction commits (at once outside
+    one). Events of one transaction with the same ``key`` are sent once, the last one."""
+    pending = getattr(_pending, "events", None)
+    if pending is None:
+        pending = _pending.events = {}
+    slot = (group, key or id(event))
+    pending[slot] = event
+
+    def send():
+        queued = pending.pop(slot, None)
+        if queued is not None:
+            send_now(group, queued)
+
+    transaction.on_commit(send)
+
+
+def send_now(group: str, event: dict) -> None:
+    """Hand ``event`` to the channel layer. A layer that fails (Redis down) costs the live
+    update, never the change that was saved: pages catch up when they reconnect."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, {"type": "live.event", "event": event})
+    except Exception:  # the change is committed; only its live announcement is lost
+        logger.exception("Live update to %s not sent", group)
+
+
+def _now() -> str:
+    return timezone.localtime().isoformat(timespec="seconds")
+
+
+def claim_event(claim, kind: str, by=None) -> dict:
+    """What a reader needs to redraw one claim: where it is, how it changed, by whom."""
+    return {
+        "event": "claim",
+        "kind": kind,
+        "article": claim.article_id,
+        "claim": claim.pk,
+        "start": claim.start,
+        "end": claim.end,
+        "version": claim.version,
+        "by": by.username if by is not None else "",
+        "by_id": by.pk if by is not None else None,
+        "at": _now(),
+    }
+
+
+def claim_changed(claim, kind: str, by=None) -> None:
+    """Tell the article's readers and the dashboard that ``claim`` was created, changed or
+    deleted (``ClaimChange`` kinds)."""
+    event = claim_event(claim, kind, by)
+    publish(article_group(claim.article_id), event, key=f"claim-{claim.pk}")
+    publish(
+        DASHBOARD_GROUP,
+        {"event": "article", "article": claim.article_id, "at": event["at"]},
+        key=f"article-{claim.article_id}",
+    )
+
+
+def notified(user_ids) -> None:
+    """Tell each person's open pages that their inbox changed."""
+    for user_id in set(user_ids):
+        publish(person_group(user_id), {"event": "inbox"}, key="inbox")
+
+
+def connect_signals() -> None:
+    """Every path that saves or deletes a claim (the reader, bulk actions, imports, the admin)
+    announces it; a comment changes its claim's panel."""
+    from django.db.models.signals import post_delete, post_save
+
+    from annotations.models import Claim, Comment
+
+    def on_claim_saved(sender, instance, created, raw=False, **kwargs):
+        if not raw:
+            claim_changed(instance, "created" if created else "changed", _author(instance))
+
+    def on_claim_deleted(sender, instance, **kwargs):
+        claim_changed(instance, "deleted", _author(instance))
+
+    def on_comment_saved(sender, instance, created, raw=False, **kwargs):
+        if created and not raw:
+            claim = instance.claim
+            event = claim_event(claim, "discussed", instance.author)
+            publish(article_group(claim.article_id), event, key=f"comment-{claim.pk}")
+
+    post_save.connect(on_claim_saved, sender=Claim, dispatch_uid="live-claim-saved")
+    post_delete.connect(on_claim_deleted, sender=Claim, dispatch_uid="live-claim-deleted")
+    post_save.connect(on_comment_saved, sender=Comment, dispatch_uid="live-comment-saved")
+
+
+def _author(instance):
+    # The workflow methods name who acts for the history (``_history_user``).
+    return getattr(instance, "_history_user", None)

@@ -1,0 +1,425 @@
+/* Live updates (annotations/live.py, annotations/consumers.py): one WebSocket per page.
+ *
+ * Events say what changed, never content: the page asks the server for the fragments it draws,
+ * through the ordinary role-checked views, and htmx swaps them in:
+ *   - the reader: the claim's paragraphs, its row and the count (article-live, the same
+ *     out-of-band fragments the author of the change got back), several events for one claim
+ *     drawn once; the open claim panel reloaded, or, while its owner is typing in it, left as
+ *     it is under a "Changed by … — see what changed" notice with the newer values;
+ *   - the dashboard: its results (article-results) once a second at most;
+ *   - every page: the inbox badge.
+ * A lost connection is retried with growing pauses; once back, the page redraws what it shows
+ * and says so, since events sent meanwhile are gone. Presence: who else has the article and a
+ * claim open, told to the article's group and forgotten when not renewed.
+ */
+(function () {
+  "use strict";
+
+  const script = document.currentScript;
+  const me = script ? Number(script.dataset.me) : 0;
+  const socketPath = script ? script.dataset.liveUrl : "/live/";
+  const PRESENCE_RENEW_MS = 20000;
+  const PRESENCE_TTL_MS = 45000;
+  const CLAIM_COALESCE_MS = 100;
+  const DASHBOARD_COALESCE_MS = 1000;
+
+  let socket = null;
+  let connectedOnce = false;
+  let retries = 0;
+  const pendingClaims = new Map(); // claim id → the latest event not yet drawn
+  let claimTimer = null;
+  let drawing = Promise.resolve();
+  let dashboardTimer = null;
+  const present = new Map(); // page (socket) id → {user, claim, editing, seen}
+  let editing = false;
+
+  const $ = (id) => document.getElementById(id);
+  const workspace = () => document.querySelector("[data-live-article]");
+  const articleId = () => {
+    const element = workspace();
+    return element ? Number(element.dataset.liveArticle) : null;
+  };
+
+  // The reader loads htmx after its first frame: whatever needs it waits for it.
+  function withHtmx(action) {
+    if (window.htmx) return Promise.resolve(action(window.htmx));
+    return new Promise((resolve) => {
+      const started = Date.now();
+      const poll = window.setInterval(() => {
+        if (window.htmx || Date.now() - started > 15000) {
+          window.clearInterval(poll);
+          resolve(window.htmx ? action(window.htmx) : undefined);
+        }
+      }, 50);
+    });
+  }
+
+  // --- Status line ----------------------------------------------------------------------------
+  function status(text, kind) {
+    let line = $("live-status");
+    if (!line) {
+      line = document.createElement("p");
+      line.id = "live-status";
+      line.className = "live-status";
+      line.setAttribute("role", "status");
+      document.body.append(line);
+    }
+    line.textContent = text;
+    line.dataset.kind = kind || "";
+    line.hidden = !text;
+  }
+
+  function clock(iso) {
+    const when = iso ? new Date(iso) : new Date();
+    return when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // --- The socket -----------------------------------------------------------------------------
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(`${scheme}//${window.location.host}${socketPath}`);
+    socket.addEventListener("message", (message) => {
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch (error) {
+        return;
+      }
+      receive(event);
+    });
+    socket.addEventListener("close", (closed) => {
+      socket = null;
+      if (closed.code === 4401 || closed.code === 4403) return; // signed out or no role
+      status("Connection lost: reconnecting…", "lost");
+      retries += 1;
+      const pause = Math.min(10000, 500 * 2 ** Math.min(retries, 5)) * (0.75 + Math.random() / 2);
+      window.setTimeout(connect, pause);
+    });
+  }
+
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  function receive(event) {
+    switch (event.event) {
+      case "ready":
+        retries = 0;
+        subscribe();
+        if (connectedOnce) catchUp();
+        connectedOnce = true;
+        break;
+      case "claim":
+        if (event.article === articleId()) claimChanged(event);
+        break;
+      case "article":
+        dashboardChanged();
+        break;
+      case "inbox":
+        inboxChanged();
+        break;
+      case "presence":
+        present.set(event.page, { ...event, seen: Date.now() });
+        drawPresence();
+        break;
+      case "gone":
+        present.delete(event.page);
+        drawPresence();
+        break;
+      default:
+        break;
+    }
+  }
+
+  function subscribe() {
+    const article = articleId();
+    if (article) {
+      send({ action: "subscribe", topic: "article", article });
+      announce();
+    }
+    if ($("article-results")) send({ action: "subscribe", topic: "dashboard" });
+  }
+
+  // After a lost connection: redraw what the page shows, since events sent meanwhile are gone.
+  function catchUp() {
+    const done = [];
+    const element = workspace();
+    if (element) {
+      done.push(withHtmx((htmx) => htmx.ajax("GET", element.dataset.liveUrl, { target: "body", swap: "none" })));
+      const panel = openPanel();
+      if (panel) done.push(panelChanged(panel, { by: "", at: "" }, true));
+    }
+    if ($("article-results")) done.push(refreshDashboard());
+    inboxChanged();
+    Promise.all(done).then(() =>
+      status(`Reconnected at ${clock()}: the page is up to date.`, "caught-up"),
+    );
+  }
+
+  // --- Reader ---------------------------------------------------------------------------------
+  function openPanel() {
+    const panel = $("claim-panel");
+    return panel && panel.dataset.claimId ? panel : null;
+  }
+
+  function claimChanged(event) {
+    pendingClaims.set(event.claim, event);
+    if (!claimTimer) claimTimer = window.setTimeout(drawClaims, CLAIM_COALESCE_MS);
+  }
+
+  function drawClaims() {
+    claimTimer = null;
+    const events = Array.from(pendingClaims.values());
+    pendingClaims.clear();
+    const element = workspace();
+    if (!element) return;
+    events.forEach((event) => {
+      // One after another: each answer depends on the claim count the previous one left.
+      drawing = drawing.then(() => drawClaim(element, event)).catch(() => undefined);
+    });
+  }
+
+  function drawClaim(element, event) {
+    const panel = openPanel();
+    const drawn = [];
+    if (event.kind !== "discussed") {
+      const query = new URLSearchParams({
+        claim: event.claim,
+        kind: event.kind,
+        start: event.start,
+        end: event.end,
+      });
+      const count = $("claim-count");
+      drawn.push(
+        withHtmx((htmx) =>
+          htmx.ajax("GET", `${element.dataset.liveUrl}?${query}`, {
+            target: "body",
+            swap: "none",
+            headers: { "X-Claim-Count": count ? count.textContent.trim() : "" },
+          }),
+        ),
+      );
+    }
+    // The author's own panel was redrawn by the answer to their change.
+    if (panel && Number(panel.dataset.claimId) === event.claim && event.by_id !== me) {
+      drawn.push(panelChanged(panel, event, false));
+    }
+    return Promise.all(drawn);
+  }
+
+  function panelChanged(panel, event, afterReconnect) {
+    const url = panel.dataset.claimUrl;
+    if (!url) return Promise.resolve();
+    if (event.kind === "deleted") {
+      notice(panel, `Deleted by ${event.by || "someone"} at ${clock(event.at)}.`);
+      return Promise.resolve();
+    }
+    if (panel.dataset.liveDirty) {
+      // Never overwrite what is being typed: say what changed, with the newer values.
+      return withHtmx((htmx) =>
+        htmx.ajax("GET", url, { target: "#claim-live-notice", swap: "innerHTML" }),
+      );
+    }
+    return withHtmx((htmx) =>
+      htmx.ajax("GET", url, { target: "#claim-panel", swap: "outerHTML" }).then(() => {
+        if (!afterReconnect && event.by) {
+          const fresh = openPanel();
+          if (fresh) notice(fresh, `Updated: changed by ${event.by} at ${clock(event.at)}.`, "info");
+        }
+      }),
+    );
+  }
+
+  function notice(panel, text, kind) {
+    const slot = panel.querySelector("#claim-live-notice");
+    if (!slot) return;
+    const line = document.createElement("p");
+    line.className = `alert ${kind || "warning"}`;
+    line.textContent = text;
+    slot.replaceChildren(line);
+  }
+
+  // Typing in the panel marks it: live changes then leave it as it is (see panelChanged).
+  document.addEventListener("input", (event) => {
+    const panel = event.target.closest && event.target.closest("#claim-panel");
+    if (!panel || !event.target.closest("form")) return;
+    panel.dataset.liveDirty = "1";
+    if (!editing) {
+      editing = true;
+      announce();
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const target = event.detail && event.detail.target;
+    if (target && target.id === "claim-panel") {
+      editing = false;
+      announce();
+    }
+    drawPresence();
+  });
+
+  // --- Dashboard ------------------------------------------------------------------------------
+  function dashboardChanged() {
+    if (!dashboardTimer) dashboardTimer = window.setTimeout(refreshDashboard, DASHBOARD_COALESCE_MS);
+  }
+
+  function refreshDashboard() {
+    dashboardTimer = null;
+    if (!$("article-results")) return Promise.resolve();
+    const url = window.location.pathname + window.location.search;
+    return withHtmx((htmx) => htmx.ajax("GET", url, { target: "#article-results", swap: "outerHTML" }));
+  }
+
+  // --- Inbox ----------------------------------------------------------------------------------
+  function inboxChanged() {
+    withHtmx((htmx) => {
+      htmx.trigger(document.body, "live-inbox");
+      const list = $("inbox-list");
+      if (list) htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#inbox-list", swap: "outerHTML" });
+    });
+  }
+
+  // --- Presence -------------------------------------------------------------------------------
+  function announce() {
+    const article = articleId();
+    if (!article) return;
+    const panel = openPanel();
+    send({
+      action: "presence",
+      article,
+      claim: panel ? Number(panel.dataset.claimId) : null,
+      editing: Boolean(panel && editing),
+    });
+  }
+
+  function drawPresence() {
+    const now = Date.now();
+    for (const [page, entry] of present) {
+      if (now - entry.seen > PRESENCE_TTL_MS) present.delete(page);
+    }
+    const here = $("presence");
+    if (here) {
+      const names = Array.from(new Set(Array.from(present.values(), (entry) => entry.user)));
+      here.textContent = names.length ? `Also reading: ${names.join(", ")}` : "";
+      here.hidden = !names.length;
+    }
+    const panel = openPanel();
+    const slot = panel && panel.querySelector("#claim-presence");
+    if (slot) {
+      const claim = Number(panel.dataset.claimId);
+      const typing = new Set();
+      const looking = new Set();
+      present.forEach((entry) => {
+        if (entry.claim !== claim) return;
+        (entry.editing ? typing : looking).add(entry.user);
+      });
+      typing.forEach((user) => looking.delete(user));
+      const parts = [];
+      if (typing.size) parts.push(`${Array.from(typing).join(", ")} ${typing.size > 1 ? "are" : "is"} editing this claim`);
+      if (looking.size) parts.push(`${Array.from(looking).join(", ")} ${looking.size > 1 ? "have" : "has"} it open`);
+      slot.textContent = parts.join("; ");
+      slot.hidden = !parts.length;
+    }
+  }
+
+  window.setInterval(() => {
+    announce();
+    drawPresence();
+  }, PRESENCE_RENEW_MS);
+  window.setInterval(drawPresence, 5000);
+
+  // --- Mentions in comments: @ and a name offers the people who can be mentioned ----------------
+  let mentionList = null;
+  let mentionField = null;
+  let mentionTimer = null;
+
+  function typedMention(field) {
+    const before = field.value.slice(0, field.selectionStart);
+    const match = /(?:^|[^\w.@+-])@([\w.@+-]{0,150})$/.exec(before);
+    return match ? match[1] : null;
+  }
+
+  function closeMentions() {
+    if (mentionList) mentionList.remove();
+    mentionList = null;
+    mentionField = null;
+  }
+
+  function showMentions(field, html) {
+    closeMentions();
+    const list = document.createElement("ul");
+    list.className = "mention-list";
+    list.id = "mention-list";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "People to mention");
+    list.innerHTML = html; // the server's escaped fragment (people.html)
+    const first = list.querySelector("[data-username]");
+    if (first) first.setAttribute("aria-selected", "true");
+    field.after(list);
+    field.setAttribute("aria-controls", "mention-list");
+    mentionList = list;
+    mentionField = field;
+  }
+
+  function pickMention(option) {
+    const field = mentionField;
+    if (!field || !option || !option.dataset.username) return;
+    const caret = field.selectionStart;
+    const before = field.value.slice(0, caret).replace(/@[\w.@+-]*$/, `@${option.dataset.username} `);
+    field.value = before + field.value.slice(caret);
+    field.selectionStart = field.selectionEnd = before.length;
+    closeMentions();
+    field.focus();
+  }
+
+  document.addEventListener("input", (event) => {
+    const field = event.target;
+    if (!(field instanceof HTMLTextAreaElement) || field.dataset.mentions === undefined) return;
+    const typed = typedMention(field);
+    window.clearTimeout(mentionTimer);
+    if (typed === null) {
+      closeMentions();
+      return;
+    }
+    mentionTimer = window.setTimeout(() => {
+      fetch(`${field.dataset.mentions}?q=${encodeURIComponent(typed)}`, {
+        credentials: "same-origin",
+      })
+        .then((answer) => (answer.ok ? answer.text() : ""))
+        .then((html) => {
+          if (html && typedMention(field) === typed) showMentions(field, html);
+        });
+    }, 150);
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (!mentionList || event.target !== mentionField) return;
+    const options = Array.from(mentionList.querySelectorAll("[data-username]"));
+    const index = options.findIndex((option) => option.getAttribute("aria-selected") === "true");
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!options.length) return;
+      const next = (index + (event.key === "ArrowDown" ? 1 : -1) + options.length) % options.length;
+      options.forEach((option, i) => option.setAttribute("aria-selected", String(i === next)));
+    } else if ((event.key === "Enter" || event.key === "Tab") && index >= 0) {
+      event.preventDefault();
+      pickMention(options[index]);
+    } else if (event.key === "Escape") {
+      closeMentions();
+    }
+  });
+
+  document.addEventListener("mousedown", (event) => {
+    if (!mentionList) return;
+    const option = event.target.closest && event.target.closest("#mention-list [data-username]");
+    if (option) {
+      event.preventDefault();
+      pickMention(option);
+    } else if (!mentionList.contains(event.target)) {
+      closeMentions();
+    }
+  });
+
+  if ("WebSocket" in window) connect();
+})();

@@ -1,0 +1,300 @@
+"""The live WebSocket (``/live/``): who may open it, what a subscription lets through, the events
+a change sends, presence; and the reader's live fragments (``article-live``)."""
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from annotations.models import Claim, Role
+from factcheck.asgi import application
+from tests.factories import (
+    ArticleFactory,
+    CitationFactory,
+    ClaimFactory,
+    UserFactory,
+    VerdictFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> str:
+    """The session cookie of ``user``'s browser ("" for someone signed out)."""
+    if user is None:
+        return ""
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def socket_for(session: str, origin: bytes = b"http://localhost") -> WebsocketCommunicator:
+    """A WebSocket opened by a browser with that session cookie, from a page of ``origin``."""
+    headers = [(b"origin", origin), (b"host", b"localhost")]
+    if session:
+        headers.append((b"cookie", f"sessionid={session}".encode()))
+    return WebsocketCommunicator(application, "/live/", headers=headers)
+
+
+def committed(function, *args, **kwargs):
+    """Run a change as a request would, its on-commit announcements included (the test's own
+    transaction never commits)."""
+    from django.test import TestCase
+
+    def run():
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return function(*args, **kwargs)
+
+    return database_sync_to_async(run)()
+
+
+async def opened(session: str, *, article=None):
+    socket = socket_for(session)
+    connected, _ = await socket.connect()
+    assert connected
+    assert await socket.receive_json_from() == {"event": "ready"}
+    if article is not None:
+        await socket.send_json_to({"action": "subscribe", "topic": "article", "article": article})
+        assert (await socket.receive_json_from())["event"] == "subscribed"
+    return socket
+
+
+@pytest.mark.parametrize(
+    ("role", "opens"),
+    [
+        ("anonymous", False),
+        ("no_role", False),
+        (Role.REVIEWER, True),
+        (Role.EDITOR, True),
+        (Role.ADMIN, True),
+    ],
+)
+def test_the_live_socket_opens_only_for_people_with_a_role(role, opens):
+    user = None if role == "anonymous" else UserFactory(role=None if role == "no_role" else role)
+    session = signed_in(user)
+
+    async def attempt():
+        socket = socket_for(session)
+        connected, code = await socket.connect()
+        await socket.disconnect()
+        return connected, code
+
+    connected, code = async_to_sync(attempt)()
+    assert connected is opens
+    if not opens:
+        assert code == (4401 if role == "anonymous" else 4403)
+
+
+def test_a_page_of_another_origin_cannot_open_the_socket(reviewer):
+    session = signed_in(reviewer)
+
+    async def attempt():
+        socket = socket_for(session, origin=b"https://evil.example")
+        connected, _ = await socket.connect()
+        await socket.disconnect()
+        return connected
+
+    assert async_to_sync(attempt)() is False
+
+
+def test_a_reader_hears_who_changed_which_claim(reviewer, editor):
+    claim = ClaimFactory()
+
+    rita_session = signed_in(reviewer)
+
+    async def scenario():
+        socket = await opened(rita_session, article=claim.article_id)
+        await committed(claim.edit, by=editor, version=claim.version, statement="Now checked")
+        event = await socket.receive_json_from(timeout=2)
+        await socket.disconnect()
+        return event
+
+    event = async_to_sync(scenario)()
+    assert event["event"] == "claim"
+    assert event["kind"] == "changed"
+    assert (event["claim"], event["article"], event["by"]) == (claim.pk, claim.article_id, "edith")
+    assert (event["start"], event["end"]) == (claim.start, claim.end)
+    assert "Now checked" not in str(event)  # events carry no content: pages fetch it
+
+
+def test_an_approval_is_heard_by_the_dashboard_and_the_proposer_inbox(reviewer, editor):
+    claim = ClaimFactory(assignee=reviewer)
+    CitationFactory(claim=claim)
+    claim.refresh_from_db()
+    claim.propose_verdict(by=reviewer, version=claim.version, verdict=VerdictFactory())
+
+    rita_session = signed_in(reviewer)
+
+    async def scenario():
+        socket = await opened(rita_session)
+        await socket.send_json_to({"action": "subscribe", "topic": "dashboard"})
+        assert (await socket.receive_json_from())["topic"] == "dashboard"
+        await committed(claim.approve, by=editor, version=claim.version)
+        events = [await socket.receive_json_from(timeout=2) for _ in range(2)]
+        await socket.disconnect()
+        return events
+
+    events = async_to_sync(scenario)()
+    assert {"event": "inbox"} in events
+    assert {"event": "article", "article": claim.article_id} in [
+        {key: e.get(key) for key in ("event", "article")} for e in events
+    ]
+
+
+def test_a_forged_subscription_gets_nothing(reviewer, editor):
+    claim = ClaimFactory()
+
+    rita_session = signed_in(reviewer)
+
+    async def scenario():
+        socket = await opened(rita_session)
+        for forged in (
+            {"action": "subscribe", "topic": "article", "article": 10**12},
+            {"action": "subscribe", "topic": "article", "article": str(claim.article_id)},
+            {"action": "subscribe", "topic": "person", "article": editor.pk},
+        ):
+            await socket.send_json_to(forged)
+            assert (await socket.receive_json_from())["event"] == "refused"
+        await committed(claim.edit, by=editor, version=claim.version, statement="Elsewhere")
+        nothing = await socket.receive_nothing(timeout=0.3)
+        await socket.disconnect()
+        return nothing
+
+    assert async_to_sync(scenario)() is True
+
+
+def test_a_thousand_saves_in_one_transaction_send_one_event(reviewer, editor):
+    claim = ClaimFactory()
+
+    def burst():
+        with transaction.atomic():
+            for number in range(1000):
+                claim.statement = f"Draft {number}"
+                claim._history_user = editor
+                claim.save()
+
+    rita_session = signed_in(reviewer)
+
+    async def scenario():
+        socket = await opened(rita_session, article=claim.article_id)
+        await committed(burst)
+        first = await socket.receive_json_from(timeout=2)
+        nothing = await socket.receive_nothing(timeout=0.3)
+        await socket.disconnect()
+        return first, nothing
+
+    first, nothing = async_to_sync(scenario)()
+    assert first["claim"] == claim.pk
+    assert nothing is True
+
+
+def test_presence_arrives_follows_the_open_claim_and_goes(reviewer, editor):
+    claim = ClaimFactory()
+    article = claim.article_id
+
+    rita_session = signed_in(reviewer)
+    edith_session = signed_in(editor)
+
+    async def scenario():
+        rita = await opened(rita_session, article=article)
+        edith = await opened(edith_session, article=article)
+        # Each learns of the other: rita hears edith arrive, edith hears rita's answer.
+        heard_by_rita = await rita.receive_json_from(timeout=2)
+        heard_by_edith = await edith.receive_json_from(timeout=2)
+        await edith.send_json_to(
+            {"action": "presence", "article": article, "claim": claim.pk, "editing": True}
+        )
+        typing = await rita.receive_json_from(timeout=2)
+        await edith.disconnect()
+        gone = await rita.receive_json_from(timeout=2)
+        await rita.disconnect()
+        return heard_by_rita, heard_by_edith, typing, gone
+
+    heard_by_rita, heard_by_edith, typing, gone = async_to_sync(scenario)()
+    assert (heard_by_rita["event"], heard_by_rita["user"]) == ("presence", "edith")
+    assert (heard_by_edith["event"], heard_by_edith["user"]) == ("presence", "rita")
+    assert (typing["claim"], typing["editing"]) == (claim.pk, True)
+    assert gone == {"event": "gone", "article": article, "page": typing["page"]}
+
+
+def test_presence_is_not_told_of_an_article_not_subscribed(reviewer, editor):
+    article = ArticleFactory().pk
+
+    rita_session = signed_in(reviewer)
+    edith_session = signed_in(editor)
+
+    async def scenario():
+        rita = await opened(rita_session)
+        edith = await opened(edith_session, article=article)
+        await rita.send_json_to({"action": "presence", "article": article, "claim": None})
+        rita_hears = await rita.receive_nothing(timeout=0.3)
+        edith_hears = await edith.receive_nothing(timeout=0.3)
+        await rita.disconnect()
+        await edith.disconnect()
+        return rita_hears, edith_hears
+
+    assert async_to_sync(scenario)() == (True, True)
+
+
+# --- The reader's live fragments --------------------------------------------------------------
+
+
+def test_live_fragments_redraw_a_changed_claim_out_of_band(client, reviewer, editor):
+    claim = ClaimFactory(statement="Fares fell")
+    Claim.objects.filter(pk=claim.pk).update(state=Claim.State.APPROVED)
+    client.force_login(reviewer)
+    url = reverse("annotations:article-live", args=[claim.article_id])
+    query = {"claim": claim.pk, "kind": "changed", "start": claim.start, "end": claim.end}
+    html = client.get(url, query).content.decode()
+    assert "<html" not in html
+    assert f'id="claim-item-{claim.pk}" class="claim-item state-approved' in html
+    assert 'hx-swap-oob="true"' in html
+    assert "hx-swap-oob=\"innerHTML:#article-body > p[data-s='0']\"" in html
+
+
+def test_live_fragments_add_a_claim_created_elsewhere(client, reviewer):
+    first = ClaimFactory()
+    body = first.article.body
+    start = body.index("\n\n") + 2
+    second = ClaimFactory(article=first.article, start=start, end=start + 10)
+    client.force_login(reviewer)
+    url = reverse("annotations:article-live", args=[first.article_id])
+    query = {"claim": second.pk, "kind": "created", "start": second.start, "end": second.end}
+    html = client.get(url, query, headers={"X-Claim-Count": "1"}).content.decode()
+    assert f'<div hx-swap-oob="beforeend:#claim-rows"><a id="claim-item-{second.pk}"' in html
+    assert '<span id="claim-count" class="count" hx-swap-oob="true">2</span>' in html
+
+
+def test_live_fragments_without_a_change_redraw_the_whole_list_and_body(client, reviewer):
+    claim = ClaimFactory()
+    client.force_login(reviewer)
+    url = reverse("annotations:article-live", args=[claim.article_id])
+    html = client.get(url, {"claim": "x", "kind": "changed"}).content.decode()
+    assert '<section id="claim-list" class="claim-list" hx-swap-oob="true">' in html
+    assert 'id="article-body"' in html and f"claim-item-{claim.pk}" in html
+
+
+def test_the_reader_page_names_its_live_article(client, reviewer):
+    claim = ClaimFactory()
+    client.force_login(reviewer)
+    html = client.get(reverse("annotations:article-detail", args=[claim.article_id])).content
+    assert f'data-live-article="{claim.article_id}"'.encode() in html
+    assert b"annotations/live.js" in html
+
+
+def test_the_changed_notice_shows_the_newer_values_and_who(client, reviewer, editor):
+    claim = ClaimFactory()
+    claim.edit(by=editor, version=claim.version, statement="Buses carried 13 million")
+    client.force_login(reviewer)
+    response = client.get(
+        reverse("annotations:claim-detail", args=[claim.article_id, claim.pk]),
+        headers={"HX-Request": "true", "HX-Target": "claim-live-notice"},
+    )
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "Changed by edith at" in html
+    assert "Buses carried 13 million" in html
+    assert "What you typed is kept" in html

@@ -12,6 +12,7 @@ The consumer that holds the WebSockets is ``annotations.consumers.LiveConsumer``
 layer is the in-memory one for a single server process and Redis for several (settings).
 """
 
+import asyncio
 import logging
 import threading
 
@@ -61,10 +62,24 @@ def send_now(group: str, event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": "live.event", "event": event}
     try:
-        async_to_sync(layer.group_send)(group, {"type": "live.event", "event": event})
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    try:
+        if loop is None:
+            async_to_sync(layer.group_send)(group, message)
+        else:
+            # Saved from code running inside an event loop: the send joins that loop.
+            task = loop.create_task(layer.group_send(group, message))
+            _sending.add(task)
+            task.add_done_callback(_sending.discard)
     except Exception:  # the change is committed; only its live announcement is lost
         logger.exception("Live update to %s not sent", group)
+
+
+_sending: set = set()  # tasks of sends scheduled on a running loop, kept until done
 
 
 def _now() -> str:

@@ -89,6 +89,7 @@
     });
     socket.addEventListener("close", (closed) => {
       socket = null;
+      document.documentElement.dataset.live = "lost";
       if (closed.code === 4401 || closed.code === 4403) return; // signed out or no role
       status("Connection lost: reconnecting…", "lost");
       retries += 1;
@@ -105,9 +106,14 @@
     switch (event.event) {
       case "ready":
         retries = 0;
+        document.documentElement.dataset.live = "connected";
         subscribe();
         if (connectedOnce) catchUp();
         connectedOnce = true;
+        break;
+      case "subscribed":
+        // Tests and styles can tell a page that hears its article's changes.
+        document.documentElement.dataset.live = `subscribed-${event.topic}`;
         break;
       case "claim":
         if (event.article === articleId()) claimChanged(event);

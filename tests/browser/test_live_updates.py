@@ -1,0 +1,165 @@
+"""Working together live, in two real browsers (a reviewer's and an editor's) on the ASGI
+application: changes drawn in the other's reader without reload, the typing reviewer's text
+kept under a "changed by" notice, presence, a mention reaching the inbox."""
+
+import asyncio
+import socket
+import threading
+import time
+
+import pytest
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.db import connections
+
+from annotations.models import Claim, Role
+from tests.browser.conftest import CHROMIUM_ARGS  # noqa: F401 — the same browser set-up
+from tests.browser.test_reviewer_flow import BODY, add_claim
+from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The ASGI application (pages and the live WebSocket) under Uvicorn in a thread of this
+    process: pytest-django's live server speaks WSGI only. On the in-memory SQLite of tests the
+    server shares the test's connection, as Django's own live server does."""
+    import uvicorn
+
+    from factcheck.asgi import application
+
+    connection = connections["default"]
+    shared = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(
+        ASGIStaticFilesHandler(application),
+        log_level="warning",
+        lifespan="off",
+        ws="websockets-sansio",
+    )
+    server = uvicorn.Server(config)
+
+    def serve():
+        if shared:
+            connections["default"] = connection
+        asyncio.run(server.serve(sockets=[listener]))
+
+    if shared:
+        connection.inc_thread_sharing()
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    if shared:
+        connection.dec_thread_sharing()
+
+
+@pytest.fixture
+def people():
+    return {
+        "rita": UserFactory(username="rita", role=Role.REVIEWER),
+        "raj": UserFactory(username="raj", role=Role.REVIEWER),
+        "edith": UserFactory(username="edith", role=Role.EDITOR),
+    }
+
+
+@pytest.fixture
+def two_browsers(browser, asgi_server, sign_in, people):
+    """A page of the reviewer's browser and one of the editor's, each signed in."""
+    pages = {}
+    contexts = []
+    for name in ("rita", "edith"):
+        context = browser.new_context(base_url=asgi_server, viewport={"width": 1400, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, people[name])
+        pages[name] = page
+    yield pages
+    for context in contexts:
+        context.close()
+
+
+def open_reader(page, article, claim=None):
+    page.goto(f"/articles/{article.pk}/" + (f"claims/{claim.pk}/" if claim else ""))
+    page.locator("html[data-live='subscribed-article']").wait_for(state="attached")
+
+
+def test_changes_by_the_editor_are_drawn_in_the_reviewers_open_reader(two_browsers, people):
+    article = ArticleFactory(title="Eastport buses", body=BODY)
+    claim = ClaimFactory(article=article, start=0, end=6, statement="Riders")
+    CitationFactory(claim=claim)
+    claim.refresh_from_db()
+    from tests.factories import VerdictFactory
+
+    claim.propose_verdict(by=people["raj"], version=claim.version, verdict=VerdictFactory())
+    rita, edith = two_browsers["rita"], two_browsers["edith"]
+    open_reader(rita, article)
+    open_reader(edith, article, claim)
+
+    # Presence: each sees the other on the article.
+    rita.locator("#presence", has_text="edith").wait_for()
+    edith.locator("#presence", has_text="rita").wait_for()
+
+    # The editor approves: the reviewer's row turns approved without a reload.
+    row = rita.locator(f"#claim-item-{claim.pk}")
+    assert "is-needs_review" in row.get_attribute("class")
+    rita.evaluate("window.__notReloaded = true")
+    edith.get_by_role("button", name="Approve verdict").click()
+    rita.locator(f"#claim-item-{claim.pk}.is-approved").wait_for()
+    assert rita.evaluate("window.__notReloaded") is True
+
+    # A claim the editor creates appears in the reviewer's reader, highlight and row.
+    made = add_claim(edith, "12.4 million passengers", "The fleet carried 12.4 million")
+    rita.locator(f"#claim-item-{made.pk}").wait_for()
+    rita.locator(f"#article-body mark[data-claims~='{made.pk}']").first.wait_for()
+    assert rita.locator("#claim-count").inner_text() == "2"
+
+    # The editor closes the page: the reviewer no longer sees them within seconds.
+    edith.close()
+    rita.locator("#presence").wait_for(state="hidden", timeout=5_000)
+
+
+def test_the_typing_reviewer_keeps_their_text_under_a_changed_by_notice(two_browsers, people):
+    article = ArticleFactory(title="Eastport buses", body=BODY)
+    claim = ClaimFactory(article=article, start=0, end=6, statement="Riders")
+    rita, edith = two_browsers["rita"], two_browsers["edith"]
+    open_reader(rita, article, claim)
+    open_reader(edith, article, claim)
+
+    # Presence in the claim's panel: the editor sees that the reviewer is editing it.
+    field = rita.locator("#claim-panel").get_by_label("Checkable statement")
+    field.fill("Riders on the network, as the reviewer words it")
+    edith.locator("#claim-presence", has_text="rita is editing this claim").wait_for()
+
+    edith_panel = edith.locator("#claim-panel")
+    edith_panel.get_by_label("Checkable statement").fill("Riders, as the editor words it")
+    edith_panel.get_by_role("button", name="Save", exact=True).click()
+    edith.wait_for_selector("#claim-panel .alert.success")
+
+    notice = rita.locator("#claim-live-notice")
+    notice.get_by_text("Changed by edith at").wait_for()
+    assert field.input_value() == "Riders on the network, as the reviewer words it"
+    notice.get_by_text("see what changed").click()
+    notice.get_by_text("Riders, as the editor words it").wait_for()
+
+    # A mention in the editor's comment reaches the reviewer's inbox badge, live.
+    comment = edith_panel.get_by_label("Add a comment")
+    comment.press_sequentially("Please look @ri")
+    edith.locator("#mention-list [data-username=rita]").wait_for()
+    comment.press("Enter")
+    assert comment.input_value() == "Please look @rita "
+    comment.press_sequentially("at the 2023 table")
+    edith_panel.get_by_role("button", name="Comment").click()
+    edith.wait_for_selector("#claim-panel .alert.success")
+    rita.locator("#inbox-badge .unread-count", has_text="1").wait_for()
+    assert Claim.objects.get(pk=claim.pk).comments.get().body == (
+        "Please look @rita at the 2023 table"
+    )

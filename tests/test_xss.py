@@ -779,3 +779,43 @@ def test_no_csv_or_spreadsheet_cell_starts_a_formula(admin_user):
         "annotations.Citation.note",
     }
     assert must <= shown, f"payloads never exported whole: {sorted(must - shown)}"
+
+
+def test_the_api_serves_payloads_as_data_never_as_html(world, admin_user):
+    """Every API URL read with a token answers JSON (or JSON-LD, or problem details) under
+    nosniff, never HTML a browser would render; the payloads come back as the strings stored.
+    The documentation page is the API's one HTML page, and shows no stored data."""
+    from tests.api_support import token_client
+
+    client = token_client(admin_user)
+    urls, _ = support.reversible_urls(support.app_url_entries(), world)
+    api_urls = [url for _entry, url in urls if url.startswith("/api/")]
+    assert len(api_urls) >= 10
+    placed = world["placement"].payloads()
+    served, shown = [], 0
+    for url in api_urls:
+        response = client.get(url)
+        kind = response.get("Content-Type", "")
+        if url.endswith("/docs/"):
+            assert not MARKER.search(support.response_text(response)), url
+            continue
+        if not kind.startswith(("application/json", "application/ld+json", "application/problem")):
+            served.append(f"{url}: {kind}")
+        assert response["X-Content-Type-Options"] == "nosniff", url
+        if response.status_code == 200:
+            strings = "\n".join(_strings(response.json()))
+            shown += sum(1 for text in placed if text in strings)
+    assert not served, "API responses not served as JSON:\n" + "\n".join(served)
+    assert shown, "the API showed none of the stored payloads: the test would be vacuous"
+
+
+def _strings(data):
+    """Every string in a JSON document."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)

@@ -6,6 +6,7 @@ are. ``urlpatterns()`` is what the project's URLconf includes.
 """
 
 import logging
+from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -115,6 +116,27 @@ def on_failure(request: HttpRequest, error: Exception):
     return problem_response(request, problem)
 
 
+def _problems_for_wrong_methods(view):
+    """django-ninja answers a method a path does not have with Django's bare 405 page: the API
+    answers it as problem details, with the methods it has in ``Allow``."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and "problem" not in response.get("Content-Type", ""):
+            allowed = response.get("Allow", "")
+            problem = Problem(
+                405,
+                "Method not allowed",
+                f"{request.method} is not one of this address's methods ({allowed}).",
+                headers={"Allow": allowed},
+            )
+            return problem_response(request, problem)
+        return response
+
+    return wrapped
+
+
 def urlpatterns():
     """The API's URL patterns, open to the request itself: a token request carries no session,
     so the API answers 401 (not a redirect to the sign-in page) and checks roles per endpoint.
@@ -128,6 +150,7 @@ def urlpatterns():
         if str(pattern.pattern) in seen:
             continue
         seen.add(str(pattern.pattern))
+        pattern.callback = _problems_for_wrong_methods(pattern.callback)
         pattern.callback.login_required = False
         unique.append(pattern)
     return unique, app_name, namespace

@@ -94,6 +94,7 @@ class Suite:
             self.bench_claims_across,
             self.bench_server,
             self.bench_import,
+            self.bench_published_checks,
             self.bench_search,
             self.bench_claim_table,
             self.bench_api,
@@ -554,6 +555,16 @@ class Suite:
                 self.client, self.reviewer, self.rng, runs=self.runs, warmup=self.warmup
             )
         )
+
+    # --- published fact-checks: importing ClaimReview feeds, matching claims -----------------
+
+    def bench_published_checks(self) -> None:
+        from bench import published_checks
+
+        for result in published_checks.published_checks(
+            self.rng, self.tmp, self.reviewer, quick=self.quick, runs=self.runs, warmup=self.warmup
+        ):
+            self.add(result)
 
     # --- a real server: browser and worker memory -------------------------------------------
 

@@ -13,6 +13,7 @@ of the public ClaimReview data feeds (``dataFeedElement`` items holding one revi
 
 import io
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -440,3 +441,15 @@ def test_read_file_tells_a_page_from_json_by_its_first_character_without_an_exte
     assert len(read_file("saved-page", page).reviews) == 2
     feed = (FIXTURES / "feed.json").read_bytes()
     assert len(read_file("feed", feed).reviews) == 2
+
+
+@pytest.mark.django_db
+def test_the_benchmark_feed_imports_whole_and_a_retold_review_is_found(tmp_path, reviewer):
+    from bench.published_checks import make_reviews, retelling_claims, write_feed
+
+    path = write_feed(tmp_path / "feed.json", make_reviews(40, seed=3))
+    result = import_files([(path.name, path.read_bytes())])
+    assert (result.created, result.rejected, result.refused) == (40, [], [])
+    claim = retelling_claims(random.Random(1), reviewer, 1)[0]
+    found = claim.published_checks()
+    assert found and found[0].review.claim_reviewed[1:] in claim.quote

@@ -135,3 +135,9 @@ def test_a_published_headline_claim_says_where_it_is_on_the_page_and_in_the_repo
     # The quote's context comes from the headline, not from the body.
     assert "<mark>300,000 predators on the prowl</mark>" in html
     assert ", police warn…" in html
+
+    markdown = io.StringIO()
+    FORMATS["markdown"].write(Article.objects.all(), Scope.PUBLISHED, markdown)
+    assert "_In the article's headline:_\n\n> 300,000 predators on the prowl\n" in (
+        markdown.getvalue()
+    )

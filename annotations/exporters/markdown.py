@@ -74,6 +74,8 @@ def _article(bundle: ArticleBundle, scope: Scope) -> str:
                 f"({text(claim['orphan_reason'])})._",
                 "",
             ]
+        if claim["part"] != "body":
+            lines += [f"_In the article's {claim['part_label'].lower()}:_", ""]
         lines += [f"> {text(claim['quote'])}", ""]
         if claim["statement"]:
             lines += [f"**Claim:** {text(claim['statement'])}", ""]

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from annotations.api import protocol
+from annotations.exporters.w3c import NAMESPACE
 from annotations.models import Claim, Comment
 from tests import w3c_support
 from tests.api_support import token_client
@@ -370,3 +371,31 @@ def test_an_annotation_page_takes_as_many_queries_for_200_claims_as_for_2(
         assert len(response.json()["items"]) == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_headline_annotation_keeps_its_part_through_get_put_and_post(client):
+    # A headline claim and a body claim at the same offsets: the part tells them apart.
+    article = ArticleFactory(title="300,000 predators on the prowl, police warn")
+    headline = ClaimFactory(article=article, part="headline", start=0, end=7)
+    ClaimFactory(article=article, start=0, end=7)
+    url = annotation_url(headline)
+    current = client.get(url)
+    annotation = current.json()
+    assert annotation["target"]["articlePart"] == "headline"
+    annotation["body"][0]["value"] = "300,000 offenders at large"
+    response = client.put(url, json.dumps(annotation), LD, headers={"If-Match": current["ETag"]})
+    assert response.status_code == 200, response.content
+    headline.refresh_from_db()
+    assert headline.statement == "300,000 offenders at large"
+
+    # A new annotation of the headline's other words, in our vocabulary.
+    annotation = new_annotation(article, needle="predators on the prowl")
+    annotation["@context"] = [
+        PROFILE,
+        {"fc": NAMESPACE, "articlePart": "fc:articlePart"},
+    ]
+    annotation["target"]["articlePart"] = "headline"
+    response = post(client, article, annotation)
+    assert response.status_code == 201, response.content
+    created = Claim.objects.get(quote="predators on the prowl")
+    assert (created.part, created.start, created.end) == ("headline", 8, 30)

@@ -341,8 +341,9 @@ def _posted(request: HttpRequest, *, iri: str = ""):
     return found[0], (given if isinstance(given, str) else None)
 
 
-def _target(article: Article, annotation):
-    """The annotation's one target in this article, anchored as the import anchors."""
+def _target(article: Article, annotation) -> tuple[str, anchoring.TextSelector]:
+    """The annotation's one target in this article, anchored as the import anchors: its part
+    of the article (``articlePart``, else the body) and the selector there."""
     for target in annotation.targets:
         if target.source is not None and not _names(article, target.source):
             raise Problem(
@@ -358,11 +359,15 @@ def _target(article: Article, annotation):
                 "The target needs a TextQuoteSelector naming the words the claim is about.",
             )
         match = anchoring.match_quote(
-            article.body, target.exact, target.prefix, target.suffix, target.position
+            article.text_of(target.part),
+            target.exact,
+            target.prefix,
+            target.suffix,
+            target.position,
         )
         if not match.anchored:
             raise Problem(422, "Not anchored", f"“{target.exact[:60]}”: {match.reason}")
-        return match.selector
+        return target.part, match.selector
     raise Problem(422, "No target", "The annotation names no target.")
 
 
@@ -437,7 +442,7 @@ def annotation_create(request: HttpRequest, article_id: int):
     article = _article(article_id)
     annotation, given = _posted(request)
     _refuse_workflow(annotation, None)
-    selector = _target(article, annotation)
+    part, selector = _target(article, annotation)
     with transaction.atomic():
         claim = Claim.objects.create_from_selection(
             article,
@@ -445,6 +450,7 @@ def annotation_create(request: HttpRequest, article_id: int):
             selector.end,
             selector.exact,
             by=request.user,
+            part=part,
             tags=annotation.tags,
             **_own_details(annotation),
         )
@@ -525,8 +531,8 @@ def annotation_replace(request: HttpRequest, article_id: int, claim_id: int):
         raise _stale(request, article, claim)
     annotation, _given = _posted(request, iri=annotation_iri(request, article_id, claim_id))
     _refuse_workflow(annotation, claim)
-    selector = _target(article, annotation)
-    if (selector.start, selector.end) != (claim.start, claim.end):
+    part, selector = _target(article, annotation)
+    if (part, selector.start, selector.end) != (claim.part, claim.start, claim.end):
         raise Problem(
             409,
             "Another passage",

@@ -545,11 +545,20 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    # The text check-worthy suggestions are worked out from (``Suggestion.objects.refresh_for``).
+    SUGGESTED_FROM = ("body",)
+
     def save(self, *args, **kwargs):
         if not self.content_hash:
             self.content_hash = self.hash_text(self.raw_text or self.body)
+        created = self._state.adding
         # A details form opened before an import, a publication or an admin edit is refused.
         save_raising_version(self, super().save, *args, **kwargs)
+        # Suggestions follow the text: worked out at import and whenever the text changes.
+        text = self._suggested_text()
+        if created or text != getattr(self, "_suggested_from", None):
+            Suggestion.objects.refresh_for(self, created=created)
+        self._suggested_from = text
 
     def get_absolute_url(self):
         return reverse("annotations:article-detail", args=[self.pk])
@@ -558,6 +567,20 @@ class Article(models.Model):
         """The text claims of ``part`` (an ``Article.Part``) are anchored in: the title for
         the headline, the standfirst, or the body."""
         return getattr(self, self.PART_FIELDS[self.Part(part)])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._suggested_from = instance._suggested_text()
+        return instance
+
+    def _suggested_text(self) -> tuple | None:
+        """The texts suggestions are made from, or None when they were not loaded (a save of
+        other fields from ``.only(…)`` leaves the suggestions alone)."""
+        loaded = self.__dict__
+        if any(name not in loaded for name in self.SUGGESTED_FROM):
+            return None
+        return tuple(loaded[name] for name in self.SUGGESTED_FROM)
 
     def get_public_url(self) -> str | None:
         """The public fact-check page (also answering once withdrawn), if ever published."""
@@ -4347,3 +4370,7 @@ class NotificationSettings(models.Model):
     def email_kinds_of(cls, user) -> list[str]:
         found = cls.objects.filter(user=user).values_list("email_kinds", flat=True).first()
         return list(cls.DEFAULT_EMAIL_KINDS) if found is None else found
+
+
+# Check-worthy suggestions live in their own module; imported here so that Django registers them.
+from annotations.suggestions import Suggestion, SuggestionDismissal  # noqa: E402, F401

@@ -13,6 +13,7 @@ from annotations.views import (
     publishing,
     search,
     sources,
+    suggestions,
 )
 
 
@@ -67,6 +68,12 @@ urlpatterns = [
     path("publishers/search/", publishing.publisher_search, name="publisher-search"),
     # The public fact-check pages (no sign-in)
     path("fact-checks/<slug:slug>/", publishing.fact_check, name="fact-check"),
+    # Check-worthy suggestions
+    path(
+        "articles/<id:article_pk>/suggestions/<id:pk>/dismiss/",
+        suggestions.suggestion_dismiss,
+        name="suggestion-dismiss",
+    ),
     # Claims
     path("articles/<id:article_pk>/claims/new/", claims.claim_create, name="claim-create"),
     path("articles/<id:article_pk>/claims/<id:pk>/", claims.claim_detail, name="claim-detail"),

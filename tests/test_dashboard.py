@@ -372,9 +372,10 @@ def test_dashboard_query_count_does_not_grow_with_articles(
     # 4 verdicts, 5 publishers (filter choices), 6 users with a role (assignee choices),
     # 7 count for the paginator, 8 the page of articles,
     # 9 the page's claims counted by article × state × verdict (and assigned to me),
-    # 10 the selection's claims counted by state × verdict for the chart,
-    # 11 the open conflicts (claim families whose figures disagree).
-    with django_assert_num_queries(11):
+    # 10 the page's unreviewed check-worthy suggestions counted by article,
+    # 11 the selection's claims counted by state × verdict for the chart,
+    # 12 the open conflicts (claim families whose figures disagree).
+    with django_assert_num_queries(12):
         response = client.get(URL, params)
     assert response.status_code == 200
     assert titles(response)
@@ -386,7 +387,7 @@ def test_htmx_partial_query_count_does_not_grow_with_articles(
     _articles_with_claims(30, reviewer, reviewer2)
     client.force_login(reviewer)
 
-    # The same ten queries as the full page: the filter choices validate the query string.
-    with django_assert_num_queries(10):
+    # The same eleven queries as the full page: the filter choices validate the query string.
+    with django_assert_num_queries(11):
         response = client.get(URL, {"claim_state": "approved"}, headers=PARTIAL)
     assert "<html" not in response.content.decode()

@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from annotations.forms import ClaimCreateForm, ClaimReattachForm
 from annotations.highlights import highlight_class
-from annotations.models import Article, Claim, Verdict, WorkflowError
+from annotations.models import Article, Claim, Suggestion, Verdict, WorkflowError
 from annotations.roles import reviewer_required
 from annotations.segments import paragraph_spans, render_body, render_inline, render_paragraphs
 from annotations.urlnorm import is_http_url
@@ -150,6 +150,8 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
         "headline_html": part_html[Article.Part.HEADLINE],
         "standfirst_html": part_html[Article.Part.STANDFIRST],
         "new_claim_form": ClaimCreateForm(article=article) if page else None,
+        # Unreviewed check-worthy suggestions, drawn by reader.js (one query).
+        "suggestions": Suggestion.objects.for_reader(article) if page else None,
         "claim_count": len(rows),
         "orphans": (
             list(Claim.objects.orphaned().filter(article=article).order_by("orphaned_at", "pk"))

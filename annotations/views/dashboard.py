@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import charts
-from annotations.models import Article, Claim, Publisher, User, Verdict
+from annotations.models import Article, Claim, Publisher, Suggestion, User, Verdict
 from annotations.roles import reviewer_required
 
 PAGE_SIZE = 25
@@ -155,7 +155,8 @@ def _decorate(articles: list[Article], verdicts, user) -> None:
     """Give each article on the page its claim counts by state, progress segments, verdict
     chips and the number of its claims assigned to ``user``.
 
-    All of it comes from one grouped query over the page's claims.
+    All of it comes from one grouped query over the page's claims, and the unreviewed
+    check-worthy suggestions from one more.
     """
     by_state = defaultdict(lambda: defaultdict(int))
     by_verdict = defaultdict(dict)
@@ -172,7 +173,9 @@ def _decorate(articles: list[Article], verdicts, user) -> None:
             if verdict_id is not None:
                 by_verdict[article_id][verdict_id] = by_verdict[article_id].get(verdict_id, 0) + n
             mine[article_id] += n_mine
+    suggested = Suggestion.objects.unreviewed_counts([a.pk for a in articles]) if articles else {}
     for article in articles:
+        article.suggestions_unreviewed = suggested.get(article.pk, 0)
         counts = by_state[article.pk]
         article.claims_total = sum(counts.values())
         article.claims_approved = counts[Claim.State.APPROVED]

@@ -248,6 +248,202 @@
     if (!help.hidden) help.querySelector("button").focus();
   }
 
+  // --- Check-worthy suggestions ------------------------------------------------------------
+  // The server sends the unreviewed suggestions as JSON (#suggestion-data); they are drawn as
+  // CSS custom highlights (a dotted underline), which leave the article's DOM untouched: the
+  // selection offsets and the server's paragraph redraws work as before. n/N move between
+  // them, a adds the current one as a claim (prefilled), x dismisses it. Hiding them is
+  // remembered in this browser.
+  const HIDE_KEY = "factcheck.suggestions.hidden";
+  let suggestions = [];
+  let suggestionIndex = -1;
+  let acceptedSuggestion = null; // the suggestion whose claim form is open
+  const highlights = window.CSS && CSS.highlights && window.Highlight ? CSS.highlights : null;
+
+  function suggestionsHidden() {
+    try {
+      return window.localStorage.getItem(HIDE_KEY) === "1";
+    } catch (error) {
+      return false;
+    }
+  }
+
+  /** The DOM point (text node, offset) at code-point ``offset`` of the body; ``isEnd`` picks
+   * the end of a segment over the start of the next one. */
+  function domPoint(root, offset, isEnd) {
+    const leaves = root.querySelectorAll("p > [data-s]");
+    let low = 0;
+    let high = leaves.length - 1;
+    let leaf = null;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const start = Number(leaves[mid].getAttribute("data-s"));
+      if (start < offset || (!isEnd && start === offset)) {
+        leaf = leaves[mid];
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    if (!leaf) return null;
+    let left = offset - Number(leaf.getAttribute("data-s"));
+    const walker = document.createTreeWalker(leaf, NodeFilter.SHOW_TEXT);
+    let node = walker.nextNode();
+    let last = null;
+    while (node) {
+      const text = node.data;
+      let units = 0;
+      while (units < text.length && left > 0) {
+        const unit = text.charCodeAt(units);
+        units += unit >= 0xd800 && unit <= 0xdbff && units + 1 < text.length ? 2 : 1;
+        left -= 1;
+      }
+      if (left === 0) return { node: node, offset: units };
+      last = node;
+      node = walker.nextNode();
+    }
+    return last ? { node: last, offset: last.data.length } : null;
+  }
+
+  function suggestionRange(suggestion) {
+    const root = $("article-body");
+    if (!root) return null;
+    const start = domPoint(root, suggestion.start, false);
+    const end = domPoint(root, suggestion.end, true);
+    if (!start || !end) return null;
+    const range = document.createRange();
+    range.setStart(start.node, start.offset);
+    range.setEnd(end.node, end.offset);
+    return range;
+  }
+
+  function drawSuggestions() {
+    if (!highlights) return;
+    highlights.delete("suggestion");
+    highlights.delete("suggestion-current");
+    if (suggestionsHidden()) return;
+    const ranges = suggestions.map(suggestionRange).filter(Boolean);
+    highlights.set("suggestion", new Highlight(...ranges));
+    const chosen = suggestions[suggestionIndex];
+    const range = chosen && suggestionRange(chosen);
+    if (range) highlights.set("suggestion-current", new Highlight(range));
+  }
+
+  function hideSuggestionAction() {
+    const action = $("suggestion-action");
+    if (action) action.hidden = true;
+  }
+
+  function showSuggestion(scroll) {
+    const chosen = suggestions[suggestionIndex];
+    const action = $("suggestion-action");
+    drawSuggestions();
+    if (!chosen || !action) return hideSuggestionAction();
+    const range = suggestionRange(chosen);
+    if (!range) return hideSuggestionAction();
+    action.querySelector("[data-role=why]").textContent = "Suggested: it " + chosen.why + ".";
+    action.querySelector("[data-role=dismiss-suggestion]").setAttribute("action", chosen.dismiss_url);
+    if (scroll) {
+      const rect = range.getBoundingClientRect();
+      window.scrollBy({ top: rect.top - window.innerHeight / 3, behavior: "instant" });
+    }
+    placeAction(action, { range: range, rect: range.getBoundingClientRect() });
+  }
+
+  let suggestionData = null; // the JSON element read last
+
+  function readSuggestions() {
+    const data = (suggestionData = $("suggestion-data"));
+    const previous = suggestions[suggestionIndex];
+    try {
+      suggestions = data ? JSON.parse(data.textContent) || [] : [];
+    } catch (error) {
+      suggestions = [];
+    }
+    // Keep the place: the next suggestion after the one dismissed.
+    if (previous) {
+      suggestionIndex = suggestions.findIndex((s) => s.start >= previous.start);
+    }
+    if (suggestionIndex >= suggestions.length) suggestionIndex = -1;
+    const toggle = document.querySelector("[data-action=toggle-suggestions]");
+    if (toggle) {
+      const hidden = suggestionsHidden();
+      toggle.setAttribute("aria-pressed", hidden ? "true" : "false");
+      toggle.textContent = hidden ? "Show suggestions" : "Hide suggestions";
+    }
+    if (suggestionIndex >= 0 && !suggestionsHidden()) showSuggestion(false);
+    else {
+      hideSuggestionAction();
+      drawSuggestions();
+    }
+  }
+
+  function moveSuggestion(step) {
+    if (!suggestions.length || suggestionsHidden()) return false;
+    if (suggestionIndex === -1) suggestionIndex = step > 0 ? 0 : suggestions.length - 1;
+    else suggestionIndex = Math.max(0, Math.min(suggestions.length - 1, suggestionIndex + step));
+    showSuggestion(true);
+    return true;
+  }
+
+  function toggleSuggestions() {
+    try {
+      window.localStorage.setItem(HIDE_KEY, suggestionsHidden() ? "0" : "1");
+    } catch (error) {
+      return;
+    }
+    if (suggestionsHidden()) suggestionIndex = -1;
+    readSuggestions();
+  }
+
+  function dropSuggestion(id) {
+    suggestions = suggestions.filter((s) => s.id !== id);
+    suggestionIndex = -1;
+    const count = $("suggestion-count");
+    if (count) count.textContent = String(suggestions.length);
+    hideSuggestionAction();
+    drawSuggestions();
+  }
+
+  /** Open the new-claim form on the current suggestion: its claim-bearing clause as the
+   * quote, the statement, claimant and category worked out by the server. */
+  function acceptSuggestion() {
+    const chosen = !suggestionsHidden() && suggestions[suggestionIndex];
+    if (!chosen) return false;
+    window.getSelection().removeAllRanges();
+    pending = { start: chosen.quote_start, end: chosen.quote_end, quote: chosen.quote };
+    if (!addClaim()) return false;
+    const panel = $("claim-panel");
+    const fill = (name, value) => {
+      const field = panel.querySelector("[name=" + name + "]");
+      if (field && value) field.value = value;
+      return field;
+    };
+    fill("statement", chosen.statement);
+    fill("claimant", chosen.claimant);
+    const category = fill("category", chosen.category);
+    // The reader's own guess from the words must not override the suggestion's category.
+    if (category) category.setAttribute("data-chosen", "");
+    acceptedSuggestion = chosen.id;
+    hideSuggestionAction();
+    return true;
+  }
+
+  function dismissSuggestion(form) {
+    const chosen = suggestions[suggestionIndex];
+    if (!chosen) return;
+    form.setAttribute("action", chosen.dismiss_url);
+    withHtmx(
+      (htmx) =>
+        htmx.ajax("POST", chosen.dismiss_url, {
+          source: form,
+          target: "#suggestions",
+          swap: "outerHTML",
+        }),
+      () => form.submit(),
+    );
+  }
+
   // --- Selecting with the keyboard --------------------------------------------------------
   // Browsers show no caret in ordinary text (caret browsing is off by default). The mode makes
   // the body an editing host — which gives a caret that arrows move and Shift+arrows extend —
@@ -478,6 +674,8 @@
       else if (name === "close-help") toggleHelp(false);
       else if (name === "choose") openClaim(action.getAttribute("data-claim-id"));
       else if (name === "caret-mode") toggleCaretMode();
+      else if (name === "toggle-suggestions") toggleSuggestions();
+      else if (name === "accept-suggestion") acceptSuggestion();
       return;
     }
     // Claim list links: one listener here instead of htmx attributes on every item (a long
@@ -517,7 +715,21 @@
     }
     switch (event.key) {
       case "a":
-        if (addClaim()) event.preventDefault();
+        if (selectionInBody() ? addClaim() : acceptSuggestion() || addClaim()) {
+          event.preventDefault();
+        }
+        break;
+      case "n":
+        if (moveSuggestion(1)) event.preventDefault();
+        break;
+      case "N":
+        if (moveSuggestion(-1)) event.preventDefault();
+        break;
+      case "x":
+        if (suggestionIndex >= 0 && !$("suggestion-action").hidden) {
+          event.preventDefault();
+          dismissSuggestion($("suggestion-action").querySelector("[data-role=dismiss-suggestion]"));
+        }
         break;
       case "v":
         event.preventDefault();
@@ -547,6 +759,14 @@
         return;
     }
   });
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest && event.target.closest("[data-role=dismiss-suggestion]");
+    if (!form) return;
+    event.preventDefault();
+    dismissSuggestion(form);
+  });
+  readSuggestions();
 
   // A long claim list waits for the article's first frame (reader.css, .claim-rows.pending):
   // the article and its highlights show first, the list is laid out right after.
@@ -622,7 +842,16 @@
     if (count) event.detail.headers["X-Claim-Count"] = count.textContent.trim();
   });
 
-  document.addEventListener("htmx:afterSettle", () => {
+  document.addEventListener("htmx:afterSettle", (event) => {
+    // The suggestions after a dismissal; a claim saved from one reviews it.
+    if ($("suggestion-data") !== suggestionData) readSuggestions();
+    const saved = $("claim-panel");
+    if (acceptedSuggestion !== null && saved && saved.querySelector(".alert.success")) {
+      dropSuggestion(acceptedSuggestion);
+      acceptedSuggestion = null;
+    } else {
+      drawSuggestions(); // the body's paragraphs may have been drawn anew
+    }
     // A body swapped in by htmx comes from the server without a caret: arm it again.
     const body = $("article-body");
     if (caretMode && body && !body.isContentEditable) {

@@ -1,0 +1,531 @@
+"""Check-worthy sentences: which sentences of a text a reviewer should look at first, and why.
+
+``assess(text)`` cuts a text (an article's body, headline or standfirst) into sentences and
+gives each a score between 0 and 1 with the reasons for it:
+
+- ``figure``: it states a figure, as ``figures.extract_figures`` reads it (the one reader of
+  figures in the app: years, dates, ages and the like are not figures);
+- ``comparison``: a comparison or a trend ("up 700%", "doubled", "the highest since 2010",
+  "more than", "rose");
+- ``causal``: a causal claim ("because of", "led to", "driven by");
+- ``prediction``: a prediction ("will", "is expected to", "by 2030");
+- ``attribution``: it is attributed ("said", "according to", "estimates", "figures show");
+- ``official``: it names an official source (an agency, a ministry, the police, "ONS").
+
+Questions, opinions and recommendations ("should", "I think") weigh less; site furniture
+(newsletter prompts, cookie notices) and fragments of a few words weigh nothing. The weights
+are explainable rules, tuned on the labelled set in ``bench/checkworthy_set/`` (see
+``bench/checkworthy.py`` for the evaluation). A sentence is *suggested* when its score reaches
+:data:`THRESHOLD`.
+
+For each sentence, ``Assessment`` also carries what the reader's "add claim" prefills: the
+claim-bearing clause of a long sentence (its quote), a checkable statement, the category and
+the claimant named by the attribution ("Simon Bailey", "the National Crime Agency").
+
+Sentences come from Bling Fire's sentence breaker, run on each paragraph (a sentence never
+crosses a line break), with one repair: an initial ("J. K. Rowling") does not end a sentence.
+See README, "Check-worthy suggestions", for how it compared with pysbd and syntok.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import blingfire
+
+from annotations.figures import extract_figures
+
+__all__ = ["REASONS", "THRESHOLD", "Assessment", "Sentence", "assess", "split_sentences"]
+
+#: Reason code → what the reader says about it.
+REASONS = {
+    "figure": "states a figure",
+    "comparison": "compares or states a trend",
+    "causal": "states a cause",
+    "prediction": "predicts",
+    "attribution": "is attributed to a source",
+    "official": "names an official source",
+}
+WEIGHTS = {
+    "figure": 0.5,
+    "comparison": 0.2,
+    "causal": 0.25,
+    "prediction": 0.2,
+    "attribution": 0.15,
+    "official": 0.15,
+}
+#: A sentence scoring this much or more is suggested.
+THRESHOLD = 0.35
+# A sentence longer than this (in characters) is trimmed to its claim-bearing clause.
+LONG_SENTENCE = 180
+# Fewer words than this is a fragment (a dateline, a caption, "Read more").
+MIN_WORDS = 5
+
+# Patterns below are matched against the lower-cased sentence: re.IGNORECASE made them three
+# times slower, a third of the 25 KB budget.
+_COMPARISON = re.compile(
+    r"\b(?:(?:up|down) (?:by )?(?:almost |nearly |about |some )?[\d£$€]"
+    r"|doubl(?:ed|ing|es)|tripl(?:ed|ing)|trebl(?:ed|ing)|halv(?:ed|ing)|quadrupl(?:ed|ing)"
+    r"|r(?:ose|isen|ise|ises|ising)|increas(?:e|ed|es|ing)|f(?:ell|allen|alling)|decreas(?:e|ed|es|ing)"
+    r"|drop(?:ped|s)?|declin(?:e|ed|es|ing)|grew|grown|growth|surg(?:e|ed|es|ing)|soar(?:ed|ing)"
+    r"|plung(?:e|ed|ing)|jump(?:ed)?|climb(?:ed|ing)?|slump(?:ed)?|tumbl(?:e|ed)|spike[sd]?"
+    r"|(?:highest|lowest|largest|biggest|smallest|fastest|slowest|worst|best|most|fewest)"
+    r" (?:\w+ ){0,3}(?:since|ever|on record|in (?:a|the|\d)|of any)"
+    r"|record (?:high|low|number|level)s?|(?:more|less|fewer|higher|lower|larger|smaller"
+    r"|greater|faster|slower|cheaper|dearer|bigger|worse|better) than|compared (?:with|to)"
+    r"|twice as|times as|times more|outnumber\w*|since records began)\b",
+)
+_CAUSAL = re.compile(
+    r"\b(?:because(?: of)?|caus(?:ed|es|ing)|due to|led to|leads? to|leading to"
+    r"|result(?:ed|s)? in|as a result(?: of)?|to blame for|blamed|attribut\w+ to|driven by"
+    r"|fuelled by|fueled by|thanks to|linked to|contribut\w+ to|responsible for|triggered"
+    r"|prevent(?:ed|s)|reduc(?:ed|es|ing) the|so that|which means)\b",
+)
+_PREDICTION = re.compile(
+    r"\b(?:will (?!be able)|won't|is expected to|are expected to|expected to|expects?"
+    r"|forecasts?|forecasted|predicts?|predicted|projected|projections?|on course to"
+    r"|on track to|set to|likely to|could (?:reach|rise|fall|cost|double|lead|hit|top)"
+    r"|by (?:20\d\d|the end of|the middle of)|in the coming|next (?:year|decade))\b",
+)
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|say|told|tells|according to|estimates?|estimated|claim(?:s|ed)"
+    r"|warn(?:s|ed)|stated|states that|reported|reports that|found|finds|show(?:s|ed|n)?"
+    r"|revealed|reveals|suggests?|suggested|admitted|insisted|argued|announced|confirmed"
+    r"|concluded|believes|calculated|figures|data|statistics|survey|study|analysis"
+    r"|research|report)\b",
+)
+_OFFICIAL_NAME = re.compile(
+    r"\b(?:[A-Z][\w’'-]+ (?:(?:of|for|and|on)(?: the)? )?){1,5}"
+    r"(?:Agency|Council|Office|Department|Ministry|Commission|Authority|Service|Services"
+    r"|Bureau|Institute|Police|Constabulary|Trust|Bank|Board|Committee|Organisation"
+    r"|Organization|Court|Parliament|Government|Treasury|Statistics|Survey|Fund|Foundation"
+    r"|Society|Association|University|Centre|Center|Inspectorate|Regulator|Executive)\b"
+    r"|\b(?:Prime Minister|Home Secretary|Chancellor|Chief Constable|Secretary of State"
+    r"|[A-Z][a-z]+ Minister|Minister (?:for|of) [A-Z]\w+|Commissioner|Ofsted|Ofcom|Ofgem"
+    r"|NHS|ONS|NCA|IFS|OBR|IWF|NSPCC|WHO|OECD|IMF|UN|Eurostat|FBI|CDC|Interpol|Europol)\b"
+)
+_OFFICIAL_WORD = re.compile(
+    r"\b(?:the (?:government|police|ministry|department|council|regulator|watchdog)"
+    r"|officials?|spokes(?:wo)?man|spokesperson|ministers?)\b",
+)
+_OPINION = re.compile(
+    r"\b(?:i think|i believe|i feel|in my view|we should|should|must|ought to|it is time"
+    r"|it's time|shameful|outrageous|disgrace\w*|wonderful|brilliant|terrible|awful|ridiculous"
+    r"|absurd|let us|let's|we need to|deserves?|i hope|hopefully|perhaps|arguably)\b",
+)
+_BOILERPLATE = re.compile(
+    r"\b(?:subscribe|sign up|newsletter|click here|cookies?|share this|follow us|read more"
+    r"|comments? (?:are|policy|below)|leave a comment|all rights reserved|copyright|advertisement"
+    r"|privacy (?:policy|notice)|terms (?:of|and conditions)|photograph:|photo:|image caption"
+    r"|getty images|sign in|log in|recent articles|related:)|©",
+)
+_NUMBER_HINT = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty"
+    r"|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion"
+    r"|dozen|half|halved|third|quarter|doubled|tripled|trebled|quadrupled|fifth|tenth)",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int  # code-point offsets in the text given to split_sentences
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One sentence, how check-worthy it is, and what a claim made from it would hold."""
+
+    start: int
+    end: int
+    text: str
+    score: float  # 0..1, two decimals
+    reasons: tuple[str, ...]  # codes of REASONS, in REASONS' order
+    figures: tuple[str, ...]  # the figures as written
+    # What a claim made from it would hold; worked out only for suggested sentences.
+    quote_start: int  # the claim-bearing clause (the whole sentence unless it is long)
+    quote_end: int
+    statement: str
+    claimant: str
+    category: str  # a Claim.Category value
+
+    @property
+    def suggested(self) -> bool:
+        return self.score >= THRESHOLD
+
+
+# --- Sentences -----------------------------------------------------------------------------------
+
+_LINES = re.compile(r"[^\n]+")
+_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
+_SPACE = re.compile(r"\s+")
+
+
+def _locate(line: str, sentence: str, position: int) -> tuple[int, int] | None:
+    """Where Bling Fire's ``sentence`` (its whitespace may be normalised) lies in ``line``."""
+    found = line.find(sentence, position)
+    if found != -1:
+        return found, found + len(sentence)
+    words = sentence.split()
+    if not words:
+        return None
+    pattern = r"\s+".join(map(re.escape, words))
+    match = re.compile(pattern).search(line, position)
+    return (match.start(), match.end()) if match else None
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """The sentences of ``text`` with their code-point offsets, none crossing a line break."""
+    sentences: list[Sentence] = []
+    for line_match in _LINES.finditer(text):
+        line = line_match.group()
+        if line.isspace():
+            continue
+        base = line_match.start()
+        # Bling Fire's own offsets come from a Python loop over every character (18 ms for
+        # 25 KB); finding its sentences in the line is a tenth of that.
+        position = 0
+        pending: int | None = None
+        for piece in blingfire.text_to_sentences(line).split("\n"):
+            span = _locate(line, piece, position)
+            if span is None:
+                continue
+            start, end = span
+            position = end
+            if pending is not None:
+                start, pending = pending, None
+            if _INITIAL.search(line[start:end]) and end < len(line.rstrip()):
+                pending = start  # "J." then "K. Rowling said…": one sentence
+                continue
+            sentences.append(Sentence(base + start, base + end, line[start:end]))
+        if pending is not None:
+            sentences.append(Sentence(base + pending, base + position, line[pending:position]))
+    return sentences
+
+
+# --- Who said it ---------------------------------------------------------------------------------
+
+_WORD = re.compile(r"\S+")
+_VERBS = frozenset(
+    [
+        "said",
+        "says",
+        "told",
+        "tells",
+        "estimates",
+        "estimated",
+        "claims",
+        "claimed",
+        "warned",
+        "warns",
+        "stated",
+        "argued",
+        "believes",
+        "insisted",
+        "announced",
+        "reported",
+        "revealed",
+        "admitted",
+        "added",
+        "explained",
+        "found",
+        "concluded",
+        "calculated",
+        "predicts",
+        "predicted",
+        "forecasts",
+        "expects",
+    ]
+)
+# Verbs that may come before their subject: "…,” said Simon Bailey."
+_INVERTED = frozenset(
+    ["said", "says", "added", "warned", "claimed", "explained", "insisted", "admitted"]
+)
+_CONNECTORS = frozenset({"of", "for", "and", "on", "the", "de", "van", "von", "&"})
+_NOT_NAMES = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "it",
+        "we",
+        "i",
+        "you",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "his",
+        "her",
+        "their",
+        "its",
+        "our",
+        "a",
+        "an",
+        "the",
+        "but",
+        "and",
+        "yet",
+        "so",
+        "then",
+        "however",
+        "meanwhile",
+    ]
+)
+_SOURCE_NOUNS = frozenset(
+    [
+        "figures",
+        "data",
+        "statistics",
+        "report",
+        "study",
+        "analysis",
+        "research",
+        "survey",
+        "estimates",
+        "numbers",
+    ]
+)
+_TRAILING = "’'\",.;:()“”"
+
+
+def _bare(token: str) -> str:
+    return token.strip(_TRAILING)
+
+
+def _capitalised(token: str) -> bool:
+    bare = _bare(token)
+    return bool(bare) and bare[0].isupper() and bare.lower() not in _NOT_NAMES
+
+
+def _name_forward(tokens: list[str], index: int) -> str:
+    """The proper name starting at ``tokens[index]`` ("the National Crime Agency"), or ""."""
+    words: list[str] = []
+    if index < len(tokens) and _bare(tokens[index]).lower() == "the":
+        words.append("the")
+        index += 1
+    while index < len(tokens):
+        token = tokens[index]
+        bare = _bare(token)
+        if _capitalised(token) or (words and bare.lower() in _CONNECTORS and bare == token):
+            words.append(token.rstrip(",.;:)”\"’'") if _capitalised(token) else bare)
+            if token != bare and token[-1] in ',.;:)”"':
+                break  # the name ends at its punctuation
+            index += 1
+            continue
+        break
+    while words and words[-1].lower() in _CONNECTORS:
+        words.pop()
+    if not words or words == ["the"]:
+        return ""
+    return " ".join(words).strip(_TRAILING + " ")
+
+
+def _name_backward(tokens: list[str], end: int) -> str:
+    """The proper name ending at ``tokens[end]`` (inclusive), or ""."""
+    index = end
+    if index >= 0 and re.fullmatch(r"\([A-Z]{2,8}\)", tokens[index]):
+        index -= 1  # "the National Crime Agency (NCA) estimates"
+    last = index
+    while index >= 0:
+        token = tokens[index]
+        bare = _bare(token)
+        if _capitalised(token) or (bare.lower() in _CONNECTORS and index != last):
+            if index != last and token[-1:] in ",;:" and token != bare:
+                break
+            index -= 1
+            continue
+        break
+    first = index + 1
+    while first <= last and _bare(tokens[first]).lower() in _CONNECTORS - {"the"}:
+        first += 1
+    if first > last:
+        return ""
+    words = [
+        _bare(t) if i in (first, last) else t for i, t in enumerate(tokens) if first <= i <= last
+    ]
+    if words[0] == "The":
+        words[0] = "the"
+    name = " ".join(words).strip(_TRAILING + " ")
+    if name.lower() == "the" or name.endswith(("’s", "'s")):
+        return ""
+    return name
+
+
+def claimant_in(sentence: str) -> str:
+    """Who the sentence attributes its claim to: a person or an organisation, or ""."""
+    tokens = _WORD.findall(sentence)
+    lowered = [_bare(t).lower() for t in tokens]
+    for i in range(len(tokens) - 1):
+        if lowered[i] == "according" and lowered[i + 1] == "to":
+            name = _name_forward(tokens, i + 2)
+            if name:
+                return name
+    for i, word in enumerate(lowered):
+        if word in _SOURCE_NOUNS and i + 2 < len(tokens) and lowered[i + 1] in ("from", "by"):
+            name = _name_forward(tokens, i + 2)
+            if name:
+                return name
+    for i, word in enumerate(lowered):
+        if word not in _VERBS or _bare(tokens[i]) != tokens[i].rstrip(",.;:"):
+            continue
+        before = tokens[i - 1] if i else ""
+        if before and before[-1] in ",”\"'’":
+            # "…,” said Simon Bailey." / "…, Simon Bailey, …, told": after or before the verb
+            if word in _INVERTED:
+                name = _name_forward(tokens, i + 1)
+                if name:
+                    return name
+            first_comma = next(
+                (k for k in range(i - 1) if tokens[k].endswith(",") and "“" not in tokens[k]), None
+            )
+            if first_comma is not None and before.endswith(","):
+                name = _name_backward(tokens, first_comma)
+                if name and first_comma - len(name.split()) + 1 <= 0:
+                    return name
+            continue
+        if i:
+            name = _name_backward(tokens, i - 1)
+            if name:
+                return name
+        if i and lowered[i - 1] in _SOURCE_NOUNS:
+            continue
+    return ""
+
+
+# --- Clause and statement ------------------------------------------------------------------------
+
+_CLAUSE_BREAK = re.compile(r";|\s[–—]\s|,\s(?=(?:but|while|whereas|although|though|which|and)\s)")
+_LEAD_ATTRIBUTION = re.compile(r"^\s*according to [^,]{1,80},\s*", re.IGNORECASE)
+_TAIL_ATTRIBUTION = re.compile(
+    r",?[”\"]?,?\s+(?:(?:he|she|they|it|we|i) (?:said|says|added|told [^.]{1,60}|warned|claimed)"
+    r"|(?:said|says|added|warned|claimed|according to) [^,.;]{1,80})\s*\.?\s*$",
+    re.IGNORECASE,
+)
+# Where the reported claim starts: after "said that", "estimates there are", "found that".
+_REPORTED = re.compile(
+    r"\b(?:(?:said|says|claims?|claimed|warned|warns|estimates?|estimated|believes?|argued"
+    r"|insists?|insisted|admitted|predicts?|predicted|added)\s+(?:that\s+)?"
+    r"|(?:told|tells|found|finds|shows?|showed|showing|suggests?|suggested|concluded?|reported"
+    r"|revealed|calculated|expects?)\b[^.;]{0,80}?\b(?:that\s+|(?=there (?:is|are|was|were)\b)))",
+    re.IGNORECASE,
+)
+_LEADING_CONJUNCTION = re.compile(r"^(?:and|but|while|whereas|although|though|which)\s+", re.I)
+
+
+def _clause(sentence: str, figures_at: list[int], hits: list[int]) -> tuple[int, int]:
+    """The claim-bearing clause of a long sentence, as offsets within it."""
+    if len(sentence) <= LONG_SENTENCE:
+        return 0, len(sentence)
+    cuts = [0]
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        cuts.append(match.start())
+        cuts.append(match.end())
+    cuts.append(len(sentence))
+    clauses = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+    if len(clauses) < 2:
+        return 0, len(sentence)
+    anchors = figures_at or hits
+    if not anchors:
+        return 0, len(sentence)
+
+    def weight(span):
+        return sum(span[0] <= at < span[1] for at in anchors)
+
+    start, end = max(clauses, key=lambda span: (weight(span), -span[0]))
+    while start < end and sentence[start].isspace():
+        start += 1
+    return start, end
+
+
+def _statement(clause: str) -> str:
+    """A checkable statement from the clause: the reported claim without who said it."""
+    text = _LEAD_ATTRIBUTION.sub("", clause)
+    text = _TAIL_ATTRIBUTION.sub("", text)
+    reported = _REPORTED.search(text)
+    if reported and reported.start() < 160 and len(text) - reported.end() > 20:
+        text = text[reported.end() :]
+    text = _LEADING_CONJUNCTION.sub("", text.strip())
+    text = text.strip().strip("“”\"'‘’").strip().rstrip(",;:").strip()
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    if text[-1] not in ".!?":
+        text += "."
+    return text
+
+
+# --- Scoring -------------------------------------------------------------------------------------
+
+
+def _assess_sentence(sentence: Sentence) -> Assessment:
+    text = sentence.text
+    lowered = text.lower()
+    words = len(text.split())
+    reasons: list[str] = []
+    figures = extract_figures(text) if _NUMBER_HINT.search(lowered) else []
+    figures = [f for f in figures if f.readable or f.kind != "count"]
+    hits: list[int] = []
+    if figures:
+        reasons.append("figure")
+    for code, pattern in (
+        ("comparison", _COMPARISON),
+        ("causal", _CAUSAL),
+        ("prediction", _PREDICTION),
+        ("attribution", _ATTRIBUTION),
+    ):
+        match = pattern.search(lowered)
+        if match:
+            reasons.append(code)
+            hits.append(match.start())
+    official = _OFFICIAL_NAME.search(text) or _OFFICIAL_WORD.search(lowered)
+    if official:
+        reasons.append("official")
+    score = sum(WEIGHTS[code] for code in reasons)
+    if words < MIN_WORDS or _BOILERPLATE.search(lowered):
+        score = 0.0
+    else:
+        if text.rstrip("”\"’' ").endswith("?"):
+            score -= 0.3
+        if _OPINION.search(lowered) and not figures:
+            score -= 0.2
+    score = round(min(1.0, max(0.0, score)), 2)
+    if score < THRESHOLD:
+        # Not suggested: what a claim from it would hold is never shown, so never worked out.
+        return Assessment(
+            sentence.start, sentence.end, text, score, tuple(reasons),
+            tuple(f.text for f in figures), sentence.start, sentence.end, "", "", "other",
+        )  # fmt: skip
+    clause_start, clause_end = _clause(text, [f.start for f in figures], hits)
+    clause = text[clause_start:clause_end]
+    if figures:
+        category = "statistic"
+    elif "causal" in reasons:
+        category = "causal"
+    elif "prediction" in reasons:
+        category = "prediction"
+    elif "attribution" in reasons and ("“" in text or '"' in text):
+        category = "quote"
+    else:
+        category = "other"
+    return Assessment(
+        start=sentence.start,
+        end=sentence.end,
+        text=text,
+        score=score,
+        reasons=tuple(reasons),
+        figures=tuple(f.text for f in figures),
+        quote_start=sentence.start + clause_start,
+        quote_end=sentence.start + clause_end,
+        statement=_statement(clause),
+        claimant=claimant_in(text) if "attribution" in reasons else "",
+        category=category,
+    )
+
+
+def assess(text: str) -> list[Assessment]:
+    """Every sentence of ``text``, in order, with its score, reasons and claim prefill."""
+    return [_assess_sentence(sentence) for sentence in split_sentences(text)]

@@ -1,0 +1,268 @@
+"""Check-worthy suggestions stored for each article, and the reviewers' dismissals of them.
+
+A :class:`Suggestion` is derived data: ``checkworthy.assess`` run on the article's text when it
+is imported or its text changes (``Article.save``), or by ``manage.py compute_suggestions``
+for articles imported before. Only sentences scoring at least ``checkworthy.THRESHOLD`` are
+kept. Working them out again replaces them all.
+
+A :class:`SuggestionDismissal` is a reviewer's decision, kept for good: who dismissed which
+sentence and when, with the score and reasons it had then, so that the scorer can be studied
+against what reviewers turned down. It is matched to the article's sentences by their text
+(its SHA-256), so a dismissed sentence stays dismissed when the text around it changes or the
+suggestions are worked out again; one whose sentence left the text is kept all the same.
+
+A suggestion is *reviewed* once dismissed or once a claim covers part of its sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from annotations import checkworthy
+
+
+class TextPart(models.TextChoices):
+    """The parts of an article a suggestion's offsets count in."""
+
+    BODY = "body", "Body"
+
+
+def sentence_hash(text: str) -> str:
+    """What a dismissal remembers a sentence by: its words, whatever the spacing."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+
+
+class SuggestionDismissal(models.Model):
+    article = models.ForeignKey(
+        "annotations.Article", on_delete=models.CASCADE, related_name="suggestion_dismissals"
+    )
+    part = models.CharField(max_length=20, choices=TextPart.choices, default=TextPart.BODY)
+    # Copied from the article's text, never typed: not editable.
+    sentence = models.TextField(
+        editable=False, help_text="The sentence as it stood when it was dismissed."
+    )
+    sentence_hash = models.CharField(
+        max_length=64,
+        editable=False,
+        help_text="SHA-256 of the sentence's words: how it is found again.",
+    )
+    score = models.FloatField(help_text="The check-worthiness score it had when dismissed.")
+    reasons = models.JSONField(
+        default=list, blank=True, help_text="The reasons it was suggested for (codes)."
+    )
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "part", "sentence_hash"], name="suggestion_dismissed_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Dismissed: {self.sentence[:60]}"
+
+
+class SuggestionQuerySet(models.QuerySet):
+    def unreviewed(self):
+        """Neither dismissed nor covered, even in part, by a claim anchored in the text."""
+        from annotations.models import Claim
+
+        covering = Claim.objects.anchored().filter(
+            article=OuterRef("article"), start__lt=OuterRef("end"), end__gt=OuterRef("start")
+        )
+        return self.filter(dismissal__isnull=True).exclude(Exists(covering))
+
+    def for_reader(self, article) -> list[dict]:
+        """What the reader needs of the article's unreviewed suggestions, in text order: one
+        query whatever their number."""
+        body = article.body
+        dismiss_prefix = reverse("annotations:suggestion-dismiss", args=[article.pk, 0])
+        dismiss_prefix = dismiss_prefix[: dismiss_prefix.rindex("/0/") + 1]
+        rows = (
+            self.filter(article=article)
+            .unreviewed()
+            .order_by("part", "start")
+            .values_list(
+                "pk",
+                "part",
+                "start",
+                "end",
+                "quote_start",
+                "quote_end",
+                "score",
+                "reasons",
+                "statement",
+                "claimant",
+                "category",
+            )
+        )
+        return [
+            {
+                "id": pk,
+                "part": part,
+                "start": start,
+                "end": end,
+                "quote_start": quote_start,
+                "quote_end": quote_end,
+                "quote": body[quote_start:quote_end],
+                "score": score,
+                "why": ", ".join(checkworthy.REASONS[code] for code in reasons),
+                "statement": statement,
+                "claimant": claimant,
+                "category": category,
+                "dismiss_url": f"{dismiss_prefix}{pk}/dismiss/",
+            }
+            for (
+                pk,
+                part,
+                start,
+                end,
+                quote_start,
+                quote_end,
+                score,
+                reasons,
+                statement,
+                claimant,
+                category,
+            ) in rows
+        ]
+
+    def unreviewed_counts(self, article_ids) -> dict[int, int]:
+        """Unreviewed suggestions per article, from one grouped query."""
+        rows = (
+            self.filter(article_id__in=article_ids)
+            .unreviewed()
+            .values_list("article_id")
+            .annotate(n=models.Count("pk"))
+            .order_by()
+        )
+        return dict(rows)
+
+
+class SuggestionManager(models.Manager.from_queryset(SuggestionQuerySet)):
+    def refresh_for(self, article, *, created: bool = False) -> list[Suggestion]:
+        """Work out ``article``'s suggestions again from its text, keeping its dismissals.
+
+        ``created``: the article is new, so it has neither suggestions nor dismissals yet
+        (one INSERT, no reads)."""
+        dismissals = {}
+        if not created:
+            dismissals = {(d.part, d.sentence_hash): d for d in article.suggestion_dismissals.all()}
+        fresh = []
+        for part, text in ((TextPart.BODY, article.body),):
+            for found in checkworthy.assess(text):
+                if not found.suggested:
+                    continue
+                digest = sentence_hash(found.text)
+                fresh.append(
+                    Suggestion(
+                        article=article,
+                        part=part,
+                        start=found.start,
+                        end=found.end,
+                        quote_start=found.quote_start,
+                        quote_end=found.quote_end,
+                        sentence_hash=digest,
+                        score=found.score,
+                        reasons=list(found.reasons),
+                        statement=found.statement,
+                        claimant=found.claimant[:300],
+                        category=found.category,
+                        dismissal=dismissals.get((part, digest)),
+                    )
+                )
+        with transaction.atomic():
+            if not created:
+                self.filter(article=article).delete()
+            return self.bulk_create(fresh)
+
+
+class Suggestion(models.Model):
+    """A sentence of an article worth checking, its score and why (see ``checkworthy``)."""
+
+    article = models.ForeignKey(
+        "annotations.Article", on_delete=models.CASCADE, related_name="suggestions"
+    )
+    part = models.CharField(max_length=20, choices=TextPart.choices, default=TextPart.BODY)
+    start = models.PositiveIntegerField(help_text="The sentence's start in the part's text.")
+    end = models.PositiveIntegerField(help_text="Its end (exclusive), in code points.")
+    quote_start = models.PositiveIntegerField(
+        help_text="Start of the claim-bearing clause that a claim made from it quotes (the "
+        "whole sentence unless it is long)."
+    )
+    quote_end = models.PositiveIntegerField()
+    # Worked out from the article's text, never typed: not editable.
+    sentence_hash = models.CharField(
+        max_length=64, editable=False, help_text="See ``sentence_hash``."
+    )
+    score = models.FloatField(help_text="Check-worthiness, 0 to 1.")
+    reasons = models.JSONField(default=list, help_text="Codes of checkworthy.REASONS.")
+    statement = models.TextField(
+        blank=True, editable=False, help_text="The statement a claim would start with."
+    )
+    claimant = models.CharField(
+        max_length=300,
+        blank=True,
+        editable=False,
+        help_text="Who the sentence attributes its claim to.",
+    )
+    category = models.CharField(max_length=20, editable=False, help_text="A Claim.Category value.")
+    dismissal = models.ForeignKey(
+        SuggestionDismissal,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="suggestions",
+    )
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = SuggestionManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["article", "start"], name="suggestion_article_start")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "part", "start"], name="suggestion_one_per_sentence"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start"))
+                & Q(quote_start__gte=models.F("start"))
+                & Q(quote_end__lte=models.F("end"))
+                & Q(quote_end__gt=models.F("quote_start")),
+                name="suggestion_spans_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Suggestion {self.start}–{self.end} ({self.score:.2f})"
+
+    def text(self) -> str:
+        return self.article.body[self.start : self.end]
+
+    def dismiss(self, *, by) -> SuggestionDismissal:
+        """Record that ``by`` turned this sentence down; a second dismissal keeps the first."""
+        dismissal, _ = SuggestionDismissal.objects.get_or_create(
+            article_id=self.article_id,
+            part=self.part,
+            sentence_hash=self.sentence_hash,
+            defaults={
+                "sentence": self.text(),
+                "score": self.score,
+                "reasons": self.reasons,
+                "dismissed_by": by,
+            },
+        )
+        if self.dismissal_id != dismissal.pk:
+            self.dismissal = dismissal
+            self.save(update_fields=["dismissal"])
+        return dismissal

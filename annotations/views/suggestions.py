@@ -1,0 +1,42 @@
+"""Check-worthy suggestions in the reader: a reviewer dismisses one (accepting one is creating
+its claim, through the claim form the reader prefills)."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
+
+from annotations.models import Article, Suggestion
+from annotations.roles import reviewer_required
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@reviewer_required
+@require_POST
+def suggestion_dismiss(request: HtmxHttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    """Record that the reviewer turned the sentence down; it is never suggested again for
+    this article, and the reader's suggestions are drawn anew."""
+    # Every signed-in reviewer may read (and so review) every article; unknown ids are 404.
+    article = get_object_or_404(Article, pk=article_pk)
+    suggestion = Suggestion.objects.filter(article=article, pk=pk).first()
+    if suggestion is None:
+        # The article's text changed since the page was loaded and its suggestions with it.
+        notice = (
+            "That suggestion is gone: the article's text changed. Its suggestions are shown anew."
+        )
+    else:
+        suggestion.dismiss(by=request.user)
+        notice = "Suggestion dismissed: it will not be suggested again."
+    if request.htmx.target == "suggestions":
+        context = {
+            "article": article,
+            "suggestions": Suggestion.objects.for_reader(article),
+            "suggestion_notice": notice,
+        }
+        return render(request, "annotations/article_detail.html#suggestions", context)
+    messages.info(request, notice)
+    return redirect(article)

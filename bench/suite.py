@@ -92,6 +92,7 @@ class Suite:
             self.bench_claim_writes,
             self.bench_dashboard,
             self.bench_claims_across,
+            self.bench_checkworthy,
             self.bench_server,
             self.bench_import,
             self.bench_published_checks,
@@ -564,6 +565,15 @@ class Suite:
         for result in published_checks.published_checks(
             self.rng, self.tmp, self.reviewer, quick=self.quick, runs=self.runs, warmup=self.warmup
         ):
+            self.add(result)
+
+    # --- check-worthy suggestions: the evaluation and the time at import --------------------
+
+    def bench_checkworthy(self) -> None:
+        from bench import checkworthy
+
+        self.log("check-worthy suggestions: the labelled set and a 25 KB article")
+        for result in checkworthy.results(self.quick):
             self.add(result)
 
     # --- a real server: browser and worker memory -------------------------------------------

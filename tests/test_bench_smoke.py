@@ -102,3 +102,30 @@ def test_public_page_figures_run_and_the_unchanged_page_answers_304(tmp_path):
     for result in figures.values():
         assert result.median_ms is not None, result.note  # ran, and answered as expected
     assert figures["public page, 200 claims (signed out)"].queries == 3  # article, validator
+
+
+def test_checkworthy_set_is_large_varied_and_well_formed():
+    from bench import checkworthy
+
+    articles = checkworthy.load_set()
+    sentences = [s for a in articles for s in a.sentences]
+    assert len(sentences) >= 400
+    assert len({a.kind for a in articles}) >= 15
+    assert 0.3 < sum(s.worthy for s in sentences) / len(sentences) < 0.7
+    for article in articles:
+        for sentence in article.sentences:
+            assert article.text[sentence.start : sentence.end] == sentence.text
+
+
+@pytest.mark.django_db
+def test_checkworthy_bench_reports_the_issue_figures():
+    from bench import checkworthy
+
+    results = checkworthy.results(quick=True)
+    figures = [result.figure for result in results]
+    assert any("precision@10" in figure for figure in figures)
+    assert any("stating a figure" in figure for figure in figures)
+    timed = [result for result in results if result.median_ms is not None]
+    assert len(timed) == 2 and all(result.target_ms == 30 for result in timed)
+    assert "suggestions stored" in timed[1].note
+    assert all(result.passed is not None for result in results)

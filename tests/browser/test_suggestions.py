@@ -1,0 +1,91 @@
+"""Check-worthy suggestions in the reader: `n` jumps between them, `a` opens the claim form
+prefilled (claimant from the attribution), `x` dismisses one and it stays dismissed."""
+
+import pytest
+
+from annotations.models import Claim, SuggestionDismissal
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BODY = "\n\n".join(
+    [
+        "The harbour ferry will stop running after 9pm from March, the council said.",
+        "Residents on the island were angry when they heard the news on Monday.",
+        "Passenger numbers fell by a third last year, to 410,000, according to the Harbour "
+        "Transport Authority.",
+        "“We cannot keep an empty boat going at midnight,” said Dana Whitlock, the council’s "
+        "transport lead, who estimates the late service costs £640,000 a year.",
+    ]
+)
+CURRENT_JS = """() => {
+  const current = CSS.highlights.get("suggestion-current");
+  return current ? [...current][0].toString() : null;
+}"""
+
+
+def test_jump_accept_and_dismiss_suggestions(page, sign_in, reviewer, screenshot_dir):
+    article = ArticleFactory(title="Night ferry", body=BODY)
+    suggested = list(article.suggestions.order_by("start"))
+    assert len(suggested) == 3  # the angry residents are not suggested
+    sign_in(page, reviewer)
+    page.goto(f"/articles/{article.pk}/")
+    assert page.locator("#suggestion-count").inner_text() == "3"
+    assert page.evaluate("CSS.highlights.get('suggestion').size") == 3
+
+    page.keyboard.press("n")
+    assert page.evaluate(CURRENT_JS).startswith("The harbour ferry will stop")
+    page.keyboard.press("n")
+    assert page.evaluate(CURRENT_JS).startswith("Passenger numbers fell by a third")
+    bar = page.locator("#suggestion-action")
+    bar.wait_for(state="visible")
+    assert "states a figure" in bar.inner_text()
+    page.keyboard.press("n")
+    assert page.evaluate(CURRENT_JS).startswith("“We cannot keep")
+    page.screenshot(path=str(screenshot_dir / "reader-suggestion.png"))
+    page.keyboard.press("Shift+N")
+    assert page.evaluate(CURRENT_JS).startswith("Passenger numbers")
+
+    # a: the claim form, prefilled; saved as it is.
+    page.keyboard.press("a")
+    panel = page.locator("#claim-panel")
+    assert panel.get_by_label("Claimant", exact=True).input_value() == (
+        "the Harbour Transport Authority"
+    )
+    assert panel.get_by_label("Category").input_value() == "statistic"
+    assert (
+        panel.get_by_label("Checkable statement")
+        .input_value()
+        .startswith("Passenger numbers fell by a third last year")
+    )
+    panel.get_by_role("button", name="Save claim").click()
+    page.wait_for_selector("#claim-panel .alert.success")
+    claim = Claim.objects.get()
+    assert claim.claimant == "the Harbour Transport Authority"
+    assert claim.quote.startswith("Passenger numbers fell by a third")
+    assert page.locator("#suggestion-count").inner_text() == "2"
+
+    # x: dismissed, and still dismissed after a reload.
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("n")
+    assert page.evaluate(CURRENT_JS).startswith("The harbour ferry will stop")
+    page.keyboard.press("x")
+    page.wait_for_selector("#suggestions .notice")
+    assert page.locator("#suggestion-count").inner_text() == "1"
+    dismissal = SuggestionDismissal.objects.get()
+    assert dismissal.dismissed_by == reviewer
+    assert dismissal.sentence.startswith("The harbour ferry will stop")
+    page.reload()
+    assert page.locator("#suggestion-count").inner_text() == "1"
+    page.keyboard.press("n")
+    assert page.evaluate(CURRENT_JS).startswith("“We cannot keep")
+
+    # Hidden: no underline and n does nothing, remembered after a reload.
+    page.get_by_role("button", name="Hide suggestions").click()
+    assert page.evaluate("CSS.highlights.has('suggestion')") is False
+    page.reload()
+    assert page.get_by_role("button", name="Show suggestions").get_attribute("aria-pressed") == (
+        "true"
+    )
+    page.keyboard.press("n")
+    assert page.evaluate(CURRENT_JS) is None

@@ -546,7 +546,7 @@ class Article(models.Model):
         return self.title
 
     # The text check-worthy suggestions are worked out from (``Suggestion.objects.refresh_for``).
-    SUGGESTED_FROM = ("body",)
+    SUGGESTED_FROM = ("title", "standfirst", "body")
 
     def save(self, *args, **kwargs):
         if not self.content_hash:

@@ -12,6 +12,10 @@ against what reviewers turned down. It is matched to the article's sentences by 
 suggestions are worked out again; one whose sentence left the text is kept all the same.
 
 A suggestion is *reviewed* once dismissed or once a claim covers part of its sentence.
+
+Suggestions are made in every part of the article (``Article.Part``: headline, standfirst and
+body), their offsets counting from the start of their part's text, as claims' do. This module
+is imported at the end of ``annotations/models.py``, which registers its models.
 """
 
 from __future__ import annotations
@@ -25,12 +29,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations import checkworthy
+from annotations.models import Article, Claim
 
-
-class TextPart(models.TextChoices):
-    """The parts of an article a suggestion's offsets count in."""
-
-    BODY = "body", "Body"
+# Reading order, for the reader's n/N.
+PART_ORDER = {part: index for index, part in enumerate(Article.Part.values)}
 
 
 def sentence_hash(text: str) -> str:
@@ -42,7 +44,12 @@ class SuggestionDismissal(models.Model):
     article = models.ForeignKey(
         "annotations.Article", on_delete=models.CASCADE, related_name="suggestion_dismissals"
     )
-    part = models.CharField(max_length=20, choices=TextPart.choices, default=TextPart.BODY)
+    part = models.CharField(
+        max_length=10,
+        choices=Article.Part.choices,
+        default=Article.Part.BODY,
+        help_text="The article's text the sentence is in (headline, standfirst or body).",
+    )
     # Copied from the article's text, never typed: not editable.
     sentence = models.TextField(
         editable=False, help_text="The sentence as it stood when it was dismissed."
@@ -75,23 +82,23 @@ class SuggestionDismissal(models.Model):
 class SuggestionQuerySet(models.QuerySet):
     def unreviewed(self):
         """Neither dismissed nor covered, even in part, by a claim anchored in the text."""
-        from annotations.models import Claim
-
         covering = Claim.objects.anchored().filter(
-            article=OuterRef("article"), start__lt=OuterRef("end"), end__gt=OuterRef("start")
+            article=OuterRef("article"),
+            part=OuterRef("part"),
+            start__lt=OuterRef("end"),
+            end__gt=OuterRef("start"),
         )
         return self.filter(dismissal__isnull=True).exclude(Exists(covering))
 
     def for_reader(self, article) -> list[dict]:
-        """What the reader needs of the article's unreviewed suggestions, in text order: one
-        query whatever their number."""
-        body = article.body
+        """What the reader needs of the article's unreviewed suggestions, in reading order
+        (headline, standfirst, body): one query whatever their number."""
+        texts = {part: article.text_of(part) for part in Article.Part.values}
         dismiss_prefix = reverse("annotations:suggestion-dismiss", args=[article.pk, 0])
         dismiss_prefix = dismiss_prefix[: dismiss_prefix.rindex("/0/") + 1]
         rows = (
             self.filter(article=article)
             .unreviewed()
-            .order_by("part", "start")
             .values_list(
                 "pk",
                 "part",
@@ -106,6 +113,7 @@ class SuggestionQuerySet(models.QuerySet):
                 "category",
             )
         )
+        rows = sorted(rows, key=lambda row: (PART_ORDER[row[1]], row[2]))
         return [
             {
                 "id": pk,
@@ -114,7 +122,7 @@ class SuggestionQuerySet(models.QuerySet):
                 "end": end,
                 "quote_start": quote_start,
                 "quote_end": quote_end,
-                "quote": body[quote_start:quote_end],
+                "quote": texts[part][quote_start:quote_end],
                 "score": score,
                 "why": ", ".join(checkworthy.REASONS[code] for code in reasons),
                 "statement": statement,
@@ -159,8 +167,8 @@ class SuggestionManager(models.Manager.from_queryset(SuggestionQuerySet)):
         if not created:
             dismissals = {(d.part, d.sentence_hash): d for d in article.suggestion_dismissals.all()}
         fresh = []
-        for part, text in ((TextPart.BODY, article.body),):
-            for found in checkworthy.assess(text):
+        for part in Article.Part.values:
+            for found in checkworthy.assess(article.text_of(part)):
                 if not found.suggested:
                     continue
                 digest = sentence_hash(found.text)
@@ -193,8 +201,13 @@ class Suggestion(models.Model):
     article = models.ForeignKey(
         "annotations.Article", on_delete=models.CASCADE, related_name="suggestions"
     )
-    part = models.CharField(max_length=20, choices=TextPart.choices, default=TextPart.BODY)
-    start = models.PositiveIntegerField(help_text="The sentence's start in the part's text.")
+    part = models.CharField(
+        max_length=10,
+        choices=Article.Part.choices,
+        default=Article.Part.BODY,
+        help_text="The article's text the sentence is in (headline, standfirst or body).",
+    )
+    start = models.PositiveIntegerField(help_text="The sentence's start in its part's text.")
     end = models.PositiveIntegerField(help_text="Its end (exclusive), in code points.")
     quote_start = models.PositiveIntegerField(
         help_text="Start of the claim-bearing clause that a claim made from it quotes (the "
@@ -229,7 +242,9 @@ class Suggestion(models.Model):
     objects = SuggestionManager()
 
     class Meta:
-        indexes = [models.Index(fields=["article", "start"], name="suggestion_article_start")]
+        indexes = [
+            models.Index(fields=["article", "part", "start"], name="suggestion_article_start")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["article", "part", "start"], name="suggestion_one_per_sentence"
@@ -247,7 +262,7 @@ class Suggestion(models.Model):
         return f"Suggestion {self.start}–{self.end} ({self.score:.2f})"
 
     def text(self) -> str:
-        return self.article.body[self.start : self.end]
+        return self.article.text_of(self.part)[self.start : self.end]
 
     def dismiss(self, *, by) -> SuggestionDismissal:
         """Record that ``by`` turned this sentence down; a second dismissal keeps the first."""

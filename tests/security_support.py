@@ -43,6 +43,7 @@ KINDS = (
     "family",
     "token",
     "notification",
+    "suggestion",
 )
 KIND_ALIASES = {
     "inbox": "notification",  # "inbox/<pk>/": one notification of the inbox
@@ -269,7 +270,23 @@ def build_world(text=None, *, requester=None) -> dict:
 
     owner = requester or other_user
     token, _secret = ApiToken.issue(owner, **({"name": "Newsroom CMS"} | fill(ApiToken)))
+    # A check-worthy suggestion in the article (worked out from the body; one is made when
+    # the body's words suggest none).
+    from annotations.models import Suggestion
+
+    suggestion = article.suggestions.order_by("pk").first() or Suggestion.objects.create(
+        article=article,
+        start=0,
+        end=min(len(article.body), 20),
+        quote_start=0,
+        quote_end=min(len(article.body), 20),
+        sentence_hash="0" * 64,
+        score=0.5,
+        reasons=["figure"],
+        category="statistic",
+    )
     return {
+        "suggestion": suggestion,
         "article": article,
         "claim": claim,
         "citation": citation,

@@ -67,6 +67,11 @@ def figure(objects):
     return {"article_pk": objects["article"].pk, "pk": made.claim_id, "figure_pk": made.pk}
 
 
+def suggestion(objects):
+    made = objects["article"].suggestions.order_by("pk").first()  # the body states figures
+    return {"article_pk": objects["article"].pk, "pk": made.pk}
+
+
 def family(objects):
     from annotations.models import ClaimFamily
 
@@ -221,6 +226,8 @@ EXPECTED = {
     "annotations:claim-create": ("post", article_pk_only, SIGNED_IN),
     "annotations:claim-detail": ("get", claim, SIGNED_IN),
     "annotations:claim-reattach": ("post", claim, SIGNED_IN_REDIRECT),
+    # Dismissing a check-worthy suggestion (without htmx: back to the reader).
+    "annotations:suggestion-dismiss": ("post", suggestion, SIGNED_IN_REDIRECT),
     "annotations:claim-update": ("post", claim, SIGNED_IN),
     "annotations:claim-propose": ("post", claim, SIGNED_IN),
     "annotations:claim-approve": ("post", claim, EDITORS_ONLY),

@@ -193,15 +193,42 @@ def test_import_stores_the_suggestions_and_an_update_keeps_a_dismissal(reviewer)
     assert SuggestionDismissal.objects.count() == 1
 
 
-def test_a_details_edit_does_not_work_the_suggestions_out_again(reviewer):
-    article = ArticleFactory(body=FERRY)
+def test_a_details_edit_leaves_the_suggestions_and_a_new_headline_gets_its_own(reviewer):
+    article = ArticleFactory(body=FERRY, title="Ferry to stop at night")
     before = set(article.suggestions.values_list("pk", flat=True))
-    article.edit_details(by=reviewer, version=article.version, title="Night ferry")
+    article.edit_details(by=reviewer, version=article.version, byline="Sam Reed")
     assert set(article.suggestions.values_list("pk", flat=True)) == before
+    assert not article.suggestions.filter(part=Article.Part.HEADLINE).exists()
+    headline = "Ferry passengers fell by a third, to 410,000, authority says"
+    article.edit_details(by=reviewer, version=article.version, title=headline)
+    (suggested,) = article.suggestions.filter(part=Article.Part.HEADLINE)
+    assert (suggested.start, suggested.end) == (0, len(headline))
+    assert suggested.claimant == ""  # "authority says": no name
+    assert article.suggestions.filter(part=Article.Part.BODY).count() == len(before)
+
+
+def test_standfirst_suggestions_count_from_the_standfirst_and_a_claim_there_reviews_them(
+    client, reviewer
+):
+    standfirst = "Night crossings carried 11 people on average, the council said."
+    article = ArticleFactory(title="Night ferry", body=FERRY, standfirst=standfirst)
+    (suggested,) = article.suggestions.filter(part=Article.Part.STANDFIRST)
+    assert (suggested.start, suggested.end) == (0, len(standfirst))
+    # A body claim at the same offsets does not review it; a standfirst claim does.
+    ClaimFactory(article=article, start=0, end=5, quote=FERRY[:5])
+    unreviewed = Suggestion.objects.filter(article=article).unreviewed()
+    assert unreviewed.filter(pk=suggested.pk).exists()
+    ClaimFactory(
+        article=article, part=Article.Part.STANDFIRST, start=0, end=5, quote=standfirst[:5]
+    )
+    assert not unreviewed.filter(pk=suggested.pk).exists()
+    client.force_login(reviewer)
+    data = suggestion_data(client.get(reader_url(article)).content.decode())
+    assert all(row["part"] == "body" for row in data)
 
 
 def test_a_dismissal_outlives_its_sentence_leaving_the_text(reviewer):
-    article = ArticleFactory(body=FERRY)
+    article = ArticleFactory(title="Night ferry", body=FERRY)
     suggestion = article.suggestions.order_by("start").first()
     suggestion.dismiss(by=reviewer)
     article.body = "An entirely different text about 40 new buses, the mayor said."
@@ -214,7 +241,7 @@ def test_a_dismissal_outlives_its_sentence_leaving_the_text(reviewer):
 
 
 def test_reader_sends_unreviewed_suggestions_with_their_prefill(client, reviewer):
-    article = ArticleFactory(body=FERRY)
+    article = ArticleFactory(title="Night ferry", body=FERRY)
     covered = article.suggestions.order_by("start")[0]
     dismissed = article.suggestions.order_by("start")[1]
     ClaimFactory(
@@ -238,8 +265,8 @@ def test_reader_sends_unreviewed_suggestions_with_their_prefill(client, reviewer
 def test_reader_suggestions_cost_one_query_whatever_their_number(
     client, reviewer, django_assert_num_queries
 ):
-    few = ArticleFactory(body=FERRY)
-    many = ArticleFactory(body="\n\n".join([FERRY] * 30))
+    few = ArticleFactory(title="Night ferry", body=FERRY)
+    many = ArticleFactory(title="Night ferry", body="\n\n".join([FERRY] * 30))
     client.force_login(reviewer)
     client.get(reader_url(few))  # warm the session
     for article in (few, many):
@@ -252,7 +279,8 @@ def test_reader_suggestions_cost_one_query_whatever_their_number(
 
 def test_suggestion_text_is_escaped_in_the_page(client, reviewer):
     article = ArticleFactory(
-        body="The agency said 40% of <script>alert(1)</script> boats were late, up from 20%."
+        title="Late boats",
+        body="The agency said 40% of <script>alert(1)</script> boats were late, up from 20%.",
     )
     client.force_login(reviewer)
     html = client.get(reader_url(article)).content.decode()
@@ -268,7 +296,7 @@ def dismiss_url(suggestion):
 
 
 def test_dismissing_with_htmx_answers_with_the_suggestions_without_it(client, reviewer):
-    article = ArticleFactory(body=FERRY)
+    article = ArticleFactory(title="Night ferry", body=FERRY)
     first, *rest = article.suggestions.order_by("start")
     client.force_login(reviewer)
     response = client.post(
@@ -286,7 +314,7 @@ def test_dismissing_with_htmx_answers_with_the_suggestions_without_it(client, re
 
 
 def test_dismissing_without_htmx_returns_to_the_reader(client, reviewer):
-    article = ArticleFactory(body=FERRY)
+    article = ArticleFactory(title="Night ferry", body=FERRY)
     suggestion = article.suggestions.first()
     client.force_login(reviewer)
     response = client.post(dismiss_url(suggestion), follow=True)
@@ -295,7 +323,7 @@ def test_dismissing_without_htmx_returns_to_the_reader(client, reviewer):
 
 
 def test_dismissing_a_suggestion_gone_with_the_text_says_so_and_changes_nothing(client, reviewer):
-    article = ArticleFactory(body=FERRY)
+    article = ArticleFactory(title="Night ferry", body=FERRY)
     suggestion = article.suggestions.first()
     url = dismiss_url(suggestion)
     article.body = FERRY + "\n\nThe mayor said 300 jobs are at risk."
@@ -308,7 +336,7 @@ def test_dismissing_a_suggestion_gone_with_the_text_says_so_and_changes_nothing(
 
 
 def test_dismissing_needs_a_role_and_a_post(client, reviewer):
-    article = ArticleFactory(body=FERRY)
+    article = ArticleFactory(title="Night ferry", body=FERRY)
     suggestion = article.suggestions.first()
     client.force_login(UserFactory(username="nobody"))
     assert client.post(dismiss_url(suggestion)).status_code == 403
@@ -325,7 +353,7 @@ def test_dismissing_needs_a_role_and_a_post(client, reviewer):
 
 
 def test_dashboard_counts_unreviewed_suggestions_per_article(client, reviewer):
-    article = ArticleFactory(body=FERRY, title="Night ferry")
+    article = ArticleFactory(title="Night ferry", body=FERRY)
     total = article.suggestions.count()
     article.suggestions.first().dismiss(by=reviewer)
     client.force_login(reviewer)
@@ -336,7 +364,7 @@ def test_dashboard_counts_unreviewed_suggestions_per_article(client, reviewer):
 
 
 def test_backfill_works_out_suggestions_for_articles_without_any(reviewer):
-    article = ArticleFactory(body=FERRY)
+    article = ArticleFactory(title="Night ferry", body=FERRY)
     article.suggestions.first().dismiss(by=reviewer)
     Suggestion.objects.all().delete()
     Article.objects.filter(pk=article.pk).update(body=FERRY)

@@ -268,10 +268,10 @@
     }
   }
 
-  /** The DOM point (text node, offset) at code-point ``offset`` of the body; ``isEnd`` picks
-   * the end of a segment over the start of the next one. */
+  /** The DOM point (text node, offset) at code-point ``offset`` of a part's text (root);
+   * ``isEnd`` picks the end of a segment over the start of the next one. */
   function domPoint(root, offset, isEnd) {
-    const leaves = root.querySelectorAll("p > [data-s]");
+    const leaves = root.querySelectorAll("[data-s]:not(p)");
     let low = 0;
     let high = leaves.length - 1;
     let leaf = null;
@@ -306,7 +306,7 @@
   }
 
   function suggestionRange(suggestion) {
-    const root = $("article-body");
+    const root = document.querySelector('.reader [data-part="' + suggestion.part + '"]');
     if (!root) return null;
     const start = domPoint(root, suggestion.start, false);
     const end = domPoint(root, suggestion.end, true);
@@ -360,9 +360,12 @@
     } catch (error) {
       suggestions = [];
     }
-    // Keep the place: the next suggestion after the one dismissed.
+    // Keep the place: the next suggestion after the one dismissed (in reading order).
     if (previous) {
-      suggestionIndex = suggestions.findIndex((s) => s.start >= previous.start);
+      const order = ["headline", "standfirst", "body"];
+      const rank = (s) => [order.indexOf(s.part), s.start];
+      const after = (a, b) => a[0] > b[0] || (a[0] === b[0] && a[1] >= b[1]);
+      suggestionIndex = suggestions.findIndex((s) => after(rank(s), rank(previous)));
     }
     if (suggestionIndex >= suggestions.length) suggestionIndex = -1;
     const toggle = document.querySelector("[data-action=toggle-suggestions]");
@@ -411,7 +414,12 @@
     const chosen = !suggestionsHidden() && suggestions[suggestionIndex];
     if (!chosen) return false;
     window.getSelection().removeAllRanges();
-    pending = { start: chosen.quote_start, end: chosen.quote_end, quote: chosen.quote };
+    pending = {
+      part: chosen.part,
+      start: chosen.quote_start,
+      end: chosen.quote_end,
+      quote: chosen.quote,
+    };
     if (!addClaim()) return false;
     const panel = $("claim-panel");
     const fill = (name, value) => {

@@ -25,14 +25,16 @@ CURRENT_JS = """() => {
 
 
 def test_jump_accept_and_dismiss_suggestions(page, sign_in, reviewer, screenshot_dir):
-    article = ArticleFactory(title="Night ferry", body=BODY)
-    suggested = list(article.suggestions.order_by("start"))
-    assert len(suggested) == 3  # the angry residents are not suggested
+    article = ArticleFactory(title="Night ferry cut as passengers fall by a third", body=BODY)
+    # The headline and three sentences of the body (the angry residents are not suggested).
+    assert article.suggestions.count() == 4
     sign_in(page, reviewer)
     page.goto(f"/articles/{article.pk}/")
-    assert page.locator("#suggestion-count").inner_text() == "3"
-    assert page.evaluate("CSS.highlights.get('suggestion').size") == 3
+    assert page.locator("#suggestion-count").inner_text() == "4"
+    assert page.evaluate("CSS.highlights.get('suggestion').size") == 4
 
+    page.keyboard.press("n")  # in reading order: the headline first
+    assert page.evaluate(CURRENT_JS) == "Night ferry cut as passengers fall by a third"
     page.keyboard.press("n")
     assert page.evaluate(CURRENT_JS).startswith("The harbour ferry will stop")
     page.keyboard.press("n")
@@ -63,20 +65,22 @@ def test_jump_accept_and_dismiss_suggestions(page, sign_in, reviewer, screenshot
     claim = Claim.objects.get()
     assert claim.claimant == "the Harbour Transport Authority"
     assert claim.quote.startswith("Passenger numbers fell by a third")
-    assert page.locator("#suggestion-count").inner_text() == "2"
+    assert page.locator("#suggestion-count").inner_text() == "3"
 
     # x: dismissed, and still dismissed after a reload.
     page.evaluate("document.activeElement.blur()")
     page.keyboard.press("n")
+    page.keyboard.press("n")
     assert page.evaluate(CURRENT_JS).startswith("The harbour ferry will stop")
     page.keyboard.press("x")
     page.wait_for_selector("#suggestions .notice")
-    assert page.locator("#suggestion-count").inner_text() == "1"
+    assert page.locator("#suggestion-count").inner_text() == "2"
     dismissal = SuggestionDismissal.objects.get()
     assert dismissal.dismissed_by == reviewer
     assert dismissal.sentence.startswith("The harbour ferry will stop")
     page.reload()
-    assert page.locator("#suggestion-count").inner_text() == "1"
+    assert page.locator("#suggestion-count").inner_text() == "2"
+    page.keyboard.press("n")
     page.keyboard.press("n")
     assert page.evaluate(CURRENT_JS).startswith("“We cannot keep")
 

@@ -35,7 +35,7 @@ class Command(BaseCommand):
         progress = tqdm(ids, unit="article", file=sys.stderr, disable=no_progress or None)
         for pk in progress:
             # One article at a time: its text is read, scored and dropped before the next.
-            one = Article.objects.only("pk", "body").get(pk=pk)
+            one = Article.objects.only("pk", *Article.SUGGESTED_FROM).get(pk=pk)
             suggested += len(Suggestion.objects.refresh_for(one))
         if verbosity:
             self.stdout.write(f"{len(ids)} article(s): {suggested} suggestion(s).")

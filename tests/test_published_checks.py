@@ -453,3 +453,18 @@ def test_the_benchmark_feed_imports_whole_and_a_retold_review_is_found(tmp_path,
     claim = retelling_claims(random.Random(1), reviewer, 1)[0]
     found = claim.published_checks()
     assert found and found[0].review.claim_reviewed[1:] in claim.quote
+
+
+@pytest.mark.django_db
+def test_a_file_over_the_size_limit_is_refused_and_the_others_imported(
+    client, admin_user, settings
+):
+    settings.FACTCHECK_FACT_CHECKS_MAX_BYTES = 2_000
+    client.force_login(admin_user)
+    html = upload(client, FIXTURES / "feed.json", FIXTURES / "single_review.jsonld")
+    html = html.content.decode()
+    assert "REFUSED feed.json: the file is too large" in html
+    assert "1 created, 0 updated, 0 unchanged from 2 file(s)" in html
+    assert list(PublishedReview.objects.values_list("organisation", flat=True)) == [
+        "Tidewater Facts"
+    ]

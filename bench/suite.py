@@ -91,6 +91,7 @@ class Suite:
             self.bench_public_page,
             self.bench_claim_writes,
             self.bench_dashboard,
+            self.bench_inbox,
             self.bench_claims_across,
             self.bench_checkworthy,
             self.bench_server,
@@ -540,6 +541,16 @@ class Suite:
                 check=status_check(),
             )
         )
+
+    # --- the inbox: badge and first page of a person with 10,000 notifications -------------
+
+    def bench_inbox(self) -> None:
+        from bench import live
+
+        for result in live.figures(
+            self.client, self.reviewer, runs=self.runs, warmup=self.warmup, log=self.log
+        ):
+            self.add(result)
 
     # --- claims across articles: figures, proposals, conflicts ------------------------------
 

@@ -194,7 +194,7 @@ def test_inbox_page_reads_a_fixed_number_of_queries(client, reviewer, django_ass
     # session, user, groups, unread count, page count, the page's notifications with actors
     with django_assert_num_queries(6):
         response = client.get(reverse("annotations:inbox"))
-    assert response.content.decode().count('class="notification unread"') == 50
+    assert response.content.decode().count('class="notification unread"') == 25
 
 
 # --- Mentions ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
@@ -14,7 +15,7 @@ from annotations.forms import NotificationSettingsForm
 from annotations.models import Notification, NotificationSettings, User
 from annotations.roles import reviewer_required
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 MENTION_SUGGESTIONS = 8
 
 
@@ -32,6 +33,7 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx.target == "inbox-badge":
         return render(request, "annotations/notifications/inbox.html#inbox-badge", context)
     context["page"] = Paginator(mine.for_inbox(), PAGE_SIZE).get_page(request.GET.get("page"))
+    context["open_prefix"] = reverse("annotations:notification-open", args=[0]).removesuffix("0/")
     if request.htmx.target == "inbox-list":
         return render(request, "annotations/notifications/inbox.html#inbox-list", context)
     return render(request, "annotations/notifications/inbox.html", context)

@@ -14,13 +14,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
 # Django is set up before the consumer (and its models) is imported.
 django_application = get_asgi_application()
 
-# Loading the WSGI module readies the process as for gunicorn's sync workers: every template
-# compiled, the loaded heap frozen out of the garbage collector's reach (factcheck/wsgi.py).
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+# Loading the WSGI module readies the process as for gunicorn's sync workers: every template
+# compiled, the loaded heap frozen out of the garbage collector's reach (factcheck/wsgi.py).
 import factcheck.wsgi  # noqa: E402, F401
 from annotations.consumers import LiveConsumer  # noqa: E402
 

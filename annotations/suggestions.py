@@ -28,8 +28,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from annotations import checkworthy
-from annotations.models import Article, Claim
+from annotations import checkworthy, families
+from annotations.figures import extract_figures
+from annotations.models import Article, Claim, PublishedReview
 
 # Reading order, for the reader's n/N.
 PART_ORDER = {part: index for index, part in enumerate(Article.Part.values)}
@@ -129,6 +130,8 @@ class SuggestionQuerySet(models.QuerySet):
                 "claimant": claimant,
                 "category": category,
                 "dismiss_url": f"{dismiss_prefix}{pk}/dismiss/",
+                # Published fact-checks of the sentence: asked for when it is shown.
+                "checks_url": f"{dismiss_prefix}{pk}/checks/",
             }
             for (
                 pk,
@@ -263,6 +266,15 @@ class Suggestion(models.Model):
 
     def text(self) -> str:
         return self.article.text_of(self.part)[self.start : self.end]
+
+    def published_checks(self, *, limit: int | None = 2) -> list:
+        """Fact-checks other organisations published of what the sentence says, best first:
+        its claim-bearing clause, the statement and claimant a claim made from it would start
+        with, and the clause's figures, matched as a claim's are
+        (``PublishedReviewQuerySet.matching``)."""
+        quote = self.article.text_of(self.part)[self.quote_start : self.quote_end]
+        found = families.features(quote, self.statement, self.claimant, extract_figures(quote))
+        return PublishedReview.objects.matching(found, limit=limit)
 
     def dismiss(self, *, by) -> SuggestionDismissal:
         """Record that ``by`` turned this sentence down; a second dismissal keeps the first."""

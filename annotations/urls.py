@@ -74,6 +74,11 @@ urlpatterns = [
         suggestions.suggestion_dismiss,
         name="suggestion-dismiss",
     ),
+    path(
+        "articles/<id:article_pk>/suggestions/<id:pk>/checks/",
+        suggestions.suggestion_checks,
+        name="suggestion-checks",
+    ),
     # Claims
     path("articles/<id:article_pk>/claims/new/", claims.claim_create, name="claim-create"),
     path("articles/<id:article_pk>/claims/<id:pk>/", claims.claim_detail, name="claim-detail"),

@@ -228,6 +228,7 @@ EXPECTED = {
     "annotations:claim-reattach": ("post", claim, SIGNED_IN_REDIRECT),
     # Dismissing a check-worthy suggestion (without htmx: back to the reader).
     "annotations:suggestion-dismiss": ("post", suggestion, SIGNED_IN_REDIRECT),
+    "annotations:suggestion-checks": ("get", suggestion, SIGNED_IN_REDIRECT),
     "annotations:claim-update": ("post", claim, SIGNED_IN),
     "annotations:claim-propose": ("post", claim, SIGNED_IN),
     "annotations:claim-approve": ("post", claim, EDITORS_ONLY),

@@ -468,3 +468,47 @@ def test_a_file_over_the_size_limit_is_refused_and_the_others_imported(
     assert list(PublishedReview.objects.values_list("organisation", flat=True)) == [
         "Tidewater Facts"
     ]
+
+
+# --- Suggestions ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_suggested_sentence_shows_who_checked_it_when_the_reader_asks(
+    client, reviewer, django_assert_num_queries
+):
+    from annotations.models import Suggestion
+
+    import_fixtures()
+    body = (
+        "The storms came in January. Arden County Council said 4,500 homes were flooded in "
+        "the Arden valley in January. Clean-up crews worked through the night."
+    )
+    article = ArticleFactory(body=body, raw_text=body)
+    suggestion = next(s for s in Suggestion.objects.filter(article=article) if "4,500" in s.text())
+    reader = client_reader(client, reviewer, article)
+    assert suggestion.pk in [entry["id"] for entry in reader]
+    checks_url = next(entry["checks_url"] for entry in reader if entry["id"] == suggestion.pk)
+    headers = {"HX-Request": "true", "HX-Target": "suggestion-checks"}
+    # the article, the suggestion, the reviews under the sentence's keys, the candidates
+    with django_assert_num_queries(4 + SESSION_QUERIES):
+        response = client.get(checks_url, headers=headers)
+    html = response.content.decode()
+    assert "<html" not in html and 'id="suggestion-checks"' in html
+    assert "Checked by Coastline Check on 2024-03-02: <strong" in html and FLOODED in html
+    # Without htmx the address leads back to the article.
+    assert client.get(checks_url).status_code == 302
+    # A sentence nobody checked shows nothing.
+    other = next(s for s in Suggestion.objects.filter(article=article) if s.pk != suggestion.pk)
+    assert other.published_checks() == []
+
+
+SESSION_QUERIES = 3  # the session, its user and the user's role groups
+
+
+def client_reader(client, user, article) -> list[dict]:
+    client.force_login(user)
+    html = client.get(reverse("annotations:article-detail", args=[article.pk])).content.decode()
+    start = html.index('<script id="suggestion-data" type="application/json">')
+    data = html[html.index(">", start) + 1 : html.index("</script>", start)]
+    return json.loads(data)

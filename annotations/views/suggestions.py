@@ -4,7 +4,8 @@ its claim, through the claim form the reader prefills)."""
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
 from annotations.models import Article, Suggestion
@@ -40,3 +41,18 @@ def suggestion_dismiss(request: HtmxHttpRequest, article_pk: int, pk: int) -> Ht
         return render(request, "annotations/article_detail.html#suggestions", context)
     messages.info(request, notice)
     return redirect(article)
+
+
+@reviewer_required
+@require_GET
+@vary_on_headers("HX-Request")
+def suggestion_checks(request: HtmxHttpRequest, article_pk: int, pk: int) -> HttpResponse:
+    """Published fact-checks of a suggested sentence, asked for by the reader when the
+    sentence is shown (n/N): who checked it, when, with what rating."""
+    article = get_object_or_404(Article, pk=article_pk)
+    suggestion = get_object_or_404(Suggestion.objects.filter(article=article), pk=pk)
+    if request.htmx.target != "suggestion-checks":
+        return redirect(article)
+    suggestion.article = article  # its text, read once
+    context = {"article": article, "suggestion_checks": suggestion.published_checks()}
+    return render(request, "annotations/article_detail.html#suggestion-checks", context)

@@ -343,6 +343,26 @@
     if (!range) return hideSuggestionAction();
     action.querySelector("[data-role=why]").textContent = "Suggested: it " + chosen.why + ".";
     action.querySelector("[data-role=dismiss-suggestion]").setAttribute("action", chosen.dismiss_url);
+    // Published fact-checks of the sentence, asked for once it is shown (not for every one);
+    // an answer arriving after another sentence was shown is dropped.
+    const checks = $("suggestion-checks");
+    const wanted = String(chosen.id);
+    if (checks && checks.dataset.for !== wanted) {
+      checks.replaceChildren();
+      checks.dataset.for = wanted;
+      fetch(chosen.checks_url, {
+        headers: { "HX-Request": "true", "HX-Target": "suggestion-checks" },
+        credentials: "same-origin",
+      })
+        .then((response) => (response.ok ? response.text() : ""))
+        .then((html) => {
+          if (!html || checks.dataset.for !== wanted) return;
+          const page = new DOMParser().parseFromString(html, "text/html");
+          const fresh = page.getElementById("suggestion-checks");
+          if (fresh) checks.replaceChildren(...fresh.childNodes);
+        })
+        .catch(() => {});
+    }
     if (scroll) {
       const rect = range.getBoundingClientRect();
       window.scrollBy({ top: rect.top - window.innerHeight / 3, behavior: "instant" });

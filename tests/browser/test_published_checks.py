@@ -52,3 +52,33 @@ def test_an_admin_uploads_fact_checks_and_a_reviewer_cites_the_match_from_the_pa
     page.locator(f"#published-check-{review.pk}", has_text="Cited as a source.").wait_for()
     source = Source.objects.get(url=FLOODED)
     assert Citation.objects.filter(claim=claim, source=source).count() == 1
+
+
+def test_jumping_to_a_suggested_sentence_shows_who_already_checked_it(page, sign_in):
+    from django.core.management import call_command
+
+    reviewer = UserFactory(username="rowan", role=Role.REVIEWER)
+    call_command("import_fact_checks", str(FIXTURES / "pages"), "--no-progress", stdout=None)
+    after = "Bus fares in Riverside rose by 20% last year, the operator said."
+    body = f"The storms came in January.\n\n{TEXT}\n\n{after}"
+    article = ArticleFactory(title="After the storms", body=body)
+    sign_in(page, reviewer)
+    page.goto(f"/articles/{article.pk}/")
+    bar = page.locator("#suggestion-action")
+    checks = page.locator("#suggestion-checks")
+    for _ in range(article.suggestions.count()):
+        page.keyboard.press("n")
+        bar.wait_for(state="visible")
+        if "4,500 homes" in page.evaluate(
+            "() => [...CSS.highlights.get('suggestion-current')][0].toString()"
+        ):
+            break
+    link = checks.get_by_role("link", name="Checked by Coastline Check on 2024-03-02: Misleading")
+    link.wait_for()
+    assert link.get_attribute("href") == FLOODED
+    # The next sentence was checked by nobody: the line goes.
+    page.keyboard.press("n")
+    assert page.evaluate(
+        "() => [...CSS.highlights.get('suggestion-current')][0].toString()"
+    ).startswith("Bus fares")
+    page.wait_for_function("() => !document.querySelector('#suggestion-checks a')")

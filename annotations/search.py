@@ -1102,8 +1102,9 @@ class PostgresEngine(Engine):
         return RawSQL(sql, (*params, *within_params))  # noqa: S611
 
     def count(self, kind: Kind, query: Query, rows) -> int:
-        """How many rows match, up to RANKED + 1."""
-        return self._matching(kind, query, rows).values("pk")[: RANKED + 1].count()
+        """How many rows match, up to RANKED + 1 (in no order: the model's would sort every
+        match before counting the first ones)."""
+        return self._matching(kind, query, rows).order_by().values("pk")[: RANKED + 1].count()
 
     def highlights(self, kind: Kind, query: Query, ids: list[int]) -> dict[int, dict[str, str]]:
         tsquery = self.tsquery(None, query)
@@ -1131,6 +1132,7 @@ class PostgresEngine(Engine):
         each = [
             key.model.objects.annotate(document=document)
             .filter(document=self._term(term.token or term.text, token=bool(term.token)))
+            .order_by()
             .values_list(Value(n), "pk")
             for n, term in enumerate(query.terms)
         ]

@@ -766,3 +766,17 @@ def test_the_app_connects_to_postgresql_without_jit_compilation(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL's plans")
+def test_counting_the_matches_sorts_nothing(reviewer):
+    """The count stops at RANKED + 1 matches in any order: sorted first by the model's order,
+    a common word made it read every matching article (270 ms at 25,000 articles)."""
+    for n in range(3):
+        article(f"Passengers on route {n} waited an hour.")
+    engine = search._engine("default")
+    kind = search.KINDS["article"]
+    plans = _plans_of(lambda: engine.count(kind, search.parse("passengers"), Article.objects.all()))
+    assert plans
+    assert not [plan for plan in plans if "Sort" in plan]
+    assert engine.count(kind, search.parse("passengers"), Article.objects.all()) == 3

@@ -862,3 +862,16 @@ class ApiTokenForm(forms.Form):
         widget=TextInput(attrs={"placeholder": "What will use it, e.g. “CMS plug-in”"}),
         help_text="Shown in your list of tokens, so that you know which one to revoke.",
     )
+
+
+# --- Work from links (background jobs) --------------------------------------------------------
+
+
+class LinkImportForm(forms.Form):
+    url = forms.URLField(
+        label="Article link",
+        max_length=2000,
+        assume_scheme="https",
+        help_text="The server fetches the page and imports it like an HTML file.",
+        widget=forms.URLInput(attrs={"placeholder": "https://news.example/story", "size": 50}),
+    )

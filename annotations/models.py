@@ -442,6 +442,13 @@ class Article(models.Model):
         help_text="Where the article was imported from: the file's path relative to the folder "
         "given to the import (provenance only; an article is known by its URL or content).",
     )
+    fetched_url = models.URLField(
+        "fetched from",
+        max_length=2000,
+        blank=True,
+        help_text="The address the article was fetched from, after redirects, when it was "
+        "imported from a link (its canonical URL is kept in url).",
+    )
     removed_lines = models.JSONField(
         default=list,
         blank=True,
@@ -1264,6 +1271,34 @@ class SourceSnapshot(models.Model):
     taken_at = models.DateTimeField(default=timezone.now)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Snapshots archived from the source's link (annotations/snapshots.py: archive_link).
+    fetched_url = models.URLField(
+        "fetched from",
+        max_length=2000,
+        blank=True,
+        help_text="The address the page was served from, after redirects; empty for uploads.",
+    )
+    text = models.TextField(
+        blank=True, help_text="The page's text as extracted when it was archived."
+    )
+    text_sha256 = models.CharField(
+        "SHA-256 of the text",
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Compared between snapshots: the page changed when its text did.",
+    )
+    last_seen_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The last time the live page was fetched and served exactly this file.",
+    )
+    archive_org_url = models.URLField(
+        "Internet Archive copy",
+        max_length=2000,
+        blank=True,
+        help_text="The copy archive.org saved when asked (when the desk enables it).",
     )
 
     class Meta:
@@ -4370,6 +4405,169 @@ class NotificationSettings(models.Model):
     def email_kinds_of(cls, user) -> list[str]:
         found = cls.objects.filter(user=user).values_list("email_kinds", flat=True).first()
         return list(cls.DEFAULT_EMAIL_KINDS) if found is None else found
+
+
+# --- Background jobs --------------------------------------------------------------------------
+
+
+class JobCancelled(Exception):
+    """The job's owner (or an admin) asked it to stop; raised at its next progress report."""
+
+
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "JobQuerySet":
+        """A user sees their own jobs; an admin sees everyone's."""
+        if getattr(user, "is_admin", False):
+            return self
+        return self.filter(owner=user) if user.is_authenticated else self.none()
+
+    def unfinished(self) -> "JobQuerySet":
+        return self.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING))
+
+    def abandoned(self, now=None) -> "JobQuerySet":
+        """Running jobs whose worker stopped beating: killed, or its machine gone."""
+        now = now or timezone.now()
+        stale = now - datetime.timedelta(seconds=settings.FACTCHECK_JOB_STALE_SECONDS)
+        return self.filter(status=Job.Status.RUNNING, heartbeat_at__lt=stale)
+
+
+class Job(models.Model):
+    """Long work done by a background worker (``manage.py run_worker``), with its progress.
+
+    The queue itself is django-tasks' database backend; a job is what a user sees of it: what
+    it does, how far it is, its result or a clear error, and who may see or cancel it (its
+    owner, or an admin). ``annotations/jobs.py`` runs jobs, retries transient failures and
+    takes back jobs whose worker was killed.
+    """
+
+    class Kind(models.TextChoices):
+        ARTICLE_LINK = "article-link", "Article from a link"
+        SOURCE_SNAPSHOT = "source-snapshot", "Snapshot of a source"
+        EXPORT = "export", "Export"
+        FOLDER_IMPORT = "folder-import", "Import of article files"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    title = models.CharField(max_length=300, help_text="What the job does, as its owner sees it.")
+    params = models.JSONField(
+        default=dict, blank=True, help_text="What the job works on (ids, a link, a format)."
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(
+        default=0, help_text="Steps in all; 0 while unknown."
+    )
+    progress_note = models.CharField(
+        max_length=300, blank=True, help_text="The step under way, e.g. the file being read."
+    )
+    message = models.TextField(
+        blank=True, help_text="The outcome for the user: a summary, or why the job failed."
+    )
+    result_url = models.CharField(
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text="A page of the app the job made or changed.",
+    )
+    result_file = models.FileField(upload_to="jobs/%Y/%m/", max_length=300, blank=True)
+    result_name = models.CharField(
+        max_length=255, blank=True, editable=False, help_text="Download file name."
+    )
+    result_content_type = models.CharField(max_length=100, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    cancel_requested = models.BooleanField(default=False)
+    task_id = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="The queue's id of the job's latest attempt.",
+    )
+    worker = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="The worker running it."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the worker running it."
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="job_owner_recent_idx"),
+            models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_done__lte=F("progress_total")) | Q(progress_total=0),
+                name="job_progress_within_total",
+            )
+        ]
+
+    def __str__(self):
+        return f"Job #{self.pk}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("annotations:job-detail", kwargs={"pk": self.pk})
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress_total:
+            return None
+        return min(100, self.progress_done * 100 // self.progress_total)
+
+    def may_be_seen_by(self, user) -> bool:
+        return getattr(user, "is_admin", False) or self.owner_id == user.pk
+
+    def report(self, done: int, total: int | None = None, note: str | None = None) -> None:
+        """Record progress (and that the worker lives); raise ``JobCancelled`` if asked to stop."""
+        fields = {"progress_done": done, "heartbeat_at": timezone.now()}
+        if total is not None:
+            fields["progress_total"] = total
+        if note is not None:
+            fields["progress_note"] = note[:300]
+        total = fields.get("progress_total", self.progress_total)
+        if total:
+            fields["progress_done"] = min(done, total)
+        Job.objects.filter(pk=self.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+        if Job.objects.filter(pk=self.pk, cancel_requested=True).exists():
+            raise JobCancelled
+
+    def cancel(self, *, by) -> bool:
+        """Stop the job: at once if it waits, at its next step if it runs. False when finished."""
+        with transaction.atomic():
+            job = Job.objects.select_for_update().get(pk=self.pk)
+            if job.finished:
+                return False
+            if job.status == Job.Status.QUEUED:
+                job.status = Job.Status.CANCELLED
+                job.finished_at = timezone.now()
+                job.message = f"Cancelled by {by} before it started."
+            job.cancel_requested = True
+            job.save()
+        self.refresh_from_db()
+        return True
 
 
 # Check-worthy suggestions live in their own module; imported here so that Django registers them.

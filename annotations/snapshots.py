@@ -5,6 +5,12 @@ browser claims. A file whose content does not match its name's extension is refu
 page renamed ``.png`` never gets in. Files are stored under server-made names (their SHA-256) and
 only ever served as downloads (see ``annotations.views.sources.snapshot_download``).
 
+Snapshots are also archived from a source's link (``archive_link``, run as a background job
+when a source is cited or from its page): the page as served, fetched by the safe fetcher
+(``annotations.fetching``), its extracted text and both SHA-256s, the time, and, when the desk
+enables ``FACTCHECK_ARCHIVE_ORG``, the copy the Internet Archive's "save page" made. A page
+served exactly as an earlier snapshot adds none: that snapshot is marked as still live.
+
 A PDF can carry JavaScript or actions a viewer runs by itself; such snapshots are kept (they are
 evidence) but flagged on their source's page (``active_content``).
 """
@@ -19,10 +25,12 @@ import magic
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from annotations.models import Source, SourceSnapshot
+from annotations import fetching
+from annotations.models import Job, Source, SourceSnapshot
 
 # Content type → the file name extensions that may carry it; the first one names downloads.
 ALLOWED_TYPES = {
@@ -216,3 +224,118 @@ def download_name(snapshot: SourceSnapshot) -> str:
     """A safe, server-made file name for downloads: no part of it comes from the uploader."""
     extension = ALLOWED_TYPES.get(snapshot.content_type, (".bin",))[0]
     return f"source-{snapshot.source_id}-snapshot-{snapshot.pk}{extension}"
+
+
+# What a source's link may serve to be archived: what an upload may be, read by its content too.
+ARCHIVED_TYPES = frozenset(ALLOWED_TYPES)
+
+
+def extract_text(content_type: str, body: bytes, charset: str | None) -> str:
+    """The readable text of an archived page: the main text of HTML, plain text as it is."""
+    if content_type not in {"text/html", "text/plain"}:
+        return ""
+    try:
+        decoded = body.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        decoded = body.decode("utf-8", errors="replace")
+    if content_type == "text/plain":
+        return decoded
+    import trafilatura
+
+    return trafilatura.extract(decoded, include_comments=False, favor_recall=True) or ""
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest() if text else ""
+
+
+@dataclass(frozen=True)
+class Archived:
+    snapshot: SourceSnapshot
+    created: bool  # False: the live page is still exactly ``snapshot``
+    text_changed: bool | None  # against the previous snapshot from the link; None: the first
+
+
+def mark_text_changes(newest_first) -> None:
+    """Set ``text_changed`` on each snapshot archived from the link: whether its text differs
+    from the previous such snapshot's (``None`` for the first). Uploads are left out."""
+    from_link = [snapshot for snapshot in newest_first if snapshot.fetched_url]
+    for snapshot in newest_first:
+        snapshot.text_changed = None
+    for newer, older in zip(from_link, from_link[1:], strict=False):
+        newer.text_changed = newer.text_sha256 != older.text_sha256
+
+
+def archive_link(source: Source, *, by) -> Archived:
+    """Fetch the source's page and keep it as a snapshot, or raise ``fetching.FetchError``."""
+    page = fetching.fetch(source.url, allowed_types=ARCHIVED_TYPES, user=by)
+    if not page.body:
+        raise fetching.FetchError(f"{page.final_url} served an empty page; nothing was archived.")
+    detected = detect_content_type(page.body[:SNIFF_BYTES])
+    if detected != page.content_type and not (
+        # libmagic reads HTML without its doctype as plain text
+        page.content_type == "text/html" and detected == "text/plain"
+    ):
+        raise fetching.FetchError(
+            f"{page.final_url} says it is {page.content_type} but its content is {detected}; "
+            "nothing was archived."
+        )
+    sha256 = hashlib.sha256(page.body).hexdigest()
+    now = timezone.now()
+    same = source.snapshots.filter(sha256=sha256).order_by("-taken_at").first()
+    if same:
+        SourceSnapshot.objects.filter(pk=same.pk).update(last_seen_at=now)
+        same.last_seen_at = now
+        return Archived(same, created=False, text_changed=False)
+    text = extract_text(page.content_type, page.body, page.charset)
+    previous = (
+        source.snapshots.exclude(fetched_url="").order_by("-taken_at").only("text_sha256").first()
+    )
+    snapshot = SourceSnapshot(
+        source=source,
+        uploaded_by=by,
+        taken_at=now,
+        last_seen_at=now,
+        content_type=page.content_type,
+        size=len(page.body),
+        sha256=sha256,
+        original_name=page.final_url.rsplit("/", 1)[-1][:255],
+        fetched_url=page.final_url[:2000],
+        text=text,
+        text_sha256=_text_hash(text),
+    )
+    if settings.FACTCHECK_ARCHIVE_ORG:
+        snapshot.archive_org_url = save_to_archive_org(page.final_url, by=by)
+    snapshot.file.save(sha256, ContentFile(page.body), save=False)
+    snapshot.save()
+    changed = None if previous is None else previous.text_sha256 != snapshot.text_sha256
+    return Archived(snapshot, created=True, text_changed=changed)
+
+
+def save_to_archive_org(url: str, *, by) -> str:
+    """Ask the Internet Archive to save ``url``; the address of its copy, or "" if it could
+    not (the local snapshot is kept either way). Only when the desk enables it."""
+    try:
+        answer = fetching.fetch(settings.FACTCHECK_ARCHIVE_ORG_SAVE_URL + url, user=None)
+    except fetching.FetchError:
+        return ""
+    return answer.final_url[:2000]
+
+
+def archive_on_citing(source: Source, *, by) -> Job | None:
+    """Citing a source with a link and no snapshot yet archives it in the background."""
+    from annotations import jobs
+
+    if not source.url.startswith(("http://", "https://")) or source.snapshots.exists():
+        return None
+    waiting = Job.objects.unfinished().filter(
+        kind=Job.Kind.SOURCE_SNAPSHOT, params__source_id=source.pk
+    )
+    if waiting.exists():
+        return None
+    return jobs.start(
+        owner=by,
+        kind=Job.Kind.SOURCE_SNAPSHOT,
+        title=f"Archive a snapshot of {source.url}",
+        params={"source_id": source.pk},
+    )

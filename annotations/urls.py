@@ -10,6 +10,7 @@ from annotations.views import (
     exports,
     families,
     inbox,
+    jobs,
     publishing,
     search,
     sources,
@@ -203,6 +204,13 @@ urlpatterns = [
     path("sources/<id:pk>/reliability/", sources.source_reliability, name="source-reliability"),
     path("sources/<id:pk>/snapshots/", sources.snapshot_create, name="snapshot-create"),
     path("snapshots/<id:pk>/download/", sources.snapshot_download, name="snapshot-download"),
+    # Background jobs, and the work from links they do
+    path("jobs/", jobs.job_list, name="job-list"),
+    path("jobs/<id:pk>/", jobs.job_detail, name="job-detail"),
+    path("jobs/<id:pk>/cancel/", jobs.job_cancel, name="job-cancel"),
+    path("jobs/<id:pk>/download/", jobs.job_download, name="job-download"),
+    path("articles/import-link/", jobs.article_import_link, name="article-import-link"),
+    path("sources/<id:pk>/archive/", jobs.source_archive, name="source-archive"),
     # Exports and reports
     path("exports/<str:format>/", exports.export, name="export"),
     path("articles/<id:pk>/report/", exports.article_report, name="article-report"),

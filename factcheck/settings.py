@@ -121,6 +121,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "ninja",  # the API's documentation page and its assets, served from here
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "annotations",
 ]
 
@@ -260,6 +262,17 @@ EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "factcheck@localhost")
+# --- Background jobs ---------------------------------------------------------------------------
+# The queue is django-tasks' database backend: jobs wait in the database, so no other service is
+# needed and workers (`manage.py run_worker`) can run on other machines sharing the database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A running job's worker marks it alive every few seconds; one silent this long was killed and
+# its job is taken back (retried, or failed when its attempts are used up).
+FACTCHECK_JOB_HEARTBEAT_SECONDS = env_int("FACTCHECK_JOB_HEARTBEAT_SECONDS", 10)
+FACTCHECK_JOB_STALE_SECONDS = env_int("FACTCHECK_JOB_STALE_SECONDS", 60)
+# Seconds before a transient failure (a site that timed out, a locked database) is tried again,
+# doubled at each attempt.
+FACTCHECK_JOB_RETRY_SECONDS = env_int("FACTCHECK_JOB_RETRY_SECONDS", 30)
 
 # --- Users, sign-in ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "annotations.User"
@@ -410,6 +423,10 @@ FACTCHECK_FETCH_TOTAL_TIMEOUT = env_int("FACTCHECK_FETCH_TOTAL_TIMEOUT", 30)
 FACTCHECK_FETCH_MAX_BYTES = env_int("FACTCHECK_FETCH_MAX_BYTES", 10 * 1024 * 1024)
 FACTCHECK_FETCH_MAX_REDIRECTS = env_int("FACTCHECK_FETCH_MAX_REDIRECTS", 5)
 FACTCHECK_FETCH_CA_FILE = os.environ.get("FACTCHECK_FETCH_CA_FILE", "")
+# Archived snapshots of sources also ask the Internet Archive to save the page (off by default:
+# it tells a third party what the desk is checking).
+FACTCHECK_ARCHIVE_ORG = env_bool("FACTCHECK_ARCHIVE_ORG", False)
+FACTCHECK_ARCHIVE_ORG_SAVE_URL = "https://web.archive.org/save/"
 # Tests' own servers listen on loopback; only a test's settings override turns this on (it is
 # deliberately not read from the environment).
 FACTCHECK_FETCH_ALLOW_LOOPBACK = False

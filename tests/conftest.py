@@ -69,3 +69,15 @@ def admin_user(db):
 @pytest.fixture
 def article(db):
     return ArticleFactory()
+
+
+@pytest.fixture
+def loopback_allowed(settings):
+    """Let the fetcher reach a test's own web server (tests/web_server.py) on loopback."""
+
+    def allow(server):
+        settings.FACTCHECK_FETCH_ALLOW_LOOPBACK = True
+        settings.FACTCHECK_FETCH_PORTS = [80, 443, server.port]
+        return server
+
+    return allow

@@ -44,6 +44,7 @@ KINDS = (
     "token",
     "notification",
     "suggestion",
+    "job",
 )
 KIND_ALIASES = {
     "inbox": "notification",  # "inbox/<pk>/": one notification of the inbox
@@ -254,6 +255,16 @@ def build_world(text=None, *, requester=None) -> dict:
         )
         for person in User.objects.all()
     )
+    # A background job under way, the requester's (so that its page shows to them).
+    from annotations.models import Job
+
+    job = Job.objects.create(
+        owner=requester or other_user,
+        kind=Job.Kind.ARTICLE_LINK,
+        status=Job.Status.RUNNING,
+        progress_total=2,
+        **{"title": "Import a page", "progress_note": "Fetching"} | fill(Job),
+    )
     # Sign-in records (django-axes): user agent and user name are whatever a stranger sends.
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
@@ -299,6 +310,7 @@ def build_world(text=None, *, requester=None) -> dict:
         "family": family,
         "token": token,
         "notification": notifications[-1] if notifications else None,
+        "job": job,
     }
 
 

@@ -20,16 +20,6 @@ ARTICLE = b"<html><head><title>Ferry</title></head><body><p>The ferry runs.</p><
 
 
 @pytest.fixture
-def loopback_allowed(settings):
-    def allow(server):
-        settings.FACTCHECK_FETCH_ALLOW_LOOPBACK = True
-        settings.FACTCHECK_FETCH_PORTS = [80, 443, server.port]
-        return server
-
-    return allow
-
-
-@pytest.fixture
 def fake_dns(monkeypatch):
     """Host names of the tests resolved to chosen addresses; counts each name's lookups."""
     real = socket.getaddrinfo

@@ -101,6 +101,21 @@ def someone_elses_notification(objects):
     return {"pk": made.pk}
 
 
+def someone_elses_job(objects):
+    """A finished job with a file, started by another user: only its owner and admins see it."""
+    from annotations.models import Job
+
+    made = Job.objects.create(
+        owner=UserFactory(), kind=Job.Kind.EXPORT, title="Export", status=Job.Status.SUCCEEDED
+    )
+    made.result_file.save("x", ContentFile(b"a,b\n"))
+    return {"pk": made.pk}
+
+
+# Someone else's job: not found, except by an admin.
+OWNER_OR_ADMIN = {**SIGNED_IN, "reviewer": 404, "editor": 404}
+
+
 def published_slug(objects):
     article = objects["article"]
     type(article).objects.filter(pk=article.pk).update(
@@ -295,6 +310,18 @@ EXPECTED = {
     ),
     # The API: rules per method in API_EXPECTED below; here its GET (or first) method
     **API_BY_NAME,
+    # Background jobs: everyone with a role starts them and sees their own (an empty link is a
+    # form error: 400; archiving a source redirects to its job)
+    "annotations:job-list": ("get", no_kwargs, SIGNED_IN),
+    "annotations:job-detail": ("get", someone_elses_job, OWNER_OR_ADMIN),
+    "annotations:job-cancel": ("post", someone_elses_job, {**OWNER_OR_ADMIN, "admin": 302}),
+    "annotations:job-download": ("get", someone_elses_job, OWNER_OR_ADMIN),
+    "annotations:article-import-link": (
+        "post",
+        no_kwargs,
+        {**SIGNED_IN, "reviewer": 400, "editor": 400, "admin": 400},
+    ),
+    "annotations:source-archive": ("post", source, SIGNED_IN_REDIRECT),
 }
 
 

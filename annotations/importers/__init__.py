@@ -13,7 +13,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
+import lxml.etree
+import lxml.html
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -136,8 +139,8 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
     )
 
 
-def parse(name: str, text: str) -> ParsedArticle:
-    extension = Path(name).suffix.lower()
+def parse(name: str, text: str, *, extension: str | None = None) -> ParsedArticle:
+    extension = extension or Path(name).suffix.lower()
     parser = PARSERS.get(extension)
     if parser is None:
         raise ImportFailed(
@@ -156,6 +159,21 @@ def parse(name: str, text: str) -> ParsedArticle:
         with contextlib.suppress(ValidationError):
             parsed.url = normalize_url(parsed.url)
     return parsed
+
+
+def canonical_link(html: str) -> str:
+    """The address a page names as its own (``<link rel="canonical">``, else ``og:url``),
+    possibly relative; "" when it names none."""
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    for link in tree.iterfind(".//link[@rel][@href]"):
+        if "canonical" in link.get("rel", "").lower().split():
+            return link.get("href", "").strip()
+    for meta in tree.iterfind(".//meta[@property='og:url'][@content]"):
+        return meta.get("content", "").strip()
+    return ""
 
 
 def _already_imported(content_hash: str) -> Article | None:
@@ -213,6 +231,7 @@ def import_document(
     user=None,
     update: bool = False,
     article: Article | None = None,
+    fetched_url: str = "",
 ) -> FileOutcome:
     """Import one document's bytes. Never raises: failures are outcomes.
 
@@ -222,7 +241,9 @@ def import_document(
     with ``update`` and only when it names that article: by the same URL, or as ``article``.
     """
     try:
-        return _import_document(name, data, user=user, update=update, article=article)
+        return _import_document(
+            name, data, user=user, update=update, article=article, fetched_url=fetched_url
+        )
     except Exception as error:
         # One file's unexpected failure (a missing library, a parser bug) must not abort a
         # batch whose other files are fine: it is that file's FAILED line, and the log has the
@@ -237,7 +258,7 @@ def import_document(
 
 
 def _import_document(
-    name: str, data: bytes, *, user, update: bool, article: Article | None
+    name: str, data: bytes, *, user, update: bool, article: Article | None, fetched_url: str = ""
 ) -> FileOutcome:
     try:
         max_bytes = settings.FACTCHECK_IMPORT_MAX_BYTES
@@ -246,7 +267,18 @@ def _import_document(
                 f"the file is too large ({len(data):,} bytes; the limit is {max_bytes:,})"
             )
         raw_text, encoding, warnings = decode(data)
-        parsed = parse(name, raw_text)
+        if fetched_url:
+            # A page fetched from a link is HTML whatever its address ends with; it is known by
+            # the canonical URL it names (relative ones read against where it was found), else
+            # by the address it was found at.
+            parsed = parse(name, raw_text, extension=".html")
+            canonical = canonical_link(raw_text) or parsed.url
+            url = urljoin(fetched_url, canonical) if canonical else fetched_url
+            with contextlib.suppress(ValidationError):
+                url = normalize_url(url)
+            parsed.url = url
+        else:
+            parsed = parse(name, raw_text)
         content_hash = Article.hash_text(raw_text)
         with transaction.atomic():
             same = _already_imported(content_hash)
@@ -273,7 +305,9 @@ def _import_document(
                 outcome = _replace_text(name, existing, parsed, raw_text, encoding, user=user)
                 outcome.warnings[:0] = warnings
                 return outcome
-            created = Article(source_name=name[:500], imported_by=user)
+            created = Article(
+                source_name=name[:500], imported_by=user, fetched_url=fetched_url[:2000]
+            )
             _apply(created, parsed, raw_text, encoding)
             created.save()
             message = f"article #{created.pk}"

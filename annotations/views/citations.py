@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from annotations import snapshots
 from annotations.forms import CitationForm, CitationRemoveForm, PublishedCitationForm
 from annotations.models import EditResult, Source, WorkflowError
 from annotations.roles import reviewer_required
@@ -50,18 +51,24 @@ def citation_create(request: HttpRequest, article_pk: int, pk: int) -> HttpRespo
             request, claim, citation_form=form, existing_source=form.existing_source
         )
     was_approved = claim.state == claim.State.APPROVED
+    source = form.source_to_cite(request.user)
     try:
         claim.add_citation(
             by=request.user,
             version=form.cleaned_data["version"],
-            source=form.source_to_cite(request.user),
+            source=source,
             reason=form.cleaned_data["change_reason"],
             **form.citation_fields(),
         )
     except WorkflowError as error:
         return refused(request, claim, error, citation_form=form)
+    # A cited page is archived before it changes or disappears (in the background).
+    archiving = snapshots.archive_on_citing(source, by=request.user)
     # On an approved claim the citation is part of a proposed change (see Claim.add_citation).
-    return done(request, claim, PROPOSED if was_approved else "Source cited.")
+    message = PROPOSED if was_approved else "Source cited."
+    if archiving:
+        message += " Its page is being archived (see Jobs)."
+    return done(request, claim, message)
 
 
 @reviewer_required

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import charts
+from annotations.forms import LinkImportForm
 from annotations.models import Article, Claim, Publisher, Suggestion, User, Verdict
 from annotations.roles import reviewer_required
 
@@ -233,6 +234,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "verdict_chart": verdict_chart,
         "state_legend": [(state, charts.STATE_COLOURS[state]) for state in Claim.State],
         "filtered": any(key != "sort" for key in values),
+        "link_form": LinkImportForm(),
     }
     template = "annotations/article_list.html"
     if request.htmx.target == "article-results":

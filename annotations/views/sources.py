@@ -56,6 +56,7 @@ def _detail_context(source: Source, **extra) -> dict:
     )
     source.linkable = is_http_url(source.url)
     source.archive_linkable = is_http_url(source.archive_url)
+    snapshots.mark_text_changes(source.snapshots.all())
     return {
         "source": source,
         "citations": citations,

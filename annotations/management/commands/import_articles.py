@@ -4,8 +4,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from annotations import jobs
 from annotations.importers import SUPPORTED_EXTENSIONS, find_files, import_found
-from annotations.models import Article
+from annotations.models import Article, Job
 
 
 class Command(BaseCommand):
@@ -18,7 +19,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help="Files or folders (searched recursively).")
+        parser.add_argument(
+            "paths",
+            nargs="+",
+            help="Files or folders (searched recursively), or links (http:// or https://): a "
+            "link's page is fetched by the safe fetcher and imported as an HTML file is.",
+        )
         parser.add_argument(
             "--update",
             action="store_true",
@@ -60,6 +66,17 @@ class Command(BaseCommand):
             target = Article.objects.filter(pk=article).first()
             if target is None:
                 raise CommandError(f"No article #{article}.")
+
+        links = [path for path in paths if path.lower().startswith(("http://", "https://"))]
+        paths = [path for path in paths if path not in links]
+        if links and target is not None:
+            raise CommandError("--article takes one file, not a link.")
+        if links and not paths:
+            failed = self.import_links(links, importer, update, no_progress, verbosity)
+            if failed:
+                sys.exit(1)
+            return
+        failed_links = self.import_links(links, importer, update, no_progress, verbosity)
 
         files, skipped = find_files(paths)
         if target is not None and len(files) != 1:
@@ -104,7 +121,38 @@ class Command(BaseCommand):
         )
         progress.close()
         summary = f"Imported {len(files)} file(s): {report.summary()}."
-        if report.any_failed:
+        if report.any_failed or failed_links:
             self.stderr.write(self.style.ERROR(summary))
             sys.exit(1)
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def import_links(self, links, importer, update, no_progress, verbosity) -> int:
+        """Import each link as a job run here, its progress on the terminal. Returns how many
+        failed."""
+        failed = 0
+        for link in links:
+            job = jobs.start(
+                owner=importer,
+                kind=Job.Kind.ARTICLE_LINK,
+                title=f"Import the article at {link}",
+                params={"url": link, "update": update},
+                max_attempts=1,
+                queue=False,  # run here, not by a worker: whoever typed the command waits
+            )
+            bar = tqdm(total=2, unit="step", file=sys.stderr, disable=no_progress or None)
+
+            def show(progress_job, bar=bar):
+                bar.total = progress_job.progress_total or bar.total
+                bar.n = progress_job.progress_done
+                bar.set_description(progress_job.progress_note[:60])
+                bar.refresh()
+
+            job = jobs.run_here(job, on_progress=show)
+            bar.close()
+            if job.status == Job.Status.SUCCEEDED:
+                if verbosity >= 1:
+                    self.stdout.write(f"{'IMPORTED':9} {link}: {job.message}")
+            else:
+                failed += 1
+                self.stderr.write(self.style.ERROR(f"{'FAILED':9} {link}: {job.message}"))
+        return failed

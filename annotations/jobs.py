@@ -1,0 +1,317 @@
+"""Running background jobs: what each kind does, retries, and jobs whose worker was killed.
+
+A ``Job`` row is what its owner sees; the queue under it is django-tasks' database backend
+(``run_job`` is its one task). ``start`` creates a job and queues it once the surrounding
+transaction commits. A worker (``manage.py run_worker``) runs ``run_job``:
+
+* the job is claimed under a row lock (a cancelled or already finished job is skipped);
+* its kind's handler runs, reporting progress through ``Job.report`` (which is also how a
+  cancel request reaches it);
+* a *transient* failure (a site that timed out or answered 5xx, a locked database) queues it
+  again after ``FACTCHECK_JOB_RETRY_SECONDS`` (doubled each time) until ``max_attempts``;
+  any other failure ends it with a message saying why;
+* while a job runs its worker beats (``heartbeat_at``); a job silent for
+  ``FACTCHECK_JOB_STALE_SECONDS`` lost its worker and is taken back (``take_back_abandoned``)
+  by the next worker to look: queued again, or failed once its attempts are used up. Each
+  handler's writes are atomic, so a killed attempt leaves nothing half-applied.
+
+``run_here`` runs a job in this process instead (the management commands on a terminal).
+"""
+
+import datetime
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import OperationalError, close_old_connections, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import TaskContext, task
+
+from annotations.models import Job, JobCancelled
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[..., None]
+
+
+class JobFailed(Exception):
+    """A job cannot be done; the message is shown to its owner as it is."""
+
+
+@dataclass
+class Outcome:
+    message: str
+    url: str = ""
+    file: bytes | None = None
+    file_name: str = ""
+    content_type: str = ""
+
+
+HANDLERS: dict[str, Callable[[Job, Progress], Outcome]] = {}
+
+
+def handles(kind: str):
+    """Register the function that does the work of jobs of ``kind``."""
+
+    def register(function):
+        HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+def start(
+    *, owner, kind: str, title: str, params: dict, max_attempts: int = 3, queue: bool = True
+) -> Job:
+    """Create a job and queue it for the workers (once the current transaction, if any,
+    commits); with ``queue=False`` it waits for ``run_here``."""
+    job = Job.objects.create(
+        owner=owner, kind=kind, title=title[:300], params=params, max_attempts=max_attempts
+    )
+    if queue:
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int, delay_seconds: int = 0) -> None:
+    queued = run_job
+    if delay_seconds:
+        queued = run_job.using(run_after=timezone.now() + datetime.timedelta(seconds=delay_seconds))
+    result = queued.enqueue(job_id)
+    Job.objects.filter(pk=job_id).update(task_id=str(result.id))
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, OperationalError):
+        return True  # a locked or briefly unreachable database
+    return bool(getattr(error, "transient", False))
+
+
+def _claim(job_id: int, worker: str) -> Job | None:
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != Job.Status.QUEUED:
+            return None  # cancelled while waiting, or run by another attempt already
+        now = timezone.now()
+        job.status = Job.Status.RUNNING
+        job.attempts += 1
+        job.started_at = job.started_at or now
+        job.heartbeat_at = now
+        job.worker = worker[:64]
+        job.save()
+    return job
+
+
+def _finish(job: Job, status: str, message: str, outcome: Outcome | None = None) -> None:
+    job.status = status
+    job.message = message
+    job.finished_at = timezone.now()
+    if outcome is not None:
+        job.result_url = outcome.url[:500]
+        if outcome.file is not None:
+            job.result_name = outcome.file_name[:255]
+            job.result_content_type = outcome.content_type[:100]
+            job.result_file.save(f"job-{job.pk}", ContentFile(outcome.file), save=False)
+        if job.progress_total:
+            job.progress_done = job.progress_total
+    # Only what finishing changes: a cancel request that came meanwhile stays recorded.
+    job.save(
+        update_fields=[
+            "status",
+            "message",
+            "finished_at",
+            "result_url",
+            "result_file",
+            "result_name",
+            "result_content_type",
+            "progress_done",
+        ]
+    )
+
+
+def execute(job_id: int, *, worker: str = "", on_progress: Progress | None = None) -> Job | None:
+    """Run one attempt of a job, recording how it ended. Returns the job, or ``None`` if it was
+    not this attempt's to run."""
+    job = _claim(job_id, worker)
+    if job is None:
+        return None
+
+    def progress(done: int, total: int | None = None, note: str | None = None) -> None:
+        job.report(done, total, note)
+        if on_progress:
+            on_progress(job)
+
+    try:
+        handler = HANDLERS[job.kind]
+        outcome = handler(job, progress)
+    except JobCancelled:
+        _finish(job, Job.Status.CANCELLED, "Cancelled while running; nothing more was done.")
+    except (JobFailed, ValidationError) as error:
+        message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        _finish(job, Job.Status.FAILED, message)
+    except Exception as error:
+        if is_transient(error) and job.attempts < job.max_attempts and worker != "terminal":
+            delay = settings.FACTCHECK_JOB_RETRY_SECONDS * 2 ** (job.attempts - 1)
+            job.status = Job.Status.QUEUED
+            job.message = (
+                f"Attempt {job.attempts} of {job.max_attempts} failed ({error}); "
+                f"trying again in {delay} s."
+            )
+            job.save(update_fields=["status", "message"])
+            transaction.on_commit(lambda: _enqueue(job.pk, delay))
+            return job
+        if is_transient(error):
+            message = f"{error} (gave up after {job.attempts} attempts)"
+        elif getattr(error, "transient", None) is not None:
+            message = str(error)  # a fetch refused for good: its message says why
+        else:
+            logger.exception("Job %s failed unexpectedly", job.pk)
+            message = (
+                f"An unexpected error stopped the job ({type(error).__name__}); nothing was "
+                "changed, and the server log has the details."
+            )
+        _finish(job, Job.Status.FAILED, message)
+    else:
+        _finish(job, Job.Status.SUCCEEDED, outcome.message, outcome)
+    return job
+
+
+@task(takes_context=True)
+def run_job(context: TaskContext, job_id: int) -> None:
+    """The queue's one task: run an attempt of job ``job_id``."""
+    worker_ids = context.task_result.worker_ids
+    execute(job_id, worker=worker_ids[-1] if worker_ids else "")
+
+
+def run_here(job: Job, on_progress: Progress | None = None) -> Job:
+    """Run a job started with ``queue=False`` in this process (a management command on a
+    terminal): one attempt, its failure reported at once to whoever waits for it."""
+    execute(job.pk, worker="terminal", on_progress=on_progress)
+    job.refresh_from_db()
+    return job
+
+
+def take_back_abandoned(now=None) -> list[Job]:
+    """Queue again (or fail, once their attempts are used up) the running jobs whose worker
+    stopped beating. Returns the jobs taken back."""
+    from django_tasks_db.models import DBTaskResult
+
+    taken = []
+    for job in Job.objects.abandoned(now).order_by("pk"):
+        with transaction.atomic():
+            job = Job.objects.select_for_update().get(pk=job.pk)
+            if job not in Job.objects.abandoned(now):
+                continue
+            DBTaskResult.objects.filter(id=job.task_id or None, status="RUNNING").update(
+                status="FAILED", finished_at=timezone.now()
+            )
+            if job.cancel_requested:
+                job.status = Job.Status.CANCELLED
+                job.finished_at = timezone.now()
+                job.message = "Cancelled; its worker had stopped."
+            elif job.attempts < job.max_attempts:
+                job.status = Job.Status.QUEUED
+                job.message = (
+                    f"The worker running attempt {job.attempts} stopped; the job was queued again."
+                )
+                transaction.on_commit(lambda job_id=job.pk: _enqueue(job_id))
+            else:
+                job.status = Job.Status.FAILED
+                job.finished_at = timezone.now()
+                job.message = (
+                    f"The worker running this job stopped {job.attempts} times (killed or its "
+                    "machine restarted); nothing half-done was kept. Start it again if needed."
+                )
+            job.save()
+        taken.append(job)
+    return taken
+
+
+class Housekeeper(threading.Thread):
+    """Beside a worker: beats for the jobs it runs, and takes back other workers' abandoned
+    jobs, every ``FACTCHECK_JOB_HEARTBEAT_SECONDS``."""
+
+    def __init__(self, worker: str):
+        super().__init__(daemon=True, name="job-housekeeper")
+        self.worker = worker
+        self.stopped = threading.Event()
+
+    def beat(self) -> None:
+        close_old_connections()
+        try:
+            Job.objects.filter(status=Job.Status.RUNNING, worker=self.worker).update(
+                heartbeat_at=timezone.now()
+            )
+            for job in take_back_abandoned():
+                logger.warning("Took back job %s: %s", job.pk, job.message)
+        except OperationalError:
+            logger.warning("Job housekeeping skipped a beat: the database was busy")
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(settings.FACTCHECK_JOB_HEARTBEAT_SECONDS):
+                self.beat()
+        finally:
+            connection.close()
+
+
+# --- What each kind of job does ---------------------------------------------------------------
+
+
+@handles(Job.Kind.ARTICLE_LINK)
+def import_article_link(job: Job, progress: Progress) -> Outcome:
+    """Fetch an article's page and import it through the HTML path of files (one transaction:
+    a failure imports nothing)."""
+    from annotations import fetching, importers
+
+    url = job.params["url"]
+    progress(0, 2, f"Fetching {url}")
+    page = fetching.fetch(url, user=job.owner)
+    progress(1, 2, "Reading the article")
+    outcome = importers.import_document(
+        page.final_url,
+        page.body,
+        user=job.owner,
+        update=job.params.get("update", False),
+        fetched_url=page.final_url,
+    )
+    if outcome.failed:
+        raise JobFailed(f"{page.final_url}: {outcome.message}. Nothing was imported.")
+    article = outcome.article
+    where = f" (redirected to {page.final_url})" if page.redirects else ""
+    summary = {
+        "created": f"Imported as article #{article.pk}, “{article.title}”{where}.",
+        "unchanged": f"Unchanged: this page is already article #{article.pk}, “{article.title}”.",
+        "changed": f"Article #{article.pk} has this URL with other text; it was left alone.",
+        "updated": f"Article #{article.pk} now has the page's new text ({outcome.message}).",
+    }[outcome.status]
+    for warning in outcome.warnings:
+        summary += f" Note: {warning}."
+    return Outcome(summary, url=article.get_absolute_url())
+
+
+@handles(Job.Kind.SOURCE_SNAPSHOT)
+def archive_source(job: Job, progress: Progress) -> Outcome:
+    from annotations import snapshots
+    from annotations.models import Source
+
+    source = Source.objects.filter(pk=job.params["source_id"]).first()
+    if source is None:
+        raise JobFailed("The source was deleted before it could be archived.")
+    progress(0, 1, f"Fetching {source.url}")
+    archived = snapshots.archive_link(source, by=job.owner)
+    taken = timezone.localtime(archived.snapshot.taken_at)
+    if not archived.created:
+        message = f"The live page is unchanged since the snapshot of {taken:%Y-%m-%d %H:%M}."
+    elif archived.text_changed:
+        message = "Archived a new snapshot: the page's text changed since the previous one."
+    elif archived.text_changed is False:
+        message = "Archived a new snapshot: the page changed, its text did not."
+    else:
+        message = "Archived the first snapshot of this page."
+    return Outcome(message, url=reverse("annotations:source-detail", kwargs={"pk": source.pk}))

@@ -13,13 +13,19 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The app and, beside it, a background-job worker (imports from links, snapshots, exports),
+# both stopped together.
+RUN_WITH_WORKER = $(PYTHON) manage.py run_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
+	$(PYTHON) manage.py runserver 127.0.0.1:8000
+
 demo: install
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py load_demo
-	$(PYTHON) manage.py runserver 127.0.0.1:8000
+	$(RUN_WITH_WORKER)
 
 run: install
-	$(PYTHON) manage.py runserver 127.0.0.1:8000
+	$(RUN_WITH_WORKER)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,88 @@
+"""Work from links in a real Chromium, with the real job worker running: import an article
+from a link served by a local test server and watch its progress; cite a source and see its
+snapshot on the source's page."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from annotations.models import Article, Role, SourceSnapshot
+from tests.factories import ClaimFactory, UserFactory
+from tests.test_jobs import STORY
+from tests.web_server import Page, serve
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_worker():
+    """The real worker (``manage.py run_worker --batch``), run in the test's thread while the
+    browser keeps polling the live server: pytest-django's in-memory SQLite database is shared
+    by this process's threads only, and a worker polling from another thread would hold its
+    locks against the live server's requests."""
+    call_command("run_worker", batch=True, reload=False, startup_delay=False, stdout=io.StringIO())
+
+
+# Collects every text the job's progress region shows, as htmx swaps it in.
+WATCH_PROGRESS = """() => {
+  window.progressSeen = [];
+  const record = () => {
+    const region = document.querySelector('#job-progress');
+    if (region) window.progressSeen.push(region.innerText.replace(/\\s+/g, ' ').trim());
+  };
+  record();
+  new MutationObserver(record).observe(document.querySelector('main'),
+                                       {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def test_import_an_article_from_a_link_and_watch_its_progress(page, sign_in, loopback_allowed):
+    reviewer = UserFactory(username="rita", role=Role.REVIEWER)
+    # A slow site: the job stays on "Fetching" for a few of the page's polls.
+    with serve({"/news/ferry": Page(STORY, delay=3)}) as server:
+        loopback_allowed(server)
+        sign_in(page, reviewer)
+        page.goto("/")
+        page.get_by_label("Import from URL").fill(server.url("/news/ferry"))
+        page.get_by_role("button", name="Import", exact=True).click()
+        progress = page.locator("#job-progress")
+        progress.get_by_text("Waiting").wait_for()
+        assert progress.locator("progress").count() == 1
+        page.evaluate(WATCH_PROGRESS)
+        run_worker()
+        progress.get_by_text("Imported as article").wait_for()
+    article = Article.objects.get()
+    seen = page.evaluate("window.progressSeen")
+    assert any(f"Running — Fetching {server.url('/news/ferry')}" in text for text in seen), seen
+    assert progress.locator("progress").count() == 0  # finished: no bar, no more polling
+    progress.get_by_role("link", name="Open the result").click()
+    page.wait_for_url(f"**/articles/{article.pk}/")
+    assert "Harbour ferry carries record numbers" in page.locator("h1").first.inner_text()
+
+
+def test_cite_a_source_and_see_its_snapshot(page, sign_in, loopback_allowed):
+    reviewer = UserFactory(username="rita", role=Role.REVIEWER)
+    claim = ClaimFactory()
+    report = Page(
+        b"<html><head><title>Ferry statistics</title></head><body><main><h1>Ferry statistics"
+        b"</h1><p>The harbour ferry carried 1,204,311 passengers in 2025, the port authority "
+        b"counted, across 14,200 sailings.</p></main></body></html>"
+    )
+    with serve({"/stats": report}) as server:
+        loopback_allowed(server)
+        sign_in(page, reviewer)
+        page.goto(f"/articles/{claim.article_id}/claims/{claim.pk}/")
+        panel = page.locator("#claim-panel")
+        panel.get_by_text("Cite a source").click()
+        panel.get_by_label("Title").fill("Ferry statistics 2025")
+        panel.get_by_label("URL").fill(server.url("/stats"))
+        panel.get_by_role("button", name="Add citation").click()
+        panel.get_by_text("Its page is being archived").wait_for()
+        run_worker()
+    snapshot = SourceSnapshot.objects.get()
+    page.goto(f"/sources/{snapshot.source_id}/")
+    row = page.locator("table.snapshots tbody tr").first
+    assert "First copy of the page." in row.inner_text()
+    row.get_by_text("Archived text").click()
+    assert "1,204,311 passengers" in row.inner_text()
+    assert row.get_by_role("link", name="Download").is_visible()

@@ -326,3 +326,20 @@ def test_the_claim_panel_says_a_claim_is_in_the_headline(client, reviewer):
 
     assert '<p class="claim-part muted">In the headline:</p>' in panel(headline)
     assert "claim-part" not in panel(body)
+
+
+def test_a_page_behind_others_changes_gets_every_part_redrawn(client, reviewer):
+    article = ArticleFactory(title=HEADLINE, standfirst=STANDFIRST)
+    ClaimFactory(article=article, start=0, end=4)
+    elsewhere = ClaimFactory(article=article, part="standfirst", start=0, end=11)
+    client.force_login(reviewer)
+    html = client.post(
+        create_url(article),
+        {"part": "headline", "start": 8, "end": 17, "quote": "predators", "category": "other"},
+        headers=PANEL | {"X-Claim-Count": "1"},  # the page shows one claim; there were two
+    ).content.decode()
+    new = Claim.objects.get(part="headline")
+    for region in ("claim-list", "article-headline", "article-body", "article-standfirst"):
+        assert re.search(rf'id="{region}"[^>]*hx-swap-oob="true"', html), region
+    assert f'data-claims="{new.pk}" data-s="8">predators</mark>' in html
+    assert f'data-claims="{elsewhere.pk}" data-s="0">Specialists</mark>' in html

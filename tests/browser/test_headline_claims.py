@@ -69,7 +69,7 @@ def article():
     return ArticleFactory(title=HEADLINE, standfirst=STANDFIRST)
 
 
-def test_claim_a_headline(page, sign_in, reviewer, article):
+def test_claim_a_headline(page, sign_in, reviewer, article, screenshot_dir):
     sign_in(page, reviewer)
     page.goto(f"/articles/{article.pk}/")
     claim = claim_words(
@@ -96,6 +96,12 @@ def test_claim_a_headline(page, sign_in, reviewer, article):
     # A click on the headline's highlight opens the claim.
     page.locator(f'#article-headline mark[data-claims~="{claim.pk}"]').click()
     page.wait_for_selector(f'#claim-panel[data-claim-id="{claim.pk}"]')
+    assert "In the headline:" in page.locator("#claim-panel").inner_text()
+    page.mouse.move(0, 0)
+    # The test server has no WebSocket for live updates: its "reconnecting" line is no part
+    # of what is shown here.
+    page.evaluate("document.getElementById('live-status')?.setAttribute('hidden', '')")
+    page.screenshot(path=str(screenshot_dir / "headline-claim.png"))
 
 
 def test_claim_a_standfirst_after_a_body_claim(page, sign_in, reviewer, article):

@@ -20,13 +20,15 @@ transaction commits. A worker (``manage.py run_worker``) runs ``run_job``:
 
 import datetime
 import logging
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import OperationalError, close_old_connections, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -47,7 +49,7 @@ class JobFailed(Exception):
 class Outcome:
     message: str
     url: str = ""
-    file: bytes | None = None
+    file: bytes | IO[bytes] | None = None  # what the job made, for its owner to download
     file_name: str = ""
     content_type: str = ""
 
@@ -116,7 +118,11 @@ def _finish(job: Job, status: str, message: str, outcome: Outcome | None = None)
         if outcome.file is not None:
             job.result_name = outcome.file_name[:255]
             job.result_content_type = outcome.content_type[:100]
-            job.result_file.save(f"job-{job.pk}", ContentFile(outcome.file), save=False)
+            content = (
+                ContentFile(outcome.file) if isinstance(outcome.file, bytes) else File(outcome.file)
+            )
+            job.result_file.save(f"job-{job.pk}", content, save=False)
+            content.close()
         if job.progress_total:
             job.progress_done = job.progress_total
     # Only what finishing changes: a cancel request that came meanwhile stays recorded.
@@ -315,3 +321,44 @@ def archive_source(job: Job, progress: Progress) -> Outcome:
     else:
         message = "Archived the first snapshot of this page."
     return Outcome(message, url=reverse("annotations:source-detail", kwargs={"pk": source.pk}))
+
+
+@handles(Job.Kind.EXPORT)
+def export(job: Job, progress: Progress) -> Outcome:
+    """An export or report of the articles the saved parameters select, as its owner would have
+    downloaded it, written to a file (in memory up to 8 MB, then on disk) piece by piece."""
+    from django.http import QueryDict
+
+    from annotations.exporters import FORMATS, download_name
+    from annotations.exporters.scope import ExportRequestError, parse_scope, select_articles
+
+    export_format = FORMATS[job.params["format"]]
+    query = QueryDict(mutable=True)
+    for key, values in job.params.get("query", {}).items():
+        query.setlist(key, values)
+    try:
+        scope = parse_scope(query.get("scope"))
+        articles = select_articles(query, user=job.owner)
+        progress(0, None, "Selecting the articles")
+        count = articles.count()
+        pieces = export_format.chunks(articles, scope)
+    except ExportRequestError as error:
+        raise JobFailed(str(error)) from None
+    # Handed to the outcome: ``_finish`` stores it and closes it.
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    written = 0
+    for number, piece in enumerate(pieces, start=1):
+        data = piece if isinstance(piece, bytes) else piece.encode()
+        out.write(data)
+        written += len(data)
+        if number % 20 == 0 or export_format.binary:
+            progress(0, None, f"{written // 1024:,} KB written")
+    out.seek(0)
+    name = download_name(export_format, articles, scope)
+    what = f"{count} article{'s' if count != 1 else ''}"
+    return Outcome(
+        f"{export_format.label} of {what} ready ({written // 1024:,} KB).",
+        file=out,
+        file_name=name,
+        content_type=export_format.content_type,
+    )

@@ -213,5 +213,6 @@ urlpatterns = [
     path("sources/<id:pk>/archive/", jobs.source_archive, name="source-archive"),
     # Exports and reports
     path("exports/<str:format>/", exports.export, name="export"),
+    path("exports/<str:format>/start/", exports.export_start, name="export-start"),
     path("articles/<id:pk>/report/", exports.article_report, name="article-report"),
 ]

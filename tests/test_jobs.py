@@ -430,3 +430,76 @@ def test_import_articles_takes_links_and_reports_each(loopback_allowed, db):
     assert f"IMPORTED  {server.url('/story')}: Imported as article #{article.pk}" in out.getvalue()
     assert f"FAILED    {server.url('/report.pdf')}: " in err.getvalue()
     assert "is a/b, not" in err.getvalue()
+
+
+# --- Exports as jobs --------------------------------------------------------------------------
+
+
+def test_one_article_in_a_quick_format_downloads_at_once(client, reviewer):
+    from tests.export_helpers import worked_example
+
+    article = worked_example(n_articles=1)["articles"][0]
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("annotations:export-start", args=["csv"]),
+        {"article": article.pk, "scope": "internal"},
+    )
+    assert response.status_code == 303
+    assert response.url == f"/exports/csv/?article={article.pk}&scope=internal"
+    assert not Job.objects.exists()
+
+
+def test_a_pdf_report_is_made_by_a_job_and_downloaded_from_its_page(
+    client, reviewer, queued, django_capture_on_commit_callbacks
+):
+    from tests.export_helpers import worked_example
+
+    article = worked_example(n_articles=1)["articles"][0]
+    client.force_login(reviewer)
+    response = queued(
+        client,
+        reverse("annotations:export-start", args=["pdf"]),
+        {"article": article.pk, "scope": "published"},
+    )
+    job = Job.objects.get()
+    assert response.url == job.get_absolute_url()
+    assert (job.kind, job.title) == (Job.Kind.EXPORT, "PDF report of an article")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_worker()
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    assert job.message.startswith("PDF report of 1 article ready")
+    assert "Download factcheck-article-" in client.get(job.get_absolute_url()).content.decode()
+    download = client.get(reverse("annotations:job-download", args=[job.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert f'filename="factcheck-article-{article.pk}-published-' in download["Content-Disposition"]
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+
+
+def test_an_export_of_several_articles_is_a_job_with_the_dashboards_filters(
+    client, editor, queued, django_capture_on_commit_callbacks
+):
+    import csv
+
+    from tests.export_helpers import worked_example
+
+    worked_example(n_articles=3)
+    client.force_login(editor)
+    queued(client, reverse("annotations:export-start", args=["csv"]), {"scope": "internal"})
+    job = Job.objects.get()
+    assert job.params == {"format": "csv", "query": {"scope": ["internal"]}}
+    with django_capture_on_commit_callbacks(execute=True):
+        run_worker()
+    job.refresh_from_db()
+    assert job.message.startswith("CSV, one row per claim of 3 articles ready")
+    download = client.get(reverse("annotations:job-download", args=[job.pk]))
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert len({row["article_title"] for row in csv.DictReader(text.splitlines())}) == 3
+
+
+def test_an_export_asked_with_a_bad_scope_is_refused_before_any_job(client, reviewer):
+    client.force_login(reviewer)
+    response = client.post(reverse("annotations:export-start", args=["pdf"]), {"scope": "all"})
+    assert response.status_code == 400
+    assert "Unknown scope" in response.content.decode()
+    assert not Job.objects.exists()

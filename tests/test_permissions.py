@@ -313,6 +313,12 @@ EXPECTED = {
     # Background jobs: everyone with a role starts them and sees their own (an empty link is a
     # form error: 400; archiving a source redirects to its job)
     "annotations:job-list": ("get", no_kwargs, SIGNED_IN),
+    # The Export menu: one article in a quick format redirects to its download (303)
+    "annotations:export-start": (
+        "post",
+        lambda objects: {"format": "csv"},
+        {**SIGNED_IN, "reviewer": 303, "editor": 303, "admin": 303},
+    ),
     "annotations:job-detail": ("get", someone_elses_job, OWNER_OR_ADMIN),
     "annotations:job-cancel": ("post", someone_elses_job, {**OWNER_OR_ADMIN, "admin": 302}),
     "annotations:job-download": ("get", someone_elses_job, OWNER_OR_ADMIN),

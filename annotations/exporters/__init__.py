@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import IO
 
+from django.utils import timezone
+
 from annotations.exporters.scope import Scope
 
 
@@ -68,3 +70,13 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("w3c", "W3C Web Annotations", "jsonld", "application/ld+json", contents="w3c"),
     ]
 }
+
+
+def download_name(export_format: ExportFormat, articles, scope) -> str:
+    """The file name an export downloads under: what, which scope, when."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    ids = list(articles.values_list("pk", flat=True)[:2])
+    what = f"article-{ids[0]}" if len(ids) == 1 else "articles"
+    if getattr(articles, "claim_selection", None) is not None:  # of=claims: a selection
+        what = f"{what}-selected-claims"
+    return f"factcheck-{what}-{scope}-{stamp}-{export_format.file_ending}"

@@ -16,25 +16,16 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from annotations.exporters import FORMATS, html
+from annotations import jobs
+from annotations.exporters import FORMATS, download_name, html
 from annotations.exporters.scope import ExportRequestError, parse_scope, select_articles
-from annotations.models import Article
+from annotations.models import Article, Job
 from annotations.ratelimit import rate_limited
 from annotations.roles import reviewer_required
-
-
-def _filename(export_format, articles, scope) -> str:
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    ids = list(articles.values_list("pk", flat=True)[:2])
-    what = f"article-{ids[0]}" if len(ids) == 1 else "articles"
-    if getattr(articles, "claim_selection", None) is not None:  # of=claims: a selection
-        what = f"{what}-selected-claims"
-    return f"factcheck-{what}-{scope}-{stamp}-{export_format.file_ending}"
 
 
 @require_GET
@@ -57,12 +48,47 @@ def export(request: HttpRequest, format: str) -> HttpResponse:
         )
     response = StreamingHttpResponse(pieces, content_type=export_format.content_type)
     response["Content-Disposition"] = (
-        f'attachment; filename="{_filename(export_format, articles, scope)}"'
+        f'attachment; filename="{download_name(export_format, articles, scope)}"'
     )
     response["X-Content-Type-Options"] = "nosniff"
     # Internal exports hold unpublished work: never kept by shared caches or the browser.
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_POST
+@reviewer_required
+@rate_limited("export")
+def export_start(request: HttpRequest, format: str) -> HttpResponse:
+    """The Export menu's buttons. One article in a format that streams quickly is downloaded
+    at once (redirected to ``export``); a PDF, or several articles, become a background job
+    whose page shows its progress and then offers the file."""
+    export_format = FORMATS.get(format)
+    if export_format is None:
+        raise Http404("No such export format.")
+    params = request.POST.copy()
+    params.pop("csrfmiddlewaretoken", None)
+    try:
+        parse_scope(params.get("scope"))
+        articles = select_articles(params, user=request.user)
+        several = len(articles.values_list("pk", flat=True)[:2]) > 1
+    except ExportRequestError as error:
+        return HttpResponse(
+            str(error),
+            status=getattr(error, "status", 400),
+            content_type="text/plain; charset=utf-8",
+        )
+    if not export_format.binary and not several:
+        download = reverse("annotations:export", args=[export_format.name])
+        return HttpResponseRedirect(f"{download}?{params.urlencode()}", status=303)
+    what = "the selected articles" if several else "an article"
+    job = jobs.start(
+        owner=request.user,
+        kind=Job.Kind.EXPORT,
+        title=f"{export_format.label} of {what}",
+        params={"format": export_format.name, "query": dict(params.lists())},
+    )
+    return redirect(job)
 
 
 @require_GET

@@ -96,3 +96,38 @@ def screenshot_dir(tmp_path) -> Path:
         path = tmp_path / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture
+def run_jobs():
+    """``run_jobs()`` runs the real job worker (``manage.py run_worker --batch``) in the test's
+    thread while the browser keeps polling the live server: pytest-django's in-memory SQLite
+    database is shared by this process's threads only, and a worker polling from another
+    thread would hold its locks against the live server's requests."""
+    import io
+
+    from django.core.management import call_command
+
+    def run_jobs():
+        call_command(
+            "run_worker", batch=True, reload=False, startup_delay=False, stdout=io.StringIO()
+        )
+
+    return run_jobs
+
+
+@pytest.fixture
+def download_from_job(run_jobs):
+    """After a click that started a background job: run it, then download its file from the
+    job's page. Returns Playwright's download."""
+
+    def download(page):
+        page.locator("#job-progress").wait_for()
+        run_jobs()
+        link = page.locator("#job-progress").get_by_role("link", name="Download")
+        link.wait_for()
+        with page.expect_download() as info:
+            link.click()
+        return info.value
+
+    return download

@@ -2,10 +2,7 @@
 from a link served by a local test server and watch its progress; cite a source and see its
 snapshot on the source's page."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from annotations.models import Article, Role, SourceSnapshot
 from tests.factories import ClaimFactory, UserFactory
@@ -13,14 +10,6 @@ from tests.test_jobs import STORY
 from tests.web_server import Page, serve
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_worker():
-    """The real worker (``manage.py run_worker --batch``), run in the test's thread while the
-    browser keeps polling the live server: pytest-django's in-memory SQLite database is shared
-    by this process's threads only, and a worker polling from another thread would hold its
-    locks against the live server's requests."""
-    call_command("run_worker", batch=True, reload=False, startup_delay=False, stdout=io.StringIO())
 
 
 # Collects every text the job's progress region shows, as htmx swaps it in.
@@ -36,7 +25,9 @@ WATCH_PROGRESS = """() => {
 }"""
 
 
-def test_import_an_article_from_a_link_and_watch_its_progress(page, sign_in, loopback_allowed):
+def test_import_an_article_from_a_link_and_watch_its_progress(
+    page, sign_in, loopback_allowed, run_jobs
+):
     reviewer = UserFactory(username="rita", role=Role.REVIEWER)
     # A slow site: the job stays on "Fetching" for a few of the page's polls.
     with serve({"/news/ferry": Page(STORY, delay=3)}) as server:
@@ -49,7 +40,7 @@ def test_import_an_article_from_a_link_and_watch_its_progress(page, sign_in, loo
         progress.get_by_text("Waiting").wait_for()
         assert progress.locator("progress").count() == 1
         page.evaluate(WATCH_PROGRESS)
-        run_worker()
+        run_jobs()
         progress.get_by_text("Imported as article").wait_for()
     article = Article.objects.get()
     seen = page.evaluate("window.progressSeen")
@@ -60,7 +51,7 @@ def test_import_an_article_from_a_link_and_watch_its_progress(page, sign_in, loo
     assert "Harbour ferry carries record numbers" in page.locator("h1").first.inner_text()
 
 
-def test_cite_a_source_and_see_its_snapshot(page, sign_in, loopback_allowed):
+def test_cite_a_source_and_see_its_snapshot(page, sign_in, loopback_allowed, run_jobs):
     reviewer = UserFactory(username="rita", role=Role.REVIEWER)
     claim = ClaimFactory()
     report = Page(
@@ -78,7 +69,7 @@ def test_cite_a_source_and_see_its_snapshot(page, sign_in, loopback_allowed):
         panel.get_by_label("URL").fill(server.url("/stats"))
         panel.get_by_role("button", name="Add citation").click()
         panel.get_by_text("Its page is being archived").wait_for()
-        run_worker()
+        run_jobs()
     snapshot = SourceSnapshot.objects.get()
     page.goto(f"/sources/{snapshot.source_id}/")
     row = page.locator("table.snapshots tbody tr").first

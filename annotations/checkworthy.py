@@ -465,6 +465,12 @@ def _assess_sentence(sentence: Sentence) -> Assessment:
     text = sentence.text
     lowered = text.lower()
     words = len(text.split())
+    if words < MIN_WORDS:
+        # A fragment (a dateline, a caption, "Read more"): nothing to check, nothing to read.
+        return Assessment(
+            sentence.start, sentence.end, text, 0.0, (), (),
+            sentence.start, sentence.end, "", "", "other",
+        )  # fmt: skip
     reasons: list[str] = []
     figures = extract_figures(text) if _NUMBER_HINT.search(lowered) else []
     figures = [f for f in figures if f.readable or f.kind != "count"]
@@ -485,12 +491,13 @@ def _assess_sentence(sentence: Sentence) -> Assessment:
     if official:
         reasons.append("official")
     score = sum(WEIGHTS[code] for code in reasons)
-    if words < MIN_WORDS or _BOILERPLATE.search(lowered):
+    # Penalties are looked for only where there is a score to lower (most sentences have none).
+    if score and _BOILERPLATE.search(lowered):
         score = 0.0
-    else:
+    elif score:
         if text.rstrip("”\"’' ").endswith("?"):
             score -= 0.3
-        if _OPINION.search(lowered) and not figures:
+        if not figures and _OPINION.search(lowered):
             score -= 0.2
     score = round(min(1.0, max(0.0, score)), 2)
     if score < THRESHOLD:

@@ -215,8 +215,9 @@ def test_badges_add_no_query_per_claim(client, reviewer, django_assert_num_queri
     client.force_login(reviewer)
     client.get(article.get_absolute_url())
     # session, user, user's groups (role), article, all verdicts, the article's claims with
-    # their families' member count and conflict (LEFT JOINs in the one query)
-    with django_assert_num_queries(6):
+    # their families' member count and conflict (LEFT JOINs in the one query), its unreviewed
+    # check-worthy suggestions
+    with django_assert_num_queries(7):
         html = client.get(article.get_absolute_url()).content.decode()
     assert html.count('class="badge family-badge">1 related</span>') == 2
 

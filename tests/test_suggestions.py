@@ -346,6 +346,7 @@ def test_dismissing_needs_a_role_and_a_post(client, reviewer):
     wrong = reverse("annotations:suggestion-dismiss", args=[other.pk, suggestion.pk])
     response = client.post(wrong, headers={"HX-Request": "true", "HX-Target": "suggestions"})
     assert "That suggestion is gone" in response.content.decode()
+    assert client.post(wrong).status_code == 404
     assert not SuggestionDismissal.objects.exists()
 
 

@@ -2,7 +2,7 @@
 its claim, through the claim form the reader prefills)."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -24,15 +24,19 @@ def suggestion_dismiss(request: HtmxHttpRequest, article_pk: int, pk: int) -> Ht
     # Every signed-in reviewer may read (and so review) every article; unknown ids are 404.
     article = get_object_or_404(Article, pk=article_pk)
     suggestion = Suggestion.objects.filter(article=article, pk=pk).first()
+    in_reader = request.htmx.target == "suggestions"
+    if suggestion is None and not in_reader:
+        raise Http404("No such suggestion in this article.")
     if suggestion is None:
-        # The article's text changed since the page was loaded and its suggestions with it.
+        # The article's text changed since the reader was loaded, and its suggestions with it:
+        # the reader gets them anew (htmx swaps no 404).
         notice = (
             "That suggestion is gone: the article's text changed. Its suggestions are shown anew."
         )
     else:
         suggestion.dismiss(by=request.user)
         notice = "Suggestion dismissed: it will not be suggested again."
-    if request.htmx.target == "suggestions":
+    if in_reader:
         context = {
             "article": article,
             "suggestions": Suggestion.objects.for_reader(article),

@@ -1,5 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
+from annotations import converters  # noqa: F401 - registers <id:…>, used below
 from annotations.views import (
     account,
     articles,
@@ -16,21 +17,6 @@ from annotations.views import (
     sources,
     suggestions,
 )
-
-
-class IdConverter:
-    """A database id: at most 18 digits, so a huge number is a 404, never an overflow."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-register_converter(IdConverter, "id")
 
 app_name = "annotations"
 

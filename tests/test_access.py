@@ -9,6 +9,7 @@
 The role × URL matrix itself is tests/test_permissions.py.
 """
 
+import json
 import re
 
 import pytest
@@ -46,13 +47,35 @@ def _object_urls(world):
     return result
 
 
+# For the API: a JSON body every endpoint's schema accepts (each reads the fields it has), so
+# that the request reaches the lookup of its objects; "If-Match: *" for the same reason.
+API_BODY = json.dumps(
+    {"statement": "x", "body": "x", "verdict": 1, "reason": "x", "relation": "supports"}
+)
+
+
+def _api_statuses(client, url) -> dict[str, int]:
+    """Every method of the API: those the address has reach the view; the others are 405."""
+    statuses = {"get": client.get(url).status_code}
+    for method in ("post", "patch", "put", "delete"):
+        response = getattr(client, method)(
+            url, data=API_BODY, content_type="application/json", headers={"If-Match": "*"}
+        )
+        statuses[method] = response.status_code
+    return statuses
+
+
 def _check_404_and_nothing_changed(client, url, problems, label):
-    """GET and POST: one of them reaches the view and answers 404; the other may be 405."""
+    """GET and POST: one of them reaches the view and answers 404; the other may be 405.
+    (API addresses: every method they have answers 404.)"""
     before = support.db_fingerprint()
-    statuses = {
-        method: getattr(client, method)(url, data={"statement": "x", "body": "x"}).status_code
-        for method in ("get", "post")
-    }
+    if url.startswith("/api/"):
+        statuses = _api_statuses(client, url)
+    else:
+        statuses = {
+            method: getattr(client, method)(url, data={"statement": "x", "body": "x"}).status_code
+            for method in ("get", "post")
+        }
     if set(statuses.values()) - {404, 405} or 404 not in statuses.values():
         problems.append(f"{url} ({label}): {statuses}")
     if support.db_fingerprint() != before:
@@ -418,8 +441,16 @@ def test_no_query_parameter_value_causes_a_server_error(world, admin_user):
     assert not errors, "\n".join(errors)
 
 
-# The sign-in pages, and the published fact-checks (views marked @public_page).
-PUBLIC = {"login", "admin:login", "logout", "annotations:fact-check"}
+# The sign-in pages, the published fact-checks (views marked @public_page), and the API's
+# OpenAPI document and its documentation page (they describe the code, never data).
+PUBLIC = {
+    "login",
+    "admin:login",
+    "logout",
+    "annotations:fact-check",
+    "api-v1:openapi-json",
+    "api-v1:openapi-view",
+}
 
 
 def test_anonymous_visitors_reach_nothing_but_the_sign_in_pages(world):
@@ -438,7 +469,9 @@ def test_anonymous_visitors_reach_nothing_but_the_sign_in_pages(world):
             status = response.status_code
             location = response.get("Location", "")
             sent_to_sign_in = status == 302 and "login" in location
-            if not (sent_to_sign_in or status in {403, 404, 405}):
+            # The API is not a page: it answers 401 (sign in with a token) instead.
+            api_refusal = url.startswith("/api/") and status == 401
+            if not (sent_to_sign_in or api_refusal or status in {403, 404, 405}):
                 leaks.append(f"{method.upper()} {url}: {status} {location}")
     assert not leaks, "\n".join(leaks)
     assert support.db_fingerprint() == before

@@ -300,13 +300,13 @@ EXPECTED = {
     # Exports and reports
     "annotations:export": ("get", lambda objects: {"format": "csv"}, SIGNED_IN),
     "annotations:article-report": ("get", article_pk, SIGNED_IN),
-    # The account page: any account makes and revokes its own API tokens (someone else's
+    # The account page: every role makes and revokes its own API tokens (someone else's
     # token is not found)
-    "annotations:account": ("get", no_kwargs, ANY_ACCOUNT),
+    "annotations:account": ("get", no_kwargs, SIGNED_IN),
     "annotations:token-revoke": (
         "post",
         foreign_token,
-        {**ANY_ACCOUNT, **dict.fromkeys(("no_role", "reviewer", "editor", "admin"), 404)},
+        {"anonymous": LOGIN, "no_role": 403, "reviewer": 404, "editor": 404, "admin": 404},
     ),
     # The API: rules per method in API_EXPECTED below; here its GET (or first) method
     **API_BY_NAME,

@@ -16,6 +16,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from annotations import converters  # noqa: F401 - registers <id:…> for the API's paths
 from annotations.api import protocol, resources
 from annotations.api.auth import reviewers
 from annotations.api.http import Problem, problem_response

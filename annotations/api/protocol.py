@@ -249,7 +249,7 @@ def _read_methods(path: str, url_name: str, name: str, content: dict):
 
 
 @_read_methods(
-    "/annotations/{int:article_id}/",
+    "/annotations/{id:article_id}/",
     "annotation-container",
     "annotation_container",
     {"description": "The AnnotationCollection", "content": LD_CONTENT},
@@ -425,7 +425,7 @@ def _refuse_workflow(annotation, claim: Claim | None) -> None:
 
 
 @router.post(
-    "/annotations/{int:article_id}/",
+    "/annotations/{id:article_id}/",
     response={201: dict, **ERRORS},
     url_name="annotation-container",
     openapi_extra={
@@ -489,7 +489,7 @@ def _claim(article_id: int, claim_id: int) -> Claim:
 
 
 @_read_methods(
-    "/annotations/{int:article_id}/{int:claim_id}",
+    "/annotations/{id:article_id}/{id:claim_id}",
     "annotation",
     "annotation",
     {"description": "The annotation", "content": LD_CONTENT},
@@ -511,7 +511,7 @@ def annotation(request: HttpRequest, article_id: int, claim_id: int):
 
 
 @router.put(
-    "/annotations/{int:article_id}/{int:claim_id}",
+    "/annotations/{id:article_id}/{id:claim_id}",
     response={200: dict, **ERRORS},
     url_name="annotation",
     openapi_extra={
@@ -549,7 +549,7 @@ def annotation_replace(request: HttpRequest, article_id: int, claim_id: int):
 
 
 @router.delete(
-    "/annotations/{int:article_id}/{int:claim_id}",
+    "/annotations/{id:article_id}/{id:claim_id}",
     response={204: None, **ERRORS},
     url_name="annotation",
 )

@@ -192,7 +192,7 @@ def article_list(request: HttpRequest, filters: Query[ArticleFilters]):
 
 
 @router.get(
-    "/articles/{int:article_id}/",
+    "/articles/{id:article_id}/",
     response={200: rep.ArticleDetailOut, 304: None, **ERRORS},
     url_name="article-detail",
     tags=["articles"],
@@ -407,7 +407,7 @@ def claim_create(request: HttpRequest, payload: ClaimIn):
 
 
 @router.get(
-    "/claims/{int:claim_id}/",
+    "/claims/{id:claim_id}/",
     response={200: rep.ClaimOut, 304: None, **ERRORS},
     url_name="claim-detail",
     tags=["claims"],
@@ -431,7 +431,7 @@ class ClaimChanges(Schema):
 
 
 @router.patch(
-    "/claims/{int:claim_id}/",
+    "/claims/{id:claim_id}/",
     response={200: rep.ClaimOut, 202: rep.ClaimOut, **WRITE_ERRORS},
     url_name="claim-detail",
     tags=["claims"],
@@ -468,7 +468,7 @@ def claim_update(request: HttpRequest, claim_id: int, payload: ClaimChanges):
 
 
 @router.delete(
-    "/claims/{int:claim_id}/",
+    "/claims/{id:claim_id}/",
     response={204: None, **WRITE_ERRORS},
     url_name="claim-detail",
     tags=["claims"],
@@ -491,7 +491,7 @@ class VerdictIn(Schema):
 
 
 @router.post(
-    "/claims/{int:claim_id}/verdict/",
+    "/claims/{id:claim_id}/verdict/",
     response={200: rep.ClaimOut, 202: rep.ClaimOut, **WRITE_ERRORS},
     url_name="claim-propose",
     tags=["claims"],
@@ -515,7 +515,7 @@ def claim_propose(request: HttpRequest, claim_id: int, payload: VerdictIn):
 
 
 @router.post(
-    "/claims/{int:claim_id}/approve/",
+    "/claims/{id:claim_id}/approve/",
     auth=editors,
     response={200: rep.ClaimOut, **WRITE_ERRORS},
     url_name="claim-approve",
@@ -538,7 +538,7 @@ class ReasonIn(Schema):
 
 
 @router.post(
-    "/claims/{int:claim_id}/send-back/",
+    "/claims/{id:claim_id}/send-back/",
     auth=editors,
     response={200: rep.ClaimOut, **WRITE_ERRORS},
     url_name="claim-send-back",
@@ -573,7 +573,7 @@ class CitationIn(Schema):
 
 
 @router.get(
-    "/claims/{int:claim_id}/citations/",
+    "/claims/{id:claim_id}/citations/",
     response={200: list[rep.CitationOut], 304: None, **ERRORS},
     url_name="citation-list",
     tags=["citations"],
@@ -587,7 +587,7 @@ def citation_list(request: HttpRequest, claim_id: int):
 
 
 @router.post(
-    "/claims/{int:claim_id}/citations/",
+    "/claims/{id:claim_id}/citations/",
     response={200: rep.ClaimOut, 202: rep.ClaimOut, **WRITE_ERRORS},
     url_name="citation-list",
     tags=["citations"],
@@ -625,7 +625,7 @@ def citation_create(request: HttpRequest, claim_id: int, payload: CitationIn):
 
 
 @router.delete(
-    "/claims/{int:claim_id}/citations/{int:citation_id}/",
+    "/claims/{id:claim_id}/citations/{id:citation_id}/",
     response={200: rep.ClaimOut, 202: rep.ClaimOut, **WRITE_ERRORS},
     url_name="citation-detail",
     tags=["citations"],
@@ -653,7 +653,7 @@ class CommentIn(Schema):
 
 
 @router.get(
-    "/claims/{int:claim_id}/comments/",
+    "/claims/{id:claim_id}/comments/",
     response={200: list[rep.CommentOut], 304: None, **ERRORS},
     url_name="comment-list",
     tags=["comments"],
@@ -668,7 +668,7 @@ def comment_list(request: HttpRequest, claim_id: int):
 
 
 @router.post(
-    "/claims/{int:claim_id}/comments/",
+    "/claims/{id:claim_id}/comments/",
     response={201: rep.CommentOut, **WRITE_ERRORS},
     url_name="comment-list",
     tags=["comments"],
@@ -751,7 +751,7 @@ def source_create(request: HttpRequest, payload: SourceIn):
 
 
 @router.get(
-    "/sources/{int:source_id}/",
+    "/sources/{id:source_id}/",
     response={200: rep.SourceOut, 304: None, **ERRORS},
     url_name="source-detail",
     tags=["sources"],

@@ -1,7 +1,7 @@
 """The account page: the person's API tokens, made, listed and revoked here.
 
-Open to any signed-in account (as the password page is): a token acts with its owner's role,
-so a person without a role gets tokens that are refused everywhere, as they are.
+For every role (a token acts with its owner's role; an account without one uses nothing in
+the app, the API included, so it has no tokens to make).
 """
 
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotations.forms import ApiTokenForm
 from annotations.models import ApiToken
+from annotations.roles import reviewer_required
 
 
 def _page(request: HttpRequest, form: ApiTokenForm, *, secret: str = "", status: int = 200):
@@ -21,6 +22,7 @@ def _page(request: HttpRequest, form: ApiTokenForm, *, secret: str = "", status:
     return render(request, "annotations/account.html", context, status=status)
 
 
+@reviewer_required
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     """GET: the tokens. POST: make a token and show its secret, this once."""
@@ -34,6 +36,7 @@ def account(request: HttpRequest) -> HttpResponse:
     return _page(request, ApiTokenForm(), secret=secret, status=201)
 
 
+@reviewer_required
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke one of one's own tokens (admins revoke anyone's in the admin site)."""

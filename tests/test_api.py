@@ -472,3 +472,18 @@ def test_cors_is_off_unless_origins_are_configured(reviewer, settings):
     assert "Access-Control-Allow-Origin" not in other
     page = client.get(reverse("annotations:article-list"), headers=origin)
     assert "Access-Control-Allow-Origin" not in page
+
+
+def test_assignee_filters_name_people_me_or_nobody(reviewer):
+    mine = ClaimFactory(assignee=reviewer)
+    nobodys = ClaimFactory()
+    client = token_client(reviewer)
+    ids = lambda params: [c["id"] for c in client.get(CLAIMS, params).json()["items"]]  # noqa: E731
+    assert ids({"assignee": "me"}) == ids({"assignee": reviewer.username}) == [mine.pk]
+    assert ids({"assignee": "none"}) == [nobodys.pk]
+    assert_problem(client.get(CLAIMS, {"assignee": "nobody-here"}), 400, "nobody-here")
+    articles = reverse("api-v1:article-list")
+    assert [a["id"] for a in client.get(articles, {"assignee": "me"}).json()["items"]] == [
+        mine.article_id
+    ]
+    assert_problem(client.get(articles, {"assignee": "none"}), 400)

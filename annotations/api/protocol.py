@@ -13,6 +13,7 @@ cannot change its review state, verdict or approval (those need a second person)
 """
 
 import orjson
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -376,7 +377,7 @@ def _names(article: Article, address: str) -> bool:
         return True
     try:
         return bool(article.url) and normalize_url(address) == normalize_url(article.url)
-    except Exception:  # noqa: BLE001 - an address that is not a URL names no article
+    except ValidationError:  # an address that is not a web address names no article
         return False
 
 

@@ -48,6 +48,7 @@ from annotations.importers import SUPPORTED_EXTENSIONS, import_document
 from annotations.models import (
     Article,
     Claim,
+    ClaimQuerySet,
     Comment,
     EditResult,
     Source,
@@ -152,12 +153,14 @@ class ArticleFilters(Schema):
     limit: int | None = None
 
 
-def _assignee(request: HttpRequest, name: str | None):
+def _assignee(request: HttpRequest, name: str | None, *, nobody: bool = False):
+    """The user an ``assignee`` filter names: a user name, ``me``, or (for claims,
+    ``nobody``) ``none`` for claims assigned to no one."""
     if not name:
         return None
     if name == "me":
         return request.user
-    if name == Claim.objects.none().NONE:
+    if nobody and name == ClaimQuerySet.NONE:
         return name
     user = User.objects.filter(username=name).first()
     if user is None:
@@ -311,7 +314,7 @@ def claim_list(request: HttpRequest, filters: Query[ClaimFilters]):
         q=filters.q,
         state=filters.state,
         verdict=_verdict_filter(filters.verdict),
-        assignee=_assignee(request, filters.assignee),
+        assignee=_assignee(request, filters.assignee, nobody=True),
         category=filters.category,
         article=filters.article,
         publisher=filters.publisher,

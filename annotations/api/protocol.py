@@ -174,8 +174,8 @@ def _origin(request: HttpRequest) -> str:
 
 
 def annotations_of(request: HttpRequest, article: Article, claim_ids: list[int]) -> list[dict]:
-    """The claims as the W3C export writes them (internal scope), each with its IRI in the
-    container; the report address it has in exports is kept as its ``canonical`` IRI."""
+    """The claims as the W3C export writes them (internal scope), each named by its IRI in the
+    container (exports name it by its report address)."""
     if not claim_ids:
         return []
     articles = Article.objects.filter(pk=article.pk).of_claims(
@@ -185,7 +185,6 @@ def annotations_of(request: HttpRequest, article: Article, claim_ids: list[int])
     for bundle in ExportData(articles, Scope.INTERNAL, with_text=False, iso_dates=True):
         for claim in bundle.claims:
             annotation = annotation_for(bundle.article, claim, Scope.INTERNAL)
-            annotation["canonical"] = annotation["id"]
             annotation["id"] = annotation_iri(request, article.pk, claim["id"])
             found.append(annotation)
     return found
@@ -327,11 +326,18 @@ def _posted(request: HttpRequest, *, iri: str = ""):
         raise Problem(400, "Not JSON", str(error)) from None
     if not isinstance(data, dict):
         raise Problem(400, "Not an annotation", "Send one Annotation object.")
-    # The server names the annotation (4.x: it MUST assign an IRI): a client's id is kept as
-    # ``via`` on a new one, and must be this annotation's on a replacement.
+    # The server names the annotation (it MUST assign an IRI, whatever id a new one came
+    # with); a replacement's id, if given, must be the annotation's own.
     given = data.get("id")
     if iri and given not in (None, iri):
         raise Problem(409, "Another annotation", f"The id must be this annotation's: {iri}.")
+    if "canonical" in data or "via" in data:
+        # The protocol forbids changing them, and a claim has nowhere to keep them.
+        raise Problem(
+            422,
+            "Not kept here",
+            "This server keeps no canonical or via IRI: send the annotation without them.",
+        )
     data["id"] = iri or "urn:factcheck:posted-annotation"
     try:
         _kind, found, _linked = read(data, strict=True)
@@ -339,7 +345,7 @@ def _posted(request: HttpRequest, *, iri: str = ""):
         raise Problem(400, "Not a valid annotation", str(error)) from None
     if len(found) != 1 or found[0].reply_to is not None:
         raise Problem(400, "Not an annotation", "Send one Annotation object, not a collection.")
-    return found[0], (given if isinstance(given, str) else None)
+    return found[0]
 
 
 def _target(article: Article, annotation) -> tuple[str, anchoring.TextSelector]:
@@ -441,7 +447,7 @@ def annotation_create(request: HttpRequest, article_id: int):
     limit_rate(request, "claim-create")
     negotiate(request)
     article = _article(article_id)
-    annotation, given = _posted(request)
+    annotation = _posted(request)
     _refuse_workflow(annotation, None)
     part, selector = _target(article, annotation)
     with transaction.atomic():
@@ -458,8 +464,6 @@ def annotation_create(request: HttpRequest, article_id: int):
         for note in annotation.comments:
             Comment.objects.create(claim=claim, author=request.user, body=note.text)
     stored = annotations_of(request, article, [claim.pk])[0]
-    if given and not given.startswith("urn:factcheck:"):
-        stored["via"] = given
     response = ld_response(stored, status=201, etag=version_etag("claim", claim.pk, claim.version))
     response["Location"] = stored["id"]
     return response
@@ -530,7 +534,7 @@ def annotation_replace(request: HttpRequest, article_id: int, claim_id: int):
     article = _article(article_id)
     if version != claim.version:  # stale: said before anything the body holds is judged
         raise _stale(request, article, claim)
-    annotation, _given = _posted(request, iri=annotation_iri(request, article_id, claim_id))
+    annotation = _posted(request, iri=annotation_iri(request, article_id, claim_id))
     _refuse_workflow(annotation, claim)
     part, selector = _target(article, annotation)
     if (part, selector.start, selector.end) != (claim.part, claim.start, claim.end):

@@ -22,6 +22,7 @@ import datetime
 import logging
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
@@ -362,3 +363,69 @@ def export(job: Job, progress: Progress) -> Outcome:
         file_name=name,
         content_type=export_format.content_type,
     )
+
+
+def start_file_import(files, *, owner, update: bool = False) -> Job:
+    """Keep uploaded article files in storage and start a job importing them (the admin's
+    upload). Each file is read up to one byte past the import limit: enough for the importer
+    to refuse a file that is too large."""
+    from django.core.files.storage import default_storage
+
+    limit = settings.FACTCHECK_IMPORT_MAX_BYTES
+    batch = uuid.uuid4().hex
+    kept = []
+    for index, uploaded in enumerate(files):
+        path = default_storage.save(
+            f"job-uploads/{batch}/{index}", ContentFile(uploaded.read(limit + 1))
+        )
+        kept.append({"name": uploaded.name[:300], "path": path})
+    count = len(kept)
+    return start(
+        owner=owner,
+        kind=Job.Kind.FOLDER_IMPORT,
+        title=f"Import {count} article file{'s' if count != 1 else ''}",
+        params={"files": kept, "update": update},
+    )
+
+
+@handles(Job.Kind.FOLDER_IMPORT)
+def import_files(job: Job, progress: Progress) -> Outcome:
+    """Import the files an upload kept, one transaction each: a file that fails is reported and
+    the others are imported; a retry finds the files done already unchanged. The kept files are
+    removed once the job ends, however it ends."""
+    from django.core.files.storage import default_storage
+
+    from annotations.importers import import_document
+
+    files = job.params["files"]
+    lines, failed = [], 0
+    try:
+        for index, kept in enumerate(files):
+            progress(index, len(files), f"Importing {kept['name']}")
+            try:
+                with default_storage.open(kept["path"], "rb") as stored:
+                    data = stored.read()
+            except OSError:
+                raise JobFailed(
+                    f"The uploaded file {kept['name']} is no longer stored; upload it again."
+                ) from None
+            outcome = import_document(
+                kept["name"], data, user=job.owner, update=job.params.get("update", False)
+            )
+            failed += outcome.failed
+            lines.append(outcome.line())
+            lines.extend(f"  warning: {warning}" for warning in outcome.warnings)
+    except Exception as error:
+        if not (is_transient(error) and job.attempts < job.max_attempts):
+            _delete_kept(files)  # ends here (failed, cancelled): the files are not needed
+        raise
+    _delete_kept(files)
+    summary = f"{len(files) - failed} of {len(files)} file(s) processed, {failed} failed."
+    return Outcome("\n".join([summary, *lines]), url="")
+
+
+def _delete_kept(files) -> None:
+    from django.core.files.storage import default_storage
+
+    for kept in files:
+        default_storage.delete(kept["path"])

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -15,6 +16,7 @@ from tests.factories import (
     SourceFactory,
     UserFactory,
 )
+from tests.job_support import upload_articles
 
 pytestmark = pytest.mark.django_db
 
@@ -511,16 +513,17 @@ def test_article_upload_imports_good_files_and_reports_bad_ones(client, admin_us
         SimpleUploadedFile("empty.txt", b""),
         SimpleUploadedFile("picture.jpg", b"\xff\xd8\xff\xe0 not an article"),
     ]
-    response = client.post(reverse("admin:annotations_article_upload"), {"files": files})
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert page.count('class="outcome outcome-created"') == 1
-    assert page.count('class="outcome outcome-failed"') == 2
-    assert "the file is empty" in page
-    assert "unsupported file type" in page
+    # The upload starts a background job; its page lists one line per file.
+    page = upload_articles(client, files)
     article = Article.objects.get()
+    assert f"CREATED   library.txt: article #{article.pk}" in page
+    assert "FAILED    empty.txt: the file is empty" in page
+    assert "FAILED    picture.jpg: unsupported file type" in page
+    assert "1 of 3 file(s) processed, 2 failed." in page
     assert article.imported_by == admin_user
-    assert reverse("admin:annotations_article_change", args=[article.pk]) in page
+    # The files kept for the job are removed once it ends.
+    batches = default_storage.listdir("job-uploads")[0]
+    assert batches and not any(default_storage.listdir(f"job-uploads/{b}")[1] for b in batches)
 
 
 def test_article_upload_is_rate_limited(client, admin_user, settings):

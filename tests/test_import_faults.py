@@ -15,6 +15,7 @@ from annotations.importers import import_document, import_paths
 from annotations.models import Article, Claim
 from tests import security_support as support
 from tests.factories import ClaimFactory
+from tests.job_support import upload_articles
 
 pytestmark = pytest.mark.django_db
 
@@ -130,9 +131,8 @@ def test_admin_upload_keeps_good_files_and_lists_bad_ones_with_reasons(
         SimpleUploadedFile("notes.docx", b"PK\x03\x04"),
         SimpleUploadedFile("two.txt", _story(2)),
     ]
-    response = client.post(url, {"files": files})
-    assert response.status_code == 200
-    page = response.content.decode()
+    page = upload_articles(client, files)
+    assert url
     assert Article.objects.count() == 2
     for name, reason in (
         ("empty.txt", "empty"),
@@ -190,9 +190,7 @@ def test_an_unexpected_error_in_one_uploaded_file_fails_it_alone_and_is_logged(
         for n, name in enumerate(["one", "two", "three"])
     ]
     with caplog.at_level("ERROR", logger="annotations.importers"):
-        response = client.post(reverse("admin:annotations_article_upload"), {"files": files})
-    page = response.content.decode()
-    assert response.status_code == 200
+        page = upload_articles(client, files)
     assert sorted(Article.objects.values_list("title", flat=True)) == ["Story 0", "Story 2"]
     assert "two.txt" in page and "unexpected error (ImportError" in page
     assert "2 of 3 file(s) processed, 1 failed" in page

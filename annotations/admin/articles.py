@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -15,7 +16,8 @@ from django.utils.html import format_html
 from annotations import ratelimit
 from annotations.admin.common import HistoryAdmin, MultipleFileField
 from annotations.admin.revisions import RevisionInline
-from annotations.importers import SUPPORTED_EXTENSIONS, import_document
+from annotations.importers import SUPPORTED_EXTENSIONS
+from annotations.jobs import start_file_import
 from annotations.models import Article, Citation, Claim, Comment
 from annotations.views.exports import export_report_action
 
@@ -198,7 +200,6 @@ class ArticleAdmin(HistoryAdmin):
 
     def upload_view(self, request):
         form = ArticleUploadForm(request.POST or None, request.FILES or None)
-        outcomes = []
         status = 200
         if request.method == "POST":
             retry_after = ratelimit.hit("import", f"user:{request.user.pk}")
@@ -206,38 +207,23 @@ class ArticleAdmin(HistoryAdmin):
                 form.add_error(None, f"Too many imports: try again in {retry_after} seconds.")
                 status = 429
             elif form.is_valid():
-                outcomes = self._import_files(request, form)
+                # A batch of files is a background job: the request only stores them.
+                job = start_file_import(
+                    form.cleaned_data["files"],
+                    owner=request.user,
+                    update=form.cleaned_data["update"],
+                )
+                return redirect(job)
         context = {
             **self.admin_site.each_context(request),
             "title": "Upload article files",
             "opts": self.model._meta,
             "form": form,
-            "outcomes": outcomes,
             "max_bytes": settings.FACTCHECK_IMPORT_MAX_BYTES,
         }
         return TemplateResponse(
             request, "admin/annotations/article/upload.html", context, status=status
         )
-
-    def _import_files(self, request, form):
-        limit = settings.FACTCHECK_IMPORT_MAX_BYTES
-        outcomes = []
-        for uploaded in form.cleaned_data["files"]:
-            # Read one byte past the limit: enough for the importer to refuse a large file.
-            data = uploaded.read(limit + 1)
-            outcomes.append(
-                import_document(
-                    uploaded.name, data, user=request.user, update=form.cleaned_data["update"]
-                )
-            )
-        failed = sum(outcome.failed for outcome in outcomes)
-        level = messages.WARNING if failed else messages.SUCCESS
-        self.message_user(
-            request,
-            f"{len(outcomes) - failed} of {len(outcomes)} file(s) processed, {failed} failed.",
-            level,
-        )
-        return outcomes
 
 
 # --- Claims, citations, comments ----------------------------------------------------------------

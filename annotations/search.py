@@ -866,24 +866,6 @@ class SQLiteEngine(Engine):
             return [], self.count(kind, query, rows) if offset else 0
         return [(pk, -score) for pk, score, _ in found], found[0][2]
 
-    def _newest(self, kind: Kind, query: Query, rows) -> RawSQL | None:
-        """The ids of the newest RANKED + 1 of ``rows`` that match, as SQL of its own; None
-        when ``rows`` is empty."""
-        try:
-            within, within_params = rows.order_by().values("pk").query.sql_with_params()
-        except EmptyResultSet:
-            return None
-        inner = kind.model.objects.all().query
-        tsquery = self.tsquery(kind, query).resolve_expression(inner)
-        condition, params = inner.get_compiler(using=rows.db).compile(tsquery)
-        sql = (
-            f'SELECT matched."id" FROM "{kind.table}" AS matched '  # noqa: S608 — our names
-            f'WHERE matched."{self.COLUMN}" @@ {condition} AND matched."id" IN ({within}) '
-            f'ORDER BY matched."id" DESC LIMIT {RANKED + 1}'
-        )
-        # What was typed is in the parameters.
-        return RawSQL(sql, (*params, *within_params))  # noqa: S611
-
     def count(self, kind: Kind, query: Query, rows) -> int:
         """How many rows match, up to RANKED + 1."""
         where, params = self._where(kind, query, rows)

@@ -1842,6 +1842,13 @@ class Claim(models.Model):
         "body) until a reviewer re-attaches it.",
     )
     orphan_reason = models.CharField(max_length=300, blank=True)
+    canonical_iri = models.CharField(
+        "canonical IRI",
+        max_length=2000,
+        blank=True,
+        help_text="The canonical IRI a W3C annotation came with through the Web Annotation "
+        "Protocol: kept unchanged, as the protocol requires, and served with the annotation.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

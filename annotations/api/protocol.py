@@ -33,7 +33,7 @@ from annotations.api.representations import ProblemOut, path_of
 from annotations.exporters.scope import ExportData, Scope
 from annotations.exporters.w3c import ANNO_CONTEXT, CONTEXT, annotation_for
 from annotations.exporters.w3c import PAGE_SIZE as EXPORT_PAGE_SIZE
-from annotations.importers.w3c import W3CImportError, load, read
+from annotations.importers.w3c import IRI, W3CImportError, load, read
 from annotations.models import Article, Claim, Comment, StaleClaimError
 from annotations.urlnorm import normalize_url
 
@@ -44,6 +44,7 @@ MEDIA_TYPE = f'application/ld+json; profile="{PROFILE}"'
 # Requests may send the annotation as JSON-LD (with or without the profile) or plain JSON.
 ACCEPTED_BODIES = ("application/ld+json", "application/json")
 PAGE_SIZE = EXPORT_PAGE_SIZE  # annotations in a page of a container (the export's pages too)
+CANONICAL_LENGTH = Claim._meta.get_field("canonical_iri").max_length
 
 LDP = "http://www.w3.org/ns/ldp#"
 PREFER_MINIMAL = LDP + "PreferMinimalContainer"
@@ -152,7 +153,8 @@ def headers(response: HttpResponse, *, container: bool) -> HttpResponse:
 
 
 def options_response(*, container: bool) -> HttpResponse:
-    return headers(HttpResponse(status=204), container=container)
+    """What the address allows (the working group's test suite asks 200 of OPTIONS)."""
+    return headers(HttpResponse(status=200), container=container)
 
 
 # --- Writing annotations ----------------------------------------------------------------------
@@ -181,11 +183,18 @@ def annotations_of(request: HttpRequest, article: Article, claim_ids: list[int])
     articles = Article.objects.filter(pk=article.pk).of_claims(
         Claim.objects.filter(article_id=article.pk, pk__in=claim_ids)
     )
+    canonical = dict(
+        Claim.objects.filter(pk__in=claim_ids)
+        .exclude(canonical_iri="")
+        .values_list("pk", "canonical_iri")
+    )
     found = []
     for bundle in ExportData(articles, Scope.INTERNAL, with_text=False, iso_dates=True):
         for claim in bundle.claims:
             annotation = annotation_for(bundle.article, claim, Scope.INTERNAL)
             annotation["id"] = annotation_iri(request, article.pk, claim["id"])
+            if claim["id"] in canonical:
+                annotation["canonical"] = canonical[claim["id"]]
             found.append(annotation)
     return found
 
@@ -301,6 +310,7 @@ def container(request: HttpRequest, article_id: int, page: int | None = None, ir
 
 def _conditional(request: HttpRequest, data: dict, *, container: bool) -> HttpResponse:
     response = ld_response(data, container=container)
+    response["Content-Location"] = data["id"]  # the container's (or page's) IRI, its id
     etag = content_etag(response.content)
     if unchanged := not_modified(request, etag):
         return headers(unchanged, container=container)
@@ -331,13 +341,16 @@ def _posted(request: HttpRequest, *, iri: str = ""):
     given = data.get("id")
     if iri and given not in (None, iri):
         raise Problem(409, "Another annotation", f"The id must be this annotation's: {iri}.")
-    if "canonical" in data or "via" in data:
-        # The protocol forbids changing them, and a claim has nowhere to keep them.
+    if "via" in data:
         raise Problem(
-            422,
-            "Not kept here",
-            "This server keeps no canonical or via IRI: send the annotation without them.",
+            422, "Not kept here", "This server keeps no via IRI: send the annotation without it."
         )
+    # A canonical IRI is kept as it came and never changed (the protocol's rule).
+    canonical = data.get("canonical")
+    if canonical is not None and (not isinstance(canonical, str) or not IRI.match(canonical)):
+        raise Problem(422, "Invalid canonical IRI", "canonical is one IRI, as a string.")
+    if canonical is not None and len(canonical) > CANONICAL_LENGTH:
+        raise Problem(422, "Invalid canonical IRI", f"At most {CANONICAL_LENGTH} characters.")
     data["id"] = iri or "urn:factcheck:posted-annotation"
     try:
         _kind, found, _linked = read(data, strict=True)
@@ -345,6 +358,7 @@ def _posted(request: HttpRequest, *, iri: str = ""):
         raise Problem(400, "Not a valid annotation", str(error)) from None
     if len(found) != 1 or found[0].reply_to is not None:
         raise Problem(400, "Not an annotation", "Send one Annotation object, not a collection.")
+    found[0].canonical = canonical or ""
     return found[0]
 
 
@@ -459,6 +473,7 @@ def annotation_create(request: HttpRequest, article_id: int):
             by=request.user,
             part=part,
             tags=annotation.tags,
+            canonical_iri=annotation.canonical,
             **_own_details(annotation),
         )
         for note in annotation.comments:
@@ -536,6 +551,13 @@ def annotation_replace(request: HttpRequest, article_id: int, claim_id: int):
         raise _stale(request, article, claim)
     annotation = _posted(request, iri=annotation_iri(request, article_id, claim_id))
     _refuse_workflow(annotation, claim)
+    if annotation.canonical != claim.canonical_iri:
+        raise Problem(
+            409,
+            "The canonical IRI is kept",
+            "An annotation's canonical IRI never changes: send it as it is "
+            f"({claim.canonical_iri or 'none'}).",
+        )
     part, selector = _target(article, annotation)
     if (part, selector.start, selector.end) != (claim.part, claim.start, claim.end):
         raise Problem(

@@ -172,7 +172,7 @@ def execute(job_id: int, *, worker: str = "", on_progress: Progress | None = Non
             job.save(update_fields=["status", "message"])
             transaction.on_commit(lambda: _enqueue(job.pk, delay))
             return job
-        if is_transient(error):
+        if is_transient(error) and job.attempts > 1:
             message = f"{error} (gave up after {job.attempts} attempts)"
         elif getattr(error, "transient", None) is not None:
             message = str(error)  # a fetch refused for good: its message says why

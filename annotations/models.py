@@ -4542,9 +4542,6 @@ class Job(models.Model):
             return None
         return min(100, self.progress_done * 100 // self.progress_total)
 
-    def may_be_seen_by(self, user) -> bool:
-        return getattr(user, "is_admin", False) or self.owner_id == user.pk
-
     def report(self, done: int, total: int | None = None, note: str | None = None) -> None:
         """Record progress (and that the worker lives); raise ``JobCancelled`` if asked to stop."""
         fields = {"progress_done": done, "heartbeat_at": timezone.now()}

@@ -6,7 +6,7 @@ A user sees and cancels only their own jobs; an admin sees everyone's. Anyone el
 """
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -19,7 +19,7 @@ from annotations.ratelimit import rate_limited
 from annotations.roles import reviewer_required
 
 
-class HtmxHttpRequest:  # for type hints only: request.htmx is set by django-htmx's middleware
+class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 

@@ -257,7 +257,6 @@
   const HIDE_KEY = "factcheck.suggestions.hidden";
   let suggestions = [];
   let suggestionIndex = -1;
-  let acceptedSuggestion = null; // the suggestion whose claim form is open
   const highlights = window.CSS && CSS.highlights && window.Highlight ? CSS.highlights : null;
 
   function suggestionsHidden() {
@@ -419,8 +418,16 @@
     readSuggestions();
   }
 
-  function dropSuggestion(id) {
-    suggestions = suggestions.filter((s) => s.id !== id);
+  /** A claim saved over a suggestion reviews it (as the server counts it): drop the ones a
+   * highlight now covers, whether the claim came from the suggestion or from a selection. */
+  function dropCoveredSuggestions() {
+    const marks = Array.from(document.querySelectorAll(".reader [data-part] mark[data-claims]"));
+    const left = suggestions.filter((s) => {
+      const range = suggestionRange(s);
+      return !range || !marks.some((mark) => range.intersectsNode(mark));
+    });
+    if (left.length === suggestions.length) return drawSuggestions();
+    suggestions = left;
     suggestionIndex = -1;
     const count = $("suggestion-count");
     if (count) count.textContent = String(suggestions.length);
@@ -452,7 +459,6 @@
     const category = fill("category", chosen.category);
     // The reader's own guess from the words must not override the suggestion's category.
     if (category) category.setAttribute("data-chosen", "");
-    acceptedSuggestion = chosen.id;
     hideSuggestionAction();
     return true;
   }
@@ -871,15 +877,10 @@
   });
 
   document.addEventListener("htmx:afterSettle", (event) => {
-    // The suggestions after a dismissal; a claim saved from one reviews it.
+    // The suggestions after a dismissal.
     if ($("suggestion-data") !== suggestionData) readSuggestions();
-    const saved = $("claim-panel");
-    if (acceptedSuggestion !== null && saved && saved.querySelector(".alert.success")) {
-      dropSuggestion(acceptedSuggestion);
-      acceptedSuggestion = null;
-    } else {
-      drawSuggestions(); // the body's paragraphs may have been drawn anew
-    }
+    // The article's parts may have been drawn anew, with a new claim's highlight.
+    dropCoveredSuggestions();
     // A body swapped in by htmx comes from the server without a caret: arm it again.
     const body = $("article-body");
     if (caretMode && body && !body.isContentEditable) {

@@ -480,23 +480,34 @@
 
   // --- Selecting with the keyboard --------------------------------------------------------
   // Browsers show no caret in ordinary text (caret browsing is off by default). The mode makes
-  // the body an editing host — which gives a caret that arrows move and Shift+arrows extend —
-  // and refuses every edit: beforeinput, paste, cut, drop, drag and IME composition are
-  // stopped, and a MutationObserver puts back anything that slips through. Paragraphs the
-  // server redraws (htmx out-of-band swaps) are let through and the guard re-armed on them.
+  // each part of the article (headline, standfirst, body) an editing host — which gives a caret
+  // that arrows move and Shift+arrows extend, and Tab goes from part to part — and refuses every
+  // edit: beforeinput, paste, cut, drop, drag and IME composition are stopped, and a
+  // MutationObserver puts back anything that slips through. Parts the server redraws (htmx
+  // out-of-band swaps) are let through and the guard re-armed on them.
   const GUARD_OPTIONS = { childList: true, subtree: true, characterData: true };
   const CARET_KEYS = new Set([
     "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown",
     "Tab", "Shift", "Control", "Alt", "Meta", "CapsLock",
   ]);
   const SHORTCUTS_IN_CARET_MODE = new Set(["a", "j", "k", "v", "?"]);
-  let guard = null; // MutationObserver on the armed body
-  let snapshot = null; // the armed body's children when armed, to put back
+  const PART_LABELS = { headline: "Headline", standfirst: "Standfirst", body: "Article text" };
+  let guard = null; // MutationObserver on the armed parts
+  const snapshots = new Map(); // each armed part → its children when armed, to put back
   let suspended = false; // editing briefly off to end an IME composition
 
-  function armed() {
-    const root = $("article-body");
+  function caretRoots() {
+    return Array.from(document.querySelectorAll(".reader [data-part]"));
+  }
+
+  /** The armed part a node lies in, if any. */
+  function armedRoot(node) {
+    const root = partRoot(node);
     return caretMode && root && root.isContentEditable ? root : null;
+  }
+
+  function observeArmed() {
+    snapshots.forEach((_, root) => guard.observe(root, GUARD_OPTIONS));
   }
 
   function firstTextIn(element) {
@@ -518,15 +529,19 @@
     text.parentElement.scrollIntoView({ block: "nearest" });
   }
 
-  function restoreBody() {
-    // Something changed the text despite the guards: put the armed body back as it was.
-    const root = $("article-body");
-    if (!caretMode || !root || !snapshot) return;
+  function restoreParts(records) {
+    // Something changed the text despite the guards: put the armed parts back as they were.
+    if (!caretMode) return;
+    const changed = new Set(records.map((record) => partRoot(record.target)));
     guard.disconnect();
-    root.replaceChildren(...snapshot.map((node) => node.cloneNode(true)));
-    guard.observe(root, GUARD_OPTIONS);
+    changed.forEach((root) => {
+      const snapshot = root && snapshots.get(root);
+      if (snapshot) root.replaceChildren(...snapshot.map((node) => node.cloneNode(true)));
+    });
+    observeArmed();
     if (current) setCurrent(current, false);
-    placeCaret(root);
+    const focused = partRoot(document.activeElement);
+    if (focused && changed.has(focused)) placeCaret(focused);
   }
 
   function arm(root) {
@@ -537,18 +552,22 @@
     root.setAttribute("role", "textbox");
     root.setAttribute("aria-multiline", "true");
     root.setAttribute("aria-readonly", "true");
-    root.setAttribute("aria-label", "Article text (read-only): arrows move, Shift+arrows select");
+    const label = PART_LABELS[root.getAttribute("data-part")] || PART_LABELS.body;
+    root.setAttribute(
+      "aria-label",
+      label + " (read-only): arrows move, Shift+arrows select, Tab goes to the next part",
+    );
     root.classList.add("caret-mode");
-    snapshot = Array.from(root.childNodes, (node) => node.cloneNode(true));
-    if (!guard) guard = new MutationObserver(restoreBody);
-    guard.disconnect();
+    snapshots.forEach((_, armedBefore) => {
+      if (!armedBefore.isConnected) snapshots.delete(armedBefore); // swapped out by htmx
+    });
+    snapshots.set(root, Array.from(root.childNodes, (node) => node.cloneNode(true)));
+    if (!guard) guard = new MutationObserver(restoreParts);
     guard.observe(root, GUARD_OPTIONS);
   }
 
   function disarm(root) {
-    if (guard) guard.disconnect();
-    snapshot = null;
-    if (!root) return;
+    snapshots.delete(root);
     root.removeAttribute("contenteditable");
     ["spellcheck", "autocorrect", "autocapitalize", "role", "aria-multiline", "aria-readonly",
       "aria-label"].forEach((name) => root.removeAttribute(name));
@@ -562,20 +581,26 @@
   }
 
   function enterCaretMode() {
-    const root = $("article-body");
-    if (!root) return;
+    const body = $("article-body");
+    if (!body) return;
     caretMode = true;
-    arm(root);
-    root.focus({ preventScroll: true });
+    caretRoots().forEach(arm);
+    // The caret goes where a selection already is, else to the current claim's part, else to
+    // the body.
     const selection = window.getSelection();
-    const inside = selection.rangeCount && root.contains(selection.getRangeAt(0).startContainer);
-    if (!inside || selection.isCollapsed) placeCaret(root); // keep a selection made already
+    const holding = selection.rangeCount ? armedRoot(selection.getRangeAt(0).startContainer) : null;
+    const mark = current && document.querySelector('.reader [data-part] mark[data-claims~="' + current + '"]');
+    const root = holding || (mark && partRoot(mark)) || body;
+    root.focus({ preventScroll: true });
+    if (!holding || selection.isCollapsed) placeCaret(root); // keep a selection made already
     showCaretMode();
   }
 
   function exitCaretMode() {
     caretMode = false;
-    disarm($("article-body")); // the selection stays, for "Add claim"
+    if (guard) guard.disconnect();
+    caretRoots().forEach(disarm); // the selection stays, for "Add claim"
+    snapshots.clear();
     showCaretMode();
   }
 
@@ -597,6 +622,18 @@
       if (!CARET_KEYS.has(key) && !/^[ac]$/i.test(key)) event.preventDefault();
       return true;
     }
+    if (key === "Tab") {
+      // To the next (previous) part of the article, past the controls between them; from the
+      // last (first) part, out of the article, which ends the mode.
+      const roots = caretRoots();
+      const next = roots[roots.indexOf(partRoot(event.target)) + (event.shiftKey ? -1 : 1)];
+      if (next) {
+        event.preventDefault();
+        next.focus({ preventScroll: true });
+        placeCaret(next);
+      }
+      return true;
+    }
     if (CARET_KEYS.has(key)) return true;
     event.preventDefault();
     if (key === "Escape") {
@@ -610,8 +647,7 @@
     document.addEventListener(
       type,
       (event) => {
-        const root = armed();
-        if (root && root.contains(event.target)) event.preventDefault();
+        if (armedRoot(event.target)) event.preventDefault();
       },
       true,
     );
@@ -622,8 +658,8 @@
   document.addEventListener(
     "compositionstart",
     (event) => {
-      const root = armed();
-      if (!root || !root.contains(event.target)) return;
+      const root = armedRoot(event.target);
+      if (!root) return;
       const selection = window.getSelection();
       const range = selection.rangeCount ? selection.getRangeAt(0).cloneRange() : null;
       suspended = true;
@@ -644,13 +680,14 @@
     true,
   );
 
-  // Leaving the body (Tab, a click elsewhere, the claim form after "a") ends the mode.
+  // Leaving the article (Tab past the body, a click elsewhere, the claim form after "a") ends
+  // the mode; Tab from one part to another keeps it.
   document.addEventListener("focusout", (event) => {
-    if (!caretMode || event.target.id !== "article-body") return;
-    const root = event.target;
+    const root = armedRoot(event.target);
+    if (!root || event.target !== root) return;
     window.setTimeout(() => {
       if (suspended || !caretMode || !root.isConnected || !document.hasFocus()) return;
-      if (!root.contains(document.activeElement)) exitCaretMode();
+      if (!armedRoot(document.activeElement)) exitCaretMode();
     }, 0);
   });
 
@@ -737,8 +774,7 @@
 
   document.addEventListener("keydown", (event) => {
     const target = event.target;
-    const root = armed();
-    if (root && root.contains(target)) {
+    if (armedRoot(target)) {
       if (caretModeKey(event)) return;
     } else {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -859,14 +895,17 @@
     document.addEventListener("click", holdUntilHtmx, true);
   }
 
-  // The server's redraw of paragraphs is no edit: the guard steps aside for it.
-  const inBody = (event) => event.detail.target && event.detail.target.closest("#article-body");
+  // The server's redraw of paragraphs or of a whole part is no edit: the guard steps aside for
+  // it, then watches the new text (a part swapped whole is armed again after it settles).
   document.addEventListener("htmx:oobBeforeSwap", (event) => {
-    if (guard && armed() && inBody(event)) guard.disconnect();
+    if (guard && event.detail.target && armedRoot(event.detail.target)) guard.disconnect();
   });
   document.addEventListener("htmx:oobAfterSwap", (event) => {
-    const root = armed();
-    if (root && inBody(event)) arm(root);
+    if (!caretMode || !guard) return;
+    const target = event.detail.target;
+    const root = target && target.isConnected ? armedRoot(target) : null;
+    if (root) arm(root);
+    observeArmed();
   });
 
   // The number of claims this page shows: the server sends the whole claim list (and body)
@@ -881,14 +920,16 @@
     if ($("suggestion-data") !== suggestionData) readSuggestions();
     // The article's parts may have been drawn anew, with a new claim's highlight.
     dropCoveredSuggestions();
-    // A body swapped in by htmx comes from the server without a caret: arm it again.
+    // A part swapped in by htmx comes from the server without a caret: arm it again.
     const body = $("article-body");
-    if (caretMode && body && !body.isContentEditable) {
+    const swapped = caretMode ? caretRoots().filter((root) => !root.isContentEditable) : [];
+    if (swapped.length) {
       const focusLost = !document.activeElement || document.activeElement === document.body;
-      arm(body);
+      swapped.forEach(arm);
       if (focusLost) {
-        body.focus({ preventScroll: true });
-        placeCaret(body);
+        const root = swapped.includes(body) ? body : swapped[0];
+        root.focus({ preventScroll: true });
+        placeCaret(root);
       }
     }
     // The body may have been re-rendered: mark the open claim again.

@@ -106,3 +106,43 @@ def test_typing_in_keyboard_selection_mode_never_changes_the_article(
     page.keyboard.press("j")
     assert "current" in page.locator(f"#claim-item-{claim.pk}").get_attribute("class")
     assert Claim.objects.count() == 1
+
+
+def test_keyboard_selection_reaches_the_headline_and_adds_a_claim_there(
+    page, sign_in, reviewer, article
+):
+    """Shift+Tab from the body puts the caret in the headline: a keyboard user can claim it."""
+    sign_in(page, reviewer)
+    page.goto(f"/articles/{article.pk}/")
+    enter_caret_mode(page)
+    headline = page.locator("#article-headline")
+    assert headline.get_attribute("contenteditable") == "true"
+    page.keyboard.press("Shift+Tab")  # the article has no standfirst: the headline
+    assert page.evaluate("document.activeElement.id") == "article-headline"
+    page.keyboard.press("Home")
+    for _ in range(len("Eastport ")):
+        page.keyboard.press("ArrowRight")
+    words = "buses carry"
+    for _ in range(len(words)):
+        page.keyboard.press("Shift+ArrowRight")
+    assert page.evaluate("window.getSelection().toString()") == words
+    # Typing is refused in the headline as in the body.
+    page.keyboard.type("zz")
+    assert headline.inner_text() == article.title
+
+    page.keyboard.press("a")
+    panel = page.locator("#claim-panel")
+    assert panel.locator("[data-role=quote]").inner_text() == words
+    assert headline.get_attribute("contenteditable") is None  # the mode ended
+    panel.get_by_label("Checkable statement").fill("Eastport buses carry record numbers")
+    panel.get_by_role("button", name="Save claim").click()
+    page.wait_for_selector("#claim-panel .alert.success")
+    claim = Claim.objects.get()
+    start = article.title.index(words)
+    assert (claim.part, claim.start, claim.end, claim.quote) == (
+        "headline",
+        start,
+        start + len(words),
+        words,
+    )
+    assert page.locator(f'#article-headline mark[data-claims="{claim.pk}"]').inner_text() == words

@@ -1,6 +1,10 @@
+import io
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from pypdf import PdfReader
 
 from annotations.exporters import html, pdf
 from annotations.exporters.scope import DRAFT_LABEL, Scope
@@ -112,3 +116,96 @@ def test_pdf_source_keeps_every_claim_detail_with_verdict_colours_as_classes():
 def test_pdf_verdict_stylesheet_takes_only_hex_colours():
     css = html.verdict_css([{"id": 1, "colour": "#00ff00"}, {"id": 2, "colour": "red}body{x"}])
     assert css == ".verdict-1{border-color:#00ff00}"
+
+
+# --- the optional Chromium renderer ----------------------------------------------------------
+
+needs_chromium = pytest.mark.skipif(
+    pdf.chromium_program() is None, reason="Chromium is not installed"
+)
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def tripwire_server():
+    """An HTTP server on loopback that records every request made to it."""
+    requests = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/css")
+            self.end_headers()
+            self.wfile.write(b"body{color:red}")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    server.shutdown()
+    server.server_close()
+
+
+@needs_chromium
+def test_chromium_renderer_prints_every_claim_of_the_report(settings):
+    settings.FACTCHECK_PDF_RENDERER = "chromium"
+    example = worked_example(n_articles=1)
+    data = b"".join(pdf.chunks(Article.objects.all(), Scope.INTERNAL))
+    assert data.startswith(b"%PDF-")
+    text = pdf_text(data)
+    for expected in ["12.4 million passengers", "City Transport Authority", "Sources"]:
+        assert expected in text, expected
+    assert f"Claim {len(example['approved']) + len(example['drafts'])}" in text
+
+
+@needs_chromium
+def test_chromium_renderer_fetches_nothing_a_document_asks_for(settings, tripwire_server, tmp_path):
+    settings.FACTCHECK_PDF_RENDERER = "chromium"
+    base, requests = tripwire_server
+    secret = tmp_path / "secret.css"
+    secret.write_text("body{color:red}")
+    document = (
+        f'<!DOCTYPE html><html><head><link rel="stylesheet" href="{base}/link.css">'
+        f"<style>@import url({base}/import.css); @font-face{{font-family:x;src:url({base}/font)}}"
+        f"body{{background:url({base}/background.png)}}</style>"
+        f'<link rel="stylesheet" href="{secret.as_uri()}"></head><body>'
+        f'<p style="font-family:x">Tripwire report</p><img src="{base}/image.png">'
+        f'<iframe src="{base}/frame"></iframe><script src="{base}/script.js"></script>'
+        f'<object data="{base}/object"></object><img src="{secret.as_uri()}"></body></html>'
+    )
+    data = pdf.render_pdf(document)
+    assert "Tripwire report" in pdf_text(data)
+    assert requests == []
+
+
+@needs_chromium
+def test_chromium_is_given_no_network_and_a_throwaway_profile(tmp_path):
+    command = pdf.chromium_command("chromium", tmp_path / "p", tmp_path / "r.html", tmp_path / "o")
+    assert f"--user-data-dir={tmp_path / 'p'}" in command
+    assert "--host-resolver-rules=MAP * ~NOTFOUND" in command
+    assert command[-1] == (tmp_path / "r.html").as_uri()
+    # Chromium's own sandbox, or (as root, where it refuses one) an empty network namespace.
+    assert ("--no-sandbox" not in command) or command[:2] == ["unshare", "--net"]
+
+
+def test_chromium_policy_comes_first_in_the_head():
+    document = '<html><head lang="en"><link rel="stylesheet" href="x.css"></head></html>'
+    assert pdf.with_chromium_csp(document).startswith(
+        '<html><head lang="en"><meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+    )
+
+
+def test_missing_chromium_is_a_clear_error_and_writes_nothing(settings):
+    settings.FACTCHECK_PDF_RENDERER = "chromium"
+    settings.FACTCHECK_PDF_CHROMIUM = "no-such-chromium-program"
+    worked_example(n_articles=1)
+    with pytest.raises(pdf.PDFRenderError, match="no-such-chromium-program"):
+        b"".join(pdf.chunks(Article.objects.all(), Scope.INTERNAL))

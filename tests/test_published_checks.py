@@ -512,3 +512,32 @@ def client_reader(client, user, article) -> list[dict]:
     start = html.index('<script id="suggestion-data" type="application/json">')
     data = html[html.index(">", start) + 1 : html.index("</script>", start)]
     return json.loads(data)
+
+
+@pytest.mark.django_db
+def test_an_import_failing_part_way_writes_nothing(monkeypatch):
+    from django.db import IntegrityError
+
+    from annotations.importers import claimreview
+
+    monkeypatch.setattr(claimreview, "BATCH", 2)
+    filed = PublishedReviewKey.file
+
+    def file_then_fail(reviews, *, created=()):
+        if PublishedReview.objects.count() > 2:  # the second batch, as if another import raced
+            raise IntegrityError("UNIQUE constraint failed")
+        filed(reviews, created=created)
+
+    monkeypatch.setattr(PublishedReviewKey, "file", file_then_fail)
+    reviews = [review_json(url=f"https://check.example/{n}") for n in range(5)]
+    result = import_files([("five.json", json.dumps(reviews).encode())])
+    assert result.failed and "Nothing imported" in result.summary()
+    assert (
+        result.created,
+        PublishedReview.objects.count(),
+        PublishedReviewKey.objects.count(),
+    ) == (
+        0,
+        0,
+        0,
+    )

@@ -314,6 +314,37 @@ def test_an_admin_edit_of_the_standfirst_moves_its_claims_and_warns_of_orphans(c
     )
 
 
+def test_an_admin_form_opened_before_a_reviewers_new_title_cannot_put_the_old_one_back(
+    client, admin_user, reviewer
+):
+    """Saved as it was, the admin's stale form would revert the reviewer's title and move the
+    headline's claims back onto the old words."""
+    article = ArticleFactory(title=HEADLINE)
+    headline = ClaimFactory(article=article, part="headline", start=8, end=17)  # "predators"
+    client.force_login(admin_user)
+    address = reverse("admin:annotations_article_change", args=[article.pk])
+    data = admin_form_data(client.get(address).content.decode())
+    assert data["version"] == str(article.version)
+    retitled = "Now " + HEADLINE
+    article.edit_details(by=reviewer, version=article.version, title=retitled)
+    data["notes"] = "Checked against the court records."
+
+    response = client.post(address, data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone else changed this article while you were editing it" in html
+    assert retitled in html  # their version, shown
+    article.refresh_from_db()
+    headline.refresh_from_db()
+    assert (article.title, article.notes) == (retitled, "")
+    assert (headline.start, headline.quote) == (12, "predators")
+    # The form shown again is based on the newer version: saving it now is deliberate.
+    again = admin_form_data(html)
+    assert again["version"] == str(article.version)
+    assert client.post(address, again).status_code == 302
+
+
 def test_the_claim_panel_says_a_claim_is_in_the_headline(client, reviewer):
     article = ArticleFactory(title=HEADLINE)
     headline = ClaimFactory(article=article, part="headline", start=0, end=7)

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from annotations import ratelimit
-from annotations.admin.common import HistoryAdmin, MultipleFileField
+from annotations.admin.common import HistoryAdmin, MultipleFileField, VersionCheckedForm
 from annotations.admin.revisions import RevisionInline
 from annotations.importers import SUPPORTED_EXTENSIONS
 from annotations.jobs import start_file_import
@@ -82,6 +82,9 @@ class CommentInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(HistoryAdmin):
+    # A title or standfirst saved from a form opened before someone's newer save would revert
+    # theirs and move the headline's claims back: refused, as on the article page.
+    form = VersionCheckedForm
     actions = [export_report_action]
     list_display = ["title", "publisher", "published_on", "state", "claims", "imported_at"]
     list_filter = ["publication", "publisher", "published_on", "imported_at"]
@@ -113,6 +116,7 @@ class ArticleAdmin(HistoryAdmin):
                     "language",
                     "section",
                     "notes",
+                    "version",
                 ]
             },
         ),

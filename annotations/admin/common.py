@@ -1,5 +1,7 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 
@@ -29,3 +31,60 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data]
         return [single(data, initial)] if data else single(data, initial)
+
+
+class VersionCheckedForm(forms.ModelForm):
+    """An admin form that carries the version its object was loaded at (the model's ``save``
+    raises ``version`` on every save): a save based on an older version is refused, nothing
+    written, and the newer values are shown beside what was typed, as on the app's pages. The
+    admin's fieldsets must name ``version`` (a hidden field)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        self.stale = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance._state.adding:
+            return cleaned
+        model = type(self.instance)
+        # Locked until the admin's request ends (its change view runs in one transaction), so
+        # nobody saves between this check and the save.
+        stored = model.objects.select_for_update().filter(pk=self.instance.pk).first()
+        if stored is not None and cleaned.get("version") != stored.version:
+            self.stale = stored
+            # Shown again on the newer version: saving it now, having seen theirs, is deliberate.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("version")] = stored.version
+            theirs = format_html_join(
+                "",
+                "<li>{}: {}</li>",
+                (
+                    (model._meta.get_field(name).verbose_name.capitalize(), value)
+                    for name, value in self._shown_values(stored)
+                ),
+            )
+            raise ValidationError(
+                format_html(
+                    "Someone else changed this {} while you were editing it; nothing was "
+                    "changed. Their version ({}) is below; your values are still in the form: "
+                    "check them and save again.<ul>{}</ul>",
+                    model._meta.verbose_name,
+                    stored.version,
+                    theirs,
+                ),
+                code="stale",
+            )
+        return cleaned
+
+    def _shown_values(self, stored):
+        # The form's own fields (the admin's read-only ones are not in it).
+        for name in self.fields:
+            if name == "version":
+                continue
+            display = getattr(stored, f"get_{name}_display", None)
+            value = display() if display else getattr(stored, name)
+            yield name, "—" if value in (None, "") else value

@@ -9,13 +9,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from import_export import resources
 from import_export.admin import ImportExportMixin
 
 from annotations import snapshots
 from annotations.admin import spreadsheets
-from annotations.admin.common import HistoryAdmin
+from annotations.admin.common import HistoryAdmin, VersionCheckedForm
 from annotations.forms import CompleteForm
 from annotations.models import Citation, Source, SourceSnapshot
 from annotations.urlnorm import is_http_url, normalize_url
@@ -33,12 +33,11 @@ def url_link(url: str, text: str | None = None):
 # --- Forms --------------------------------------------------------------------------------------
 
 
-class SourceAdminForm(CompleteForm, forms.ModelForm):
+class SourceAdminForm(CompleteForm, VersionCheckedForm):
     """The admin's source form, with the app's rules: it carries the version it was loaded at
     (a save based on an older one is refused and the newer values are shown, as on the
     source's page), and a field missing from the POST is an error, never "blank it"."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     # Plain text fields, so the normaliser's messages (e.g. which scheme was refused) are shown
     # rather than a bare "Enter a valid URL".
     url = forms.CharField(
@@ -68,49 +67,6 @@ class SourceAdminForm(CompleteForm, forms.ModelForm):
             "archive_url",
             "notes",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["version"].initial = self.instance.version
-        self.stale = None
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance._state.adding:
-            return cleaned
-        # Locked until the admin's request ends (its change view runs in one transaction), so
-        # nobody saves between this check and the save.
-        stored = Source.objects.select_for_update().filter(pk=self.instance.pk).first()
-        if stored is not None and cleaned.get("version") != stored.version:
-            self.stale = stored
-            # Shown again on the newer version: saving it now, having seen theirs, is deliberate.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("version")] = stored.version
-            theirs = format_html_join(
-                "",
-                "<li>{}: {}</li>",
-                (
-                    (Source._meta.get_field(name).verbose_name.capitalize(), value)
-                    for name, value in self._shown_values(stored)
-                ),
-            )
-            raise ValidationError(
-                format_html(
-                    "Someone else changed this source while you were editing it; nothing was "
-                    "changed. Their version ({}) is below; your values are still in the form: "
-                    "check them and save again.<ul>{}</ul>",
-                    stored.version,
-                    theirs,
-                ),
-                code="stale",
-            )
-        return cleaned
-
-    def _shown_values(self, source: Source):
-        for name in self._meta.fields:
-            display = getattr(source, f"get_{name}_display", None)
-            value = display() if display else getattr(source, name)
-            yield name, "—" if value in (None, "") else value
 
     def clean_url(self):
         return normalize_url(self.cleaned_data["url"])

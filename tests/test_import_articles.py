@@ -368,3 +368,39 @@ def test_a_page_is_found_again_by_its_url_however_the_url_is_spelled(tmp_path):
     path.write_text(_page("https://news.example/harbour/", "The quay closes in May."))
     code, output = run_import(path)
     assert "CHANGED" in output and Article.objects.count() == 1
+
+
+def _fetched(canonical: str) -> bytes:
+    return (
+        "<html><head><title>Harbour ferry numbers</title>"
+        f'<link rel="canonical" href="{canonical}"></head><body><article>'
+        "<h1>Harbour ferry numbers</h1><p>The harbour ferry carried 1.2 million passengers "
+        "last year, the council said.</p><p>Ticket prices rose by 5% in April.</p>"
+        "</article></body></html>"
+    ).encode()
+
+
+@pytest.mark.django_db
+def test_a_fetched_page_naming_another_sites_canonical_url_keeps_its_own_address():
+    """Any page may name any address as canonical: taken on trust, a copy on another site
+    would carry the outlet's URL (and its name on the public page) and squat its article."""
+    found_at = "https://copies.example.net/ferry"
+    outcome = import_document(
+        "ferry", _fetched("https://www.gazette.example/news/ferry"), fetched_url=found_at
+    )
+    assert outcome.status == "created"
+    assert outcome.article.url == found_at
+    assert any("another site's address" in warning for warning in outcome.warnings)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "found_at",
+    ["https://gazette.example/ferry?ref=feed", "https://amp.gazette.example/ferry.amp"],
+)
+def test_a_fetched_page_on_the_same_site_is_known_by_its_canonical_url(found_at):
+    outcome = import_document(
+        "ferry", _fetched("https://www.gazette.example/news/ferry"), fetched_url=found_at
+    )
+    assert outcome.article.url == "https://www.gazette.example/news/ferry"
+    assert not [w for w in outcome.warnings if "another site" in w]

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -257,6 +257,24 @@ def import_document(
         )
 
 
+# Host prefixes under which one site serves the same article (desktop, mobile, AMP).
+SAME_SITE_PREFIXES = ("www.", "m.", "amp.", "mobile.")
+
+
+def same_site(url: str, other: str) -> bool:
+    """Whether two http(s) addresses are on one site: the same host, but for a www., m.,
+    amp. or mobile. prefix."""
+
+    def site(address: str) -> str:
+        host = (urlsplit(address).hostname or "").rstrip(".")
+        for prefix in SAME_SITE_PREFIXES:
+            if host.startswith(prefix) and host.count(".") > 1:
+                return host.removeprefix(prefix)
+        return host
+
+    return bool(site(url)) and site(url) == site(other)
+
+
 def _import_document(
     name: str, data: bytes, *, user, update: bool, article: Article | None, fetched_url: str = ""
 ) -> FileOutcome:
@@ -269,11 +287,19 @@ def _import_document(
         raw_text, encoding, warnings = decode(data)
         if fetched_url:
             # A page fetched from a link is HTML whatever its address ends with; it is known by
-            # the canonical URL it names (relative ones read against where it was found), else
-            # by the address it was found at.
+            # the canonical URL it names (relative ones read against where it was found) when
+            # that is on the same site, else by the address it was found at.
             parsed = parse(name, raw_text, extension=".html")
             canonical = canonical_link(raw_text) or parsed.url
             url = urljoin(fetched_url, canonical) if canonical else fetched_url
+            if not same_site(url, fetched_url):
+                # Any page may name any address: taken as its own, it would put another
+                # outlet's name on this text and squat that outlet's article.
+                warnings.append(
+                    f"the page names another site's address as its canonical URL ({url}); "
+                    "it is known by the address it was fetched from"
+                )
+                url = fetched_url
             with contextlib.suppress(ValidationError):
                 url = normalize_url(url)
             parsed.url = url

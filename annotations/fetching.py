@@ -28,6 +28,8 @@ loopback addresses (and only those) through. It is not read from the environment
 test's settings override can turn it on.
 """
 
+import concurrent.futures
+import contextlib
 import ipaddress
 import socket
 import ssl
@@ -124,17 +126,27 @@ def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
     return None
 
 
-def resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to (the one DNS lookup of a hop)."""
+def resolve(host: str, port: int, timeout: float | None = None) -> list[str]:
+    """Every address ``host`` resolves to (the one DNS lookup of a hop), within ``timeout``
+    seconds: the system's resolver has no time limit of its own to give it."""
+    lookup = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    answer = lookup.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = answer.result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        raise FetchError(
+            f"The host name {host} could not be looked up in time.", transient=True
+        ) from None
     except (socket.gaierror, UnicodeError) as error:
         raise FetchError(f"The host name {host} could not be found ({error}).") from None
+    finally:
+        lookup.shutdown(wait=False)  # a lookup past its time ends on its own
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
-def check_url(url: str) -> tuple[str, str, int, str]:
-    """Check a URL's form; return its scheme, host, port and the one address to connect to."""
+def check_url(url: str, deadline: float | None = None) -> tuple[str, str, int, str]:
+    """Check a URL's form; return its scheme, host, port and the one address to connect to
+    (looked up before ``deadline``, a ``time.monotonic()`` time, when one is given)."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -154,7 +166,8 @@ def check_url(url: str) -> tuple[str, str, int, str]:
     if port not in settings.FACTCHECK_FETCH_PORTS:
         allowed = ", ".join(str(p) for p in sorted(settings.FACTCHECK_FETCH_PORTS))
         raise ForbiddenAddress(f"Only ports {allowed} can be fetched, not {port}.")
-    addresses = resolve(host, port)
+    timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+    addresses = resolve(host, port, timeout)
     if not addresses:
         raise FetchError(f"The host name {host} has no address.")
     for text in addresses:
@@ -167,12 +180,38 @@ def check_url(url: str) -> tuple[str, str, int, str]:
     return scheme, host, port, addresses[0]
 
 
+class _Watched:
+    """A connection pool that can cut its connections under a blocked read (``shut``): the
+    read timeout counts per read, so a server sending its headers a byte at a time would
+    never trip it."""
+
+    def _new_conn(self):
+        connection = super()._new_conn()
+        self.made = [*getattr(self, "made", []), connection]
+        return connection
+
+    def shut(self) -> None:
+        for connection in getattr(self, "made", []):
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+class _HTTPPool(_Watched, urllib3.HTTPConnectionPool):
+    pass
+
+
+class _HTTPSPool(_Watched, urllib3.HTTPSConnectionPool):
+    pass
+
+
 def _pool(scheme: str, host: str, port: int, address: str, timeout: urllib3.Timeout):
     """A connection pool to ``address`` that speaks to it as ``host``."""
     if scheme == "http":
-        return urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
+        return _HTTPPool(address, port, timeout=timeout, retries=False, maxsize=1)
     context = ssl.create_default_context(cafile=settings.FACTCHECK_FETCH_CA_FILE or None)
-    return urllib3.HTTPSConnectionPool(
+    return _HTTPSPool(
         address,
         port,
         timeout=timeout,
@@ -223,6 +262,22 @@ def _read_body(response, url: str, limit: int, deadline: float) -> bytes:
     return bytes(received)
 
 
+def _open_failure(error: Exception, host: str, *, past_deadline: bool) -> FetchError:
+    """What a failure to connect or to read the answer's headers means to the user."""
+    if past_deadline:  # cut off by the watchdog
+        total = settings.FACTCHECK_FETCH_TOTAL_TIMEOUT
+        return FetchError(f"{host} did not answer within {total} s.", transient=True)
+    if isinstance(error, urllib3.exceptions.SSLError):
+        return FetchError(f"{host}'s secure connection could not be verified ({error}).")
+    if isinstance(error, urllib3.exceptions.NewConnectionError):
+        # Before the timeouts: urllib3 makes a refused connection a kind of timeout.
+        reason = error.__context__ or error
+        return FetchError(f"{host} could not be reached ({reason}).", transient=True)
+    if isinstance(error, urllib3.exceptions.TimeoutError | TimeoutError):
+        return FetchError(f"{host} did not answer in time.", transient=True)
+    return FetchError(f"{host} could not be reached ({error}).", transient=True)
+
+
 def fetch(url: str, *, allowed_types: frozenset[str] = HTML_TYPES, user=None) -> Fetched:
     """Fetch ``url`` by the rules above, or raise ``FetchError`` with a message for the user."""
     if user is not None and user.pk is not None:
@@ -245,7 +300,7 @@ def fetch(url: str, *, allowed_types: frozenset[str] = HTML_TYPES, user=None) ->
         if current in seen:
             raise FetchError(f"{url} redirects in a loop (back to {current}).")
         seen.add(current)
-        scheme, host, port, address = check_url(current)
+        scheme, host, port, address = check_url(current, deadline)
         parts = urlsplit(current)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         default_port = 443 if scheme == "https" else 80
@@ -253,6 +308,10 @@ def fetch(url: str, *, allowed_types: frozenset[str] = HTML_TYPES, user=None) ->
         if port != default_port:
             host_header = f"{host_header}:{port}"
         pool = _pool(scheme, host, port, address, timeout)
+        # Until the headers are in; _read_body watches the body the same way.
+        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), pool.shut)
+        watchdog.daemon = True
+        watchdog.start()
         try:
             response = pool.urlopen(
                 "GET",
@@ -263,18 +322,10 @@ def fetch(url: str, *, allowed_types: frozenset[str] = HTML_TYPES, user=None) ->
                 preload_content=False,
                 assert_same_host=False,
             )
-        except urllib3.exceptions.SSLError as error:
-            raise FetchError(
-                f"{host}'s secure connection could not be verified ({error})."
-            ) from None
-        except urllib3.exceptions.NewConnectionError as error:
-            # Before the timeouts: urllib3 makes a refused connection a kind of timeout.
-            reason = error.__context__ or error
-            raise FetchError(f"{host} could not be reached ({reason}).", transient=True) from None
-        except (urllib3.exceptions.TimeoutError, TimeoutError):
-            raise FetchError(f"{host} did not answer in time.", transient=True) from None
         except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise FetchError(f"{host} could not be reached ({error}).", transient=True) from None
+            raise _open_failure(error, host, past_deadline=time.monotonic() >= deadline) from None
+        finally:
+            watchdog.cancel()
         try:
             if response.status in REDIRECT_STATUSES:
                 location = response.headers.get("Location")

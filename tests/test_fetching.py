@@ -7,6 +7,7 @@ refusal test proves the server received nothing.
 
 import gzip
 import socket
+import time
 
 import pytest
 
@@ -269,6 +270,39 @@ def test_a_server_dripping_bytes_is_cut_off_at_the_deadline(loopback_allowed, se
         loopback_allowed(server)
         with pytest.raises(FetchError, match="took more than 1 s"):
             fetch(server.url("/drip"))
+
+
+def test_a_server_dripping_its_headers_is_cut_off_at_the_deadline(loopback_allowed, settings):
+    """The read timeout counts per read: headers sent a byte at a time never trip it, and
+    without the deadline one link would hold a worker for as long as the server liked."""
+    settings.FACTCHECK_FETCH_READ_TIMEOUT = 5
+    settings.FACTCHECK_FETCH_TOTAL_TIMEOUT = 1
+
+    def drip_headers(handler):
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 40
+        for byte in head:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(0.1)
+
+    with serve({"/drip-headers": drip_headers}) as server:
+        loopback_allowed(server)
+        begun = time.monotonic()
+        with pytest.raises(FetchError, match="did not answer within 1 s") as refused:
+            fetch(server.url("/drip-headers"))
+    assert time.monotonic() - begun < 3
+    assert refused.value.transient
+
+
+def test_a_host_name_not_looked_up_in_time_is_a_transient_failure(monkeypatch):
+    def slow_lookup(*args, **kwargs):
+        time.sleep(2)
+        return []
+
+    monkeypatch.setattr(fetching.socket, "getaddrinfo", slow_lookup)
+    with pytest.raises(FetchError, match="could not be looked up in time") as refused:
+        fetching.resolve("news.example", 443, timeout=0.2)
+    assert refused.value.transient
 
 
 def test_a_body_declared_too_large_is_refused_before_it_is_read(loopback_allowed, settings):

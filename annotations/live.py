@@ -140,9 +140,15 @@ def connect_signals() -> None:
             event = claim_event(claim, "discussed", instance.author)
             publish(article_group(claim.article_id), event, key=f"comment-{claim.pk}")
 
-    post_save.connect(on_claim_saved, sender=Claim, dispatch_uid="live-claim-saved")
-    post_delete.connect(on_claim_deleted, sender=Claim, dispatch_uid="live-claim-deleted")
-    post_save.connect(on_comment_saved, sender=Comment, dispatch_uid="live-comment-saved")
+    # Strong references: the receivers are local functions, which a weak reference would let the
+    # garbage collector take (the warm-up's collection did, silencing every live update).
+    post_save.connect(on_claim_saved, sender=Claim, weak=False, dispatch_uid="live-claim-saved")
+    post_delete.connect(
+        on_claim_deleted, sender=Claim, weak=False, dispatch_uid="live-claim-deleted"
+    )
+    post_save.connect(
+        on_comment_saved, sender=Comment, weak=False, dispatch_uid="live-comment-saved"
+    )
 
 
 def _author(instance):

@@ -74,6 +74,9 @@ class SuggestionDismissal(models.Model):
             models.UniqueConstraint(
                 fields=["article", "part", "sentence_hash"], name="suggestion_dismissed_once"
             ),
+            models.CheckConstraint(
+                condition=Q(part__in=Article.Part.values), name="suggestion_dismissal_part_known"
+            ),
         ]
 
     def __str__(self):
@@ -251,6 +254,9 @@ class Suggestion(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["article", "part", "start"], name="suggestion_one_per_sentence"
+            ),
+            models.CheckConstraint(
+                condition=Q(part__in=Article.Part.values), name="suggestion_part_known"
             ),
             models.CheckConstraint(
                 condition=Q(end__gt=models.F("start"))

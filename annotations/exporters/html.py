@@ -6,7 +6,7 @@ article at a time. Verdict colours are SVG ``fill`` attributes, not inline style
 works under the CSP. Each article section embeds its ClaimReview JSON-LD
 (``<script type="application/ld+json">``, escaped so that no text can close the element).
 
-The PDF's source (``for_pdf``) is the same report, lighter to lay out: WeasyPrint alone renders
+The PDF's source (``for_pdf``) is the same report, lighter to lay out: only the PDF renderer reads
 it, so verdict colours are classes in a ``<style>`` generated from the vocabulary instead of
 hundreds of small SVGs, and what print never shows (comments, the JSON-LD) is left out.
 

@@ -352,20 +352,26 @@
     mentionField = null;
   }
 
-  function showMentions(field, html) {
-    closeMentions();
-    const list = document.createElement("ul");
-    list.className = "mention-list";
-    list.id = "mention-list";
-    list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "People to mention");
-    list.innerHTML = html; // the server's escaped fragment (people.html)
-    const first = list.querySelector("[data-username]");
-    if (first) first.setAttribute("aria-selected", "true");
-    field.after(list);
-    field.setAttribute("aria-controls", "mention-list");
-    mentionList = list;
+  function showMentions(field, typed) {
+    // The server's fragment (people.html, escaped there) is swapped in by htmx.
+    if (!mentionList) {
+      const list = document.createElement("ul");
+      list.className = "mention-list";
+      list.id = "mention-list";
+      list.setAttribute("role", "listbox");
+      list.setAttribute("aria-label", "People to mention");
+      field.after(list);
+      field.setAttribute("aria-controls", "mention-list");
+      mentionList = list;
+    }
     mentionField = field;
+    const url = `${field.dataset.mentions}?q=${encodeURIComponent(typed)}`;
+    return withHtmx((htmx) =>
+      htmx.ajax("GET", url, { target: "#mention-list", swap: "innerHTML" }).then(() => {
+        const first = mentionList && mentionList.querySelector("[data-username]");
+        if (first) first.setAttribute("aria-selected", "true");
+      }),
+    );
   }
 
   function pickMention(option) {
@@ -389,13 +395,7 @@
       return;
     }
     mentionTimer = window.setTimeout(() => {
-      fetch(`${field.dataset.mentions}?q=${encodeURIComponent(typed)}`, {
-        credentials: "same-origin",
-      })
-        .then((answer) => (answer.ok ? answer.text() : ""))
-        .then((html) => {
-          if (html && typedMention(field) === typed) showMentions(field, html);
-        });
+      if (typedMention(field) === typed) showMentions(field, typed);
     }, 150);
   });
 

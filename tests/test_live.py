@@ -22,6 +22,16 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(monkeypatch):
+    """Channels closes stale connections around each database call, as a server should; here
+    the connection holds the test's transaction (on PostgreSQL closing it would end the test's
+    data), as Django's test client keeps it across requests."""
+    import channels.db
+
+    monkeypatch.setattr(channels.db, "close_old_connections", lambda: None)
+
+
 def signed_in(user) -> str:
     """The session cookie of ``user``'s browser ("" for someone signed out)."""
     if user is None:

@@ -1,10 +1,18 @@
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from annotations.models import Role
 from tests.factories import ArticleFactory, UserFactory
 from tests.shared_material import SEEDS_DIR, require
+
+# CI runs the property tests on the same examples every time (a change, not the luck of the
+# draw, fails a build); locally each run explores new ones and keeps failures in .hypothesis/.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

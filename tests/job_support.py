@@ -1,5 +1,9 @@
 """Helpers for tests of work done by background jobs."""
 
+import io
+from unittest import mock
+
+from django.core.management import call_command
 from django.urls import reverse
 
 from annotations import jobs
@@ -17,3 +21,14 @@ def upload_articles(client, files, **data):
     page = client.get(response.url)
     assert page.status_code == 200
     return page.content.decode()
+
+
+def run_worker() -> str:
+    """The real worker (``manage.py run_worker --batch``), run in the test until the queue is
+    empty; returns what it printed. It shares the test's connection, which is inside the test's
+    transaction: the worker's ``close_old_connections`` would close it (PostgreSQL's
+    connection is then gone), so it is left open here."""
+    out = io.StringIO()
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("run_worker", batch=True, reload=False, startup_delay=False, stdout=out)
+    return out.getvalue()

@@ -2,15 +2,14 @@
 snapshots over time, and whether the live page changed."""
 
 import hashlib
-import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from annotations import snapshots
 from annotations.models import Job, SourceSnapshot
 from tests.factories import ClaimFactory, SourceFactory
+from tests.job_support import run_worker
 from tests.web_server import Page, serve
 
 REPORT = (
@@ -20,10 +19,6 @@ REPORT = (
     b"<p>Average occupancy was 61 per cent across 14,200 sailings.</p></main></body></html>"
 )
 REVISED = REPORT.replace(b"1,204,311", b"1,198,870")
-
-
-def run_worker():
-    call_command("run_worker", batch=True, reload=False, startup_delay=False, stdout=io.StringIO())
 
 
 @pytest.fixture

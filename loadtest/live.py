@@ -278,6 +278,7 @@ def run(args, tmp: Path, stack: Stack) -> int:
 def main(argv=None) -> int:
     args = parse_args(argv if argv is not None else sys.argv[1:])
     tmp = Path(tempfile.mkdtemp(prefix="factcheck-live-"))
+    tmp.chmod(0o755)  # the PostgreSQL cluster of --servers 2+ runs as the postgres user
     stack = Stack()
     stack.push(lambda: shutil.rmtree(tmp, ignore_errors=True))
     try:

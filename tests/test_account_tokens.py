@@ -34,6 +34,18 @@ def test_a_new_token_is_shown_once_and_works(reviewer):
     assert token.name == "CMS plug-in" and token.key_hash != secret
 
 
+def test_the_page_showing_a_new_tokens_secret_is_never_cached_by_itself(reviewer, settings):
+    """The site-wide rule (PrivateCacheMiddleware) makes signed-in pages ``no-store``; the
+    page that shows a secret says so itself too, so no change to that rule can let a cache
+    keep the secret."""
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "PrivateCache" not in m]
+    client = signed_in(reviewer)
+    for response in (client.post(ACCOUNT, {"name": "CMS plug-in"}), client.get(ACCOUNT)):
+        directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+        assert {"no-store", "no-cache", "private"} <= directives
+        assert response["Expires"]  # in the past, for HTTP/1.0 caches
+
+
 def test_a_token_needs_a_name_and_nothing_is_made_without_one(reviewer):
     response = signed_in(reviewer).post(ACCOUNT, {"name": "   "})
     assert response.status_code == 422

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from annotations.api import representations as rep
-from annotations.models import ApiToken, Article, Citation, Claim, Source, Verdict
+from annotations.models import ApiToken, Article, Citation, Claim, Notification, Source, Verdict
 from tests.api_support import claim_body, token_client
 from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, SourceFactory
 
@@ -345,6 +345,24 @@ def test_comments_are_listed_and_added(reviewer):
     assert client.get(url).json()[0]["author"] == reviewer.username
 
 
+def test_a_comment_through_the_api_notifies_whom_it_mentions_and_who_works_on_the_claim(
+    reviewer, reviewer2, editor
+):
+    claim = ClaimFactory(created_by=reviewer)
+    url = reverse("api-v1:comment-list", args=[claim.pk])
+    posted = token_client(editor).post(url, {"body": "@raj, is this final?"}, "application/json")
+    assert posted.status_code == 201, posted.content
+    mention = Notification.objects.get(recipient=reviewer2)
+    assert (mention.kind, mention.claim, mention.actor) == (
+        Notification.Kind.MENTIONED,
+        claim,
+        editor,
+    )
+    assert mention.text == "@raj, is this final?"
+    told = Notification.objects.get(recipient=reviewer)  # the claim's author
+    assert told.kind == Notification.Kind.COMMENTED
+
+
 def test_verdicts_and_search(reviewer):
     ClaimFactory(statement="Trams carried 7 million riders")
     client = token_client(reviewer)
@@ -356,6 +374,19 @@ def test_verdicts_and_search(reviewer):
 
 
 # --- Articles ---------------------------------------------------------------------------------
+
+
+def test_an_article_shows_the_standfirst_its_standfirst_claims_point_into(reviewer):
+    article = ArticleFactory(standfirst="Ridership rose 8% as fares froze for a second year.")
+    client = token_client(reviewer)
+    body = claim_body(article, "12.4 million passengers")
+    start = article.standfirst.index("rose 8%")
+    body |= {"part": "standfirst", "start": start, "end": start + 7, "quote": "rose 8%"}
+    claim = client.post(CLAIMS, body, "application/json").json()
+    shown = client.get(reverse("api-v1:article-detail", args=[article.pk])).json()
+    assert shown["standfirst"] == article.standfirst
+    assert shown[claim["part"]][claim["start"] : claim["end"]] == claim["quote"] == "rose 8%"
+    assert shown["body"] == article.body and shown["title"] == article.title
 
 
 def test_an_admin_imports_an_article_from_text_through_the_importer(admin_user, reviewer):

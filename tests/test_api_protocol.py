@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from annotations.api import protocol
 from annotations.exporters.w3c import NAMESPACE
-from annotations.models import Claim, Comment
+from annotations.models import Claim, Comment, Notification
 from tests import w3c_support
 from tests.api_support import token_client
 from tests.factories import ArticleFactory, CitationFactory, ClaimFactory
@@ -427,3 +427,32 @@ def test_a_headline_annotation_keeps_its_part_through_get_put_and_post(client):
     assert response.status_code == 201, response.content
     created = Claim.objects.get(quote="predators on the prowl")
     assert (created.part, created.start, created.end) == ("headline", 8, 30)
+
+
+def test_a_comment_posted_with_an_annotation_notifies_whom_it_mentions(client, reviewer2):
+    article = ArticleFactory()
+    annotation = new_annotation(article)
+    annotation["body"][1]["value"] = "@raj, is the riders' figure final?"
+    assert post(client, article, annotation).status_code == 201
+    mention = Notification.objects.get(recipient=reviewer2)
+    assert mention.kind == Notification.Kind.MENTIONED
+    assert mention.claim == Claim.objects.get()
+    assert mention.text == "@raj, is the riders' figure final?"
+
+
+@pytest.mark.parametrize(
+    ("part", "needle"), [("headline", "predators on the prowl"), ("standfirst", "rose 8%")]
+)
+def test_another_tools_annotation_of_the_headline_or_standfirst_lands_there(client, part, needle):
+    """Without our articlePart, a quote that is only in the headline or the standfirst is
+    anchored there, as the W3C import anchors it (one resolver for both)."""
+    article = ArticleFactory(
+        title="300,000 predators on the prowl, police warn",
+        standfirst="Ridership rose 8% as fares froze.",
+    )
+    response = post(client, article, new_annotation(article, needle=needle))
+    assert response.status_code == 201, response.content
+    claim = Claim.objects.get()
+    assert claim.part == part
+    assert article.text_of(part)[claim.start : claim.end] == needle
+    assert response.json()["target"]["articlePart"] == part

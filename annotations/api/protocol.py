@@ -33,8 +33,8 @@ from annotations.api.representations import ProblemOut, path_of
 from annotations.exporters.scope import ExportData, Scope
 from annotations.exporters.w3c import ANNO_CONTEXT, CONTEXT, annotation_for
 from annotations.exporters.w3c import PAGE_SIZE as EXPORT_PAGE_SIZE
-from annotations.importers.w3c import IRI, W3CImportError, load, read
-from annotations.models import Article, Claim, Comment, StaleClaimError
+from annotations.importers.w3c import IRI, W3CImportError, anchor_target, load, read
+from annotations.models import Article, Claim, StaleClaimError
 from annotations.urlnorm import normalize_url
 
 router = Router(tags=["Web Annotation Protocol"])
@@ -232,7 +232,7 @@ def annotation_page(request, article: Article, page: int, total: int, *, iris: b
 
 def _article(article_id: int) -> Article:
     return get_object_or_404(
-        Article.objects.only("title", "url", "content_hash", "body"), pk=article_id
+        Article.objects.only("title", "url", "content_hash", "standfirst", "body"), pk=article_id
     )
 
 
@@ -363,8 +363,9 @@ def _posted(request: HttpRequest, *, iri: str = ""):
 
 
 def _target(article: Article, annotation) -> tuple[str, anchoring.TextSelector]:
-    """The annotation's one target in this article, anchored as the import anchors: its part
-    of the article (``articlePart``, else the body) and the selector there."""
+    """The annotation's one target in this article, anchored as the import anchors
+    (``importers.w3c.anchor_target``): the part of the article its quote is in and the selector
+    there."""
     for target in annotation.targets:
         if target.source is not None and not _names(article, target.source):
             raise Problem(
@@ -379,16 +380,10 @@ def _target(article: Article, annotation) -> tuple[str, anchoring.TextSelector]:
                 "No passage",
                 "The target needs a TextQuoteSelector naming the words the claim is about.",
             )
-        match = anchoring.match_quote(
-            article.text_of(target.part),
-            target.exact,
-            target.prefix,
-            target.suffix,
-            target.position,
-        )
+        part, match = anchor_target(article, target, ours=annotation.ours is not None)
         if not match.anchored:
             raise Problem(422, "Not anchored", f"“{target.exact[:60]}”: {match.reason}")
-        return target.part, match.selector
+        return part, match.selector
     raise Problem(422, "No target", "The annotation names no target.")
 
 
@@ -477,7 +472,7 @@ def annotation_create(request: HttpRequest, article_id: int):
             **_own_details(annotation),
         )
         for note in annotation.comments:
-            Comment.objects.create(claim=claim, author=request.user, body=note.text)
+            claim.add_comment(by=request.user, body=note.text)
     stored = annotations_of(request, article, [claim.pk])[0]
     response = ld_response(stored, status=201, etag=version_etag("claim", claim.pk, claim.version))
     response["Location"] = stored["id"]

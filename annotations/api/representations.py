@@ -96,7 +96,10 @@ class ArticleOut(Schema):
 
 
 class ArticleDetailOut(ArticleOut):
-    body: str = Field(description="The text claims point into, offsets in code points.")
+    standfirst: str = Field(
+        description="The subtitle below the title: standfirst claims point into it."
+    )
+    body: str = Field(description="The article's text: body claims point into it.")
     version: int
 
 
@@ -349,7 +352,9 @@ def source_etag(source: Source) -> str:
     return version_etag("source", source.pk, source.version)
 
 
-def article_data(article: Article, *, with_body: bool = False) -> dict:
+def article_data(article: Article, *, with_texts: bool = False) -> dict:
+    """An article as the API shows it; ``with_texts``: with the texts its claims point into
+    (a claim's offsets count in the text of its ``part``: the title, standfirst or body)."""
     data = {
         "id": article.pk,
         "title": article.title,
@@ -362,7 +367,8 @@ def article_data(article: Article, *, with_body: bool = False) -> dict:
         "claims_url": reverse("api-v1:claim-list") + f"?article={article.pk}",
         "annotations_url": reverse("api-v1:annotation-container", args=[article.pk]),
     }
-    if with_body:
+    if with_texts:
+        data["standfirst"] = article.standfirst
         data["body"] = article.body
         data["version"] = article.version
     return data

@@ -201,9 +201,10 @@ def article_list(request: HttpRequest, filters: Query[ArticleFilters]):
     tags=["articles"],
 )
 def article_detail(request: HttpRequest, article_id: int):
-    """One article with its body (claims' offsets point into it)."""
+    """One article with its standfirst and body: with its title, the texts claims point into
+    (a claim's offsets count in the text of its ``part``)."""
     article = get_object_or_404(rep.articles_for_api().defer("raw_text"), pk=article_id)
-    data = rep.article_data(article, with_body=True)
+    data = rep.article_data(article, with_texts=True)
     response = json_response(data)
     etag = content_etag(response.content)
     return not_modified(request, etag) or _tagged(response, etag)
@@ -241,7 +242,7 @@ def _imported(request: HttpRequest, name: str, data: bytes):
         "status": outcome.status,
         "message": outcome.message,
         "warnings": outcome.warnings,
-        "article": rep.article_data(article, with_body=True),
+        "article": rep.article_data(article, with_texts=True),
     }
     status = 201 if outcome.status == "created" else 200
     response = json_response(body, status=status)
@@ -379,8 +380,9 @@ def json_ready(data: dict) -> dict:
     tags=["claims"],
 )
 def claim_create(request: HttpRequest, payload: ClaimIn):
-    """A claim on ``article.body[start:end]``; ``quote`` must be the text there (white space
-    at the ends is trimmed, as for a selection in the reader)."""
+    """A claim on ``article.text_of(part)[start:end]`` (the title, standfirst or body);
+    ``quote`` must be the text there (white space at the ends is trimmed, as for a selection in
+    the reader)."""
     limit_rate(request, "claim-create")
     article = get_object_or_404(
         Article.objects.only("title", "standfirst", "body"), pk=payload.article
@@ -678,9 +680,10 @@ def comment_list(request: HttpRequest, claim_id: int):
 )
 def comment_create(request: HttpRequest, claim_id: int, payload: CommentIn):
     """Add a comment to the claim's discussion."""
-    claim = get_object_or_404(Claim.objects.only("pk"), pk=claim_id)
+    # The whole row: notifying names the claim and the people who work on it.
+    claim = get_object_or_404(Claim, pk=claim_id)
     cleaned = valid(CommentForm({"body": payload.body}))
-    comment = Comment.objects.create(claim=claim, author=request.user, body=cleaned["body"])
+    comment = claim.add_comment(by=request.user, body=cleaned["body"])
     return json_response(rep.comment_data(comment), status=201)
 
 

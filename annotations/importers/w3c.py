@@ -410,16 +410,26 @@ def _targets(node: dict, where: str, *, ours: bool = False) -> list[Target]:
     return targets
 
 
-def _in_headline_or_standfirst(article: Article, exact: str):
-    """``(part, match)`` for another tool's quote that is not in the body but is, exactly, in
-    the article's headline or standfirst (Hypothesis users highlight headlines too). Their
-    context on the page (navigation, the body's first words) is not in these short texts, so
-    only the exact quote is looked for; ``None`` when neither holds it."""
+def anchor_target(
+    article: Article, target: Target, *, ours: bool
+) -> tuple[str, anchoring.QuoteMatch]:
+    """``(part, match)``: where a target's quote is in ``article``. It is looked for in the
+    target's part (``articlePart``, else the body), with its context and position hint. Another
+    tool's quote that is not there but is, exactly, in the headline or the standfirst is taken
+    from there (Hypothesis users highlight headlines too; their context on the page, navigation
+    and the body's first words, is not in these short texts, so only the exact quote counts).
+    Our own annotations say their part, so theirs is never guessed. The import and the
+    annotation protocol both anchor with this."""
+    match = anchoring.match_quote(
+        article.text_of(target.part), target.exact, target.prefix, target.suffix, target.position
+    )
+    if match.anchored or ours:
+        return target.part, match
     for part in (Article.Part.HEADLINE, Article.Part.STANDFIRST):
-        match = anchoring.match_quote(article.text_of(part), exact)
-        if match.anchored and not match.fuzzy:
-            return part, match
-    return None
+        found = anchoring.match_quote(article.text_of(part), target.exact)
+        if found.anchored and not found.fuzzy:
+            return part, found
+    return target.part, match
 
 
 def _purposes(body: dict, motivations: frozenset = frozenset({None})) -> set:
@@ -721,18 +731,7 @@ class _Writer:
                     target.suffix[: anchoring.CONTEXT_LENGTH],
                 )
             else:
-                match = anchoring.match_quote(
-                    article.text_of(target.part),
-                    target.exact,
-                    target.prefix,
-                    target.suffix,
-                    target.position,
-                )
-                if not match.anchored and own is None:
-                    part, match = _in_headline_or_standfirst(article, target.exact) or (
-                        part,
-                        match,
-                    )
+                part, match = anchor_target(article, target, ours=own is not None)
                 if not match.anchored:
                     reasons.append(f"“{_short(target.exact)}” in “{article}”: {match.reason}")
                     continue

@@ -6,6 +6,7 @@ the app, the API included, so it has no tokens to make).
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotations.forms import ApiTokenForm
@@ -24,6 +25,7 @@ def _page(request: HttpRequest, form: ApiTokenForm, *, secret: str = "", status:
 
 @reviewer_required
 @require_http_methods(["GET", "POST"])
+@never_cache  # a new token's secret is on this page once: no cache may keep a copy
 def account(request: HttpRequest) -> HttpResponse:
     """GET: the tokens. POST: make a token and show its secret, this once."""
     if request.method == "GET":

@@ -93,6 +93,7 @@ def claim_event(claim, kind: str, by=None) -> dict:
         "kind": kind,
         "article": claim.article_id,
         "claim": claim.pk,
+        "part": claim.part,
         "start": claim.start,
         "end": claim.end,
         "version": claim.version,
@@ -111,6 +112,17 @@ def claim_changed(claim, kind: str, by=None) -> None:
         DASHBOARD_GROUP,
         {"event": "article", "article": claim.article_id, "at": event["at"]},
         key=f"article-{claim.article_id}",
+    )
+
+
+def article_text_changed(article_id: int, by=None) -> None:
+    """Tell the article's readers that its own text changed (a title edited in its details):
+    each redraws every region of the reader, since claims that kept their place are not
+    announced one by one."""
+    publish(
+        article_group(article_id),
+        {"event": "text", "article": article_id, "by": by.username if by else "", "at": _now()},
+        key="text",
     )
 
 

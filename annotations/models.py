@@ -27,7 +27,7 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
-from annotations import anchoring, families, locales
+from annotations import anchoring, families, live, locales
 from annotations.figures import Figure, extract_figures, figures_conflict
 from annotations.urlnorm import is_http_url, normalize_url
 
@@ -708,6 +708,7 @@ class Article(models.Model):
                 _, self.headline_orphans = Claim.objects.reanchor(
                     stored, by=by, parts=[Article.Part.HEADLINE]
                 )
+                live.article_text_changed(stored.pk, by)
         self.refresh_from_db()
         return True
 

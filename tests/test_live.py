@@ -257,7 +257,10 @@ def test_live_fragments_redraw_a_changed_claim_out_of_band(client, reviewer, edi
     Claim.objects.filter(pk=claim.pk).update(state=Claim.State.APPROVED)
     client.force_login(reviewer)
     url = reverse("annotations:article-live", args=[claim.article_id])
-    query = {"claim": claim.pk, "kind": "changed", "start": claim.start, "end": claim.end}
+    query = {"claim": claim.pk, "kind": "changed", "part": "body"} | {
+        "start": claim.start,
+        "end": claim.end,
+    }
     html = client.get(url, query).content.decode()
     assert "<html" not in html
     assert f'id="claim-item-{claim.pk}" class="claim-item state-approved' in html
@@ -272,7 +275,10 @@ def test_live_fragments_add_a_claim_created_elsewhere(client, reviewer):
     second = ClaimFactory(article=first.article, start=start, end=start + 10)
     client.force_login(reviewer)
     url = reverse("annotations:article-live", args=[first.article_id])
-    query = {"claim": second.pk, "kind": "created", "start": second.start, "end": second.end}
+    query = {"claim": second.pk, "kind": "created", "part": "body"} | {
+        "start": second.start,
+        "end": second.end,
+    }
     html = client.get(url, query, headers={"X-Claim-Count": "1"}).content.decode()
     assert f'<div hx-swap-oob="beforeend:#claim-rows"><a id="claim-item-{second.pk}"' in html
     assert '<span id="claim-count" class="count" hx-swap-oob="true">2</span>' in html
@@ -308,3 +314,137 @@ def test_the_changed_notice_shows_the_newer_values_and_who(client, reviewer, edi
     assert "Changed by edith at" in html
     assert "Buses carried 13 million" in html
     assert "What you typed is kept" in html
+
+
+# --- Headline and standfirst claims made by another person -------------------------------------
+
+HEADLINE = "300,000 predators on the prowl, police warn"
+STANDFIRST = "Specialists say the figure counts every registered offender since 1997."
+
+
+def live_fragments(client, claim, kind, *, part, shown):
+    url = reverse("annotations:article-live", args=[claim.article_id])
+    query = {"claim": claim.pk, "kind": kind, "part": part, "start": claim.start, "end": claim.end}
+    return client.get(url, query, headers={"X-Claim-Count": str(shown)}).content.decode()
+
+
+def test_a_headline_claim_event_names_its_part(reviewer, editor):
+    article = ArticleFactory(title=HEADLINE)
+    rita_session = signed_in(reviewer)
+
+    async def scenario():
+        socket = await opened(rita_session, article=article.pk)
+        await committed(ClaimFactory, article=article, part="headline", start=8, end=17)
+        event = await socket.receive_json_from(timeout=2)
+        await socket.disconnect()
+        return event
+
+    event = async_to_sync(scenario)()
+    assert (event["kind"], event["part"], event["start"], event["end"]) == (
+        "created",
+        "headline",
+        8,
+        17,
+    )
+
+
+def test_a_headline_claim_created_elsewhere_is_highlighted_and_listed(client, reviewer):
+    article = ArticleFactory(title=HEADLINE, standfirst=STANDFIRST)
+    body_claim = ClaimFactory(article=article, start=0, end=4)
+    headline_claim = ClaimFactory(article=article, part="headline", start=8, end=17)
+    client.force_login(reviewer)
+    html = live_fragments(client, headline_claim, "created", part="headline", shown=1)
+    assert "None" not in html
+    assert '<div hx-swap-oob="innerHTML:#article-headline">' in html
+    assert f'data-claims="{headline_claim.pk}" data-s="8">predators</mark>' in html
+    # In reading order the headline comes before the body: its row goes first.
+    assert (
+        f'<div hx-swap-oob="beforebegin:#claim-item-{body_claim.pk}">'
+        f'<a id="claim-item-{headline_claim.pk}"' in html
+    )
+    assert '<span id="claim-count" class="count" hx-swap-oob="true">2</span>' in html
+    assert "#article-body > p" not in html  # the body is not touched
+
+
+def test_a_standfirst_claim_changed_elsewhere_redraws_the_standfirst(client, reviewer):
+    article = ArticleFactory(title=HEADLINE, standfirst=STANDFIRST)
+    claim = ClaimFactory(article=article, part="standfirst", start=0, end=11)
+    client.force_login(reviewer)
+    html = live_fragments(client, claim, "changed", part="standfirst", shown=1)
+    assert '<div hx-swap-oob="innerHTML:#article-standfirst">' in html
+    assert f'data-claims="{claim.pk}" data-s="0">Specialists</mark>' in html
+    assert f'id="claim-item-{claim.pk}"' in html
+
+
+def test_a_headline_claim_deleted_elsewhere_loses_its_highlight_and_row(client, reviewer):
+    article = ArticleFactory(title=HEADLINE)
+    ClaimFactory(article=article, start=0, end=4)
+    headline_claim = ClaimFactory(article=article, part="headline", start=8, end=17)
+    Claim.objects.filter(pk=headline_claim.pk).delete()
+    client.force_login(reviewer)
+    html = live_fragments(client, headline_claim, "deleted", part="headline", shown=2)
+    assert '<div hx-swap-oob="innerHTML:#article-headline">' in html
+    assert "<mark" not in html and "predators on the prowl" in html
+    assert f'<div id="claim-item-{headline_claim.pk}" hx-swap-oob="delete"></div>' in html
+    assert '<span id="claim-count" class="count" hx-swap-oob="true">1</span>' in html
+
+
+def test_a_claim_created_and_deleted_before_the_reader_asks_adds_no_row(client, reviewer):
+    article = ArticleFactory(title=HEADLINE)
+    ClaimFactory(article=article, start=0, end=4)
+    gone = ClaimFactory(article=article, part="headline", start=8, end=17)
+    Claim.objects.filter(pk=gone.pk).delete()
+    ClaimFactory(article=article, part="headline", start=0, end=7)
+    client.force_login(reviewer)
+    # The reader shows one claim; two are there once this creation and the next one are drawn.
+    html = live_fragments(client, gone, "created", part="headline", shown=1)
+    assert "None" not in html
+    assert f"claim-item-{gone.pk}" not in html
+    assert '<div hx-swap-oob="innerHTML:#article-headline">' in html
+    assert f'data-claims="{gone.pk}"' not in html and "300,000</mark>" in html
+
+
+@pytest.mark.parametrize("part", ["", "footer"])
+def test_a_change_of_no_known_part_redraws_every_region(client, reviewer, part):
+    article = ArticleFactory(title=HEADLINE, standfirst=STANDFIRST)
+    claim = ClaimFactory(article=article, part="headline", start=8, end=17)
+    client.force_login(reviewer)
+    html = live_fragments(client, claim, "created", part=part, shown=0)
+    assert '<section id="claim-list" class="claim-list" hx-swap-oob="true">' in html
+    assert (
+        '<span id="article-headline" class="article-part" data-part="headline" hx-swap-oob' in html
+    )
+    assert '<p id="article-standfirst" class="standfirst article-part"' in html
+    assert f'data-claims="{claim.pk}" data-s="8">predators</mark>' in html
+
+
+def test_the_reconnect_redraw_includes_the_headline_and_standfirst(client, reviewer):
+    article = ArticleFactory(title=HEADLINE, standfirst=STANDFIRST)
+    headline_claim = ClaimFactory(article=article, part="headline", start=8, end=17)
+    standfirst_claim = ClaimFactory(article=article, part="standfirst", start=0, end=11)
+    client.force_login(reviewer)
+    html = client.get(reverse("annotations:article-live", args=[article.pk])).content.decode()
+    assert 'id="article-headline"' in html and 'id="article-standfirst"' in html
+    assert 'id="article-body"' in html
+    assert f'data-claims="{headline_claim.pk}" data-s="8">predators</mark>' in html
+    assert f'data-claims="{standfirst_claim.pk}" data-s="0">Specialists</mark>' in html
+
+
+def test_a_title_edited_elsewhere_tells_readers_to_redraw(reviewer, editor):
+    article = ArticleFactory(title=HEADLINE)
+    rita_session = signed_in(reviewer)
+
+    async def scenario():
+        socket = await opened(rita_session, article=article.pk)
+        await committed(
+            article.edit_details,
+            title="Police warn: 300,000 predators in the county",
+            by=editor,
+            version=article.version,
+        )
+        event = await socket.receive_json_from(timeout=2)
+        await socket.disconnect()
+        return event
+
+    event = async_to_sync(scenario)()
+    assert (event["event"], event["article"], event["by"]) == ("text", article.pk, "edith")

@@ -193,6 +193,19 @@ PART_ELEMENTS = {
 }
 
 
+def every_region_fragments(request: HttpRequest, article: Article) -> str:
+    """Out-of-band htmx fragments redrawing every region of the reader that shows claims: the
+    claim list, the headline, the standfirst (when the article has one) and the body."""
+    context = reader_context(article, page=False) | {"oob": True}
+    regions = ["claim-list", "article-headline", "article-body"]
+    if article.standfirst:
+        regions.append("article-standfirst")
+    return "".join(
+        render_to_string(f"annotations/article_detail.html#{region}", context, request)
+        for region in regions
+    )
+
+
 def change_fragments(request: HttpRequest, article: Article, change: ClaimChange) -> str:
     """Out-of-band htmx fragments for the part of the reader page one claim's change alters:
     the paragraphs its span touches, its row in the claim list and the claim count.
@@ -242,15 +255,11 @@ def change_fragments(request: HttpRequest, article: Article, change: ClaimChange
     step = 1 if change.kind == ClaimChange.CREATED else -1
     if shown.isdigit() and int(shown) + step != count:
         # Others added or deleted claims since the page was drawn: send it all afresh.
-        context = reader_context(article, page=False) | {"oob": True}
-        regions = ["claim-list", "article-headline", "article-body"]
-        if article.standfirst:
-            regions.append("article-standfirst")
-        return "".join(
-            render_to_string(f"annotations/article_detail.html#{region}", context, request)
-            for region in regions
-        )
+        return every_region_fragments(request, article)
     if change.kind == ClaimChange.CREATED and count > 1:
+        if item is None:
+            # Deleted again before this reader asked: its regions were redrawn without it.
+            return "".join(parts)
         # The list is in reading order: the row goes before the next claim's.
         where = f"beforebegin:#claim-item-{following}" if following else "beforeend:#claim-rows"
         parts.append(f'<div hx-swap-oob="{where}">{item}</div>')
@@ -300,20 +309,19 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def article_live(request: HttpRequest, pk: int) -> HttpResponse:
     """What another person's change altered in the reader, as out-of-band fragments (live.js
     asks here when the article's live group tells of a change): for one claim
-    (``claim``, ``kind``, ``start``, ``end`` from the event), the same fragments its author got
-    back; without them (after a lost connection) the whole claim list and body."""
+    (``claim``, ``kind``, ``part``, ``start``, ``end`` from the event), the same fragments its
+    author got back; without them (after a lost connection, or the article's text edited) every
+    region: the claim list, headline, standfirst and body."""
     article = get_article_for_user(request, pk)
     claim, kind = request.GET.get("claim", ""), request.GET.get("kind", "")
     start, end = request.GET.get("start", ""), request.GET.get("end", "")
+    part = request.GET.get("part", "")
     known_kind = kind in (ClaimChange.CREATED, ClaimChange.CHANGED, ClaimChange.DELETED)
-    if known_kind and all(v.isdigit() and len(v) < 12 for v in (claim, start, end)):
-        change = ClaimChange(int(claim), int(start), int(end), kind)
+    known_part = part in Article.Part.values
+    if known_kind and known_part and all(v.isdigit() and len(v) < 12 for v in (claim, start, end)):
+        change = ClaimChange(int(claim), int(start), int(end), kind, part)
         return HttpResponse(change_fragments(request, article, change))
-    context = reader_context(article, page=False) | {"oob": True}
-    return HttpResponse(
-        render_to_string("annotations/article_detail.html#claim-list", context, request)
-        + render_to_string("annotations/article_detail.html#article-body", context, request)
-    )
+    return HttpResponse(every_region_fragments(request, article))
 
 
 @reviewer_required

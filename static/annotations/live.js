@@ -121,6 +121,9 @@
       case "article":
         dashboardChanged();
         break;
+      case "text":
+        if (event.article === articleId()) textChanged();
+        break;
       case "inbox":
         inboxChanged();
         break;
@@ -146,12 +149,26 @@
     if ($("article-results")) send({ action: "subscribe", topic: "dashboard" });
   }
 
+  // Without a claim's details the live view answers with every region (list, headline,
+  // standfirst, body).
+  function redrawReader(element) {
+    return withHtmx((htmx) => htmx.ajax("GET", element.dataset.liveUrl, { target: "body", swap: "none" }));
+  }
+
+  // The article's own text changed (its title edited): claims that kept their place were not
+  // announced, so the whole reader is drawn again, after any claim redraws already asked for.
+  function textChanged() {
+    const element = workspace();
+    if (!element) return;
+    drawing = drawing.then(() => redrawReader(element)).catch(() => undefined);
+  }
+
   // After a lost connection: redraw what the page shows, since events sent meanwhile are gone.
   function catchUp() {
     const done = [];
     const element = workspace();
     if (element) {
-      done.push(withHtmx((htmx) => htmx.ajax("GET", element.dataset.liveUrl, { target: "body", swap: "none" })));
+      done.push(redrawReader(element));
       const panel = openPanel();
       if (panel) done.push(panelChanged(panel, { by: "", at: "" }, true));
     }
@@ -192,6 +209,7 @@
       const query = new URLSearchParams({
         claim: event.claim,
         kind: event.kind,
+        part: event.part,
         start: event.start,
         end: event.end,
       });

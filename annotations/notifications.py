@@ -1,50 +1,39 @@
 """Notification e-mails, sent after the request, never inside it.
 
 ``send_emails_after_commit`` is the one entry point: once the change that made the notifications
-commits, their e-mails go to a single background worker thread of this process, so a slow or
-unreachable mail server never holds up the person whose action caused them, and a change that
-rolls back sends nothing. When the project gains a job queue (django-tasks), this function is
-the one place to turn into a job: ``send_emails`` takes only ids and reads everything again.
+commits, a job of the queue (django-tasks, the database backend the background jobs use) is
+queued to e-mail them, and a worker (``manage.py run_worker``) sends them. So a slow or
+unreachable mail server never holds up the person whose action caused them, a change that rolls
+back sends nothing, and e-mails queued when the app process stops or restarts are still sent:
+the queue is in the database. ``send_emails`` takes only ids and reads everything again, and
+marks each e-mail sent (``emailed_at``), so a job run twice sends nothing twice.
 """
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_tasks import task
 
 logger = logging.getLogger(__name__)
-
-_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notification-mail")
-_last: Future | None = None
 
 
 def send_emails_after_commit(notification_ids: list[int]) -> None:
     if notification_ids:
-        transaction.on_commit(lambda: _queue(notification_ids))
+        ids = list(notification_ids)
+        # robust: the change is committed; a queue that cannot be written to costs the e-mails
+        # (logged), never the response of the person who made the change.
+        transaction.on_commit(lambda: email_notifications.enqueue(ids), robust=True)
 
 
-def _queue(notification_ids: list[int]) -> None:
-    global _last
-    _last = _worker.submit(_send_in_worker, notification_ids)
-
-
-def wait_for_emails(timeout: float = 10) -> None:
-    """Block until the e-mails queued so far are sent (for tests and management commands)."""
-    if _last is not None:
-        _last.result(timeout=timeout)
-
-
-def _send_in_worker(notification_ids: list[int]) -> None:
-    try:
-        send_emails(notification_ids)
-    except Exception:
-        logger.exception("Notification e-mails %s not sent", notification_ids)
-    finally:
-        close_old_connections()
+@task()
+def email_notifications(notification_ids: list[int]) -> int:
+    """The queue's job for one change's notifications: e-mail them (``send_emails``). A failure
+    (the mail server down) is recorded on the task result and logged by the worker."""
+    return send_emails(notification_ids)
 
 
 def send_emails(notification_ids: list[int]) -> int:

@@ -3,10 +3,12 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from annotations import notifications
 from annotations.models import Claim, Notification, NotificationSettings, Role
 from tests.factories import CitationFactory, ClaimFactory, UserFactory, VerdictFactory
+from tests.job_support import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -228,34 +230,23 @@ def test_a_comment_posted_in_the_panel_mentions(client, reviewer, editor):
 # --- E-mail -----------------------------------------------------------------------------------
 
 
-class InlineWorker:
-    """The e-mail worker, run in the test's thread: a worker thread would open a connection of
-    its own, which cannot see the test's uncommitted rows."""
-
-    def submit(self, function, *args):
-        from concurrent.futures import Future
-
-        future = Future()
-        future.set_result(function(*args))
-        return future
+def queued_email_jobs():
+    return DBTaskResult.objects.filter(task_path="annotations.notifications.email_notifications")
 
 
-@pytest.fixture(autouse=True)
-def _inline_email_worker(monkeypatch):
-    monkeypatch.setattr(notifications, "_worker", InlineWorker())
-    monkeypatch.setattr(notifications, "close_old_connections", lambda: None)
-
-
-def test_e_mail_goes_after_the_commit_with_a_link_to_the_claim(
+def test_e_mail_is_queued_after_the_commit_and_sent_by_the_worker(
     reviewer, editor, django_capture_on_commit_callbacks
 ):
     claim = ClaimFactory()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         claim.edit(by=editor, version=claim.version, assignee=reviewer)
-    assert mail.outbox == []  # nothing is sent inside the change
+    assert mail.outbox == [] and not queued_email_jobs().exists()  # nothing inside the change
     for callback in callbacks:
         callback()
-    notifications.wait_for_emails()
+    # Queued in the database, not in this process: a restart before the worker runs loses nothing.
+    assert list(queued_email_jobs().values_list("status", flat=True)) == ["READY"]
+    assert mail.outbox == []
+    run_worker()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [reviewer.email]
@@ -263,6 +254,28 @@ def test_e_mail_goes_after_the_commit_with_a_link_to_the_claim(
     path = reverse("annotations:claim-detail", args=[claim.article_id, claim.pk])
     assert f"https://factcheck.example.org{path}" in message.body
     assert Notification.objects.get().emailed_at is not None
+    assert list(queued_email_jobs().values_list("status", flat=True)) == ["SUCCESSFUL"]
+    run_worker()  # nothing is left to send twice
+    assert len(mail.outbox) == 1
+
+
+def test_a_mail_server_that_is_down_fails_the_job_and_keeps_the_change(
+    reviewer, editor, django_capture_on_commit_callbacks, monkeypatch
+):
+    claim = ClaimFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        claim.edit(by=editor, version=claim.version, assignee=reviewer)
+
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(notifications, "send_mail", refused)
+    run_worker()
+    assert mail.outbox == []
+    assert list(queued_email_jobs().values_list("status", flat=True)) == ["FAILED"]
+    assert Claim.objects.get(pk=claim.pk).assignee == reviewer
+    notification = Notification.objects.get()
+    assert notification.emailed_at is None  # still in the inbox, not marked as e-mailed
 
 
 def test_e_mail_settings_turn_a_kind_off(
@@ -277,7 +290,7 @@ def test_e_mail_settings_turn_a_kind_off(
     claim = ClaimFactory()
     with django_capture_on_commit_callbacks(execute=True):
         claim.edit(by=editor, version=claim.version, assignee=reviewer)
-    notifications.wait_for_emails()
+    run_worker()
     assert mail.outbox == []
     assert Notification.objects.filter(recipient=reviewer).count() == 1  # still in the inbox
 

@@ -163,3 +163,42 @@ def test_the_typing_reviewer_keeps_their_text_under_a_changed_by_notice(two_brow
     assert Claim.objects.get(pk=claim.pk).comments.get().body == (
         "Please look @rita at the 2023 table"
     )
+
+
+def test_a_headline_claim_made_and_deleted_by_the_editor_is_drawn_for_the_reviewer(
+    two_browsers, people
+):
+    from tests.browser.test_headline_claims import HEADLINE, STANDFIRST, claim_words
+
+    article = ArticleFactory(title=HEADLINE, standfirst=STANDFIRST, body=BODY)
+    body_claim = ClaimFactory(article=article, start=0, end=6, statement="Riders")
+    rita, edith = two_browsers["rita"], two_browsers["edith"]
+    open_reader(rita, article)
+    open_reader(edith, article)
+    rita.evaluate("window.__notReloaded = true")
+
+    # The editor claims words of the headline: the reviewer sees them highlighted in the
+    # headline and the row first in the list (reading order), with no stray text.
+    made = claim_words(edith, "article-headline", "predators", "Predators are at large")
+    rita.locator(f"#article-headline mark[data-claims~='{made.pk}']").wait_for()
+    assert rita.locator(f"#article-headline mark[data-claims~='{made.pk}']").inner_text() == (
+        "predators"
+    )
+    rows = rita.locator("#claim-rows [id^='claim-item-']")
+    rita.locator("#claim-count", has_text="2").wait_for()
+    assert [rows.nth(i).get_attribute("id") for i in range(rows.count())] == [
+        f"claim-item-{made.pk}",
+        f"claim-item-{body_claim.pk}",
+    ]
+    assert "None" not in rita.locator("#claim-list").inner_text()
+
+    # The editor deletes it: the reviewer's headline loses the highlight and the list the row.
+    edith.get_by_role("link", name="Delete this claim…").click()
+    edith.get_by_role("button", name="Delete claim").click()
+    edith.locator("#claim-panel .alert.success", has_text="Claim deleted").wait_for()
+    rita.locator(f"#claim-item-{made.pk}").wait_for(state="detached")
+    rita.locator("#article-headline mark").wait_for(state="detached")
+    assert rita.locator("#article-headline").inner_text() == HEADLINE
+    assert rita.locator("#claim-count").inner_text() == "1"
+    assert rita.evaluate("window.__notReloaded") is True
+    assert not Claim.objects.filter(pk=made.pk).exists()

@@ -58,8 +58,10 @@ bench: install
 # `make bench-scale BENCH_SCALE_ARTICLES=100000 BENCH_SCALE_CLAIMS=2000000` (about an hour there).
 BENCH_SCALE_ARTICLES ?= 25000
 BENCH_SCALE_CLAIMS ?= 500000
+# BENCH_SCALE_KEEP=DIR keeps the built cluster there and, run again, only measures it.
 bench-scale: install
-	$(PYTHON) -m bench.scale --articles $(BENCH_SCALE_ARTICLES) --claims $(BENCH_SCALE_CLAIMS)
+	$(PYTHON) -m bench.scale --articles $(BENCH_SCALE_ARTICLES) --claims $(BENCH_SCALE_CLAIMS) \
+	  $(if $(BENCH_SCALE_KEEP),--keep $(BENCH_SCALE_KEEP))
 
 # 50 reviewers for 60 s on gunicorn + a throwaway PostgreSQL, then 10 writers for 20 s on SQLite,
 # then 500 open readers of live updates on one Uvicorn process (loadtest/live.py: delivery

@@ -105,13 +105,30 @@ def run_jobs():
     database is shared by this process's threads only, and a worker polling from another
     thread would hold its locks against the live server's requests."""
     import io
+    import time
 
     from django.core.management import call_command
+    from django.db import OperationalError
 
     def run_jobs():
-        call_command(
-            "run_worker", batch=True, reload=False, startup_delay=False, stdout=io.StringIO()
-        )
+        # The shared in-memory database's table locks are not waited for (SQLite's busy
+        # timeout does not apply to them): a page polling the live server at the moment the
+        # worker begins its transaction makes that BEGIN fail, before any job is taken. Try
+        # again, as a worker process would on its next poll.
+        for attempt in range(50):
+            try:
+                call_command(
+                    "run_worker",
+                    batch=True,
+                    reload=False,
+                    startup_delay=False,
+                    stdout=io.StringIO(),
+                )
+                return
+            except OperationalError as error:
+                if "locked" not in str(error) or attempt == 49:
+                    raise
+                time.sleep(0.1)
 
     return run_jobs
 
@@ -123,7 +140,11 @@ def download_from_job(run_jobs):
 
     def download(page):
         page.locator("#job-progress").wait_for()
+        # Away from the polling page while the worker runs in this thread, then back to it.
+        job_page = page.url
+        page.goto("about:blank")
         run_jobs()
+        page.goto(job_page)
         link = page.locator("#job-progress").get_by_role("link", name="Download")
         link.wait_for()
         with page.expect_download() as info:

@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from annotations import claim_selection
 from annotations.claim_selection import (
@@ -29,6 +28,7 @@ from annotations.claim_selection import (
     ClaimFilters,
     chosen_claims,
 )
+from annotations.htmx import HtmxHttpRequest
 from annotations.models import BulkOutcome, Claim, ClaimFigure, StaleFamilyError
 from annotations.roles import reviewer_required
 
@@ -44,10 +44,6 @@ SORT_COLUMNS = {
     "figure": "-figure",
     "updated": "-updated",
 }
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def _sort_headers(sort: str) -> dict:

@@ -4,23 +4,19 @@ mention."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from annotations.forms import NotificationSettingsForm
+from annotations.htmx import HtmxHttpRequest
 from annotations.models import Notification, NotificationSettings, User
 from annotations.roles import reviewer_required
 
 PAGE_SIZE = 25
 MENTION_SUGGESTIONS = 8
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @reviewer_required

@@ -6,21 +6,17 @@ A user sees and cancels only their own jobs; an admin sees everyone's. Anyone el
 """
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from annotations import jobs
 from annotations.forms import LinkImportForm
+from annotations.htmx import HtmxHttpRequest
 from annotations.models import Job, Source
 from annotations.ratelimit import rate_limited
 from annotations.roles import reviewer_required
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def get_job_for_user(request, pk: int) -> Job:

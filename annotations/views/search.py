@@ -6,20 +6,16 @@ ignored, never passed to the ORM. htmx swaps the results in place, as on the das
 """
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from annotations import search as fulltext
+from annotations.htmx import HtmxHttpRequest
 from annotations.models import Claim, Publisher, Source, Verdict
 from annotations.roles import reviewer_required
 
 ANY = [("", "Any")]
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 class SearchFilters(forms.Form):

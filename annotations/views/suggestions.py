@@ -2,18 +2,14 @@
 its claim, through the claim form the reader prefills)."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
+from annotations.htmx import HtmxHttpRequest
 from annotations.models import Article, Suggestion
 from annotations.roles import reviewer_required
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @reviewer_required

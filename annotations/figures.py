@@ -28,6 +28,7 @@ mapped through :data:`COUNTED_SYNONYMS`. Two rules look at the words around a pe
 from __future__ import annotations
 
 import re
+import string
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
@@ -376,15 +377,59 @@ _QUALIFIER_NAMES = {
     "as few as": "as few as", "an average of": "average", "on average": "average",
     "only": "only", "just": "only",
 }  # fmt: skip
-_CHANGE_BEFORE = re.compile(
-    rf"\b(?P<verb>{_CHANGE_UP}|{_CHANGE_DOWN})(?:\s+(?P<by>by)|\s+(?:a|an|of))?"
-    rf"(?:\s+(?P<q>{_QUALIFIER}))?\s*$",
-    re.I,
+
+
+def _last_word(text: str) -> str:
+    """The run of ASCII letters that ends ``text`` (trailing spaces aside), lower-cased."""
+    stripped = text.rstrip()
+    return stripped[len(stripped.rstrip(string.ascii_letters)) :].lower()
+
+
+def _final_words(*alternations: str) -> frozenset[str]:
+    """The last word of each alternative of ``"up|went up|at\\s+least"``-style alternations."""
+    return frozenset(
+        alternative.replace(r"\s+", " ").split()[-1].lower()
+        for alternation in alternations
+        for alternative in alternation.split("|")
+    )
+
+
+class _AtEnd:
+    """A pattern that can only match at the end of its text ("rose by about" before a number),
+    looked for only when the text's last word can end a match. Searching for ``…\\s*$`` tries
+    the whole pattern at every position of the text; the last word rules most texts out at
+    once, and a text it lets through is searched exactly as before."""
+
+    def __init__(self, pattern: re.Pattern, final_words: frozenset[str]) -> None:
+        self.pattern = pattern
+        self.final_words = final_words
+
+    def search(self, text: str) -> re.Match | None:
+        if _last_word(text) not in self.final_words:
+            return None
+        return self.pattern.search(text)
+
+    def sub(self, replacement: str, text: str) -> str:
+        if _last_word(text) not in self.final_words:
+            return text
+        return self.pattern.sub(replacement, text)
+
+
+_CHANGE_BEFORE = _AtEnd(
+    re.compile(
+        rf"\b(?P<verb>{_CHANGE_UP}|{_CHANGE_DOWN})(?:\s+(?P<by>by)|\s+(?:a|an|of))?"
+        rf"(?:\s+(?P<q>{_QUALIFIER}))?\s*$",
+        re.I,
+    ),
+    _final_words(_CHANGE_UP, _CHANGE_DOWN, "by|a|an|of", _QUALIFIER),
 )
-_CHANGE_NOUN_BEFORE = re.compile(
-    r"\b(?P<noun>increase|rise|growth|jump|surge|hike|fall|drop|decline|decrease|reduction|cut|"
-    rf"slump)\s+of(?:\s+(?P<q>{_QUALIFIER}))?\s*$",
-    re.I,
+_CHANGE_NOUN_BEFORE = _AtEnd(
+    re.compile(
+        r"\b(?P<noun>increase|rise|growth|jump|surge|hike|fall|drop|decline|decrease|reduction|"
+        rf"cut|slump)\s+of(?:\s+(?P<q>{_QUALIFIER}))?\s*$",
+        re.I,
+    ),
+    _final_words("of", _QUALIFIER),
 )
 _CHANGE_AFTER = re.compile(
     r"^[\s-]*(?P<noun>increase|rise|growth|jump|surge|hike|up|higher|more|"
@@ -392,12 +437,17 @@ _CHANGE_AFTER = re.compile(
     r"(?!\s+than\s+(?:half|a\s+third|a\s+quarter))",
     re.I,
 )
-_TO_AFTER_CHANGE = re.compile(
-    rf"\b(?P<verb>{_CHANGE_UP}|{_CHANGE_DOWN}|remained|stayed|held|steady|unchanged)\s+(?:at|to)"
-    rf"(?:\s+(?P<q>{_QUALIFIER}))?\s*$",
-    re.I,
+_TO_AFTER_CHANGE = _AtEnd(
+    re.compile(
+        rf"\b(?P<verb>{_CHANGE_UP}|{_CHANGE_DOWN}|remained|stayed|held|steady|unchanged)"
+        rf"\s+(?:at|to)(?:\s+(?P<q>{_QUALIFIER}))?\s*$",
+        re.I,
+    ),
+    _final_words("at|to", _QUALIFIER),
 )
-_QUALIFIER_BEFORE = re.compile(rf"\b(?P<q>{_QUALIFIER})\s*$", re.I)
+_QUALIFIER_BEFORE = _AtEnd(
+    re.compile(rf"\b(?P<q>{_QUALIFIER})\s*$", re.I), _final_words(_QUALIFIER)
+)
 _DOWN_WORDS = frozenset(_CHANGE_DOWN.split("|")) | {
     "fall", "drop", "decline", "decrease", "reduction", "cut", "slump", "down", "lower",
     "fewer", "less",

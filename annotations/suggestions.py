@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -164,41 +164,74 @@ class SuggestionQuerySet(models.QuerySet):
 
 
 class SuggestionManager(models.Manager.from_queryset(SuggestionQuerySet)):
-    def refresh_for(self, article, *, created: bool = False) -> list[Suggestion]:
-        """Work out ``article``'s suggestions again from its text, keeping its dismissals.
+    def refresh_for(self, article, *, created: bool = False) -> int:
+        """Work out ``article``'s suggestions again from its text, keeping its dismissals;
+        how many were stored.
 
         ``created``: the article is new, so it has neither suggestions nor dismissals yet
         (one INSERT, no reads)."""
         dismissals = {}
         if not created:
-            dismissals = {(d.part, d.sentence_hash): d for d in article.suggestion_dismissals.all()}
-        fresh = []
+            dismissals = {
+                (d.part, d.sentence_hash): d.pk for d in article.suggestion_dismissals.all()
+            }
+        rows = []
         for part in Article.Part.values:
             for found in checkworthy.assess(article.text_of(part)):
                 if not found.suggested:
                     continue
                 digest = sentence_hash(found.text)
-                fresh.append(
-                    Suggestion(
-                        article=article,
-                        part=part,
-                        start=found.start,
-                        end=found.end,
-                        quote_start=found.quote_start,
-                        quote_end=found.quote_end,
-                        sentence_hash=digest,
-                        score=found.score,
-                        reasons=list(found.reasons),
-                        statement=found.statement,
-                        claimant=found.claimant[:300],
-                        category=found.category,
-                        dismissal=dismissals.get((part, digest)),
-                    )
+                rows.append(
+                    {
+                        "article": article.pk,
+                        "part": part,
+                        "start": found.start,
+                        "end": found.end,
+                        "quote_start": found.quote_start,
+                        "quote_end": found.quote_end,
+                        "sentence_hash": digest,
+                        "score": found.score,
+                        "reasons": list(found.reasons),
+                        "statement": found.statement,
+                        "claimant": found.claimant[:300],
+                        "category": found.category,
+                        "dismissal": dismissals.get((part, digest)),
+                    }
                 )
-        with transaction.atomic():
+        with transaction.atomic(using=self.db):
             if not created:
                 self.filter(article=article).delete()
-            return self.bulk_create(fresh)
+            self._insert_rows(rows)
+        return len(rows)
+
+    def _insert_rows(self, rows: list[dict]) -> None:
+        """INSERT worked-out suggestions, one statement run for all the rows.
+
+        ``bulk_create`` would build a model instance per row and pass every value through its
+        field: 7 ms of the 8.5 ms it took for the 143 suggestions of a 25 KB article, more
+        than reading its figures. The values here are already what the columns hold (ints,
+        text, a float, the dismissal's id), so only the JSON list goes through its field, and
+        the time is prepared once."""
+        if not rows:
+            return
+        connection = connections[self.db]
+        meta = self.model._meta
+        fields = [meta.get_field(name) for name in rows[0]]
+        reasons = meta.get_field("reasons")
+        computed_at = meta.get_field("computed_at")
+        now = computed_at.get_db_prep_save(timezone.now(), connection)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in [*fields, computed_at])
+        placeholders = ", ".join(["%s"] * (len(fields) + 1))
+        table = connection.ops.quote_name(meta.db_table)
+        values = []
+        for row in rows:
+            row["reasons"] = reasons.get_db_prep_save(row["reasons"], connection)
+            values.append((*row.values(), now))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608 — names from the model
+                values,
+            )
 
 
 class Suggestion(models.Model):

@@ -36,6 +36,6 @@ class Command(BaseCommand):
         for pk in progress:
             # One article at a time: its text is read, scored and dropped before the next.
             one = Article.objects.only("pk", *Article.SUGGESTED_FROM).get(pk=pk)
-            suggested += len(Suggestion.objects.refresh_for(one))
+            suggested += Suggestion.objects.refresh_for(one)
         if verbosity:
             self.stdout.write(f"{len(ids)} article(s): {suggested} suggestion(s).")

@@ -770,3 +770,67 @@ def test_the_bench_corpus_is_claims_with_figures_and_is_timed():
     assert claims == make_claims(50, seed=7)  # seeded: every run times the same work
     assert all(extract_figures(quote) or extract_figures(statement) for quote, statement in claims)
     assert median_ms_per_claim(count=20) > 0
+
+
+# --- Patterns anchored at the end of a window, tried only when its last word can end them ------
+
+_WINDOW_WORDS = [
+    "rose",
+    "by",
+    "about",
+    "around",
+    "at",
+    "least",
+    "fell",
+    "an",
+    "increase",
+    "of",
+    "remained",
+    "at",
+    "to",
+    "went",
+    "up",
+    "ROSE",
+    "a",
+    "of",
+    "just",
+    "over",
+    "under",
+    "estimated",
+    "outgrew",
+    "by",
+    "cut",
+    "income",
+    "(rose)",
+    "x",
+    "5",
+    ",",
+    ".",
+    "’",
+    "é",
+]
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_WINDOW_WORDS), st.sampled_from(["", " ", "  ", "\n", "\t"])),
+        max_size=8,
+    )
+)
+def test_end_anchored_patterns_find_what_a_full_search_finds(pieces):
+    """The last-word shortcut never hides a match: "rose by about" before a figure is still
+    read as a change with its qualifier, whatever precedes it."""
+    from annotations import figures
+
+    window = "".join(word + space for word, space in pieces)
+    for anchored in (
+        figures._CHANGE_BEFORE,
+        figures._CHANGE_NOUN_BEFORE,
+        figures._TO_AFTER_CHANGE,
+        figures._QUALIFIER_BEFORE,
+    ):
+        found = anchored.search(window)
+        expected = anchored.pattern.search(window)
+        assert (found and found.span()) == (expected and expected.span()), window
+        assert anchored.sub("", window) == anchored.pattern.sub("", window)

@@ -4251,15 +4251,73 @@ def mentioned_usernames(text: str) -> list[str]:
     return list(dict.fromkeys(match.rstrip(".") for match in MENTION.findall(text)))
 
 
+@dataclass
+class InboxPage:
+    """One page of a person's inbox, newest first, and the cursors of the pages around it
+    (``None`` where there is none): see ``NotificationQuerySet.inbox_page``."""
+
+    notifications: list["Notification"]
+    older: str | None
+    newer: str | None
+
+    def __iter__(self):
+        return iter(self.notifications)
+
+
 class NotificationQuerySet(models.QuerySet):
+    # The badge shows "99+" above this: it never counts more rows than one more than this.
+    BADGE_CAP = 99
+    PAGE_SIZE = 25
+
     def unread(self):
         return self.filter(read_at__isnull=True)
+
+    def badge(self) -> str:
+        """The header badge's unread count: "" for none, "99+" past ``BADGE_CAP``. Reads at
+        most ``BADGE_CAP + 1`` entries of the unread index, however many are unread."""
+        unread = self.unread().order_by().values("recipient")[: self.BADGE_CAP + 1].count()
+        return f"{self.BADGE_CAP}+" if unread > self.BADGE_CAP else str(unread or "")
 
     def for_inbox(self):
         return self.select_related("actor").order_by("-created_at", "-pk")
 
+    def inbox_page(self, *, older: str = "", newer: str = "") -> InboxPage:
+        """``PAGE_SIZE`` notifications, newest first: the newest, or those just older (or
+        newer) than the cursor given (``Notification.cursor``). Keyset pagination: one query
+        of ``PAGE_SIZE + 1`` rows along the inbox index, never a count of the whole inbox,
+        and a notification arriving meanwhile does not shift the pages. A cursor that does not
+        parse gives the newest page."""
+        size = self.PAGE_SIZE
+        if before := Notification.parse_cursor(older):
+            rows = list(self.for_inbox().filter(_older_than(*before))[: size + 1])
+            if rows:
+                return InboxPage(rows[:size], _cursor_of(rows, size), rows[0].cursor)
+        if after := Notification.parse_cursor(newer):
+            ascending = self.select_related("actor").order_by("created_at", "pk")
+            rows = list(ascending.filter(_newer_than(*after))[: size + 1])
+            if len(rows) > size:
+                rows = rows[:size][::-1]
+                return InboxPage(rows, rows[-1].cursor, rows[0].cursor)
+            # Reached the newest: the first page, full.
+        rows = list(self.for_inbox()[: size + 1])
+        return InboxPage(rows[:size], _cursor_of(rows, size), None)
+
     def mark_read(self) -> int:
         return self.unread().update(read_at=timezone.now())
+
+
+def _cursor_of(rows: list, size: int) -> str | None:
+    """The cursor of the next older page: there is one when ``size + 1`` rows came back."""
+    return rows[size - 1].cursor if len(rows) > size else None
+
+
+def _older_than(created_at, pk) -> Q:
+    # The first condition alone is a range of the inbox index; the second picks within it.
+    return Q(created_at__lte=created_at) & (Q(created_at__lt=created_at) | Q(pk__lt=pk))
+
+
+def _newer_than(created_at, pk) -> Q:
+    return Q(created_at__gte=created_at) & (Q(created_at__gt=created_at) | Q(pk__gt=pk))
 
 
 class NotificationManager(models.Manager.from_queryset(NotificationQuerySet)):
@@ -4387,6 +4445,24 @@ class Notification(models.Model):
         if self.claim_id and self.article_id:
             return reverse("annotations:claim-detail", args=[self.article_id, self.claim_id])
         return reverse("annotations:inbox")
+
+    CURSOR_FORMAT = "%Y%m%dT%H%M%S%f"
+
+    @property
+    def cursor(self) -> str:
+        """Where this notification is in its inbox's order, for a page's ``?older=``/``?newer=``
+        link: its time (UTC, to the microsecond) and id."""
+        when = self.created_at.astimezone(datetime.UTC)
+        return f"{when.strftime(self.CURSOR_FORMAT)}-{self.pk}"
+
+    @classmethod
+    def parse_cursor(cls, cursor: str) -> tuple[datetime.datetime, int] | None:
+        when, _, pk = cursor.partition("-")
+        try:
+            moment = datetime.datetime.strptime(when, cls.CURSOR_FORMAT)
+            return moment.replace(tzinfo=datetime.UTC), int(pk)
+        except ValueError:
+            return None
 
 
 class NotificationSettings(models.Model):

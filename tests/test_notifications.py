@@ -1,8 +1,15 @@
 """Notifications: who is told what about a claim, the inbox and its badge, mentions, e-mail."""
 
+import datetime
+import html
+import re
+
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from annotations import notifications
@@ -168,35 +175,115 @@ def test_someone_elses_notification_cannot_be_opened(client, reviewer, reviewer2
     assert note.read_at is None
 
 
-def test_badge_reads_one_count_with_ten_thousand_notifications(
+def _notifications(person, count: int, **fields) -> list[Notification]:
+    """``count`` notifications for ``person``, one a second apart, the last the newest."""
+    claim = ClaimFactory()
+    start = timezone.now() - datetime.timedelta(seconds=count)
+    return Notification.objects.bulk_create(
+        Notification(
+            recipient=person,
+            kind="assigned",
+            claim=claim,
+            article_id=claim.article_id,
+            claim_text=f"Claim number {n}",
+            created_at=start + datetime.timedelta(seconds=n),
+            **fields,
+        )
+        for n in range(count)
+    )
+
+
+def test_badge_reads_one_capped_count_with_ten_thousand_notifications(
     client, reviewer, django_assert_num_queries
 ):
-    claim = ClaimFactory()
-    Notification.objects.bulk_create(
-        Notification(recipient=reviewer, kind="assigned", claim=claim, claim_text="x")
-        for _ in range(10_000)
-    )
+    _notifications(reviewer, 10_000)
     client.force_login(reviewer)
     headers = {"HX-Request": "true", "HX-Target": "inbox-badge"}
-    # session, user, the user's groups (role check), the unread count
+    # session, user, the user's groups (role check), the unread count (at most 100 rows)
     with django_assert_num_queries(4):
         response = client.get(reverse("annotations:inbox"), headers=headers)
-    assert b"10000" in response.content
+    assert b'aria-label="Inbox, 99+ unread"' in response.content
+    assert b'<span class="count unread-count">99+</span>' in response.content
+
+
+def test_badge_shows_the_exact_count_up_to_ninety_nine(client, reviewer):
+    notes = _notifications(reviewer, 120)
+    client.force_login(reviewer)
+    headers = {"HX-Request": "true", "HX-Target": "inbox-badge"}
+    Notification.objects.filter(pk__in=[n.pk for n in notes[:21]]).mark_read()
+    badge = client.get(reverse("annotations:inbox"), headers=headers).content.decode()
+    assert 'aria-label="Inbox, 99 unread"' in badge
+    Notification.objects.filter(pk=notes[-1].pk).mark_read()
+    badge = client.get(reverse("annotations:inbox"), headers=headers).content.decode()
+    assert 'aria-label="Inbox, 98 unread"' in badge
 
 
 def test_inbox_page_reads_a_fixed_number_of_queries(client, reviewer, django_assert_num_queries):
-    claim = ClaimFactory()
-    Notification.objects.bulk_create(
-        Notification(
-            recipient=reviewer, kind="assigned", claim=claim, claim_text="x", actor=reviewer
-        )
-        for _ in range(120)
-    )
+    _notifications(reviewer, 120, actor=reviewer)
     client.force_login(reviewer)
-    # session, user, groups, unread count, page count, the page's notifications with actors
-    with django_assert_num_queries(6):
+    # session, user, groups, 26 notifications with their actors (the 26th only tells that
+    # there is an older page: nothing counts the whole inbox)
+    with django_assert_num_queries(4):
         response = client.get(reverse("annotations:inbox"))
     assert response.content.decode().count('class="notification unread"') == 25
+
+
+def test_inbox_pages_walk_older_and_back_without_counting(client, reviewer):
+    _notifications(reviewer, 60)
+    client.force_login(reviewer)
+    inbox = reverse("annotations:inbox")
+
+    def shown(response) -> list[int]:
+        return [int(n) for n in re.findall(r"Claim number (\d+)<", response.content.decode())]
+
+    def link(response, rel: str) -> str:
+        found = re.search(rf'href="(\?[^"]*)" rel="{rel}"', response.content.decode())
+        return html.unescape(found.group(1)) if found else ""
+
+    first = client.get(inbox)
+    assert shown(first) == list(range(59, 34, -1)) and not link(first, "prev")
+    second = client.get(inbox + link(first, "next"))
+    assert shown(second) == list(range(34, 9, -1))
+    # A notification arriving meanwhile does not shift the pages a reader walks.
+    _notifications(reviewer, 1)
+    third = client.get(inbox + link(second, "next"))
+    assert shown(third) == list(range(9, -1, -1)) and not link(third, "next")
+    assert shown(client.get(inbox + link(third, "prev"))) == list(range(34, 9, -1))
+    back = client.get(inbox + link(second, "prev"))
+    assert shown(back) == list(range(59, 34, -1))
+    newest = client.get(inbox + link(back, "prev"))  # the one that arrived, and the 24 below
+    assert shown(newest) == [0, *range(59, 35, -1)] and not link(newest, "prev")
+
+
+def test_a_garbled_inbox_cursor_shows_the_newest_page(client, reviewer):
+    _notifications(reviewer, 30)
+    client.force_login(reviewer)
+    for query in ("?older=yesterday", "?newer=20261207T000000-x", "?older=99991231T235959999999-1"):
+        response = client.get(reverse("annotations:inbox") + query)
+        assert response.status_code == 200
+        assert "Claim number 29<" in response.content.decode(), query
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plans")
+def test_inbox_reads_walk_its_indexes_without_sorting(reviewer):
+    """SQLite's plan of the badge's count and of a page (PostgreSQL's:
+    tests/test_inbox_plans_postgres.py): a range of an index each, no sort of the inbox."""
+    _notifications(reviewer, 300)
+    mine = Notification.objects.filter(recipient=reviewer)
+    older = mine.inbox_page().older
+    for read, index in (
+        (mine.badge, "notification_unread"),
+        (mine.inbox_page, "notification_inbox"),
+        (lambda: mine.inbox_page(older=older), "notification_inbox"),
+    ):
+        with CaptureQueriesContext(connection) as context:
+            read()
+        (query,) = context.captured_queries
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+            plan = " / ".join(row[-1] for row in cursor.fetchall())
+        assert f"USING INDEX {index}" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
 
 
 # --- Mentions ---------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ mentions, comments), the header's unread badge, e-mail settings and the people a
 mention."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +14,6 @@ from annotations.htmx import HtmxHttpRequest
 from annotations.models import Notification, NotificationSettings, User
 from annotations.roles import reviewer_required
 
-PAGE_SIZE = 25
 MENTION_SUGGESTIONS = 8
 
 
@@ -25,11 +23,15 @@ MENTION_SUGGESTIONS = 8
 def inbox(request: HtmxHttpRequest) -> HttpResponse:
     """The person's notifications, newest first; the header's badge asks here for its count."""
     mine = Notification.objects.filter(recipient=request.user)
-    context = {"unread_count": mine.unread().count()}
     if request.htmx.target == "inbox-badge":
+        context = {"unread": mine.badge()}
         return render(request, "annotations/notifications/inbox.html#inbox-badge", context)
-    context["page"] = Paginator(mine.for_inbox(), PAGE_SIZE).get_page(request.GET.get("page"))
-    context["open_prefix"] = reverse("annotations:notification-open", args=[0]).removesuffix("0/")
+    context = {
+        "page": mine.inbox_page(
+            older=request.GET.get("older", ""), newer=request.GET.get("newer", "")
+        ),
+        "open_prefix": reverse("annotations:notification-open", args=[0]).removesuffix("0/"),
+    }
     if request.htmx.target == "inbox-list":
         return render(request, "annotations/notifications/inbox.html#inbox-list", context)
     return render(request, "annotations/notifications/inbox.html", context)

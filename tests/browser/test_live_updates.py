@@ -3,6 +3,7 @@ application: changes drawn in the other's reader without reload, the typing revi
 kept under a "changed by" notice, presence, a mention reaching the inbox."""
 
 import asyncio
+import re
 import socket
 import threading
 import time
@@ -202,3 +203,60 @@ def test_a_headline_claim_made_and_deleted_by_the_editor_is_drawn_for_the_review
     assert rita.locator("#claim-count").inner_text() == "1"
     assert rita.evaluate("window.__notReloaded") is True
     assert not Claim.objects.filter(pk=made.pk).exists()
+
+
+def test_a_page_that_lost_its_connection_catches_up_and_says_so(two_browsers, people):
+    """The reviewer's socket is dropped (and kept from reconnecting) while the editor approves
+    a verdict and edits another claim: the events meanwhile are lost, so once the socket is
+    back the page redraws what it shows and says it is up to date."""
+    from tests.factories import VerdictFactory
+
+    article = ArticleFactory(title="Eastport buses", body=BODY)
+    proposed = ClaimFactory(article=article, start=0, end=6, statement="Riders")
+    CitationFactory(claim=proposed)
+    proposed.refresh_from_db()
+    proposed.propose_verdict(by=people["raj"], version=proposed.version, verdict=VerdictFactory())
+    other = ClaimFactory(article=article, start=7, end=13, statement="Routes")
+    rita, edith = two_browsers["rita"], two_browsers["edith"]
+
+    # The reviewer's page reaches the server through a route the test can cut.
+    link = {"cut": False, "open": []}
+
+    def through(route):
+        if link["cut"]:
+            route.close(code=1001, reason="network down")
+            return
+        link["open"].append((route, route.connect_to_server()))
+
+    rita.route_web_socket(re.compile(r"/live/$"), through)
+    open_reader(rita, article)
+    rita.evaluate("window.__notReloaded = true")
+    row = rita.locator(f"#claim-item-{proposed.pk}")
+    assert "is-needs_review" in row.get_attribute("class")
+
+    link["cut"] = True
+    for page_side, server_side in link["open"]:
+        server_side.close()
+        page_side.close(code=1001, reason="network down")
+    rita.locator("#live-status", has_text="Connection lost").wait_for()
+
+    open_reader(edith, article, proposed)
+    edith.get_by_role("button", name="Approve verdict").click()
+    edith.wait_for_selector("#claim-panel .alert.success")
+    assert Claim.objects.get(pk=proposed.pk).state == Claim.State.APPROVED
+    edith.goto(f"/articles/{article.pk}/claims/{other.pk}/")
+    panel = edith.locator("#claim-panel")
+    panel.get_by_label("Checkable statement").fill("Routes, as the editor words it")
+    panel.get_by_role("button", name="Save", exact=True).click()
+    edith.wait_for_selector("#claim-panel .alert.success")
+    time.sleep(0.5)  # the events of both changes are sent, to nobody on the reviewer's side
+    assert "is-needs_review" in row.get_attribute("class")
+
+    link["cut"] = False
+    rita.locator("#live-status", has_text="Reconnected at").wait_for(timeout=20_000)
+    status = rita.locator("#live-status").inner_text()
+    # The time as the browser's locale writes it (14:05, or 2:05 PM).
+    assert re.fullmatch(r"Reconnected at \d?\d:\d\d( [AP]M)?: the page is up to date\.", status)
+    assert "is-approved" in row.get_attribute("class")
+    assert "Routes, as the editor words it" in rita.locator(f"#claim-item-{other.pk}").inner_text()
+    assert rita.evaluate("window.__notReloaded") is True

@@ -12,14 +12,27 @@ has open; a closed socket says goodbye; pages forget a presence not renewed with
 ``PRESENCE_TTL`` (live.js), which covers a server that died without saying anything.
 """
 
+import time
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from annotations import live
-from annotations.models import Article
+from annotations.models import Article, User
 
 #: How many articles one socket may follow at once (a page follows one).
 MAX_SUBSCRIPTIONS = 4
+
+#: How long a socket trusts the role it last saw before checking it again, on the next message
+#: it would pass on. A role taken away through the app closes the person's sockets at once
+#: (``live.roles_changed``); this bounds what a change made behind its back (SQL, a bulk
+#: ``update()``) lets through to this many seconds, for one query per socket at most as often.
+ROLE_RECHECK_SECONDS = 30
+
+
+@database_sync_to_async
+def _holds_a_role(user_id: int) -> bool:
+    return User.objects.filter(pk=user_id).able_to_review().exists()
 
 
 @database_sync_to_async
@@ -44,6 +57,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         self.user = user
+        self.role_seen_at = time.monotonic()
+        self.revoked = False
         self.articles: dict[int, dict] = {}  # article id → what this page has open there
         self.dashboard = False
         await self.accept()
@@ -129,6 +144,29 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         )
 
     # --- Messages from the channel layer ------------------------------------------------------
+
+    async def dispatch(self, message):
+        # Whatever the channel layer brings (events, presence) is passed on only while the
+        # person still holds a role.
+        if message["type"].startswith("live.") and not await self._may_hear(message):
+            return
+        await super().dispatch(message)
+
+    async def _may_hear(self, message) -> bool:
+        if self.revoked:
+            return False
+        stale = time.monotonic() - self.role_seen_at > ROLE_RECHECK_SECONDS
+        if message["type"] != "live.roles" and not stale:
+            return True
+        self.role_seen_at = time.monotonic()
+        if await _holds_a_role(self.user.pk):
+            return True
+        self.revoked = True
+        await self.close(code=4403)  # live.js does not reconnect after 4403
+        return False
+
+    async def live_roles(self, message):
+        """The person's roles changed and they still hold one (``_may_hear`` checked)."""
 
     async def live_event(self, message):
         await self.send_json(message["event"])

@@ -59,10 +59,13 @@ def publish(group: str, event: dict, *, key: str = "") -> None:
 def send_now(group: str, event: dict) -> None:
     """Hand ``event`` to the channel layer. A layer that fails (Redis down) costs the live
     update, never the change that was saved: pages catch up when they reconnect."""
+    _hand_over(group, {"type": "live.event", "event": event})
+
+
+def _hand_over(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "live.event", "event": event}
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -132,12 +135,63 @@ def notified(user_ids) -> None:
         publish(person_group(user_id), {"event": "inbox"}, key="inbox")
 
 
+def roles_changed(user_ids) -> None:
+    """Tell each person's open sockets, once the change commits, that their roles may have
+    changed: each checks again and closes if the person no longer holds one (the consumer's
+    ``dispatch``), so a person whose role is taken away hears nothing more, at once."""
+    for user_id in set(user_ids):
+        group = person_group(user_id)
+        transaction.on_commit(lambda group=group: _hand_over(group, {"type": "live.roles"}))
+
+
+def _connect_role_signals() -> None:
+    """Every way a role is taken away: a role group removed from the person (either side of
+    the relation, the admin's user page included), the person deactivated, demoted from
+    superuser or deleted, a role group deleted."""
+    from django.contrib.auth.models import Group
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+    from annotations.models import User
+
+    def on_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+        if not reverse and action in ("post_remove", "post_clear"):
+            roles_changed([instance.pk])
+        elif reverse and action == "post_remove":
+            roles_changed(pk_set or ())
+        elif reverse and action == "pre_clear":
+            roles_changed(instance.user_set.values_list("pk", flat=True))
+
+    def on_user_saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
+        # A sign-in saves last_login only: that changes no role.
+        if created or raw or (update_fields and not {"is_active", "is_superuser"} & update_fields):
+            return
+        roles_changed([instance.pk])
+
+    def on_user_deleted(sender, instance, **kwargs):
+        roles_changed([instance.pk])
+
+    def on_group_deleted(sender, instance, **kwargs):
+        roles_changed(instance.user_set.values_list("pk", flat=True))
+
+    m2m_changed.connect(
+        on_groups_changed, sender=User.groups.through, weak=False, dispatch_uid="live-groups"
+    )
+    post_save.connect(on_user_saved, sender=User, weak=False, dispatch_uid="live-user-saved")
+    post_delete.connect(on_user_deleted, sender=User, weak=False, dispatch_uid="live-user-deleted")
+    pre_delete.connect(
+        on_group_deleted, sender=Group, weak=False, dispatch_uid="live-group-deleted"
+    )
+
+
 def connect_signals() -> None:
     """Every path that saves or deletes a claim (the reader, bulk actions, imports, the admin)
-    announces it; a comment changes its claim's panel."""
+    announces it; a comment changes its claim's panel; a role taken away closes the person's
+    sockets."""
     from django.db.models.signals import post_delete, post_save
 
     from annotations.models import Claim, Comment
+
+    _connect_role_signals()
 
     def on_claim_saved(sender, instance, created, raw=False, **kwargs):
         if not raw:

@@ -780,3 +780,37 @@ def test_counting_the_matches_sorts_nothing(reviewer):
     assert plans
     assert not [plan for plan in plans if "Sort" in plan]
     assert engine.count(kind, search.parse("passengers"), Article.objects.all()) == 3
+
+
+@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL's statements")
+def test_a_filter_narrows_the_scan_that_checks_the_search_column(reviewer):
+    """With a filter (a verdict, a state), the newest matches are read from the claims that
+    pass it, in one scan: joined back to a second copy of the table by id, a common word with a
+    verdict filter looked up 17,000 claims one by one (74 ms at 500,000 claims)."""
+    claim_on("Albatross nesting season began early.")
+    state = claim_on("Albatross chicks hatched in May.").state
+    filters = search.Filters(state=state)
+
+    with CaptureQueriesContext(connection) as context:
+        search.search("albatross", user=reviewer, kinds=["claim"], filters=filters)
+
+    [ranked] = [q["sql"] for q in context.captured_queries if "OVER ()" in q["sql"]]
+    assert ranked.count("IN (SELECT") == 1
+    inner = ranked[ranked.index("IN (SELECT") :]
+    assert '"state"' in inner and "@@" in inner
+    assert len(found_ids("albatross", reviewer, "claim", filters=filters)) == 2
+
+
+@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL's storage")
+def test_search_documents_are_kept_in_their_rows(db):
+    """Documents are not moved out to the TOAST table (PostgreSQL's default over 2 KB): a
+    search checking a phrase reads each candidate's document, and out of the row each read
+    cost three more page reads (150 ms against 55 ms for a common phrase, 25,000 articles)."""
+    with connection.cursor() as cursor:
+        for kind in search.KINDS.values():
+            cursor.execute(
+                "SELECT attstorage FROM pg_attribute "
+                "WHERE attrelid = %s::regclass AND attname = 'search_document'",
+                [kind.table],
+            )
+            assert cursor.fetchone()[0] == "m", kind.table  # MAIN: compressed, kept in the row

@@ -6,12 +6,17 @@ subscribes to the topics it shows (an article, the dashboard); each subscription
 against the person's role as the page itself is, and a refused one gets nothing. The person's
 own group (their inbox) is joined on connecting.
 
-Presence is carried by the same groups, so it works across servers as events do: a page that
-opens an article says so to the article's group and every page there answers with what it
-has open; a closed socket says goodbye; pages forget a presence not renewed within
-``PRESENCE_TTL`` (live.js), which covers a server that died without saying anything.
+Presence (``annotations.presence``): the page's server keeps its entry in the article's roster
+(what it has open, typing or not) and the readers are sent the whole roster, coalesced, when it
+changes; a page never answers another page's arrival.
+
+Claim events reach the socket at once while they are few; beyond ``CLAIM_BURST`` in a quarter
+of a second they are held to the window's end, where each claim's latest change goes out once:
+a burst of a thousand changes a second reaches a page as a few batches, each changed claim once
+in each.
 """
 
+import asyncio
 import time
 
 from channels.db import database_sync_to_async
@@ -19,9 +24,14 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from annotations import live
 from annotations.models import Article, User
+from annotations.presence import presence_here, seen_by
 
 #: How many articles one socket may follow at once (a page follows one).
 MAX_SUBSCRIPTIONS = 4
+#: Claim events go to the page at once, up to ``CLAIM_BURST`` in a window of ``CLAIM_COALESCE``
+#: seconds; beyond that they are held to the window's end, each claim's latest once.
+CLAIM_COALESCE = 0.25
+CLAIM_BURST = 4
 
 #: How long a socket trusts the role it last saw before checking it again, on the next message
 #: it would pass on. A role taken away through the app closes the person's sockets at once
@@ -61,6 +71,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.revoked = False
         self.articles: dict[int, dict] = {}  # article id → what this page has open there
         self.dashboard = False
+        self.people_shown: dict[int, list] = {}  # article → the roster this page was last sent
+        self.held_claims: dict[tuple, dict] = {}  # (article, claim, comment?) → latest event
+        self.flush_task: asyncio.Task | None = None
+        self.window_ends = 0.0  # loop time at which the current window of claim events ends
+        self.sent_in_window = 0
+        self.flush_timer: asyncio.TimerHandle | None = None
         await self.accept()
         await self.channel_layer.group_add(live.person_group(user.pk), self.channel_name)
         await self.send_json({"event": "ready"})
@@ -72,6 +88,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(live.person_group(user.pk), self.channel_name)
         if self.dashboard:
             await self.channel_layer.group_discard(live.DASHBOARD_GROUP, self.channel_name)
+        if self.flush_timer is not None:
+            self.flush_timer.cancel()
+        if self.flush_task is not None:
+            self.flush_task.cancel()
         for article_id in list(self.articles):
             await self._leave(article_id)
 
@@ -103,10 +123,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         if article_id in self.articles:
             return
-        self.articles[article_id] = {"claim": None, "editing": False}
+        self.articles[article_id] = {"user": self.user.username, "claim": None, "editing": False}
         await self.channel_layer.group_add(live.article_group(article_id), self.channel_name)
         await self.send_json({"event": "subscribed", "topic": "article", "article": article_id})
-        await self._announce(article_id, hello=True)
+        presence = presence_here(self.channel_layer)
+        roster = await presence.arrive(article_id, self.channel_name, self.articles[article_id])
+        # The page learns at once who is here; the others hear of it in the next broadcast.
+        await self._send_roster(article_id, roster)
 
     async def _presence(self, content: dict) -> None:
         """The page says what it has open in the article: a claim's panel, and whether the
@@ -116,32 +139,25 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         claim = content.get("claim")
         self.articles[article_id] = {
+            "user": self.user.username,
             "claim": claim if isinstance(claim, int) and not isinstance(claim, bool) else None,
             "editing": content.get("editing") is True,
         }
-        await self._announce(article_id)
-
-    async def _announce(self, article_id: int, *, hello: bool = False, to: str = "") -> None:
-        message = {
-            "type": "live.presence",
-            "article": article_id,
-            "page": self.channel_name,
-            "user": self.user.username,
-            "hello": hello,
-            **self.articles[article_id],
-        }
-        if to:
-            await self.channel_layer.send(to, message)
-        else:
-            await self.channel_layer.group_send(live.article_group(article_id), message)
+        presence = presence_here(self.channel_layer)
+        await presence.update(article_id, self.channel_name, self.articles[article_id])
 
     async def _leave(self, article_id: int) -> None:
         self.articles.pop(article_id, None)
-        group = live.article_group(article_id)
-        await self.channel_layer.group_discard(group, self.channel_name)
-        await self.channel_layer.group_send(
-            group, {"type": "live.gone", "article": article_id, "page": self.channel_name}
-        )
+        self.people_shown.pop(article_id, None)
+        await self.channel_layer.group_discard(live.article_group(article_id), self.channel_name)
+        await presence_here(self.channel_layer).leave(article_id, self.channel_name)
+
+    async def _send_roster(self, article_id: int, roster: dict) -> None:
+        people = seen_by(roster, self.channel_name)
+        if self.people_shown.get(article_id) == people:
+            return  # nothing this page shows changed (its own entry did, or nobody's)
+        self.people_shown[article_id] = people
+        await self.send_json({"event": "presence", "article": article_id, "people": people})
 
     # --- Messages from the channel layer ------------------------------------------------------
 
@@ -169,27 +185,41 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         """The person's roles changed and they still hold one (``_may_hear`` checked)."""
 
     async def live_event(self, message):
-        await self.send_json(message["event"])
-
-    async def live_presence(self, message):
-        if message["page"] == self.channel_name or message["article"] not in self.articles:
+        event = message["event"]
+        if event.get("event") != "claim":
+            await self.send_json(event)
             return
-        await self.send_json(
-            {
-                "event": "presence",
-                "article": message["article"],
-                "page": message["page"],
-                "user": message["user"],
-                "claim": message["claim"],
-                "editing": message["editing"],
-            }
-        )
-        if message["hello"]:
-            # A page just arrived: it learns who is already here.
-            await self._announce(message["article"], to=message["page"])
+        # A comment redraws only the panel, a change the row too: neither replaces the other.
+        self.held_claims[(event["article"], event["claim"], event["kind"] == "discussed")] = event
+        if self.flush_timer is not None:
+            return  # a batch is already waiting for the end of the window
+        loop = asyncio.get_running_loop()
+        self._open_window(loop.time())
+        if self.sent_in_window < CLAIM_BURST:
+            await self._flush_claims()
+        else:
+            self.flush_timer = loop.call_later(self.window_ends - loop.time(), self._start_flush)
 
-    async def live_gone(self, message):
-        if message["page"] != self.channel_name:
-            await self.send_json(
-                {"event": "gone", "article": message["article"], "page": message["page"]}
-            )
+    def _open_window(self, now: float) -> None:
+        if now >= self.window_ends:
+            self.window_ends = now + CLAIM_COALESCE
+            self.sent_in_window = 0
+
+    def _start_flush(self) -> None:
+        self.flush_task = asyncio.ensure_future(self._flush_claims())
+
+    async def _flush_claims(self) -> None:
+        self.flush_timer = None
+        self._open_window(asyncio.get_running_loop().time())
+        held, self.held_claims = self.held_claims, {}
+        if self.revoked:
+            return  # the person lost their role while these waited
+        self.sent_in_window += len(held)
+        for event in held.values():
+            await self.send_json(event)
+
+    async def live_roster(self, message):
+        article_id = message["article"]
+        presence_here(self.channel_layer).heard(article_id, message["pages"])
+        if article_id in self.articles:
+            await self._send_roster(article_id, message["pages"])

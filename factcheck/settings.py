@@ -228,7 +228,11 @@ else:
 # Live updates (annotations/live.py): Django Channels. One server process needs no service (the
 # in-memory layer); several processes or servers share events through Redis (FACTCHECK_REDIS_URL,
 # e.g. redis://127.0.0.1:6379/0), so that every event reaches every open page whatever server
-# holds its WebSocket.
+# holds its WebSocket. channels-redis queues the messages of all of a process's sockets under one
+# Redis key, so ``capacity`` bounds a whole server process's backlog, not one page's: a message
+# sent to a full queue is dropped (a group send) or raises ChannelFull (a direct send). The
+# traffic is kept far below it: a change is one message per process, whatever the number of its
+# readers there, and presence one coalesced roster per article and second (annotations/presence.py).
 FACTCHECK_REDIS_URL = os.environ.get("FACTCHECK_REDIS_URL", "")
 if FACTCHECK_REDIS_URL:
     if not re.match(r"rediss?://", FACTCHECK_REDIS_URL):

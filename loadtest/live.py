@@ -9,7 +9,10 @@ through the first server's HTTP views (a reviewer marks a claim not checkable, t
 Reported: the servers' memory before and after the readers connected (their idle cost), and
 for every change the time from its POST being sent to its event arriving at each reader of the
 article (p50, p95, max) — an upper bound of "commit to change drawn", less the page's own fetch
-of the fragments. Every reader must hear every change of its article.
+of the fragments. Every reader must hear every change of its article, and no server may close a
+reader's socket: a closed one is counted, with its close code, and the servers' logged errors are
+named (the 38 deliveries once lost were pages whose server died of ``ChannelFull`` while answering
+presence greetings).
 
 Every process started here is stopped by its own PID at the end, also when something fails.
 """
@@ -41,6 +44,9 @@ def parse_args(argv):
     parser.add_argument("--gap", type=float, default=0.25, help="seconds between writes")
     parser.add_argument(
         "--servers", type=int, default=1, help="app server processes (2+: PostgreSQL and Redis)"
+    )
+    parser.add_argument(
+        "--per-write", action="store_true", help="log each change's answer and arrival times"
     )
     return parser.parse_args(argv)
 
@@ -127,8 +133,9 @@ def rss_mb(processes) -> float:
     return sum(proc_status(p.pid).get("VmRSS", 0) for p in processes) / 1024
 
 
-async def open_readers(args, hosts, cookies, article_ids, arrivals, ready):
+async def open_readers(args, hosts, cookies, article_ids, arrivals, ready, closed):
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
 
     async def reader(number: int):
         host = hosts[number % len(hosts)]
@@ -144,13 +151,19 @@ async def open_readers(args, hosts, cookies, article_ids, arrivals, ready):
         await socket.send(
             json.dumps({"action": "subscribe", "topic": "article", "article": article})
         )
-        ready.append(number)
-        async for message in socket:
-            event = json.loads(message)
-            if event.get("event") == "claim":
-                arrivals.append(
-                    (number, article, event["claim"], event["version"], time.monotonic())
-                )
+        try:
+            async for message in socket:
+                event = json.loads(message)
+                if event.get("event") == "subscribed":
+                    ready.append(number)
+                elif event.get("event") == "claim":
+                    arrivals.append(
+                        (number, article, event["claim"], event["version"], time.monotonic())
+                    )
+        except ConnectionClosed:
+            pass
+        # The server closed a page it should have kept: say how, since its events are lost.
+        closed[number] = (socket.close_code, host, time.monotonic())
 
     # Opened in batches, as pages are opened over a few seconds, not in one instant.
     tasks = []
@@ -199,10 +212,12 @@ def run(args, tmp: Path, stack: Stack) -> int:
     }
     arrivals: list = []
     ready: list = []
+    closed: dict = {}
     sent: dict = {}
+    answered: dict = {}
 
     async def scenario():
-        tasks = await open_readers(args, hosts, cookies, article_ids, arrivals, ready)
+        tasks = await open_readers(args, hosts, cookies, article_ids, arrivals, ready, closed)
         deadline = time.monotonic() + 120
         while len(ready) < args.readers and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
@@ -221,6 +236,7 @@ def run(args, tmp: Path, stack: Stack) -> int:
                 path, form = base + "dismiss/", {"version": claim.version, "reason": "load test"}
             t0 = time.monotonic()
             status, _, _ = await loop.run_in_executor(None, writer.post, path, form)
+            answered[(claim.pk, claim.version + 1)] = time.monotonic() - t0
             sent[(claim.pk, claim.version + 1)] = (t0, article, status)
             await asyncio.sleep(args.gap)
         await asyncio.sleep(3)
@@ -231,13 +247,39 @@ def run(args, tmp: Path, stack: Stack) -> int:
     idle = asyncio.run(scenario())
     latencies = []
     missed = 0
+    missed_by_closed = 0
     for (claim_pk, version), (t0, article, _status) in sent.items():
-        heard = {n: at for n, a, c, v, at in arrivals if c == claim_pk and v == version}
+        heard = {}  # reader → when its first event of the change arrived (a comment may follow)
+        for n, _, c, v, at in arrivals:
+            if c == claim_pk and v == version:
+                heard.setdefault(n, at)
+        if heard and args.per_write:
+            log(
+                f"write {claim_pk}@{version}: answered {answered[(claim_pk, version)] * 1000:.0f}"
+                f" ms, heard {(min(heard.values()) - t0) * 1000:.0f}"
+                f"–{(max(heard.values()) - t0) * 1000:.0f} ms"
+            )
         for reader in readers_of[article]:
             if reader in heard:
                 latencies.append((heard[reader] - t0) * 1000)
             else:
                 missed += 1
+                missed_by_closed += reader in closed
+    if closed:
+        codes = sorted({f"{int(code or 0)} from {host}" for code, host, _ in closed.values()})
+        log(
+            f"{len(closed)} reader sockets closed by the server (codes {codes}); "
+            f"{missed_by_closed} of the {missed} missed deliveries were theirs"
+        )
+    for name, process in enumerate(processes):
+        if process.poll() is not None:
+            log(f"server{name} exited during the run with {process.returncode}")
+        text = (tmp / f"server{name}.log").read_text(errors="replace")
+        # The last line of each traceback names the exception (ChannelFull was the lost pages').
+        errors = [line for line in text.splitlines() if line[:1].isalpha() and "Error" in line]
+        errors += [line for line in text.splitlines() if line.startswith("channels.exceptions")]
+        if errors:
+            log(f"server{name} logged {len(errors)} errors, e.g. {sorted(set(errors))[:3]}")
     spread = percentiles(latencies) if latencies else {}
     spread["max"] = max(latencies, default=0)
     refused = sum(1 for _, _, status in sent.values() if status not in (200, 302))
@@ -266,6 +308,7 @@ def run(args, tmp: Path, stack: Stack) -> int:
         ),
         ("delivery max", f"{spread['max']:.0f} ms", "", True),
         ("deliveries missed", str(missed), "0", missed == 0),
+        ("reader sockets closed by a server", str(len(closed)), "0", not closed),
         ("writes refused", str(refused), "0", refused == 0),
     ]
     print("| figure | value | target | result |\n| --- | ---: | --- | --- |")

@@ -1,6 +1,7 @@
 """Several app servers: a change saved through one server process reaches a page whose WebSocket
 is held by another, both on one PostgreSQL and one Redis (the channel layer), as behind a load
 balancer. A server killed mid-stream: its page reconnects to the other and hears what follows.
+Presence crosses servers the same way (the article's roster in Redis).
 
 Needs PostgreSQL (DATABASE_URL) and Debian's redis-server, which .ci/run installs; skipped
 locally without them, failed in CI without redis-server on PostgreSQL.
@@ -197,3 +198,27 @@ def test_a_change_through_one_server_reaches_a_page_on_another(app_servers):
     assert post(port_a, path, session_of(editor), {"body": "Checked again"}) == 302
     event = next_claim_event(page)
     assert (event["claim"], event["kind"], event["by"]) == (claim.pk, "discussed", "edith")
+
+
+def next_presence(socket_, wanted, timeout: float = 5) -> list:
+    deadline = time.monotonic() + timeout
+    while True:
+        event = json.loads(socket_.recv(timeout=max(0.01, deadline - time.monotonic())))
+        if event.get("event") == "presence" and wanted(event["people"]):
+            return event["people"]
+
+
+def test_readers_on_two_servers_see_each_other_and_one_leaving(app_servers):
+    """Presence crosses servers: the roster of the article is shared through Redis."""
+    start, _ = app_servers
+    reviewer = UserFactory(username="rita", role=Role.REVIEWER)
+    editor = UserFactory(username="edith", role=Role.EDITOR)
+    claim = ClaimFactory()
+    port_a, port_b = start("a"), start("b")
+
+    rita = listen(port_a, session_of(reviewer), claim.article_id)
+    edith = listen(port_b, session_of(editor), claim.article_id)
+    assert next_presence(edith, bool) == [{"user": "rita", "claim": None, "editing": False}]
+    assert next_presence(rita, bool) == [{"user": "edith", "claim": None, "editing": False}]
+    edith.close()
+    assert next_presence(rita, lambda people: not people) == []

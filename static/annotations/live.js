@@ -9,8 +9,8 @@
  *   - the dashboard: its results (article-results) once a second at most;
  *   - every page: the inbox badge.
  * A lost connection is retried with growing pauses; once back, the page redraws what it shows
- * and says so, since events sent meanwhile are gone. Presence: who else has the article and a
- * claim open, told to the article's group and forgotten when not renewed.
+ * and says so, since events sent meanwhile are gone. Presence: the page says what it has open;
+ * the server keeps every page's entry and sends the article's roster (annotations/presence.py).
  */
 (function () {
   "use strict";
@@ -18,9 +18,8 @@
   const script = document.currentScript;
   const me = script ? Number(script.dataset.me) : 0;
   const socketPath = script ? script.dataset.liveUrl : "/live/";
-  const PRESENCE_RENEW_MS = 20000;
-  const PRESENCE_TTL_MS = 45000;
   const CLAIM_COALESCE_MS = 100;
+  const MANY_CLAIMS = 20;
   const DASHBOARD_COALESCE_MS = 1000;
 
   let socket = null;
@@ -28,9 +27,10 @@
   let retries = 0;
   const pendingClaims = new Map(); // claim id → the latest event not yet drawn
   let claimTimer = null;
+  let drawingClaims = false;
   let drawing = Promise.resolve();
   let dashboardTimer = null;
-  const present = new Map(); // page (socket) id → {user, claim, editing, seen}
+  let present = []; // everyone else on the article: {user, claim, editing}, from the server
   let editing = false;
 
   const $ = (id) => document.getElementById(id);
@@ -128,12 +128,10 @@
         inboxChanged();
         break;
       case "presence":
-        present.set(event.page, { ...event, seen: Date.now() });
-        drawPresence();
-        break;
-      case "gone":
-        present.delete(event.page);
-        drawPresence();
+        if (event.article === articleId()) {
+          present = event.people;
+          drawPresence();
+        }
         break;
       default:
         break;
@@ -185,21 +183,45 @@
     return panel && panel.dataset.claimId ? panel : null;
   }
 
+  // A comment redraws the panel only, a change its row too: one of each is kept per claim.
   function claimChanged(event) {
-    pendingClaims.set(event.claim, event);
+    pendingClaims.set(`${event.claim}:${event.kind === "discussed" ? "comment" : "claim"}`, event);
     if (!claimTimer) claimTimer = window.setTimeout(drawClaims, CLAIM_COALESCE_MS);
   }
 
+  // One batch at a time: what arrives while a batch is drawn waits, coalesced per claim, and is
+  // drawn next. A burst of more than MANY_CLAIMS claims is drawn with one request for every
+  // region instead of one per claim, so a thousand changes a second cost a few requests.
   function drawClaims() {
     claimTimer = null;
+    const element = workspace();
+    if (drawingClaims || !element || !pendingClaims.size) return;
     const events = Array.from(pendingClaims.values());
     pendingClaims.clear();
-    const element = workspace();
-    if (!element) return;
-    events.forEach((event) => {
+    drawingClaims = true;
+    let batch;
+    if (events.length > MANY_CLAIMS) {
+      batch = drawing.then(() => redrawReader(element)).then(() => {
+        const panel = openPanel();
+        const mine = panel && events.filter((event) => event.claim === Number(panel.dataset.claimId));
+        if (mine && mine.length && mine.some((event) => event.by_id !== me)) {
+          return panelChanged(panel, mine[mine.length - 1], false);
+        }
+        return undefined;
+      });
+    } else {
       // One after another: each answer depends on the claim count the previous one left.
-      drawing = drawing.then(() => drawClaim(element, event)).catch(() => undefined);
-    });
+      batch = events.reduce(
+        (chain, event) => chain.then(() => drawClaim(element, event)).catch(() => undefined),
+        drawing,
+      );
+    }
+    drawing = batch
+      .catch(() => undefined)
+      .then(() => {
+        drawingClaims = false;
+        if (pendingClaims.size && !claimTimer) drawClaims();
+      });
   }
 
   function drawClaim(element, event) {
@@ -318,13 +340,9 @@
   }
 
   function drawPresence() {
-    const now = Date.now();
-    for (const [page, entry] of present) {
-      if (now - entry.seen > PRESENCE_TTL_MS) present.delete(page);
-    }
     const here = $("presence");
     if (here) {
-      const names = Array.from(new Set(Array.from(present.values(), (entry) => entry.user)));
+      const names = Array.from(new Set(present.map((entry) => entry.user)));
       here.textContent = names.length ? `Also reading: ${names.join(", ")}` : "";
       here.hidden = !names.length;
     }
@@ -347,11 +365,6 @@
     }
   }
 
-  window.setInterval(() => {
-    announce();
-    drawPresence();
-  }, PRESENCE_RENEW_MS);
-  window.setInterval(drawPresence, 5000);
 
   // --- Mentions in comments: @ and a name offers the people who can be mentioned ----------------
   let mentionList = null;

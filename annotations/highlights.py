@@ -1,6 +1,6 @@
 """Claims drawn as highlights in the article's short parts (headline, standfirst), for the
 pages that show them outside the reader's own rendering: the details header after an edit.
-The reader draws every part in one query (``views.articles.reader_context``)."""
+The reader draws every part in one query (``annotations.reader.reader_context``)."""
 
 from django.utils.safestring import SafeString
 

@@ -9,16 +9,17 @@ from django.views.decorators.vary import vary_on_headers
 from annotations import snapshots
 from annotations.forms import CitationForm, CitationRemoveForm, PublishedCitationForm
 from annotations.models import EditResult, Source, WorkflowError
-from annotations.roles import reviewer_required
-from annotations.urlnorm import is_http_url
-from annotations.views.claims import (
+from annotations.reader import (
     PROPOSED,
     claim_url,
     done,
     get_claim_for_user,
+    panel_post,
     refused,
     render_claim,
 )
+from annotations.roles import reviewer_required
+from annotations.urlnorm import is_http_url
 
 SEARCH_LIMIT = 8
 
@@ -47,28 +48,29 @@ def citation_create(request: HttpRequest, article_pk: int, pk: int) -> HttpRespo
     claim = get_claim_for_user(request, article_pk, pk)
     form = CitationForm(request.POST)
     if not form.is_valid():
+        # Beside the errors, the library's source the typed link or title already is.
         return render_claim(
             request, claim, citation_form=form, existing_source=form.existing_source
         )
-    was_approved = claim.state == claim.State.APPROVED
-    source = form.source_to_cite(request.user)
-    try:
+
+    def cite(data) -> str:
+        was_approved = claim.state == claim.State.APPROVED
+        source = form.source_to_cite(request.user)
         claim.add_citation(
             by=request.user,
-            version=form.cleaned_data["version"],
+            version=data["version"],
             source=source,
-            reason=form.cleaned_data["change_reason"],
+            reason=data["change_reason"],
             **form.citation_fields(),
         )
-    except WorkflowError as error:
-        return refused(request, claim, error, citation_form=form)
-    # A cited page is archived before it changes or disappears (in the background).
-    archiving = snapshots.archive_on_citing(source, by=request.user)
-    # On an approved claim the citation is part of a proposed change (see Claim.add_citation).
-    message = PROPOSED if was_approved else "Source cited."
-    if archiving:
-        message += " Its page is being archived (see Jobs)."
-    return done(request, claim, message)
+        # A cited page is archived before it changes or disappears (in the background).
+        archiving = snapshots.archive_on_citing(source, by=request.user)
+        # On an approved claim the citation is part of a proposed change (see
+        # Claim.add_citation).
+        notice = PROPOSED if was_approved else "Source cited."
+        return notice + (" Its page is being archived (see Jobs)." if archiving else "")
+
+    return panel_post(request, claim, form, cite, form_name="citation_form")
 
 
 @reviewer_required

@@ -3,15 +3,13 @@
 from datetime import date, datetime
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from annotations.anchoring import AnchorError
 from annotations.forms import (
-    CitationForm,
     ClaimCreateForm,
     ClaimDetailsForm,
     CommentForm,
@@ -30,121 +28,23 @@ from annotations.models import (
     WorkflowError,
 )
 from annotations.ratelimit import rate_limited
-from annotations.roles import editor_required, reviewer_required
-from annotations.urlnorm import is_http_url
-from annotations.views.articles import (
+from annotations.reader import (
     PANEL_TARGETS,
+    PROPOSED,
     ClaimChange,
+    claim_url,
     get_article_for_user,
+    get_claim_for_user,
+    panel_context,
+    panel_post,
+    refused,
+    render_claim,
     render_workspace,
 )
+from annotations.roles import editor_required, reviewer_required
 
 HISTORY_LIMIT = 60
 HISTORY_HIDDEN_FIELDS = {"version", "updated_at", "prefix", "suffix", "created_at"}
-
-
-def get_claim_for_user(request: HttpRequest, article_pk: int, pk: int) -> Claim:
-    """Claims are reached through their article: a claim of another article is 404."""
-    return get_object_or_404(
-        Claim.objects.select_related(
-            "article", "verdict", "assignee", "verdict_proposed_by", "approved_by", "created_by"
-        ),
-        article_id=article_pk,
-        pk=pk,
-    )
-
-
-def claim_url(claim: Claim) -> str:
-    return reverse("annotations:claim-detail", args=[claim.article_id, claim.pk])
-
-
-def panel_context(request: HttpRequest, claim: Claim, *, new: bool = False, **overrides) -> dict:
-    """Everything the claim panel shows; ``overrides`` swap in bound forms and messages.
-    A ``new`` claim, just created, has no citations or comments to look up."""
-    user = request.user
-    can_review = claim.is_reviewable_by(user)
-    citations = [] if new else list(claim.citations.select_related("source"))
-    for citation in citations:
-        citation.source_is_link = is_http_url(citation.source.url)
-    # A change to an approved claim waits beside it; its author's forms show what they proposed.
-    revision = None if new else claim.pending_revision()
-    own_revision = revision is not None and revision.proposed_by_id == user.pk
-    can_decide = revision is not None and user.is_editor and not own_revision
-    context = {
-        "panel": "claim",
-        "claim": claim,
-        "citations": citations,
-        "comments": [] if new else list(claim.comments.select_related("author")),
-        "details_form": ClaimDetailsForm.for_claim(claim, revision if own_revision else None),
-        "verdict_form": VerdictForm.for_claim(claim, revision if own_revision else None),
-        "citation_form": CitationForm(
-            initial={
-                "version": claim.version,
-                "relation": Citation.Relation.SUPPORTS,
-                "change_reason": revision.reason if own_revision else "",
-            }
-        ),
-        "comment_form": CommentForm(),
-        "dismiss_form": DismissForm(initial={"version": claim.version}),
-        # Shown only with the review actions.
-        "send_back_form": SendBackForm(initial={"version": claim.version}) if can_review else None,
-        "own_proposal": claim.verdict_proposed_by_id == user.pk,
-        "can_review": can_review,
-        # Why the Approve button an editor sees is disabled (the rule is Claim.approve's).
-        "approval_blocker": (
-            claim.approval_blocker(user, cited=bool(citations))
-            if user.is_editor and claim.state == Claim.State.NEEDS_REVIEW
-            else None
-        ),
-        "revision": revision,
-        "revision_rows": revision.rows(claim) if revision else [],
-        "own_revision": own_revision,
-        "can_decide_revision": can_decide,
-        "revision_send_back_form": (
-            SendBackForm(initial={"version": claim.version}) if can_decide else None
-        ),
-    }
-    context.update(overrides)
-    return context
-
-
-PROPOSED = (
-    "Change proposed. The claim stays approved and published as it is until another editor "
-    "approves the change."
-)
-
-
-def render_claim(
-    request: HttpRequest, claim: Claim, *, refresh: bool = False, **overrides
-) -> HttpResponse:
-    fresh = get_claim_for_user(request, claim.article_id, claim.pk)
-    return render_workspace(
-        request,
-        fresh.article,
-        panel_context(request, fresh, **overrides),
-        change=ClaimChange.of(fresh) if refresh else None,
-    )
-
-
-def done(request: HttpRequest, claim: Claim, notice: str) -> HttpResponse:
-    """After a successful change: the refreshed panel for htmx, a redirect otherwise."""
-    if request.htmx and request.htmx.target in PANEL_TARGETS:
-        return render_claim(request, claim, refresh=True, notice=notice)
-    return redirect(claim_url(claim))
-
-
-def refused(request: HttpRequest, claim: Claim, error: Exception, **forms) -> HttpResponse:
-    """A workflow rule or a newer version refused the change: say why, keep what was typed."""
-    overrides = {"panel_error": str(error), **forms}
-    if isinstance(error, StaleClaimError):
-        overrides["stale"] = error.current
-        for name, form in forms.items():
-            # The user's text stays in the form, now based on the newer version.
-            if form.is_bound and "version" in form.fields:
-                data = form.data.copy()
-                data["version"] = error.current.version
-                overrides[name] = type(form)(data)
-    return render_claim(request, claim, refresh=isinstance(error, StaleClaimError), **overrides)
 
 
 # --- Creating ---------------------------------------------------------------------------------
@@ -237,17 +137,15 @@ def claim_detail(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse
 @vary_on_headers("HX-Request")
 def claim_update(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, article_pk, pk)
-    form = ClaimDetailsForm(request.POST)
-    if not form.is_valid():
-        return render_claim(request, claim, details_form=form)
-    changes = dict(form.cleaned_data)
-    version = changes.pop("version")
-    reason = changes.pop("change_reason")
-    try:
+
+    def edit(data) -> str:
+        changes = dict(data)
+        version, reason = changes.pop("version"), changes.pop("change_reason")
         result = claim.edit(by=request.user, version=version, reason=reason, **changes)
-    except WorkflowError as error:
-        return refused(request, claim, error, details_form=form)
-    return done(request, claim, PROPOSED if result == EditResult.PROPOSED else "Saved.")
+        return PROPOSED if result == EditResult.PROPOSED else "Saved."
+
+    form = ClaimDetailsForm(request.POST)
+    return panel_post(request, claim, form, edit, form_name="details_form")
 
 
 @reviewer_required
@@ -255,22 +153,21 @@ def claim_update(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse
 @vary_on_headers("HX-Request")
 def claim_propose(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, article_pk, pk)
-    form = VerdictForm(request.POST)
-    if not form.is_valid():
-        return render_claim(request, claim, verdict_form=form)
-    try:
+
+    def propose(data) -> str:
         result = claim.propose_verdict(
             by=request.user,
-            version=form.cleaned_data["version"],
-            verdict=form.cleaned_data["verdict"],
-            explanation=form.cleaned_data["explanation"],
-            reason=form.cleaned_data["change_reason"],
+            version=data["version"],
+            verdict=data["verdict"],
+            explanation=data["explanation"],
+            reason=data["change_reason"],
         )
-    except WorkflowError as error:
-        return refused(request, claim, error, verdict_form=form)
-    if result == EditResult.PROPOSED:
-        return done(request, claim, PROPOSED)
-    return done(request, claim, "Verdict proposed: it now awaits an editor's review.")
+        if result == EditResult.PROPOSED:
+            return PROPOSED
+        return "Verdict proposed: it now awaits an editor's review."
+
+    form = VerdictForm(request.POST)
+    return panel_post(request, claim, form, propose, form_name="verdict_form")
 
 
 @editor_required
@@ -278,14 +175,12 @@ def claim_propose(request: HttpRequest, article_pk: int, pk: int) -> HttpRespons
 @vary_on_headers("HX-Request")
 def claim_approve(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, article_pk, pk)
-    form = VersionedForm(request.POST)
-    if not form.is_valid():
-        return refused(request, claim, WorkflowError("Reload the claim and try again."))
-    try:
-        claim.approve(by=request.user, version=form.cleaned_data["version"])
-    except WorkflowError as error:
-        return refused(request, claim, error)
-    return done(request, claim, "Verdict approved.")
+
+    def approve(data) -> str:
+        claim.approve(by=request.user, version=data["version"])
+        return "Verdict approved."
+
+    return panel_post(request, claim, VersionedForm(request.POST), approve)
 
 
 @editor_required
@@ -293,18 +188,13 @@ def claim_approve(request: HttpRequest, article_pk: int, pk: int) -> HttpRespons
 @vary_on_headers("HX-Request")
 def claim_send_back(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, article_pk, pk)
+
+    def send_back(data) -> str:
+        claim.send_back(by=request.user, version=data["version"], reason=data["reason"])
+        return "Sent back to the reviewers."
+
     form = SendBackForm(request.POST)
-    if not form.is_valid():
-        return render_claim(request, claim, send_back_form=form)
-    try:
-        claim.send_back(
-            by=request.user,
-            version=form.cleaned_data["version"],
-            reason=form.cleaned_data["reason"],
-        )
-    except WorkflowError as error:
-        return refused(request, claim, error, send_back_form=form)
-    return done(request, claim, "Sent back to the reviewers.")
+    return panel_post(request, claim, form, send_back, form_name="send_back_form")
 
 
 @reviewer_required
@@ -313,18 +203,13 @@ def claim_send_back(request: HttpRequest, article_pk: int, pk: int) -> HttpRespo
 def claim_dismiss(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
     """Mark the claim not checkable, saying why: it is then done, and never published."""
     claim = get_claim_for_user(request, article_pk, pk)
+
+    def dismiss(data) -> str:
+        claim.dismiss(by=request.user, version=data["version"], reason=data["reason"])
+        return "Marked not checkable."
+
     form = DismissForm(request.POST)
-    if not form.is_valid():
-        return render_claim(request, claim, dismiss_form=form)
-    try:
-        claim.dismiss(
-            by=request.user,
-            version=form.cleaned_data["version"],
-            reason=form.cleaned_data["reason"],
-        )
-    except WorkflowError as error:
-        return refused(request, claim, error, dismiss_form=form)
-    return done(request, claim, "Marked not checkable.")
+    return panel_post(request, claim, form, dismiss, form_name="dismiss_form")
 
 
 @reviewer_required
@@ -332,14 +217,12 @@ def claim_dismiss(request: HttpRequest, article_pk: int, pk: int) -> HttpRespons
 @vary_on_headers("HX-Request")
 def claim_reopen(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, article_pk, pk)
-    form = VersionedForm(request.POST)
-    if not form.is_valid():
-        return refused(request, claim, WorkflowError("Reload the claim and try again."))
-    try:
-        claim.reopen(by=request.user, version=form.cleaned_data["version"])
-    except WorkflowError as error:
-        return refused(request, claim, error)
-    return done(request, claim, "Reopened: back in progress.")
+
+    def reopen(data) -> str:
+        claim.reopen(by=request.user, version=data["version"])
+        return "Reopened: back in progress."
+
+    return panel_post(request, claim, VersionedForm(request.POST), reopen)
 
 
 # --- Changes to an approved claim (ClaimRevision) ----------------------------------------------
@@ -351,14 +234,12 @@ def claim_reopen(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse
 def claim_revision_approve(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
     """A second editor applies the change waiting beside an approved claim."""
     claim = get_claim_for_user(request, article_pk, pk)
-    form = VersionedForm(request.POST)
-    if not form.is_valid():
-        return refused(request, claim, WorkflowError("Reload the claim and try again."))
-    try:
-        claim.approve_revision(by=request.user, version=form.cleaned_data["version"])
-    except WorkflowError as error:
-        return refused(request, claim, error)
-    return done(request, claim, "Change approved: the claim shows it and stays approved.")
+
+    def approve(data) -> str:
+        claim.approve_revision(by=request.user, version=data["version"])
+        return "Change approved: the claim shows it and stays approved."
+
+    return panel_post(request, claim, VersionedForm(request.POST), approve)
 
 
 @editor_required
@@ -366,18 +247,13 @@ def claim_revision_approve(request: HttpRequest, article_pk: int, pk: int) -> Ht
 @vary_on_headers("HX-Request")
 def claim_revision_send_back(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, article_pk, pk)
+
+    def send_back(data) -> str:
+        claim.send_back_revision(by=request.user, version=data["version"], reason=data["reason"])
+        return "Change sent back: the claim stays as it was approved."
+
     form = SendBackForm(request.POST)
-    if not form.is_valid():
-        return render_claim(request, claim, revision_send_back_form=form)
-    try:
-        claim.send_back_revision(
-            by=request.user,
-            version=form.cleaned_data["version"],
-            reason=form.cleaned_data["reason"],
-        )
-    except WorkflowError as error:
-        return refused(request, claim, error, revision_send_back_form=form)
-    return done(request, claim, "Change sent back: the claim stays as it was approved.")
+    return panel_post(request, claim, form, send_back, form_name="revision_send_back_form")
 
 
 @reviewer_required
@@ -386,14 +262,12 @@ def claim_revision_send_back(request: HttpRequest, article_pk: int, pk: int) -> 
 def claim_revision_withdraw(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
     """The author of a pending change takes it back."""
     claim = get_claim_for_user(request, article_pk, pk)
-    form = VersionedForm(request.POST)
-    if not form.is_valid():
-        return refused(request, claim, WorkflowError("Reload the claim and try again."))
-    try:
-        claim.withdraw_revision(by=request.user, version=form.cleaned_data["version"])
-    except WorkflowError as error:
-        return refused(request, claim, error)
-    return done(request, claim, "Change withdrawn: the claim stays as it was approved.")
+
+    def withdraw(data) -> str:
+        claim.withdraw_revision(by=request.user, version=data["version"])
+        return "Change withdrawn: the claim stays as it was approved."
+
+    return panel_post(request, claim, VersionedForm(request.POST), withdraw)
 
 
 @reviewer_required

@@ -1,0 +1,469 @@
+"""The reader's regions, rendered outside any one view: the claim panel, the body's paragraphs
+and the short parts with their highlights, the claim list's rows and the claim count.
+
+The reader's views draw them on the page and, after a change, as htmx out-of-band fragments
+(``change_fragments``: only what one claim's change alters; ``every_region_fragments``: all of
+it); live.js asks ``article-live`` for the same fragments when another person's change is
+announced (``annotations.live``), so every reader draws a change as its author saw it. The
+claim panel's actions share one shape, ``panel_post``: a form, a model method, then the panel
+redrawn with a notice (``done``) or with the reason it was refused, keeping what was typed
+(``refused``).
+"""
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from html import escape
+
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from annotations.forms import (
+    CitationForm,
+    ClaimCreateForm,
+    ClaimDetailsForm,
+    CommentForm,
+    DismissForm,
+    SendBackForm,
+    VerdictForm,
+)
+from annotations.highlights import highlight_class
+from annotations.models import (
+    Article,
+    Citation,
+    Claim,
+    StaleClaimError,
+    Suggestion,
+    Verdict,
+    WorkflowError,
+)
+from annotations.segments import paragraph_spans, render_body, render_inline, render_paragraphs
+from annotations.urlnorm import is_http_url
+
+PANEL_TARGETS = {"claim-panel"}
+LIST_TEXT_LENGTH = 90
+STATE_LABELS = dict(Claim.State.choices)
+# More rows than the claim list's box (32vh high) shows on any screen: the list is laid out
+# after the first frame, in a box of that height.
+CLAIM_ROWS_IN_BOX = 30
+
+
+# --- Access: articles and claims as the reader reaches them ------------------------------------
+
+
+def get_article_for_user(request: HttpRequest, pk: int) -> Article:
+    # Every signed-in role may read every article; unknown ids are 404. (The publisher's name
+    # is in the article's header.)
+    return get_object_or_404(Article.objects.select_related("publisher"), pk=pk)
+
+
+def get_claim_for_user(request: HttpRequest, article_pk: int, pk: int) -> Claim:
+    """Claims are reached through their article: a claim of another article is 404."""
+    return get_object_or_404(
+        Claim.objects.select_related(
+            "article", "verdict", "assignee", "verdict_proposed_by", "approved_by", "created_by"
+        ),
+        article_id=article_pk,
+        pk=pk,
+    )
+
+
+def claim_url(claim: Claim) -> str:
+    return reverse("annotations:claim-detail", args=[claim.article_id, claim.pk])
+
+
+# --- The article's regions: body, short parts, claim list, count -------------------------------
+
+
+def short_text(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= LIST_TEXT_LENGTH else text[: LIST_TEXT_LENGTH - 1] + "…"
+
+
+def claim_detail_prefix(article: Article) -> str:
+    """The claim URL of ``article`` up to the claim id (``/articles/3/claims/``)."""
+    detail = reverse("annotations:claim-detail", args=[article.pk, 0])
+    return detail[: detail.rindex("/0/") + 1]
+
+
+def claim_list_item(
+    detail_prefix: str,
+    pk: int,
+    css: str,
+    state: str,
+    verdict_label: str | None,
+    text: str,
+    *,
+    oob: bool = False,
+    family: tuple = (None, None, None),
+) -> str:
+    """One row of the claim list.
+
+    One element per row, not a template loop: a long article lists a thousand claims and
+    every element costs the browser parsing and layout. The swatch and the state and verdict
+    badges are drawn by reader.css from the classes and data attributes; reader.js opens the
+    link in the panel (one listener, no htmx attributes per row).
+    """
+    verdict_attr = f' data-verdict="{escape(verdict_label)}"' if verdict_label else ""
+    oob_attr = ' hx-swap-oob="true"' if oob else ""
+    return (
+        f'<a id="claim-item-{pk}" class="claim-item {css} is-{state}" '
+        f'href="{detail_prefix}{pk}/" data-state="{escape(STATE_LABELS.get(state, state))}"'
+        f"{verdict_attr}{oob_attr}>{escape(short_text(text))}{family_badge(*family)}</a>"
+    )
+
+
+def family_badge(members: int | None, conflict: bool | None, resolution: str | None) -> str:
+    """The claim list's badge for a claim in a family: its figures disagree with another
+    member's (an open conflict), or how many other claims make the same claim. Read from the
+    columns the claim list's one query already has: no query per claim."""
+    if conflict and not resolution:
+        return '<span class="badge family-badge conflict">conflict</span>'
+    if members and members > 1:
+        return f'<span class="badge family-badge">{members - 1} related</span>'
+    return ""
+
+
+def reader_context(article: Article, *, page: bool = True) -> dict:
+    """Headline, standfirst and body HTML, claim list rows and legend: two queries whatever
+    the number of claims. ``page=False``: only what the body and claim list need (their
+    out-of-band refresh)."""
+    verdicts = {v.pk: v for v in Verdict.objects.only("label", "colour", "is_active", "order")}
+    rows = list(
+        Claim.objects.filter(article=article)
+        .in_reading_order()
+        .values_list(
+            "pk",
+            "part",
+            "start",
+            "end",
+            "state",
+            "verdict_id",
+            "statement",
+            "orphaned_at",
+            # The family badge (claims across articles): LEFT JOINs in the same query.
+            "family_link__family__member_count",
+            "family_link__family__conflict",
+            "family_link__family__resolution",
+        )
+    )
+    # Orphans have no place in the text: listed on their own, never highlighted.
+    orphan_count = sum(1 for row in rows if row[7] is not None)
+    if orphan_count:
+        rows = [row for row in rows if row[7] is None]
+    texts = {part: article.text_of(part) for part in Article.Part.values}
+    detail_prefix = claim_detail_prefix(article)
+    classes = {}
+    items = []
+    used_verdicts = set()
+    spans = {part: [] for part in texts}
+    for pk, part, start, end, state, verdict_id, statement, _, *family in rows:
+        css = classes[pk] = highlight_class(verdict_id, state)
+        verdict = verdicts.get(verdict_id)
+        if verdict_id:
+            used_verdicts.add(verdict_id)
+        label = verdict.label if verdict else None
+        spans[part].append((pk, start, end))
+        items.append(
+            claim_list_item(
+                detail_prefix,
+                pk,
+                css,
+                state,
+                label,
+                statement or texts[part][start:end],
+                family=family,
+            )
+        )
+    body_html = render_body(texts[Article.Part.BODY], spans[Article.Part.BODY], classes)
+    part_html = {
+        part: render_inline(texts[part], spans[part], classes)
+        for part in (Article.Part.HEADLINE, Article.Part.STANDFIRST)
+    }
+    styles = verdict_styles_version(sorted((v.pk, v.colour) for v in verdicts.values()))
+    legend = [v for v in verdicts.values() if v.is_active or v.pk in used_verdicts]
+    legend.sort(key=lambda v: (v.order, v.label))
+    return {
+        "article": article,
+        "article_url_is_link": is_http_url(article.url),
+        "body_html": body_html,
+        "headline_html": part_html[Article.Part.HEADLINE],
+        "standfirst_html": part_html[Article.Part.STANDFIRST],
+        "new_claim_form": ClaimCreateForm(article=article) if page else None,
+        # Unreviewed check-worthy suggestions, drawn by reader.js (one query).
+        "suggestions": Suggestion.objects.for_reader(article) if page else None,
+        "claim_count": len(rows),
+        "orphans": (
+            list(Claim.objects.orphaned().filter(article=article).order_by("orphaned_at", "pk"))
+            if orphan_count
+            else []
+        ),
+        "claim_list_fills_box": len(rows) > CLAIM_ROWS_IN_BOX,
+        "claim_items": mark_safe("".join(items)),  # noqa: S308 - built from escaped text
+        "legend_verdicts": legend,
+        "verdict_styles_version": styles,
+        "legend_states": [
+            (value, label) for value, label in Claim.State.choices if value != Claim.State.APPROVED
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class ClaimChange:
+    """One claim was created, changed or deleted: what the reader page must redraw."""
+
+    CREATED, CHANGED, DELETED = "created", "changed", "deleted"
+
+    pk: int
+    start: int
+    end: int
+    kind: str = CHANGED
+    part: str = Article.Part.BODY
+
+    @classmethod
+    def of(cls, claim: Claim, kind: str = CHANGED) -> "ClaimChange":
+        return cls(claim.pk, claim.start, claim.end, kind, claim.part)
+
+
+# The element holding each short part's highlights in the reader (the body's paragraphs are
+# redrawn one by one instead).
+PART_ELEMENTS = {
+    Article.Part.HEADLINE: "article-headline",
+    Article.Part.STANDFIRST: "article-standfirst",
+}
+
+
+def every_region_fragments(request: HttpRequest, article: Article) -> str:
+    """Out-of-band htmx fragments redrawing every region of the reader that shows claims: the
+    claim list, the headline, the standfirst (when the article has one) and the body."""
+    context = reader_context(article, page=False) | {"oob": True}
+    regions = ["claim-list", "article-headline", "article-body"]
+    if article.standfirst:
+        regions.append("article-standfirst")
+    return "".join(
+        render_to_string(f"annotations/article_detail.html#{region}", context, request)
+        for region in regions
+    )
+
+
+def change_fragments(request: HttpRequest, article: Article, change: ClaimChange) -> str:
+    """Out-of-band htmx fragments for the part of the reader page one claim's change alters:
+    the paragraphs its span touches, its row in the claim list and the claim count.
+
+    The work depends on the claims near the change, not on how many the article has.
+    """
+    text = article.text_of(change.part)
+    if change.part == Article.Part.BODY:
+        touched = [(s, e) for s, e in paragraph_spans(text) if s < change.end and e > change.start]
+        # A span inside a paragraph break (only white space, which no selection keeps) touches
+        # no paragraph: only its own row is looked up.
+        low, high = (touched[0][0], touched[-1][1]) if touched else (change.start, change.end)
+    else:
+        # A headline or a standfirst is short: it is drawn again whole.
+        low, high = 0, max(len(text), change.end)
+    rows = Claim.objects.overlapping(article.pk, low, high, change.part)
+    classes = {pk: highlight_class(verdict_id, state) for pk, _, _, state, verdict_id, *_ in rows}
+    spans = [(pk, start, end) for pk, start, end, *_ in rows]
+    if change.part == Article.Part.BODY:
+        parts = [
+            f"<div hx-swap-oob=\"innerHTML:#article-body > p[data-s='{p_start}']\">{inner}</div>"
+            for p_start, _, inner in render_paragraphs(text, spans, classes, within=(low, high))
+        ]
+    else:
+        inner = render_inline(text, spans, classes)
+        parts = [f'<div hx-swap-oob="innerHTML:#{PART_ELEMENTS[change.part]}">{inner}</div>']
+    own = next((row for row in rows if row[0] == change.pk), None)
+    item = None
+    if own:
+        pk, start, end, state, _, label, statement, *family = own
+        item = claim_list_item(
+            claim_detail_prefix(article),
+            pk,
+            classes[pk],
+            state,
+            label,
+            statement or text[start:end],
+            oob=change.kind == ClaimChange.CHANGED,
+            family=family,
+        )
+    if change.kind == ClaimChange.CHANGED:
+        return "".join(parts + [item or ""])
+    count, following = Claim.objects.count_and_following(
+        article.pk, change.start, change.end, change.pk, change.part
+    )
+    shown = request.headers.get("X-Claim-Count", "")
+    step = 1 if change.kind == ClaimChange.CREATED else -1
+    if shown.isdigit() and int(shown) + step != count:
+        # Others added or deleted claims since the page was drawn: send it all afresh.
+        return every_region_fragments(request, article)
+    if change.kind == ClaimChange.CREATED and count > 1:
+        if item is None:
+            # Deleted again before this reader asked: its regions were redrawn without it.
+            return "".join(parts)
+        # The list is in reading order: the row goes before the next claim's.
+        where = f"beforebegin:#claim-item-{following}" if following else "beforeend:#claim-rows"
+        parts.append(f'<div hx-swap-oob="{where}">{item}</div>')
+    elif change.kind == ClaimChange.DELETED and count:
+        parts.append(f'<div id="claim-item-{change.pk}" hx-swap-oob="delete"></div>')
+    else:
+        # The first claim or the last one gone: the list changes shape (or its empty note).
+        context = reader_context(article, page=False) | {"oob": True}
+        return "".join(parts) + render_to_string(
+            "annotations/article_detail.html#claim-list", context, request
+        )
+    parts.append(f'<span id="claim-count" class="count" hx-swap-oob="true">{count}</span>')
+    return "".join(parts)
+
+
+def render_workspace(
+    request: HttpRequest,
+    article: Article,
+    panel: dict,
+    *,
+    change: ClaimChange | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The reader page, or only its side panel for htmx, plus what ``change`` (a claim
+    added, changed or deleted) alters in the body and the claim list."""
+    if request.htmx and request.htmx.target in PANEL_TARGETS:
+        html = render_to_string(
+            "annotations/claims/panel.html#claim-panel", {"article": article, **panel}, request
+        )
+        if change:
+            html += change_fragments(request, article, change)
+        return HttpResponse(html, status=status)
+    context = reader_context(article) | panel
+    return render(request, "annotations/article_detail.html", context, status=status)
+
+
+def verdict_styles_version(rows: list[tuple[int, str]]) -> str:
+    """Names the content of the verdict stylesheet: (id, colour) of every verdict by id."""
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:20]
+
+
+# --- The claim panel ---------------------------------------------------------------------------
+
+
+def panel_context(request: HttpRequest, claim: Claim, *, new: bool = False, **overrides) -> dict:
+    """Everything the claim panel shows; ``overrides`` swap in bound forms and messages.
+    A ``new`` claim, just created, has no citations or comments to look up."""
+    user = request.user
+    can_review = claim.is_reviewable_by(user)
+    citations = [] if new else list(claim.citations.select_related("source"))
+    for citation in citations:
+        citation.source_is_link = is_http_url(citation.source.url)
+    # A change to an approved claim waits beside it; its author's forms show what they proposed.
+    revision = None if new else claim.pending_revision()
+    own_revision = revision is not None and revision.proposed_by_id == user.pk
+    can_decide = revision is not None and user.is_editor and not own_revision
+    context = {
+        "panel": "claim",
+        "claim": claim,
+        "citations": citations,
+        "comments": [] if new else list(claim.comments.select_related("author")),
+        "details_form": ClaimDetailsForm.for_claim(claim, revision if own_revision else None),
+        "verdict_form": VerdictForm.for_claim(claim, revision if own_revision else None),
+        "citation_form": CitationForm(
+            initial={
+                "version": claim.version,
+                "relation": Citation.Relation.SUPPORTS,
+                "change_reason": revision.reason if own_revision else "",
+            }
+        ),
+        "comment_form": CommentForm(),
+        "dismiss_form": DismissForm(initial={"version": claim.version}),
+        # Shown only with the review actions.
+        "send_back_form": SendBackForm(initial={"version": claim.version}) if can_review else None,
+        "own_proposal": claim.verdict_proposed_by_id == user.pk,
+        "can_review": can_review,
+        # Why the Approve button an editor sees is disabled (the rule is Claim.approve's).
+        "approval_blocker": (
+            claim.approval_blocker(user, cited=bool(citations))
+            if user.is_editor and claim.state == Claim.State.NEEDS_REVIEW
+            else None
+        ),
+        "revision": revision,
+        "revision_rows": revision.rows(claim) if revision else [],
+        "own_revision": own_revision,
+        "can_decide_revision": can_decide,
+        "revision_send_back_form": (
+            SendBackForm(initial={"version": claim.version}) if can_decide else None
+        ),
+    }
+    context.update(overrides)
+    return context
+
+
+PROPOSED = (
+    "Change proposed. The claim stays approved and published as it is until another editor "
+    "approves the change."
+)
+
+
+def render_claim(
+    request: HttpRequest, claim: Claim, *, refresh: bool = False, **overrides
+) -> HttpResponse:
+    fresh = get_claim_for_user(request, claim.article_id, claim.pk)
+    return render_workspace(
+        request,
+        fresh.article,
+        panel_context(request, fresh, **overrides),
+        change=ClaimChange.of(fresh) if refresh else None,
+    )
+
+
+def done(request: HttpRequest, claim: Claim, notice: str) -> HttpResponse:
+    """After a successful change: the refreshed panel for htmx, a redirect otherwise."""
+    if request.htmx and request.htmx.target in PANEL_TARGETS:
+        return render_claim(request, claim, refresh=True, notice=notice)
+    return redirect(claim_url(claim))
+
+
+def refused(request: HttpRequest, claim: Claim, error: Exception, **forms) -> HttpResponse:
+    """A workflow rule or a newer version refused the change: say why, keep what was typed."""
+    overrides = {"panel_error": str(error), **forms}
+    if isinstance(error, StaleClaimError):
+        overrides["stale"] = error.current
+        for name, form in forms.items():
+            # The user's text stays in the form, now based on the newer version.
+            if form.is_bound and "version" in form.fields:
+                data = form.data.copy()
+                data["version"] = error.current.version
+                overrides[name] = type(form)(data)
+    return render_claim(request, claim, refresh=isinstance(error, StaleClaimError), **overrides)
+
+
+RELOAD = "Reload the claim and try again."
+
+
+def panel_post(
+    request: HttpRequest,
+    claim: Claim,
+    form: Form,
+    act: Callable[[Mapping], str],
+    *,
+    form_name: str = "",
+) -> HttpResponse:
+    """The claim panel's POST: ``form`` checked, ``act`` (its cleaned data → the notice to show)
+    runs the model method, then the panel is drawn again with the notice (``done``), or with
+    why the model refused (``refused``).
+
+    ``form_name``: the panel's name for a form the person typed in (``details_form``): drawn
+    again with its errors when invalid, and with what was typed when refused. Without it, the
+    form is a button's (only the version the page was drawn at): an invalid one means a page
+    to reload.
+    """
+    typed = {form_name: form} if form_name else {}
+    if not form.is_valid():
+        if typed:
+            return render_claim(request, claim, **typed)
+        return refused(request, claim, WorkflowError(RELOAD))
+    try:
+        notice = act(form.cleaned_data)
+    except WorkflowError as error:
+        return refused(request, claim, error, **typed)
+    return done(request, claim, notice)

@@ -50,7 +50,9 @@ def test_a_role_taken_away_closes_the_persons_open_sockets_at_once(take_away, ed
         await committed(take_away, rita)
         code = await closed_with(socket)
         await committed(claim.edit, by=editor, version=claim.version, statement="Later")
-        return code, await socket.receive_nothing(timeout=0.3)
+        nothing = await socket.receive_nothing(timeout=0.3)
+        await socket.disconnect()  # as the server does once the socket closed: the page leaves
+        return code, nothing
 
     code, heard_nothing = async_to_sync(scenario)()
     assert code == 4403
@@ -92,7 +94,9 @@ def test_a_role_removed_behind_the_apps_back_is_caught_by_the_next_event(monkeyp
         socket = await opened(session, article=claim.article_id)
         await committed(deactivate_in_bulk, rita)
         await committed(claim.edit, by=editor, version=claim.version, statement="Not for rita")
-        return await closed_with(socket)
+        code = await closed_with(socket)
+        await socket.disconnect()
+        return code
 
     assert async_to_sync(scenario)() == 4403
 

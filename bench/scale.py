@@ -63,6 +63,19 @@ PG_PORT = "54349"  # not CI's 54329 nor the load test's 54339
 ARTICLES = 100_000
 CLAIMS = 2_000_000
 BLOCK = 250  # articles per COPY
+#: The claims of the first article: the reader's figure is of an article this long.
+BIG_ARTICLE = 1_000
+#: The tables each worker writes, block by block (the others are written once, by this process).
+BLOCK_TABLES = [
+    "article",
+    "claim",
+    "claimfigure",
+    "claimkey",
+    "citation",
+    "historicalarticle",
+    "historicalclaim",
+    "historicalcitation",
+]
 WORKERS = 2
 RUNS, WARMUP = 30, 3
 #: Of the claims, the share retelling a recent story told elsewhere.
@@ -244,23 +257,25 @@ def cell(value) -> str:
 
 
 class Table:
-    """A model's table as COPY writes it: its columns, and each column's default."""
+    """A model's table as COPY writes it: its columns, and each column's default (written out
+    once: most cells of most rows are defaults)."""
 
     def __init__(self, model, now):
         fields = model._meta.concrete_fields
         self.name = model._meta.db_table
+        self.pk = model._meta.pk.column
         self.columns = [f.column for f in fields]
         self.defaults = {}
         for f in fields:
             default = f.get_default()
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 default = now
-            self.defaults[f.column] = default
+            self.defaults[f.column] = cell(default)
 
     def line(self, values: dict) -> str:
         get = values.get
         defaults = self.defaults
-        return "\t".join(cell(get(c, defaults[c])) for c in self.columns) + "\n"
+        return "\t".join(cell(get(c)) if c in values else defaults[c] for c in self.columns) + "\n"
 
     def copy(self, cursor, lines: list[str]) -> None:
         if not lines:
@@ -271,30 +286,95 @@ class Table:
                 copy.write("".join(lines[at : at + 5000]))
 
 
+class Derived:
+    """What ``Claim.save`` derives from a claim's text — its figures (``extract_figures``, the
+    first eight as ``ClaimFigure.from_figure`` stores them) and its family index keys
+    (``families.index_keys``) — computed by that code, once per distinct text in each worker:
+    a story retold in the same words gives the same rows, so it is read once (about one claim
+    in eight here). The rows are those the app would store; ``tests/test_bench_scale.py``
+    compares them with a plain ``Claim.save``."""
+
+    LIMIT = 200_000  # entries kept before starting afresh (a worker's memory)
+
+    def __init__(self):
+        self._figures: dict = {}
+        self._keys: dict = {}
+        self.asked = self.read = 0
+
+    def figures(self, quote: str, statement: str) -> tuple[list[dict], list]:
+        """(the ClaimFigure rows' values without ids, the figures they hold)."""
+        self.asked += 1
+        found = self._figures.get((quote, statement))
+        if found is None:
+            from annotations.figures import extract_figures
+            from annotations.models import Claim, ClaimFigure
+
+            self.read += 1
+            unsaved = Claim()  # what ClaimFigure.from_figure needs of a claim here: nothing
+            read = [("quote", f) for f in extract_figures(quote)]
+            read += [("statement", f) for f in extract_figures(statement)]
+            rows, in_use = [], []
+            for source, figure in read[:8]:
+                row = ClaimFigure.from_figure(unsaved, source, figure)
+                values = {name: getattr(row, name) for name in ClaimFigure.READING}
+                values.update(source=source, start=row.start, end=row.end, text=row.text)
+                rows.append(values)
+                in_use.append(figure)
+            if len(self._figures) >= self.LIMIT:
+                self._figures.clear()
+            found = self._figures[(quote, statement)] = (rows, in_use)
+        return found
+
+    def keys(self, quote: str, statement: str, claimant: str, figures: list) -> list[str]:
+        key = (quote, statement, claimant)
+        found = self._keys.get(key)
+        if found is None:
+            from annotations import families
+
+            found = families.index_keys(families.features(quote, statement, claimant, figures))
+            if len(self._keys) >= self.LIMIT:
+                self._keys.clear()
+            self._keys[key] = found
+        return found
+
+    def counts(self) -> dict:
+        asked, read = self.asked, self.read
+        self.asked = self.read = 0
+        return {"asked": asked, "read": read}
+
+
+derived = Derived()
+
+
 # --- Building ------------------------------------------------------------------------------------
 
 
 def build_block(job: dict) -> dict:
-    """Articles ``job["first"]`` … ``job["last"] - 1`` (0-based) with their claims, figures and
-    index keys, written by COPY on a connection of this process."""
+    """Articles ``job["first"]`` … ``job["last"] - 1`` (0-based) with their claims, figures,
+    index keys, citations and history, written by COPY on a connection of this process. The
+    first article of all tells ``BIG_ARTICLE`` claims (the reader's figure), numbered after
+    every other claim."""
     import psycopg
 
-    from annotations import anchoring, families
-    from annotations.figures import extract_figures
-    from annotations.models import Claim, ClaimFigure
+    from annotations import anchoring
+    from bench.scale_desk import FINISHED, IN_REVIEW, Lifecycle, claim_life
 
-    tables, per_article = job["tables"], job["per_article"]
-    unsaved = Claim()  # what ClaimFigure.from_figure needs of a claim here: nothing
+    tables, per_article, desk = job["tables"], job["per_article"], job["desk"]
     r = random.Random(job["seed"] * 1_000_003 + job["first"])
     now = job["now"]
     lines = {name: [] for name in tables}
+    lifecycle = Lifecycle(tables, lines, desk, now)
     members = []
     made = {"articles": 0, "claims": 0, "figures": 0, "keys": 0, "extract_s": 0.0, "keys_s": 0.0}
+    made |= {"citations": 0, "history": 0}
     for index in range(job["first"], job["last"]):
         article_id = index + 1
         claim_base = index * per_article
+        told = per_article
+        if index == 0:
+            claim_base, told = job["big_base"], BIG_ARTICLE
         tellings = []
-        for j in range(per_article):
+        for j in range(told):
             g = claim_base + j
             if r.random() < RETOLD and g > 50:
                 number = r.randint(max(0, g // 3 - 30_000), g // 3)  # a recent story
@@ -325,92 +405,81 @@ def build_block(job: dict) -> dict:
         # over the next days and changed over the next weeks (the claims table sorts by it).
         imported = now - datetime.timedelta(seconds=r.randint(0, 5 * 365 * 86_400))
         published = (imported - datetime.timedelta(days=r.randint(0, 2))).date()
-        lines["article"].append(
-            tables["article"].line(
-                {
-                    "id": article_id,
-                    "title": title,
-                    "publisher_id": job["publishers"][index % len(job["publishers"])],
-                    "url": f"https://news.example/{article_id}/{first['place'].lower()}",
-                    "published_on": published,
-                    "body": body,
-                    "raw_text": raw,
-                    "content_hash": hashlib.sha256(
-                        f"{index}\n{raw}".encode()  # unique even for equal texts
-                    ).hexdigest(),
-                    "source_name": f"scale-{article_id}.txt",
-                    "imported_at": imported,
-                    "updated_at": imported,
-                }
-            )
+        importer = r.choice(desk.everyone)
+        article = {
+            "id": article_id,
+            "title": title,
+            "publisher_id": job["publishers"][index % len(job["publishers"])],
+            "url": f"https://news.example/{article_id}/{first['place'].lower()}",
+            "published_on": published,
+            "body": body,
+            "raw_text": raw,
+            "content_hash": hashlib.sha256(
+                f"{index}\n{raw}".encode()  # unique even for equal texts
+            ).hexdigest(),
+            "source_name": f"scale-{article_id}.txt",
+            "imported_by_id": importer,
+            "imported_at": imported,
+            "updated_at": imported,
+        }
+        lines["article"].append(tables["article"].line(article))
+        lifecycle.history_line(
+            "historicalarticle", article, article_id, imported, "+", importer, None
         )
         made["articles"] += 1
+        made["history"] += 1
+        roll = r.random()
+        article_kind = "finished" if roll < FINISHED and told == per_article else ""
+        if FINISHED <= roll < FINISHED + IN_REVIEW and told == per_article:
+            article_kind = "in review"
         for j, ((number, quote, statement, claimant, when), (start, end)) in enumerate(
             zip(tellings, spans, strict=True)
         ):
             claim_id = claim_base + j + 1
             selector = anchoring.selector_for(body, start, end, trim=False)
-            roll = r.random()
-            verdict = r.choice(job["verdicts"]) if roll < 0.55 else None
-            state = "approved" if roll < 0.45 else r.choice(["to_do", "in_progress"])
-            if verdict and state != "approved":
-                state = "needs_review"
             created = imported + datetime.timedelta(seconds=r.randint(60, 3 * 86_400))
-            changed = min(now, created + datetime.timedelta(seconds=r.randint(0, 30 * 86_400)))
-            lines["claim"].append(
-                tables["claim"].line(
-                    {
-                        "id": claim_id,
-                        "article_id": article_id,
-                        "start": start,
-                        "end": end,
-                        "quote": selector.exact,
-                        "prefix": selector.prefix,
-                        "suffix": selector.suffix,
-                        "statement": statement,
-                        "claimant": claimant,
-                        "claim_date": when if r.random() < 0.7 else None,
-                        "category": "statistic",
-                        "state": state,
-                        "verdict_id": verdict,
-                        "verdict_explanation": "Compared with the published series."
-                        if verdict
-                        else "",
-                        "assignee_id": r.choice(job["desk"]) if r.random() < 0.4 else None,
-                        "created_by_id": job["desk"][0],
-                        "approved_at": changed if state == "approved" else None,
-                        "created_at": created,
-                        "updated_at": changed,
-                    }
-                )
+            creator = r.choice(desk.everyone)
+            final, events = claim_life(r, desk, article_kind)
+            stored = lifecycle.claim(
+                r,
+                {
+                    "id": claim_id,
+                    "article_id": article_id,
+                    "start": start,
+                    "end": end,
+                    "quote": selector.exact,
+                    "prefix": selector.prefix,
+                    "suffix": selector.suffix,
+                    "statement": statement,
+                    "claimant": claimant,
+                    "claim_date": when if r.random() < 0.7 else None,
+                    "category": "statistic",
+                    "created_by_id": creator,
+                    "created_at": created,
+                    "updated_at": created,
+                },
+                events,
+                story(number),
             )
+            lines["claim"].append(tables["claim"].line(stored))
+            made["history"] += 1 + len(events)
+            made["citations"] += sum(len(event.citations) for event in events)
             started = time.perf_counter()
-            found = [("quote", f) for f in extract_figures(quote)]
-            found += [("statement", f) for f in extract_figures(statement)]
+            figure_rows, in_use = derived.figures(quote, statement)
             made["extract_s"] += time.perf_counter() - started
-            in_use = []
-            for n, (source, figure) in enumerate(found[:8]):
-                row = ClaimFigure.from_figure(unsaved, source, figure)
-                values = {name: getattr(row, name) for name in ClaimFigure.READING}
-                values.update(
-                    id=claim_id * 8 + n,
-                    claim_id=claim_id,
-                    source=source,
-                    start=row.start,
-                    end=row.end,
-                    text=row.text,
+            for n, values in enumerate(figure_rows):
+                lines["claimfigure"].append(
+                    tables["claimfigure"].line(dict(values, id=claim_id * 8 + n, claim_id=claim_id))
                 )
-                lines["claimfigure"].append(tables["claimfigure"].line(values))
-                in_use.append((claim_id * 8 + n, figure))
+            in_use = [(claim_id * 8 + n, figure) for n, figure in enumerate(in_use)]
             made["figures"] += len(in_use)
             started = time.perf_counter()
-            keys = families.index_keys(
-                families.features(quote, statement, claimant, [f for _, f in in_use])
-            )
+            keys = derived.keys(quote, statement, claimant, [f for _, f in in_use])
             made["keys_s"] += time.perf_counter() - started
+            key_table = tables["claimkey"]
             for n, key in enumerate(keys):
                 lines["claimkey"].append(
-                    tables["claimkey"].line(
+                    key_table.line(
                         {
                             "id": claim_id * 32 + n,
                             "claim_id": claim_id,
@@ -428,10 +497,12 @@ def build_block(job: dict) -> dict:
         psycopg.connect(job["database_url"], autocommit=True) as connection,
         connection.cursor() as cursor,
     ):
-        for name in ("article", "claim", "claimfigure", "claimkey"):
-            tables[name].copy(cursor, lines[name])
+        for name in tables:
+            if name in BLOCK_TABLES:
+                tables[name].copy(cursor, lines[name])
     made["copy_s"] = time.perf_counter() - started
     made["members"] = members
+    made["derived"] = derived.counts()
     return made
 
 
@@ -464,26 +535,28 @@ class Builder:
 
         from annotations.models import (
             Article,
+            Citation,
             Claim,
             ClaimFamily,
             ClaimFigure,
             ClaimKey,
             FamilyMembership,
             Publisher,
-            Role,
+            Source,
+            SourceSnapshot,
             Verdict,
         )
-        from bench import data
+        from bench.scale_desk import SOURCES_PER_CLAIM, make_desk
 
         self.args, self.database_url, self.log = args, database_url, log
         self.now = timezone.now()
-        self.desk = [user.pk for user in data.ensure_users(4, "scaledesk", Role.REVIEWER)]
+        self.desk = make_desk(list(Verdict.objects.values_list("pk", flat=True)))
+        self.desk.sources = max(10, round(args.claims * SOURCES_PER_CLAIM))
         r = random.Random(args.seed)
         self.publishers = [
             Publisher.objects.create(name=f"The {_place(r)} {r.choice(PAPERS)} {n}").pk
             for n in range(400)
         ]
-        self.verdicts = list(Verdict.objects.values_list("pk", flat=True))
         models = {
             "article": Article,
             "claim": Claim,
@@ -491,11 +564,22 @@ class Builder:
             "claimkey": ClaimKey,
             "claimfamily": ClaimFamily,
             "familymembership": FamilyMembership,
+            "citation": Citation,
+            "source": Source,
+            "sourcesnapshot": SourceSnapshot,
+            "historicalarticle": Article.history.model,
+            "historicalclaim": Claim.history.model,
+            "historicalcitation": Citation.history.model,
+            "historicalsource": Source.history.model,
         }
         self.tables = {name: Table(model, self.now) for name, model in models.items()}
         self.per_article = max(1, round(args.claims / args.articles))
+        # The first article's claims are numbered after all the others.
+        self.big_base = args.articles * self.per_article
         self.totals = {"articles": 0, "claims": 0, "figures": 0, "keys": 0}
         self.totals |= {"families": 0, "conflicts": 0, "members": 0}
+        self.totals |= {"citations": 0, "history": 0, "sources": 0, "snapshots": 0}
+        self.derived = {"asked": 0, "read": 0}
         self.spent = {"extract_s": 0.0, "keys_s": 0.0, "copy_s": 0.0}
         self.steps: dict[str, float] = {}
 
@@ -520,6 +604,10 @@ class Builder:
             f"  dropped {len(constraints)} constraints and {len(indexes)} indexes of the "
             "loaded tables for the load"
         )
+        if not self.totals["sources"]:
+            self.library()
+            self.step("sources, snapshots and their history", started)
+            started = time.monotonic()
         jobs = [
             {
                 "first": first,
@@ -529,8 +617,8 @@ class Builder:
                 "tables": self.tables,
                 "now": self.now,
                 "publishers": self.publishers,
-                "verdicts": self.verdicts,
                 "desk": self.desk,
+                "big_base": self.big_base,
                 "database_url": self.database_url,
             }
             for first in range(self.totals["articles"], articles, BLOCK)
@@ -540,8 +628,10 @@ class Builder:
         context = multiprocessing.get_context("fork")
         with context.Pool(self.args.workers) as pool:
             for done, made in enumerate(pool.imap_unordered(build_block, jobs), 1):
-                for name in ("articles", "claims", "figures", "keys"):
+                for name in ("articles", "claims", "figures", "keys", "citations", "history"):
                     self.totals[name] += made[name]
+                for name in self.derived:
+                    self.derived[name] += made["derived"][name]
                 for name in self.spent:
                     self.spent[name] += made[name]
                 for number, *member in made["members"]:
@@ -556,6 +646,8 @@ class Builder:
         self.log(
             "    worker time so far: figures read {extract_s:.0f} s, keys {keys_s:.0f} s, "
             "COPY (with the search triggers) {copy_s:.0f} s".format(**self.spent)
+            + f"; {self.derived['read']:,} distinct texts read for "
+            f"{self.derived['asked']:,} claims"
         )
         started = time.monotonic()
         self.families(members)
@@ -564,10 +656,11 @@ class Builder:
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '1GB'")
             cursor.execute("SET max_parallel_maintenance_workers = 2")
-            for table in loaded:
+            for table in self.tables.values():
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "  # noqa: S608
-                    f'(SELECT coalesce(max(id), 0) + 1 FROM "{table}"), false)'
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', "  # noqa: S608
+                    f"'{table.pk}'), (SELECT coalesce(max(\"{table.pk}\"), 0) + 1 "
+                    f'FROM "{table.name}"), false)'
                 )
             for _, name, definition in indexes:
                 begun = time.monotonic()
@@ -594,6 +687,35 @@ class Builder:
         totals["spent_s"] = {k: round(v, 1) for k, v in self.spent.items()}
         return totals
 
+    def library(self) -> None:
+        """The desk's sources (all of them at once: the claims of every step cite them), their
+        snapshots' rows and files, and their history."""
+        from django.conf import settings
+        from django.db import connection
+
+        from bench.scale_desk import write_library
+
+        lines = write_library(
+            self.desk.sources,
+            self.desk,
+            self.tables,
+            self.now,
+            Path(settings.MEDIA_ROOT),
+            self.args.seed,
+        )
+        with connection.cursor() as cursor:
+            for name, rows in lines.items():
+                self.tables[name].copy(cursor.cursor, rows)
+        self.totals.update(
+            sources=len(lines["source"]),
+            snapshots=len(lines["sourcesnapshot"]),
+            history=self.totals["history"] + len(lines["historicalsource"]),
+        )
+        self.log(
+            f"  {self.totals['sources']:,} sources, {self.totals['snapshots']:,} snapshots "
+            f"(files in MEDIA_ROOT), {len(lines['historicalsource']):,} history rows"
+        )
+
     def families(self, members: dict) -> None:
         """One family of each chosen story told in two or more articles of this step, its
         conflict worked out as ``ClaimFamily._check_conflict`` does; every other conflict
@@ -603,7 +725,7 @@ class Builder:
         from annotations.figures import figures_conflict
         from annotations.models import ClaimFamily
 
-        tables, by, now = self.tables, self.desk[0], self.now
+        tables, by, now = self.tables, self.desk.editors[0], self.now
         family_lines, link_lines = [], []
         family_id, link_id = self.totals["families"], self.totals["members"]
         conflicts = self.totals["conflicts"]
@@ -1012,7 +1134,10 @@ def report(points, totals: dict, plans: dict, info: dict, estimates: list[str]) 
         f"Machine: {describe_machine(info)}",
         f"Built {totals['articles']:,} articles, {totals['claims']:,} claims, "
         f"{totals['figures']:,} figures, {totals['keys']:,} index keys, "
-        f"{totals['families']:,} families ({totals['conflicts']:,} conflicts) in "
+        f"{totals['families']:,} families ({totals['conflicts']:,} conflicts), "
+        f"{totals.get('citations', 0):,} citations of {totals.get('sources', 0):,} sources "
+        f"({totals.get('snapshots', 0):,} snapshots), {totals.get('history', 0):,} history "
+        "rows in "
         f"{totals['build_s'] / 60:.1f} min ({steps})",
         "",
         table([result for _, results in points for result in results]),

@@ -1187,7 +1187,7 @@ def main(argv=None) -> int:
         sizes = [args.articles]
         if 0 < args.first < 1:
             sizes.insert(0, max(1, round(args.articles * args.first)))
-        points, plans, kept_points = [], {}, []
+        points, plans = [], {}
         if built:
             # The smaller sizes were measured when the cluster was built; the size is measured
             # again on the kept data.
@@ -1209,6 +1209,18 @@ def main(argv=None) -> int:
                     f"({articles * builder.per_article:,} claims)"
                 )
                 totals = builder.grow(articles)
+                if args.keep and articles == sizes[-1]:
+                    # Kept before measuring: a measurement that fails loses no build.
+                    kept_points = [
+                        {"claims": claims, "figures": [r.as_dict() for r in rs]}
+                        for claims, rs in points
+                    ]
+                    built_file.write_text(
+                        json.dumps(
+                            {"asked": sizes_asked, "totals": totals, "points": kept_points},
+                            indent=2,
+                        )
+                    )
             log(f"measuring at {totals['claims']:,} claims")
             before = os.getloadavg()[0]
             results, plans = measure_all(totals, args.seed, log)
@@ -1218,18 +1230,6 @@ def main(argv=None) -> int:
             for result in results:
                 result.note = f"{result.note}; {load}"
             points.append((totals["claims"], results))
-            if args.keep and not built and articles != sizes[-1]:
-                kept_points = [
-                    {"claims": claims, "figures": [r.as_dict() for r in rs]}
-                    for claims, rs in points
-                ]
-        if args.keep and not built:
-            built_file.write_text(
-                json.dumps(
-                    {"asked": sizes_asked, "totals": totals, "points": kept_points},
-                    indent=2,
-                )
-            )
         estimates = []
         if len(points) > 1 and points[-1][0] < CLAIMS:
             estimates = extrapolate(points, CLAIMS)

@@ -595,6 +595,10 @@ class Builder:
         started = time.monotonic()
         loaded = [table.name for table in self.tables.values()]
         with connection.cursor() as cursor:
+            # Autovacuum would read the tables again and again as they fill (a third of a core
+            # while loading); VACUUM ANALYZE runs once at the end, and autovacuum is back on.
+            cursor.execute("ALTER SYSTEM SET autovacuum = off")
+            cursor.execute("SELECT pg_reload_conf()")
             constraints, indexes = _constraints_and_indexes(cursor, loaded)
             for table, name, _ in constraints:
                 cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
@@ -680,6 +684,8 @@ class Builder:
             # What autovacuum leaves on a server: statistics, and the visibility map without
             # which the planner cannot count on index-only reads.
             cursor.execute("VACUUM ANALYZE")
+            cursor.execute("ALTER SYSTEM RESET autovacuum")
+            cursor.execute("SELECT pg_reload_conf()")
         self.step("VACUUM ANALYZE", started)
         totals = dict(self.totals)
         totals["build_s"] = round(sum(self.steps.values()), 1)
@@ -877,7 +883,7 @@ def _mix_result(figure: str, times: dict, target: float, what: str):
     )
 
 
-def measure_all(totals: dict, seed: int, log) -> tuple[list, dict]:
+def measure_all(totals: dict, seed: int, log, tmp: Path) -> tuple[list, dict]:
     from django.db import connection, connections
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -1009,6 +1015,33 @@ def measure_all(totals: dict, seed: int, log) -> tuple[list, dict]:
         f"{totals['families']:,} families, {totals['conflicts']:,} conflicts in all"
     )
     results.append(result)
+
+    # The desk's pages (issue 17): dashboard, reader, claim create, history, source, export.
+    from bench import scale_pages
+
+    found = Claim.objects.filter(assignee__isnull=False).values("assignee_id")[0]
+    publisher = Claim.objects.order_by("-pk").values("article__publisher__name")[0]
+    result, medians, dashboard_plans = scale_pages.measure_dashboard(
+        client,
+        {
+            "verdict": verdict.pk,
+            "publisher": publisher["article__publisher__name"],
+            "assignee": found["assignee_id"],
+            "word": "households",
+        },
+        (_timed_mix, _mix_result),
+        explain,
+        log,
+        size,
+    )
+    results.append(result)
+    plans |= dashboard_plans
+    results.append(scale_pages.measure_reader(client, measure, log))
+    results.append(scale_pages.measure_claim_create(client, measure, r))
+    history_results, history_plans = scale_pages.measure_history(client, measure, explain, log)
+    results += history_results
+    plans |= history_plans
+    results.append(scale_pages.measure_export_memory(tmp, log))
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER DATABASE {connection.settings_dict['NAME']} RESET statement_timeout")
     connections.close_all()
@@ -1223,7 +1256,7 @@ def main(argv=None) -> int:
                     )
             log(f"measuring at {totals['claims']:,} claims")
             before = os.getloadavg()[0]
-            results, plans = measure_all(totals, args.seed, log)
+            results, plans = measure_all(totals, args.seed, log, tmp)
             # The machine may be shared: how busy it was is part of the figures.
             load = f"load average {before:.1f} before measuring, {os.getloadavg()[0]:.1f} after"
             log(f"  {load}")

@@ -1,10 +1,13 @@
 """The in-app source library: list with usage, detail, reliability (Editors+), merge model rule."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from annotations.models import Claim, Source, Verdict
-from tests.factories import CitationFactory, ClaimFactory, SourceFactory
+from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +78,33 @@ def test_source_detail_lists_the_claims_citing_it(client, reviewer, library):
     assert "Approved" in page and "Accurate" in page
     # Reviewers see the rating but no form to change it.
     assert reverse("annotations:source-reliability", args=[backing.pk]) not in page
+
+
+def test_much_cited_source_lists_its_citations_newest_first_a_page_at_a_time(
+    client, reviewer, django_assert_num_queries
+):
+    source = SourceFactory(title="National statistics")
+    article = ArticleFactory()
+    start = timezone.now() - datetime.timedelta(days=60)
+    for n in range(53):
+        claim = ClaimFactory(article=article, statement=f"Statement number {n:02d}.")
+        CitationFactory(claim=claim, source=source, created_at=start + datetime.timedelta(days=n))
+    client.force_login(reviewer)
+    path = reverse("annotations:source-detail", args=[source.pk])
+    # session, user, groups (role check), the source, the source with its usage and
+    # snapshots (two), the citations' count, the page of citations with claims, articles
+    # and verdicts.
+    with django_assert_num_queries(8):
+        page = client.get(path).content.decode()
+    assert "53 claims" in page
+    assert page.count("Statement number") == 50
+    assert "Statement number 52" in page and "Statement number 03" in page
+    assert "Statement number 02" not in page
+    assert "Citations 1–50 of 53, newest first" in page
+    older = client.get(path, {"page": 2}).content.decode()
+    assert [f"Statement number 0{n}" in older for n in range(3)] == [True] * 3
+    assert older.count("Statement number") == 3
+    assert "Citations 51–53 of 53" in older
 
 
 def test_source_detail_escapes_text_and_links_only_http_urls(client, reviewer):

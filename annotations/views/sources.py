@@ -43,9 +43,15 @@ def source_list(request: HttpRequest) -> HttpResponse:
     return render(request, "annotations/sources/source_list.html", {"form": form, "page": page})
 
 
-def _detail_context(source: Source, **extra) -> dict:
-    citations = Citation.objects.filter(source=source).select_related(
-        "claim__article", "claim__verdict"
+#: Citations on a source's page: a desk's statistics office is cited thousands of times.
+CITATIONS_PER_PAGE = 50
+
+
+def _detail_context(source: Source, page_number=None, **extra) -> dict:
+    citations = (
+        Citation.objects.filter(source=source)
+        .select_related("claim__article", "claim__verdict")
+        .order_by("-created_at", "-pk")
     )
     source = (
         Source.objects.with_usage()
@@ -59,7 +65,7 @@ def _detail_context(source: Source, **extra) -> dict:
     snapshots.mark_text_changes(source.snapshots.all())
     return {
         "source": source,
-        "citations": citations,
+        "citation_page": Paginator(citations, CITATIONS_PER_PAGE).get_page(page_number),
         "reliability_form": ReliabilityForm(instance=source),
         "snapshot_form": SnapshotForm(),
         **extra,
@@ -69,7 +75,8 @@ def _detail_context(source: Source, **extra) -> dict:
 @reviewer_required
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_source_for_user(request, pk)
-    return render(request, "annotations/sources/source_detail.html", _detail_context(source))
+    context = _detail_context(source, request.GET.get("page"))
+    return render(request, "annotations/sources/source_detail.html", context)
 
 
 @editor_required

@@ -15,6 +15,11 @@ Unix socket in a temporary directory; shared_buffers 4 GB) is migrated and fille
   written another way (80,000 / 80k / 0.08 million), so proposals, families and conflicts
   have something to find. Claims' states, verdicts, assignees and dates are spread as a desk's
   would be.
+- **The desk** (``bench.scale_desk``): 40 people (reviewers and editors), a library of one
+  source per 40 claims with snapshot files and ratings, a citation for each approved claim, and
+  every save of every claim, citation, article and source as a django-simple-history row over
+  five years: created, taken up, a verdict proposed with its evidence, approved by another
+  editor, sent back or marked not checkable. The first article tells 1,000 claims.
 - **What the app derives, as the app derives it.** Each claim's figures are read by
   ``annotations.figures.extract_figures`` and its keys by ``annotations.families.index_keys``
   (the code ``Claim.save`` runs), in two worker processes; the search documents are written by
@@ -30,8 +35,11 @@ Then, with production settings (debug off) and Django's test client in this proc
 figure is the median of 30 runs after warm-up: the search page over a mix of queries, the
 proposals for random claims (with ``EXPLAIN (ANALYZE, BUFFERS)`` of their queries printed), the
 claims table over its bench mix (``bench.claim_table``) and the page of the largest open
-conflict. While measuring, a statement running past 5 s is cancelled (and counted as 5 s, the
-figure failed): a query that never finishes does not stop the run. The load average is noted
+conflict; then the desk's pages (``bench.scale_pages``): the dashboard's first page and each
+filter and sort, the reader of the 1,000-claim article, creating a claim, the history pages,
+the most cited source's page and the peak memory of a JSON export of 10,000 articles. While
+measuring, a statement running past 5 s is cancelled (and counted as 5 s, the figure failed):
+a query that never finishes does not stop the run. The load average is noted
 with the figures (the machine may be shared).
 The build time of each step is printed and kept. ``--articles`` / ``--claims`` (or
 ``BENCH_SCALE_ARTICLES`` / ``BENCH_SCALE_CLAIMS``) for a smaller run. Results go to

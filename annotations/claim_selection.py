@@ -34,6 +34,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from annotations.forms import choice_selects
 from annotations.models import (
     Article,
     BulkOutcome,
@@ -151,14 +152,7 @@ class ClaimFilters(forms.Form):
         return text
 
     def selects(self):
-        """Each choice filter with its options as (value, label, selected): the template
-        writes the options itself, as the dashboard's does."""
-        for name in self.FILTERS:
-            field = self.fields[name]
-            if isinstance(field, forms.ChoiceField):
-                bound = self[name]
-                current = str(bound.value() or "")
-                yield bound, [(str(v), label, str(v) == current) for v, label in field.choices]
+        return choice_selects(self, self.FILTERS)
 
     @property
     def values(self) -> dict:

@@ -2,12 +2,14 @@
 or a source carries its version, and a form that edits stored values must carry every field it
 shows (``CompleteForm``)."""
 
+from collections.abc import Iterator
 from html import escape
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from annotations import anchoring, locales
 from annotations.figures import extract_figures, normalise_number
@@ -26,6 +28,31 @@ from annotations.models import (
     Verdict,
 )
 from annotations.urlnorm import is_http_url, normalize_url
+
+
+def choice_selects(form: forms.Form, names) -> Iterator[tuple[forms.BoundField, SafeString]]:
+    """The choice filters ``names`` of ``form``, each as (bound field, its ``<option>`` tags
+    with the current value selected), for a filter bar's template to put in a ``<select>``.
+
+    The options are written here at once: Django's widget renders a template per option, and
+    a template loop over them was most of the search page's rendering with 400 publishers."""
+    for name in names:
+        field = form.fields[name]
+        if not isinstance(field, forms.ChoiceField):
+            continue
+        bound = form[name]
+        current = str(bound.value() or "")
+        yield (
+            bound,
+            format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (value, " selected" if str(value) == current else "", label)
+                    for value, label in field.choices
+                ),
+            ),
+        )
 
 
 def flat_attrs(attrs: dict) -> str:

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import charts
-from annotations.forms import LinkImportForm
+from annotations.forms import LinkImportForm, choice_selects
 from annotations.models import Article, Claim, Publisher, Suggestion, User, Verdict
 from annotations.roles import reviewer_required
 
@@ -92,17 +92,9 @@ class DashboardFilters(forms.Form):
         )
 
     def selects(self):
-        """Each filter's choice field with its options as (value, label, selected).
-
-        The template writes the <option>s itself: the widget renders a template per option,
-        which was a third of the page's rendering time. ``sort`` is not among them: the column
-        headers sort, and the results carry the current sort back to the form.
-        """
-        for name, field in self.fields.items():
-            if isinstance(field, forms.ChoiceField) and name != "sort":
-                bound = self[name]
-                current = str(bound.value() or "")
-                yield bound, [(str(v), label, str(v) == current) for v, label in field.choices]
+        """The filters' selects; not ``sort``: the column headers sort, and the results carry
+        the current sort back to the form."""
+        return choice_selects(self, [name for name in self.fields if name != "sort"])
 
     def valid_values(self) -> dict:
         """The values that passed validation; anything else in the query string is ignored."""

@@ -15,6 +15,7 @@ from io import StringIO
 from pathlib import Path
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.db import connection
 from django.test import Client, override_settings
@@ -22,7 +23,7 @@ from django.urls import NoReverseMatch, reverse
 
 from annotations.exporters import pdf
 from annotations.models import Article, Claim, Role
-from bench import data
+from bench import data, pdf_parts
 from bench.browser import highlights_drawn
 from bench.forms import find_form
 from bench.measure import Result, consume, measure, not_built, time_once
@@ -197,6 +198,26 @@ class Suite:
             )
         else:
             self.add(not_built(figure, 2_000, "export_report --format pdf"))
+        if "export_report" in commands:
+            # The same in one process, as before the report was laid out in parts.
+            with override_settings(FACTCHECK_PDF_PROCESSES=1):
+                self.add(
+                    self._export_command(
+                        "PDF report, one article with 200 claims (internal), in one process",
+                        "pdf",
+                        2_000,
+                        1 if self.quick else 3,
+                        article=self.report_article.pk,
+                    )
+                )
+            self.add(
+                pdf_parts.critical_path(
+                    "PDF report, 200 claims: CPU of the longest part + cutting and combining",
+                    Article.objects.filter(pk=self.report_article.pk),
+                    runs=1 if self.quick else 3,
+                    target_ms=2_000,
+                )
+            )
         # The optional renderer side by side (FACTCHECK_PDF_RENDERER=chromium), when installed.
         if "export_report" in commands and pdf.chromium_program():
             with override_settings(FACTCHECK_PDF_RENDERER="chromium"):
@@ -234,6 +255,8 @@ class Suite:
         )
         if not result.note:
             result.note = f"manage.py export_report, {output.stat().st_size:,} bytes"
+            if fmt == "pdf" and not pdf.uses_chromium():
+                result.note += f"; FACTCHECK_PDF_PROCESSES={settings.FACTCHECK_PDF_PROCESSES}"
         return result
 
     # --- reader -----------------------------------------------------------------------------

@@ -438,6 +438,10 @@ if FACTCHECK_PDF_RENDERER not in {"weasyprint", "chromium"}:
     )
 FACTCHECK_PDF_CHROMIUM = os.environ.get("FACTCHECK_PDF_CHROMIUM", "").strip() or "chromium"
 FACTCHECK_PDF_TIMEOUT = env_int("FACTCHECK_PDF_TIMEOUT", 120)
+# WeasyPrint lays out a report of FACTCHECK_PDF_PARALLEL_CLAIMS claims or more in parts, by up to
+# FACTCHECK_PDF_PROCESSES processes at once (default: one per core, at most 8; 1 turns it off).
+FACTCHECK_PDF_PROCESSES = env_int("FACTCHECK_PDF_PROCESSES", min(os.cpu_count() or 1, 8))
+FACTCHECK_PDF_PARALLEL_CLAIMS = env_int("FACTCHECK_PDF_PARALLEL_CLAIMS", 60)
 # Archived snapshots of sources also ask the Internet Archive to save the page (off by default:
 # it tells a third party what the desk is checking).
 FACTCHECK_ARCHIVE_ORG = env_bool("FACTCHECK_ARCHIVE_ORG", False)

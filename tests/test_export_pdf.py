@@ -1,4 +1,5 @@
 import io
+import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -8,8 +9,9 @@ from pypdf import PdfReader
 
 from annotations.exporters import html, pdf
 from annotations.exporters.scope import DRAFT_LABEL, Scope
-from annotations.models import Article, Source, Verdict
+from annotations.models import Article, Claim, Source, Verdict
 from tests.export_helpers import worked_example
+from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +118,103 @@ def test_pdf_source_keeps_every_claim_detail_with_verdict_colours_as_classes():
 def test_pdf_verdict_stylesheet_takes_only_hex_colours():
     css = html.verdict_css([{"id": 1, "colour": "#00ff00"}, {"id": 2, "colour": "red}body{x"}])
     assert css == ".verdict-1{border-color:#00ff00}"
+
+
+# --- a long report laid out in parts, by several processes -----------------------------------
+
+
+def outline(reader: PdfReader, items=None) -> list:
+    """The bookmarks as (title, page number, [children])."""
+    tree = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            tree[-1][2].extend(outline(reader, item))
+        else:
+            tree.append((item.title, reader.get_destination_page_number(item) + 1, []))
+    return tree
+
+
+def test_report_in_parts_holds_each_claim_once_in_order_with_headers_once():
+    example = worked_example(n_articles=3)
+    ArticleFactory(title="An article with nothing to check")
+    parts = html.render_pdf_parts(Article.objects.all(), Scope.INTERNAL, lambda claims: 5)
+    assert len(parts) == 5
+    documents = [part.document for part in parts]
+    whole = html.render_report(Article.objects.all(), Scope.INTERNAL, for_pdf=True)
+    claims = [f'id="claim-{claim.pk}"' for claim in Claim.objects.all()]
+    assert len(claims) == 12
+    sources, header = 'class="report-sources"', 'class="report-header"'
+    for text in [*claims, "An article with nothing to check", sources, header]:
+        assert sum(document.count(text) for document in documents) == whole.count(text) == 1, text
+    joined = "".join(documents)
+    claim_ids = re.compile(r'id="claim-(\d+)"')
+    assert claim_ids.findall(joined) == claim_ids.findall(whole)
+    assert header in documents[0] and sources in documents[-1]
+    for article in example["articles"]:  # its header and summary once, with its first claim
+        assert joined.count(f'id="article-{article.pk}"') == 1
+    assert sum(document.count('class="report-summary"') for document in documents) == 3
+    # Claims keep their numbers across the cuts.
+    assert joined.count("<h2>Claim 4</h2>") == 3
+    assert "<h2>Claim 5</h2>" not in joined
+    assert [part.continued for part in parts][0] is False
+    assert any(part.continued for part in parts)
+    assert all("@bottom-right { content: none }" in document for document in documents)
+
+
+def test_long_report_rendered_in_parts_reads_as_one(settings):
+    settings.FACTCHECK_PDF_PARALLEL_CLAIMS = 2
+    settings.FACTCHECK_PDF_PROCESSES = 3
+    example = worked_example(n_articles=2)
+    fetcher = pdf.StaticOnlyFetcher()
+    data = b"".join(pdf.chunks(Article.objects.all(), Scope.INTERNAL, fetcher=fetcher))
+    reader = PdfReader(io.BytesIO(data))
+    pages = [page.extract_text() for page in reader.pages]
+    total = len(pages)
+    assert total >= 3  # one part at least per process, each from a new page
+    for number, text in enumerate(pages, start=1):
+        assert text.count(f"Page {number} of {total}") == 1, (number, text)
+        assert text.count("Page ") == 1, text
+    text = " ".join(pages)
+    for claim in example["approved"] + example["drafts"]:
+        assert text.count(claim.quote) >= 1, claim.quote
+    for expected in ["City Transport Authority", "Annual bus statistics", "81% on time", "Sources"]:
+        assert expected in text, expected
+    assert text.count("Claim 4") == 2 and "Claim 5" not in text
+    # The bookmarks nest as in a report laid out in one go: each article once, its claims in it.
+    tree = outline(reader)
+    titles = [article.title for article in example["articles"]]
+    assert sorted(title for title, _, _ in tree) == sorted(titles)
+    for _, _, children in tree:
+        assert [title for title, _, _ in children][:4] == [f"Claim {n}" for n in range(1, 5)]
+    assert "Fact-check report" in reader.metadata.title
+    # The parts carry their stylesheet and ask for nothing.
+    assert fetcher.requests == []
+
+
+def test_parts_load_nothing_a_document_asks_for(tripwire_server, tmp_path):
+    base, requests = tripwire_server
+    secret = tmp_path / "secret.css"
+    secret.write_text("body{color:red}")
+    hostile = (
+        f'<link rel="stylesheet" href="{base}/link.css"><link rel="stylesheet" '
+        f'href="{secret.as_uri()}"><style>@import url({base}/import.css);</style>'
+        f'<img src="{base}/image.png"><img src="file:///etc/passwd"><p>Tripwire report</p>'
+    )
+    fetcher = pdf.StaticOnlyFetcher()
+    data = pdf.render_parts([hostile, hostile], fetcher)
+    assert all("Tripwire report" in pdf_text(part) for part in data)
+    assert requests == []
+    refused = {url for url, allowed in fetcher.requests if not allowed}
+    assert {f"{base}/image.png", "file:///etc/passwd", f"{base}/link.css"} <= refused
+    assert not [url for url, allowed in fetcher.requests if allowed]
+
+
+def test_short_report_is_laid_out_in_one_go_with_its_own_page_footer(settings):
+    settings.FACTCHECK_PDF_PARALLEL_CLAIMS = 60
+    worked_example(n_articles=1)
+    assert len(html.render_pdf_parts(Article.objects.all(), Scope.INTERNAL, pdf.parts_for)) == 1
+    data = b"".join(pdf.chunks(Article.objects.all(), Scope.INTERNAL))
+    assert "Page 1 of 2" in pdf_text(data) and "Page 2 of 2" in pdf_text(data)
 
 
 # --- the optional Chromium renderer ----------------------------------------------------------

@@ -21,6 +21,7 @@ updates log, and the report with the desk's methodology, both as the public page
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -151,9 +152,12 @@ def _article_context(
     if not for_pdf:  # invisible on paper
         reviews = [claimreview.review_for(bundle.article, claim, data) for claim in bundle.claims]
         reviews = [review for review in reviews if review is not None]
+    bundle = _links(bundle)
     return {
         **base,
-        "bundle": _links(bundle),
+        "bundle": bundle,
+        "claims": bundle.claims,
+        "claim_offset": 0,
         "claimreview_script": claimreview.script_tag(reviews) if reviews else "",
         "publication": _publication(data, bundle),
     }
@@ -183,6 +187,92 @@ def render_report(
         "reports/report.html",
         report_context(articles, scope, inline_css=inline_css, for_pdf=for_pdf),
     )
+
+
+def _claim_weight(claim: dict) -> int:
+    """Roughly what a claim costs to lay out: its text (quote, statement, evidence)."""
+    text = sum(len(claim[key] or "") for key in ("quote", "statement", "verdict_explanation"))
+    for citation in claim["citations"]:
+        text += 120 + len(citation["quote"] or "") + len(citation["note"] or "")
+    return 400 + text + 300 * len(claim.get("related") or ())
+
+
+def _split(weights: list[int], parts: int) -> list[int]:
+    """Where to cut a list into ``parts`` runs of about equal total weight (the cut indexes)."""
+    total, cuts, running = sum(weights), [], 0
+    for index, weight in enumerate(weights):
+        if len(cuts) == parts - 1:
+            break
+        running += weight
+        if running >= total * (len(cuts) + 1) / parts and index + 1 < len(weights):
+            cuts.append(index + 1)
+    return cuts
+
+
+@dataclass
+class PdfPart:
+    document: str
+    continued: bool  # it starts in the middle of an article
+
+
+def render_pdf_parts(articles, scope: Scope, parts_for: Callable[[int], int]) -> list[PdfPart]:
+    """The PDF's source cut into ``parts_for(number of claims)`` documents (or fewer) of about
+    equal weight, at claim boundaries, so that each can be laid out by a process of its own
+    (``exporters.pdf``).
+
+    Laid end to end they hold exactly the report ``render_report(for_pdf=True)`` holds: the
+    first has the report's header, an article's header and verdict summary come with its first
+    claims, its corrections with its last ones, the sources and methodology end the last part.
+    Claims keep their numbers. Every part starts a new page and has no page footer: the pages
+    are numbered once the parts are put together. Parts carry their stylesheet inline (the
+    processes that lay them out load nothing); a report in one part links it, as the page does.
+    """
+    context = report_context(articles, scope, for_pdf=True)
+    claims = [
+        (number, n)
+        for number, section in enumerate(context["sections"])
+        for n in range(len(section["bundle"].claims))
+    ]
+    cuts = _split(
+        [_claim_weight(context["sections"][s]["bundle"].claims[n]) for s, n in claims],
+        parts_for(len(claims)),
+    )
+    if not cuts:
+        return [PdfPart(render_to_string("reports/report.html", context), continued=False)]
+    context["inline_css"] = report_css()
+    bounds = [0, *cuts, len(claims)]
+    last = len(bounds) - 2
+    documents, next_section = [], 0
+    for index, (start, stop) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        # Articles without claims in scope go with the part before them.
+        first_section = claims[start][0] if claims[start][1] > 0 else next_section
+        last_section = len(context["sections"]) - 1 if index == last else claims[stop - 1][0]
+        next_section = last_section + 1
+        sections = []
+        for number in range(first_section, last_section + 1):
+            section = context["sections"][number]
+            owned = [claims[n][1] for n in range(start, stop) if claims[n][0] == number]
+            sections.append(
+                {
+                    **section,
+                    "claims": [section["bundle"].claims[n] for n in owned],
+                    "claim_offset": owned[0] if owned else 0,
+                    "continued": bool(owned) and owned[0] > 0,
+                    "continues": bool(owned) and owned[-1] < len(section["bundle"].claims) - 1,
+                }
+            )
+        document = render_to_string(
+            "reports/report.html",
+            {
+                **context,
+                "sections": sections,
+                "pdf_part": True,
+                "report_continued": index > 0,
+                "report_continues": index < last,
+            },
+        )
+        documents.append(PdfPart(document, continued=sections[0]["continued"]))
+    return documents
 
 
 def chunks(articles, scope: Scope, *, inline_css: bool = True):

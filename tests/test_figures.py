@@ -834,3 +834,20 @@ def test_end_anchored_patterns_find_what_a_full_search_finds(pieces):
         expected = anchored.pattern.search(window)
         assert (found and found.span()) == (expected and expected.span()), window
         assert anchored.sub("", window) == anchored.pattern.sub("", window)
+
+
+_SCAN_PIECES = ["US$", "us$", "$", "£", "€", "5", "1,000", "3.5", "%", "a", "An", "twice"]
+_SCAN_PIECES += ["Twenty", "tenfold", "Fold", "_5", "b7", "2nd", "million", "half", "per cent"]
+_SCAN_PIECES += ["BUS$", "ÉTÉ", "²", "٣", "HUNDREDS", "dozen", "no", "Unchanged", "US", " ", "\n"]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.tuples(st.sampled_from(_SCAN_PIECES), st.sampled_from(["", " "])), max_size=12))
+def test_figures_start_where_they_would_word_by_word(pieces):
+    """Where a figure can start is found by one pattern in the lower-cased text; it finds the
+    same places as looking at the text word by word ("US$5", "tenfold", "Unchanged at")."""
+    from annotations import figures
+
+    text = "".join(piece + space for piece, space in pieces)
+    by_pattern = [m.span() for m in figures._scan(text, text.lower())]
+    assert by_pattern == [m.span() for m in figures._scan(text, None)]

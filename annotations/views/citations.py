@@ -11,6 +11,7 @@ from annotations.forms import CitationForm, CitationRemoveForm, PublishedCitatio
 from annotations.models import EditResult, Source, WorkflowError
 from annotations.reader import (
     PROPOSED,
+    RELOAD,
     claim_url,
     done,
     get_claim_for_user,
@@ -82,7 +83,7 @@ def citation_from_published(request: HttpRequest, article_pk: int, pk: int) -> H
     form = PublishedCitationForm(request.POST)
     if not form.is_valid():
         gone = "review" in form.errors
-        why = "That fact-check is no longer stored." if gone else "Reload the claim and try again."
+        why = "That fact-check is no longer stored." if gone else RELOAD
         return refused(request, claim, WorkflowError(why))
     was_approved = claim.state == claim.State.APPROVED
     review = form.cleaned_data["review"]

@@ -324,6 +324,14 @@ def archive_source(job: Job, progress: Progress) -> Outcome:
     return Outcome(message, url=reverse("annotations:source-detail", kwargs={"pk": source.pk}))
 
 
+@handles(Job.Kind.BACKFILL)
+def backfill(job: Job, progress: Progress) -> Outcome:
+    """A backfill of ``annotations.backfills``, its progress counted in claims or articles."""
+    from annotations import backfills
+
+    return Outcome(backfills.run_job(job.params, progress))
+
+
 @handles(Job.Kind.EXPORT)
 def export(job: Job, progress: Progress) -> Outcome:
     """An export or report of the articles the saved parameters select, as its owner would have

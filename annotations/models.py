@@ -1267,6 +1267,10 @@ def snapshot_upload_to(instance, filename):
     return f"snapshots/{timezone.now():%Y/%m}/{instance.sha256}"
 
 
+def snapshot_rendering_upload_to(instance, filename):
+    return f"snapshots/{timezone.now():%Y/%m}/{instance.sha256}-rendering.pdf"
+
+
 class SourceSnapshot(models.Model):
     """A saved copy of a source, because links rot."""
 
@@ -1308,6 +1312,14 @@ class SourceSnapshot(models.Model):
         blank=True,
         help_text="The copy archive.org saved when asked (when the desk enables it).",
     )
+    rendering = models.FileField(
+        "PDF rendering",
+        upload_to=snapshot_rendering_upload_to,
+        max_length=300,
+        blank=True,
+        help_text="An HTML page archived from its link, laid out as a PDF when it was archived "
+        "(WeasyPrint; no scripts run, nothing else fetched: no pictures or outside stylesheets).",
+    )
 
     class Meta:
         ordering = ["-taken_at"]
@@ -1330,9 +1342,10 @@ def history_reason_fits(sender, history_instance, **kwargs):
 def delete_snapshot_file(sender, instance, using, **kwargs):
     """A snapshot's stored file goes with its row, however the row goes (the admin's inline, a
     deleted source): once the deletion is committed, so a rolled-back deletion keeps its file."""
-    if instance.file:
-        storage, name = instance.file.storage, instance.file.name
-        transaction.on_commit(lambda: storage.delete(name), using=using)
+    for stored in (instance.file, instance.rendering):
+        if stored:
+            storage, name = stored.storage, stored.name
+            transaction.on_commit(lambda s=storage, n=name: s.delete(n), using=using)
 
 
 # --- Claims -----------------------------------------------------------------------------------
@@ -4541,6 +4554,7 @@ class Job(models.Model):
         SOURCE_SNAPSHOT = "source-snapshot", "Snapshot of a source"
         EXPORT = "export", "Export"
         FOLDER_IMPORT = "folder-import", "Import of article files"
+        BACKFILL = "backfill", "Backfill"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting"

@@ -7,6 +7,7 @@ for (``file:``, ``http://127.0.0.1/``, ``data:``…), recording each URL for the
 """
 
 import gc
+import resource
 from contextlib import contextmanager
 
 from weasyprint import HTML
@@ -58,3 +59,8 @@ def render_standalone(document: str) -> tuple[bytes, list[tuple[str, bool]]]:
     refused). What a child process runs: it ends afterwards, so its garbage is not collected."""
     fetcher = RefuseEveryURL()
     return render(document, fetcher, collect=False), fetcher.requests
+
+
+def limit_memory(most_bytes: int) -> None:
+    """Caps the address space of the process (a child laying out a page from outside)."""
+    resource.setrlimit(resource.RLIMIT_AS, (most_bytes, most_bytes))

@@ -8,14 +8,16 @@ only ever served as downloads (see ``annotations.views.sources.snapshot_download
 Snapshots are also archived from a source's link (``archive_link``, run as a background job
 when a source is cited or from its page): the page as served, fetched by the safe fetcher
 (``annotations.fetching``), its extracted text and both SHA-256s, the time, and, when the desk
-enables ``FACTCHECK_ARCHIVE_ORG``, the copy the Internet Archive's "save page" made. A page
-served exactly as an earlier snapshot adds none: that snapshot is marked as still live.
+enables ``FACTCHECK_ARCHIVE_ORG``, the copy the Internet Archive's "save page" made. An HTML
+page is also laid out as a PDF (``render_page``: nothing fetched, no scripts), kept beside it.
+A page served exactly as an earlier snapshot adds none: that snapshot is marked as still live.
 
 A PDF can carry JavaScript or actions a viewer runs by itself; such snapshots are kept (they are
 evidence) but flagged on their source's page (``active_content``).
 """
 
 import hashlib
+import logging
 import re
 import zlib
 from dataclasses import dataclass
@@ -31,6 +33,8 @@ from django.utils import timezone
 
 from annotations import fetching
 from annotations.models import Job, Source, SourceSnapshot
+
+logger = logging.getLogger(__name__)
 
 # Content type → the file name extensions that may carry it; the first one names downloads.
 ALLOWED_TYPES = {
@@ -307,9 +311,40 @@ def archive_link(source: Source, *, by) -> Archived:
     if settings.FACTCHECK_ARCHIVE_ORG:
         snapshot.archive_org_url = save_to_archive_org(page.final_url, by=by)
     snapshot.file.save(sha256, ContentFile(page.body), save=False)
+    if page.content_type == "text/html":
+        rendering = render_page(page.body, page.charset)
+        if rendering:
+            snapshot.rendering.save(sha256, ContentFile(rendering), save=False)
     snapshot.save()
     changed = None if previous is None else previous.text_sha256 != snapshot.text_sha256
     return Archived(snapshot, created=True, text_changed=changed)
+
+
+def render_page(body: bytes, charset: str | None) -> bytes | None:
+    """An archived HTML page laid out as a PDF, to read it as it was without a browser; None
+    when it could not be (the snapshot is kept without one; the log says why).
+
+    Nothing the page names is fetched — pictures, stylesheets, fonts, frames, ``file:`` or
+    loopback URLs — and no script runs (WeasyPrint has no JavaScript): what is laid out is the
+    page's own bytes, with its inline styles. In a child process with a time and memory limit,
+    since the page comes from anywhere."""
+    from annotations.exporters import pdf
+
+    if settings.FACTCHECK_SNAPSHOT_RENDER_TIMEOUT <= 0:
+        return None
+    try:
+        document = body.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        document = body.decode("utf-8", errors="replace")
+    try:
+        return pdf.render_isolated(
+            document,
+            timeout=settings.FACTCHECK_SNAPSHOT_RENDER_TIMEOUT,
+            memory=settings.FACTCHECK_SNAPSHOT_RENDER_MEMORY_MB * 1024 * 1024,
+        )
+    except pdf.PDFRenderError as error:
+        logger.warning("No PDF rendering of an archived page: %s", error)
+        return None
 
 
 def save_to_archive_org(url: str, *, by) -> str:

@@ -190,6 +190,7 @@ urlpatterns = [
     path("sources/<id:pk>/reliability/", sources.source_reliability, name="source-reliability"),
     path("sources/<id:pk>/snapshots/", sources.snapshot_create, name="snapshot-create"),
     path("snapshots/<id:pk>/download/", sources.snapshot_download, name="snapshot-download"),
+    path("snapshots/<id:pk>/rendering/", sources.snapshot_rendering, name="snapshot-rendering"),
     # Background jobs, and the work from links they do
     path("jobs/", jobs.job_list, name="job-list"),
     path("jobs/<id:pk>/", jobs.job_detail, name="job-detail"),

@@ -277,6 +277,9 @@ FACTCHECK_JOB_STALE_SECONDS = env_int("FACTCHECK_JOB_STALE_SECONDS", 60)
 # Seconds before a transient failure (a site that timed out, a locked database) is tried again,
 # doubled at each attempt.
 FACTCHECK_JOB_RETRY_SECONDS = env_int("FACTCHECK_JOB_RETRY_SECONDS", 30)
+# Attempts at e-mailing notifications while the mail server is down or says "try later"
+# (annotations/notifications.py), spaced as the jobs' retries.
+FACTCHECK_EMAIL_ATTEMPTS = env_int("FACTCHECK_EMAIL_ATTEMPTS", 4)
 
 # --- Users, sign-in ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "annotations.User"
@@ -442,6 +445,10 @@ FACTCHECK_PDF_TIMEOUT = env_int("FACTCHECK_PDF_TIMEOUT", 120)
 # FACTCHECK_PDF_PROCESSES processes at once (default: one per core, at most 8; 1 turns it off).
 FACTCHECK_PDF_PROCESSES = env_int("FACTCHECK_PDF_PROCESSES", min(os.cpu_count() or 1, 8))
 FACTCHECK_PDF_PARALLEL_CLAIMS = env_int("FACTCHECK_PDF_PARALLEL_CLAIMS", 60)
+# An HTML page archived from a source's link is also laid out as a PDF, in a child process given
+# at most this many seconds and megabytes (0 seconds: no rendering).
+FACTCHECK_SNAPSHOT_RENDER_TIMEOUT = env_int("FACTCHECK_SNAPSHOT_RENDER_TIMEOUT", 60)
+FACTCHECK_SNAPSHOT_RENDER_MEMORY_MB = env_int("FACTCHECK_SNAPSHOT_RENDER_MEMORY_MB", 1024)
 # Archived snapshots of sources also ask the Internet Archive to save the page (off by default:
 # it tells a third party what the desk is checking).
 FACTCHECK_ARCHIVE_ORG = env_bool("FACTCHECK_ARCHIVE_ORG", False)

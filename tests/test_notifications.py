@@ -3,6 +3,7 @@
 import datetime
 import html
 import re
+import smtplib
 
 import pytest
 from django.core import mail
@@ -346,23 +347,114 @@ def test_e_mail_is_queued_after_the_commit_and_sent_by_the_worker(
     assert len(mail.outbox) == 1
 
 
-def test_a_mail_server_that_is_down_fails_the_job_and_keeps_the_change(
-    reviewer, editor, django_capture_on_commit_callbacks, monkeypatch
-):
+def mail_server(monkeypatch, *answers):
+    """``send_mail`` as a mail server giving ``answers`` in turn (an exception to raise, or
+    None to deliver), then delivering."""
+    delivered = notifications.send_mail
+    pending = list(answers)
+
+    def send(*args, **kwargs):
+        answer = pending.pop(0) if pending else None
+        if answer is not None:
+            raise answer
+        return delivered(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, "send_mail", send)
+
+
+def time_passes():
+    """The retries waiting for later are due now (the worker takes due tasks only)."""
+    queued_email_jobs().filter(status="READY").update(run_after=timezone.now())
+
+
+def email_job_states():
+    return list(queued_email_jobs().order_by("enqueued_at").values_list("status", flat=True))
+
+
+def assign(reviewer, editor, django_capture_on_commit_callbacks):
     claim = ClaimFactory()
     with django_capture_on_commit_callbacks(execute=True):
         claim.edit(by=editor, version=claim.version, assignee=reviewer)
+    return claim
 
-    def refused(*args, **kwargs):
-        raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(notifications, "send_mail", refused)
+def test_a_mail_server_that_is_down_is_tried_again_later_and_the_mail_goes_once(
+    reviewer, editor, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    settings.FACTCHECK_JOB_RETRY_SECONDS = 30
+    mail_server(monkeypatch, ConnectionRefusedError("mail server down"), None)
+    claim = assign(reviewer, editor, django_capture_on_commit_callbacks)
+    started = timezone.now()
     run_worker()
     assert mail.outbox == []
-    assert list(queued_email_jobs().values_list("status", flat=True)) == ["FAILED"]
+    assert email_job_states() == ["FAILED", "READY"]
+    failed, retry = queued_email_jobs().order_by("enqueued_at")
+    assert (
+        "Attempt 1 of 4 to e-mail notifications failed (mail server down); trying again in 30 s"
+        in (failed.exception_class_path + str(failed.traceback))
+    )
+    assert retry.run_after >= started + datetime.timedelta(seconds=30)
+    run_worker()  # not due yet
+    assert mail.outbox == []
+    time_passes()
+    run_worker()
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [reviewer.email]
+    assert email_job_states() == ["FAILED", "SUCCESSFUL"]
+    assert Notification.objects.get().emailed_at is not None
     assert Claim.objects.get(pk=claim.pk).assignee == reviewer
-    notification = Notification.objects.get()
-    assert notification.emailed_at is None  # still in the inbox, not marked as e-mailed
+
+
+def test_retries_back_off_then_the_job_is_reported_failed_and_the_change_kept(
+    reviewer, editor, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    settings.FACTCHECK_EMAIL_ATTEMPTS = 3
+    settings.FACTCHECK_JOB_RETRY_SECONDS = 10
+    busy = smtplib.SMTPResponseException(421, b"Service not available, try again later")
+    mail_server(monkeypatch, *[busy] * 5)
+    claim = assign(reviewer, editor, django_capture_on_commit_callbacks)
+    delays = []
+    for _ in range(3):
+        before = timezone.now()
+        run_worker()
+        waiting = queued_email_jobs().filter(status="READY").first()
+        if waiting:
+            delays.append(round((waiting.run_after - before).total_seconds()))
+        time_passes()
+    assert delays == [10, 20]  # doubled each time
+    assert email_job_states() == ["FAILED", "FAILED", "FAILED"]
+    last = queued_email_jobs().order_by("enqueued_at").last()
+    assert "gave up after 3 attempts" in str(last.traceback)
+    assert mail.outbox == []
+    assert Notification.objects.get().emailed_at is None  # still in the inbox
+    assert Claim.objects.get(pk=claim.pk).assignee == reviewer
+
+
+def test_a_refusal_from_the_mail_server_is_not_tried_again(
+    reviewer, editor, django_capture_on_commit_callbacks, monkeypatch
+):
+    mail_server(monkeypatch, smtplib.SMTPAuthenticationError(535, b"Bad credentials"))
+    assign(reviewer, editor, django_capture_on_commit_callbacks)
+    run_worker()
+    assert email_job_states() == ["FAILED"]
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (ConnectionRefusedError("refused"), True),
+        (TimeoutError("timed out"), True),
+        (smtplib.SMTPServerDisconnected("gone"), True),
+        (smtplib.SMTPResponseException(451, b"local error"), True),
+        (smtplib.SMTPRecipientsRefused({"a@example.org": (450, b"mailbox busy")}), True),
+        (smtplib.SMTPRecipientsRefused({"a@example.org": (550, b"no such user")}), False),
+        (smtplib.SMTPAuthenticationError(535, b"bad credentials"), False),
+        (smtplib.SMTPNotSupportedError("no STARTTLS"), False),
+        (ValueError("a bug"), False),
+    ],
+)
+def test_which_mail_errors_are_worth_trying_again(error, transient):
+    assert notifications.is_transient(error) is transient
 
 
 def test_e_mail_settings_turn_a_kind_off(

@@ -92,6 +92,13 @@ def snapshot(objects):
     return {"pk": made.pk}
 
 
+def snapshot_with_rendering(objects):
+    made = SourceSnapshot(source=SourceFactory(), content_type="text/html", size=5, sha256="b" * 64)
+    made.file.save("x", ContentFile(b"<p>x</p>"), save=False)
+    made.rendering.save("x", ContentFile(b"%PDF-1.7 a rendering"))
+    return {"pk": made.pk}
+
+
 def someone_elses_notification(objects):
     from annotations.models import Notification
 
@@ -284,6 +291,7 @@ EXPECTED = {
     "annotations:source-reliability": ("get", source, EDITORS_ONLY),
     "annotations:snapshot-create": ("post", source, SIGNED_IN),
     "annotations:snapshot-download": ("get", snapshot, SIGNED_IN),
+    "annotations:snapshot-rendering": ("get", snapshot_with_rendering, SIGNED_IN),
     # Inbox: each person's own notifications (someone else's is not found), e-mail settings,
     # the people a comment can mention; the reader's live fragments. (The live WebSocket's
     # roles are tested in test_live.py.)

@@ -2,9 +2,11 @@
 snapshots over time, and whether the live page changed."""
 
 import hashlib
+import io
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from annotations import snapshots
 from annotations.models import Job, SourceSnapshot
@@ -195,3 +197,82 @@ def test_mark_text_changes_compares_each_link_snapshot_with_the_one_before():
     newest_first = [snap("b"), snap("", fetched=""), snap("a"), snap("a")]
     snapshots.mark_text_changes(newest_first)
     assert [s.text_changed for s in newest_first] == [True, None, False, None]
+
+
+# --- the PDF rendering of an archived page ---------------------------------------------------
+
+
+def test_an_archived_page_is_laid_out_as_a_pdf_linked_from_the_source(
+    client, reviewer, archive, loopback_allowed
+):
+    with serve({"/stats": Page(REPORT)}) as server:
+        loopback_allowed(server)
+        source = SourceFactory(url=server.url("/stats"))
+        client.force_login(reviewer)
+        archive(source)
+    snapshot = SourceSnapshot.objects.get(source=source)
+    assert snapshot.rendering
+    rendering = snapshot.rendering.read()
+    assert rendering.startswith(b"%PDF-")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(rendering)).pages)
+    assert "1,204,311 passengers" in text
+    html = client.get(reverse("annotations:source-detail", args=[source.pk])).content.decode()
+    link = reverse("annotations:snapshot-rendering", args=[snapshot.pk])
+    assert f'href="{link}">PDF rendering</a>' in html
+    response = client.get(link)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == rendering
+
+
+def test_the_rendering_fetches_nothing_the_page_names(
+    client, reviewer, archive, loopback_allowed, tmp_path
+):
+    secret = tmp_path / "secret.css"
+    secret.write_text("body{color:red}")
+    pages = {}
+    with serve(pages) as server:
+        here = server.base_url
+        pages["/page"] = Page(
+            (
+                f"<html><head><link rel='stylesheet' href='{here}/steal.css'>"
+                f"<link rel='stylesheet' href='{secret.as_uri()}'><link rel='stylesheet' "
+                f"href='/relative.css'><style>@import url({here}/import.css); "
+                f"@font-face{{font-family:x;src:url({here}/font.woff)}}</style>"
+                f"<script src='{here}/script.js'></script>"
+                f"<script>document.write('<img src={here}/written.png>')</script></head><body>"
+                f"<p style='font-family:x'>Harbour figures, as published.</p>"
+                f"<img src='{here}/picture.png'><img src='file:///etc/passwd'>"
+                f"<iframe src='{here}/frame'></iframe><object data='{here}/object'></object>"
+                f"</body></html>"
+            ).encode()
+        )
+        loopback_allowed(server)
+        source = SourceFactory(url=server.url("/page"))
+        client.force_login(reviewer)
+        archive(source)
+        asked = [request.path for request in server.received]
+    assert asked == ["/page"]  # the page itself, by the fetcher, and nothing else
+    snapshot = SourceSnapshot.objects.get(source=source)
+    text = PdfReader(io.BytesIO(snapshot.rendering.read())).pages[0].extract_text()
+    assert "Harbour figures, as published." in text
+
+
+def test_a_page_that_cannot_be_laid_out_in_time_is_archived_without_a_rendering(
+    client, reviewer, archive, loopback_allowed, settings
+):
+    settings.FACTCHECK_SNAPSHOT_RENDER_TIMEOUT = 0.001  # no page is laid out that fast
+    with serve({"/stats": Page(REPORT)}) as server:
+        loopback_allowed(server)
+        source = SourceFactory(url=server.url("/stats"))
+        client.force_login(reviewer)
+        job = archive(source)
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    snapshot = SourceSnapshot.objects.get(source=source)
+    assert snapshot.file.read() == REPORT
+    assert not snapshot.rendering
+    html = client.get(reverse("annotations:source-detail", args=[source.pk])).content.decode()
+    assert "PDF rendering" not in html
+    missing = reverse("annotations:snapshot-rendering", args=[snapshot.pk])
+    assert client.get(missing).status_code == 404

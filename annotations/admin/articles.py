@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from annotations import ratelimit
+from annotations import backfills, ratelimit
 from annotations.admin.common import HistoryAdmin, MultipleFileField, VersionCheckedForm
 from annotations.admin.revisions import RevisionInline
 from annotations.importers import SUPPORTED_EXTENSIONS
@@ -80,12 +80,37 @@ class CommentInline(admin.TabularInline):
 # --- Articles -----------------------------------------------------------------------------------
 
 
+def _backfill_action(name: str, description: str, **options):
+    """An action queueing backfill ``name`` over the selected articles as a background job (over
+    every article when all are selected), then showing the job's progress."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        everything = len(ids) == Article.objects.count()
+        job = backfills.start_job(
+            name, owner=request.user, article_ids=[] if everything else ids, **options
+        )
+        return redirect("annotations:job-detail", pk=job.pk)
+
+    action.__name__ = f"backfill_{name}"
+    return action
+
+
+read_figures_action = _backfill_action(
+    "figures", "Read the claims' figures and index keys again (background job)"
+)
+compute_suggestions_action = _backfill_action(
+    "suggestions", "Work out check-worthy suggestions again (background job)"
+)
+
+
 @admin.register(Article)
 class ArticleAdmin(HistoryAdmin):
     # A title or standfirst saved from a form opened before someone's newer save would revert
     # theirs and move the headline's claims back: refused, as on the article page.
     form = VersionCheckedForm
-    actions = [export_report_action]
+    actions = [export_report_action, read_figures_action, compute_suggestions_action]
     list_display = ["title", "publisher", "published_on", "state", "claims", "imported_at"]
     list_filter = ["publication", "publisher", "published_on", "imported_at"]
     list_select_related = ["publisher"]

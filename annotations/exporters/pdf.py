@@ -225,6 +225,23 @@ def render_parts(documents: list[str], fetcher: StaticOnlyFetcher | None = None)
     return [data for data, _ in rendered]
 
 
+def render_isolated(document: str, *, timeout: float, memory: int) -> bytes:
+    """A document from outside (an archived page) as a PDF, laid out in a child process that
+    loads nothing (``RefuseEveryURL``), may use ``memory`` bytes and is killed after
+    ``timeout`` seconds (``PDFRenderError``). WeasyPrint runs no scripts."""
+    with _processes.Pool(1, initializer=pdf_layout.limit_memory, initargs=(memory,)) as pool:
+        waiting = pool.apply_async(pdf_layout.render_standalone, (document,))
+        try:
+            data, _ = waiting.get(timeout)
+        except multiprocessing.TimeoutError:
+            raise PDFRenderError(f"The page took more than {timeout:g} s to lay out.") from None
+        except MemoryError:
+            raise PDFRenderError("The page needed too much memory to lay out.") from None
+        except Exception as error:  # noqa: BLE001 — anything WeasyPrint raises on a bad page
+            raise PDFRenderError(f"The page could not be laid out: {error}") from None
+    return data
+
+
 def page_footers(pages: int) -> bytes:
     """``pages`` empty pages with the report's own page footer ("Page n of N")."""
     page = '<div style="break-after: page"></div>'

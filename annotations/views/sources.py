@@ -131,21 +131,30 @@ def snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "annotations/sources/source_detail.html", context)
 
 
-@reviewer_required
-def snapshot_download(request: HttpRequest, pk: int) -> FileResponse:
-    snapshot = get_object_or_404(SourceSnapshot, pk=pk)
+def _download(stored, filename: str, content_type: str) -> FileResponse:
     try:
-        handle = snapshot.file.open("rb")
-    except FileNotFoundError:
+        handle = stored.open("rb")
+    except (FileNotFoundError, ValueError):
         raise Http404("The snapshot file is missing from storage.") from None
     # Always a download, never rendered: an HTML snapshot must not run in our origin.
     response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=snapshots.download_name(snapshot),
-        content_type=snapshot.content_type,
+        handle, as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@reviewer_required
+def snapshot_download(request: HttpRequest, pk: int) -> FileResponse:
+    snapshot = get_object_or_404(SourceSnapshot, pk=pk)
+    return _download(snapshot.file, snapshots.download_name(snapshot), snapshot.content_type)
+
+
+@reviewer_required
+def snapshot_rendering(request: HttpRequest, pk: int) -> FileResponse:
+    """The PDF an archived HTML page was laid out as (``snapshots.render_page``)."""
+    snapshot = get_object_or_404(SourceSnapshot.objects.exclude(rendering=""), pk=pk)
+    name = snapshots.download_name(snapshot).rsplit(".", 1)[0] + "-rendering.pdf"
+    return _download(snapshot.rendering, name, "application/pdf")

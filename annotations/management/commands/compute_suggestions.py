@@ -1,12 +1,14 @@
 """Work out the check-worthy suggestions of articles imported before there were any (or after
-the scorer changed). Dismissals are kept: a dismissed sentence stays dismissed."""
+the scorer changed). Dismissals are kept: a dismissed sentence stays dismissed. ``--queue`` runs
+it as a background job instead (``backfills``)."""
 
 import sys
 
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 from tqdm import tqdm
 
-from annotations.models import Article, Suggestion
+from annotations import backfills
 
 
 class Command(BaseCommand):
@@ -23,19 +25,29 @@ class Command(BaseCommand):
             "--missing", action="store_true", help="Only articles that have no suggestions yet."
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="Queue it as a background job (run by a worker, its progress on the job's "
+            "page) instead of running it here.",
+        )
 
-    def handle(self, *args, article, missing, no_progress, verbosity, **options):
-        articles = Article.objects.order_by("pk")
-        if article:
-            articles = articles.filter(pk__in=article)
-        if missing:
-            articles = articles.exclude(pk__in=Suggestion.objects.values("article_id"))
-        ids = list(articles.values_list("pk", flat=True))
-        suggested = 0
-        progress = tqdm(ids, unit="article", file=sys.stderr, disable=no_progress or None)
-        for pk in progress:
-            # One article at a time: its text is read, scored and dropped before the next.
-            one = Article.objects.only("pk", *Article.SUGGESTED_FROM).get(pk=pk)
-            suggested += Suggestion.objects.refresh_for(one)
+    def handle(self, *args, article, missing, no_progress, queue, verbosity, **options):
+        if queue:
+            job = backfills.start_job(
+                "suggestions", owner=None, article_ids=article, missing=missing
+            )
+            self.stdout.write(
+                f"Queued job {job.pk}: {reverse('annotations:job-detail', args=[job.pk])}"
+            )
+            return
+        bar = tqdm(unit="article", file=sys.stderr, disable=no_progress or None)
+
+        def progress(done, total):
+            bar.total = total
+            bar.update(done - bar.n)
+
+        with bar:
+            summary = backfills.compute_suggestions(article, progress, missing=missing)
         if verbosity:
-            self.stdout.write(f"{len(ids)} article(s): {suggested} suggestion(s).")
+            self.stdout.write(summary)

@@ -1,16 +1,14 @@
 """Read the figures of claims written without them (imported in bulk, or from before figures
 were read), and file every claim again in the index that proposals of the same claim in other
-articles are found by."""
+articles are found by. ``--queue`` runs it as a background job instead (``backfills``)."""
 
 import sys
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.urls import reverse
 from tqdm import tqdm
 
-from annotations.models import Claim, ClaimFigure, ClaimKey
-
-BATCH = 500
+from annotations import backfills
 
 
 class Command(BaseCommand):
@@ -24,32 +22,32 @@ class Command(BaseCommand):
         parser.add_argument(
             "--article", type=int, action="append", default=[], help="Only this article's claims."
         )
-        parser.add_argument("--batch", type=int, default=BATCH, help="Claims per transaction.")
-        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
-
-    def handle(self, *args, article, batch, no_progress, verbosity, **options):
-        claims = Claim.objects.order_by("pk")
-        if article:
-            claims = claims.filter(article_id__in=article)
-        total = claims.count()
-        progress = tqdm(
-            total=total,
-            unit="claim",
-            file=sys.stderr,
-            disable=no_progress or total < batch or None,
+        parser.add_argument(
+            "--batch", type=int, default=backfills.FIGURES_BATCH, help="Claims per transaction."
         )
-        changed, last = 0, 0
-        fields = ("pk", "article_id", "quote", "statement", "claimant")
-        with progress:
-            while True:
-                # Keyset pages: the work per batch does not grow with the table.
-                page = list(claims.filter(pk__gt=last).only(*fields)[: max(batch, 1)])
-                if not page:
-                    break
-                with transaction.atomic():
-                    changed += ClaimFigure.objects.read_many(page)
-                    ClaimKey.objects.file_many(page)
-                last = page[-1].pk
-                progress.update(len(page))
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="Queue it as a background job (run by a worker, its progress on the job's "
+            "page) instead of running it here.",
+        )
+
+    def handle(self, *args, article, batch, no_progress, queue, verbosity, **options):
+        if queue:
+            job = backfills.start_job("figures", owner=None, article_ids=article, batch=batch)
+            self.stdout.write(
+                f"Queued job {job.pk}: {reverse('annotations:job-detail', args=[job.pk])}"
+            )
+            return
+        bar = tqdm(unit="claim", file=sys.stderr, disable=no_progress or None)
+
+        def progress(done, total):
+            bar.total = total
+            bar.disable = bar.disable or total < batch
+            bar.update(done - bar.n)
+
+        with bar:
+            summary = backfills.read_figures(article, progress, batch=batch)
         if verbosity:
-            self.stdout.write(f"Read {total} claims: figures changed in {changed}.")
+            self.stdout.write(summary)

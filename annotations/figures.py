@@ -380,7 +380,9 @@ _QUALIFIER_NAMES = {
 
 
 def _last_word(text: str) -> str:
-    """The run of ASCII letters that ends ``text`` (trailing spaces aside), lower-cased."""
+    """The run of ASCII letters that ends ``text`` (trailing spaces aside), lower-cased. (The
+    patterns' IGNORECASE would also take "ſ" and the Kelvin sign for s and k; a word spelled
+    with them is not looked for: not a spelling of news text.)"""
     stripped = text.rstrip()
     return stripped[len(stripped.rstrip(string.ascii_letters)) :].lower()
 

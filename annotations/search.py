@@ -781,9 +781,7 @@ def _engine(using=None):
 def signature() -> str:
     """Changes whenever what the index holds would change: the fields and the number rule."""
     sample = "300,000 300 000 300000 300k 1.5m 2bn 2 million 0.5 1,50 12,34,567 1e5 700%"
-    # STORAGE: where the documents are kept (``PostgresEngine.ensure``); changing it must
-    # write them again.
-    definition = repr([(k.name, k.fields) for k in KINDS.values()]) + "STORAGE MAIN"
+    definition = repr([(k.name, k.fields) for k in KINDS.values()])
     rule = number_tokens(sample) + NUMBER_PATTERN
     return hashlib.sha256((definition + rule).encode()).hexdigest()[:10]
 
@@ -1029,11 +1027,23 @@ class SQLiteEngine(Engine):
                 self._drop(cursor, fts, triggers)
 
 
-class _SearchDocument(Expression):
-    """The search column of the query's own table, named by the alias the table has in that
-    query: a subquery's table is renamed (``U0``), and a column written as
+def _own_column(compiler, connection, column: str) -> str:
+    """``column`` of the query's own table, named by the alias the table has in that query:
+    a subquery's table is renamed (``U0``), and a column written as
     ``"annotations_claim"."search_document"`` would name the outer query's table from inside
     it (run then once per row of the table, or joined back to the table by id)."""
+    alias = compiler.query.base_table or compiler.query.get_initial_alias()
+    return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name(column)}"
+
+
+def _pg_words(value: str, words: bool) -> str:
+    """``value`` (SQL) as the index reads it: for a field read as words (a URL), everything
+    but letters and digits is a space."""
+    return f"regexp_replace({value}, '[^[:alnum:]]', ' ', 'g')" if words else value
+
+
+class _SearchDocument(Expression):
+    """The search column of the query's own table (``_own_column``)."""
 
     output_field = SearchVectorField()
 
@@ -1042,9 +1052,27 @@ class _SearchDocument(Expression):
         self.column = column
 
     def as_sql(self, compiler, connection):
-        alias = compiler.query.get_initial_alias()
-        qualified = compiler.quote_name_unless_alias(alias)
-        return f"{qualified}.{connection.ops.quote_name(self.column)}", []
+        return _own_column(compiler, connection, self.column), []
+
+
+class _Headline(Expression):
+    """A field of the query's own table with the words of ``tsquery`` (the query written out
+    as SQL, ``PostgresEngine.tsquery``) marked by ``ts_headline``."""
+
+    output_field = TextField()
+
+    def __init__(self, marked: Field, tsquery: RawSQL, config: str) -> None:
+        super().__init__()
+        self.marked, self.tsquery, self.config = marked, tsquery, config
+
+    def as_sql(self, compiler, connection):
+        column = _pg_words(_own_column(compiler, connection, self.marked.name), self.marked.words)
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
+        sql = (
+            f"ts_headline('{self.config}'::regconfig, factcheck_fold({column}), "
+            f"({self.tsquery.sql}), %s)"
+        )
+        return sql, [*self.tsquery.params, options]
 
 
 class _Matches(Expression):
@@ -1080,16 +1108,7 @@ class PostgresEngine(Engine):
     def _document(self, kind: Kind):
         return _SearchDocument(self.COLUMN)
 
-    def _fold(self, expression, *, words: bool = False):
-        if words:
-            expression = Func(
-                expression,
-                Value("[^[:alnum:]]"),
-                Value(" "),
-                Value("g"),
-                function="regexp_replace",
-                output_field=TextField(),
-            )
+    def _fold(self, expression):
         return Func(expression, function="factcheck_fold", output_field=TextField())
 
     def _term(self, text: str, *, token: bool) -> SearchQuery:
@@ -1168,27 +1187,12 @@ class PostgresEngine(Engine):
         match before counting the first ones)."""
         return self._matching(kind, query, rows).order_by().values("pk")[: RANKED + 1].count()
 
-    def _headlines(self, kind: Kind, query: Query) -> list[tuple[str, RawSQL]]:
-        """Each field of ``kind`` with the query's words marked (``ts_headline``), as (field
-        name, expression). Written as SQL here, the query's own SQL reused: built as Django
-        expressions, the marks of four kinds' fields took 6 ms of CPU to write out at each
-        search, found or not."""
+    def _headlines(self, kind: Kind, query: Query) -> list[tuple[str, _Headline]]:
+        """Each field of ``kind`` with the query's words marked, as (field name, expression).
+        The query's SQL is the one written out for the search: built as Django expressions,
+        the marks of four kinds' fields took 6 ms of CPU to write out at each search."""
         tsquery = self.tsquery(None, query)
-        options = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
-        headlines = []
-        for f in kind.fields:
-            column = f'"{kind.table}"."{f.name}"'
-            params = []
-            if f.words:
-                column = f"regexp_replace({column}, %s, ' ', 'g')"
-                params.append("[^[:alnum:]]")
-            sql = (
-                f"ts_headline('{self.CONFIG}'::regconfig, factcheck_fold({column}), "
-                f"({tsquery.sql}), %s)"
-            )
-            params += [*tsquery.params, options]
-            headlines.append((f.name, RawSQL(sql, params, output_field=TextField())))  # noqa: S611 — our names
-        return headlines
+        return [(f.name, _Headline(f, tsquery, self.CONFIG)) for f in kind.fields]
 
     def key_matches(self, key: Key, query: Query) -> list[tuple[int, int]]:
         # The key's document is written as its index's expression (_key_document_sql), so the
@@ -1206,13 +1210,16 @@ class PostgresEngine(Engine):
     # --- the index ---
 
     def _trigger_name(self, kind: Kind) -> str:
-        return f"search_{kind.name}_{signature()}"
+        # The storage of the documents is part of the definition here (``ensure``): changed,
+        # the documents must be written again, as for a change of fields.
+        definition = hashlib.sha256(f"{signature()} STORAGE MAIN".encode()).hexdigest()[:10]
+        return f"search_{kind.name}_{definition}"
 
     def _document_sql(self, kind: Kind, row: str) -> str:
         parts = []
         for f in kind.fields:
             value = f"coalesce({row}.\"{f.name}\", '')"
-            words = f"regexp_replace({value}, '[^[:alnum:]]', ' ', 'g')" if f.words else value
+            words = _pg_words(value, f.words)
             key = f" || ' ' || coalesce({f.key.token_sql(row)}, '')" if f.key else ""
             parts.append(
                 f"setweight(to_tsvector('{self.CONFIG}', factcheck_fold({words}) || ' ' || "

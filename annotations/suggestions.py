@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -198,13 +198,14 @@ class SuggestionManager(models.Manager.from_queryset(SuggestionQuerySet)):
                         "dismissal": dismissals.get((part, digest)),
                     }
                 )
-        with transaction.atomic(using=self.db):
+        using = router.db_for_write(self.model, instance=article)
+        with transaction.atomic(using=using):
             if not created:
                 self.filter(article=article).delete()
-            self._insert_rows(rows)
+            self._insert_rows(rows, using)
         return len(rows)
 
-    def _insert_rows(self, rows: list[dict]) -> None:
+    def _insert_rows(self, rows: list[dict], using: str) -> None:
         """INSERT worked-out suggestions, one statement run for all the rows.
 
         ``bulk_create`` would build a model instance per row and pass every value through its
@@ -214,7 +215,7 @@ class SuggestionManager(models.Manager.from_queryset(SuggestionQuerySet)):
         the time is prepared once."""
         if not rows:
             return
-        connection = connections[self.db]
+        connection = connections[using]
         meta = self.model._meta
         fields = [meta.get_field(name) for name in rows[0]]
         reasons = meta.get_field("reasons")

@@ -6,6 +6,8 @@ import re
 
 from django.core.management import call_command
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotations import checkworthy
 from annotations.importers import import_document
@@ -89,6 +91,55 @@ def test_a_figure_with_its_source_is_suggested_with_the_reasons_and_prefill():
     assert found.category == Claim.Category.STATISTIC
     assert found.claimant == "the Harbour Transport Authority"
     assert found.statement.startswith("Passenger numbers fell by a third last year")
+
+
+def test_a_figure_under_a_heading_line_is_read_as_in_its_sentence_alone():
+    """A heading's capitalised words above are not a name for the number that starts the next
+    line ("Channel 4" is a name; "Harbour Board" then "250 jobs" is not): figures are read
+    line by line, never across a line break."""
+    headed = "News from Harbour Board\n250 jobs were lost at the plant last year."
+    alone = "250 jobs were lost at the plant last year."
+
+    [heading, sentence] = checkworthy.assess(headed)
+    [expected] = checkworthy.assess(alone)
+
+    assert not heading.suggested
+    assert sentence.suggested and "figure" in sentence.reasons
+    assert (sentence.score, sentence.reasons, sentence.figures, sentence.category) == (
+        expected.score,
+        expected.reasons,
+        expected.figures,
+        expected.category,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Update From The Harbour Board",
+                "Ferry Fares",
+                "300 passengers were turned away on Monday.",
+                "Fares rose by 12% to £4.50, the operator said.",
+                "Some 40 crossings were cancelled, up from 25 a year earlier.",
+                "The council expects the bridge to cost £2.3m by 2027.",
+                "Channel 4 reported the delays.",
+            ]
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_figures_of_each_line_are_what_each_sentence_alone_has(lines):
+    """Reading the figures of a whole text at once gives each sentence the figures it has
+    read on its own."""
+    text = "\n".join(lines)
+    together = checkworthy.assess(text)
+    alone = [a for line in lines for a in checkworthy.assess(line)]
+    assert [(a.text, a.score, a.reasons, a.figures) for a in together] == [
+        (a.text, a.score, a.reasons, a.figures) for a in alone
+    ]
 
 
 def test_claimant_is_read_from_the_attribution_in_its_several_shapes():
@@ -372,3 +423,24 @@ def test_backfill_works_out_suggestions_for_articles_without_any(reviewer):
     call_command("compute_suggestions", "--missing", "--no-progress", verbosity=0)
     assert article.suggestions.count() >= 3
     assert article.suggestions.filter(dismissal__isnull=False).count() == 1
+
+
+def test_storing_suggestions_writes_every_column_of_the_model(db):
+    """Suggestions are stored by one INSERT written from the rows (not ``bulk_create``): it
+    names every column, so a field added to the model without a value here fails this test
+    rather than the database at import."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    article = ArticleFactory(body=FERRY)
+    with CaptureQueriesContext(connection) as context:
+        stored = Suggestion.objects.refresh_for(article)
+
+    [insert] = [q["sql"] for q in context.captured_queries if "INSERT INTO" in q["sql"]]
+    written = set(re.findall(r'"(\w+)"', insert.split("VALUES")[0])) - {Suggestion._meta.db_table}
+    columns = {f.column for f in Suggestion._meta.concrete_fields if not f.primary_key}
+    assert written == columns
+    assert stored == article.suggestions.count() > 0
+    first = article.suggestions.order_by("start").first()
+    assert isinstance(first.reasons, list) and first.reasons
+    assert first.dismissal_id is None and first.computed_at is not None

@@ -66,12 +66,14 @@ bench-scale: install
 	$(PYTHON) -m bench.scale --articles $(BENCH_SCALE_ARTICLES) --claims $(BENCH_SCALE_CLAIMS) \
 	  --first $(BENCH_SCALE_FIRST) $(if $(BENCH_SCALE_KEEP),--keep $(BENCH_SCALE_KEEP))
 
-# 50 reviewers for 60 s on gunicorn + a throwaway PostgreSQL, then 10 writers for 20 s on SQLite,
+# 200 reviewers for 120 s on gunicorn + a throwaway PostgreSQL, with a job worker making a PDF
+# report (200 claims) or a JSON export of everything every 10 s meanwhile; then 10 writers for
+# 20 s on SQLite,
 # then 500 open readers of live updates on one Uvicorn process (loadtest/live.py: delivery
 # latency percentiles and the readers' memory; `python -m loadtest.live --servers 2` for two
 # processes on PostgreSQL and Redis). All always run; the target fails if any missed a target.
 loadtest: install
-	$(PYTHON) -m loadtest --db postgres --users 50 --duration 60; pg=$$?; \
+	$(PYTHON) -m loadtest --db postgres --users 200 --duration 120 --jobs 10; pg=$$?; \
 	$(PYTHON) -m loadtest --db sqlite --users 10 --duration 20 --writers --think 0.1 0.5; lite=$$?; \
 	$(PYTHON) -m loadtest.live --readers 500; live=$$?; \
 	test $$pg = 0 && test $$lite = 0 && test $$live = 0

@@ -58,6 +58,10 @@ class Plan:
     ramp: float = 5.0
     started: float = 0.0  # time.monotonic() when the load began
     writers: bool = False  # only write (create, edit, cite): the SQLite locking test
+    # Seconds between the background jobs the first reviewer starts meanwhile (0: none): a PDF
+    # report of ``job_articles`` articles and a JSON export of every article, in turn.
+    job_every: float = 0.0
+    job_articles: list[int] = field(default_factory=list)
 
 
 class Reviewer(threading.Thread):
@@ -220,6 +224,23 @@ class Reviewer(threading.Thread):
         path = self.url("export", format=fmt) + f"?scope=internal&article={article['pk']}"
         self.call("export", "GET", path)
 
+    def start_job(self, number: int):
+        """The Export menu's button: a PDF report of several articles, or every article as
+        JSON; the answer is the redirect to the job's page."""
+        if number % 2 == 0:
+            fmt, data = "pdf", [("article", str(pk)) for pk in self.plan.job_articles]
+        else:
+            fmt, data = "json", []
+        path = self.url("export-start", format=fmt)
+        self.call(f"start {fmt} job", "POST", path, [("scope", "internal"), *data])
+
+    def start_jobs(self, deadline: float):
+        number = 0
+        while time.monotonic() < deadline:
+            self.start_job(number)
+            number += 1
+            time.sleep(max(0.0, min(self.plan.job_every, deadline - time.monotonic())))
+
     # --- the loop ---------------------------------------------------------------------------
 
     def run(self):
@@ -244,6 +265,10 @@ class Reviewer(threading.Thread):
         if not signed_in:
             return
         deadline = plan.started + plan.duration
+        if plan.job_every and self.number == 0:
+            self.start_jobs(deadline)  # the desk's exports and reports, meanwhile
+            self.session.close()
+            return
         actions = [
             (self.read_dashboard, 0 if plan.writers else 3),
             (self.read_article, 0 if plan.writers else 4),

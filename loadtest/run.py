@@ -48,6 +48,14 @@ def parse_args(argv):
         "--writers", action="store_true", help="reviewers only write: create, edit, cite"
     )
     parser.add_argument(
+        "--jobs",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="run a background-job worker meanwhile, and start a PDF report of 4 articles "
+        "(200 claims) or a JSON export of every article every SECONDS, in turn",
+    )
+    parser.add_argument(
         "--think",
         nargs=2,
         type=float,
@@ -159,12 +167,14 @@ def seed(args, rng: random.Random) -> dict:
     }
     with contextlib.suppress(NoReverseMatch):  # exports not built yet
         urls["export"] = name("annotations:export", format="format")
+        urls["export-start"] = name("annotations:export-start", format="format")
     return {
         "usernames": [user.username for user in reviewers],
         "articles": [{"pk": a.article.pk, "body": a.article.body} for a in articles],
         "hot_claims": hot,
         "sources": [source.pk for source in sources],
         "urls": urls,
+        "job_articles": [a.article.pk for a in articles[:4]],
     }
 
 
@@ -178,6 +188,67 @@ def percentiles(values: list[float]) -> dict:
         "p95": round(percentile(values, 0.95), 1),
         "p99": round(percentile(values, 0.99), 1),
     }
+
+
+def start_job_worker(tmp: Path, stack: Stack) -> None:
+    """``manage.py run_worker`` beside the server, as ``bin/serve`` runs one; stopped by its PID."""
+    output = open(tmp / "worker.log", "wb")  # noqa: SIM115 — closed by the stack
+    stack.push(output.close)
+    worker = subprocess.Popen(  # noqa: S603 — our own interpreter and manage.py
+        [sys.executable, str(ROOT / "manage.py"), "run_worker", "--no-reload"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+
+    def stop():
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+    stack.push(stop)
+
+
+def wait_for_jobs(since, most_seconds: float = 300) -> None:
+    """Let the worker finish the jobs started during the load (bounded)."""
+    from annotations.models import Job
+
+    log("waiting for the background jobs started meanwhile to finish")
+    deadline = time.monotonic() + most_seconds
+    while time.monotonic() < deadline:
+        waiting = Job.objects.filter(
+            created_at__gte=since, kind=Job.Kind.EXPORT, finished_at__isnull=True
+        )
+        if not waiting.exists():
+            return
+        time.sleep(1)
+
+
+def job_outcomes(since) -> dict:
+    """The export and report jobs started during the run: how they ended and how long they
+    took (from the button to the file ready). Citing a source also starts a job archiving it;
+    the seeded sources' invented hosts do not resolve, so those fail and are left out."""
+    from annotations.models import Job
+
+    jobs = list(Job.objects.filter(created_at__gte=since, kind=Job.Kind.EXPORT).order_by("pk"))
+    outcome = {}
+    for kind in sorted({job.params["format"] for job in jobs}):
+        chosen = [job for job in jobs if job.params["format"] == kind]
+        done = [j for j in chosen if j.status == Job.Status.SUCCEEDED]
+        seconds = [(j.finished_at - j.created_at).total_seconds() * 1000 for j in done]
+        outcome[kind] = {
+            "started": len(chosen),
+            "succeeded": len(done),
+            "failed": sum(1 for j in chosen if j.status == Job.Status.FAILED),
+            "unfinished": sum(1 for j in chosen if j.finished_at is None),
+            "ms": percentiles(seconds),
+            "failures": [j.message for j in chosen if j.status == Job.Status.FAILED][:5],
+        }
+    return outcome
 
 
 def summarise(args, plan, samples, writes, elapsed, integrity, server_log: str) -> dict:
@@ -219,10 +290,19 @@ def verdicts(summary: dict) -> list[tuple[str, str, str, bool]]:
         (
             "p95 latency",
             f"{summary['latency_ms']['p95']} ms",
-            "< 300 ms",
-            (summary["latency_ms"]["p95"] or 1e9) < 300,
+            "≤ 150 ms",
+            (summary["latency_ms"]["p95"] or 1e9) <= 150,
+        ),
+        (
+            "p99 latency",
+            f"{summary['latency_ms']['p99']} ms",
+            "≤ 400 ms",
+            (summary["latency_ms"]["p99"] or 1e9) <= 400,
         ),
     ]
+    for kind, jobs in summary.get("jobs", {}).items():
+        failed = jobs["failed"] + jobs["unfinished"]
+        rows.append((f"{kind} jobs failed or unfinished", str(failed), "0", failed == 0))
     if summary["database"] == "sqlite":
         locked = summary["database_locked"]
         rows.append(('"database is locked" errors', str(locked), "0", locked == 0))
@@ -257,6 +337,21 @@ def print_summary(summary: dict, machine: str) -> None:
     print("\n| check | measured | target | result |\n| --- | ---: | --- | --- |")
     for name, measured, target, passed in verdicts(summary):
         print(f"| {name} | {measured} | {target} | {'pass' if passed else 'FAIL'} |")
+    if summary.get("jobs"):
+        print(
+            f"\nBackground jobs meanwhile (one worker; a PDF report of 200 claims or a JSON export "
+            f"of every article every {summary['job_every']} s), from the button to the file:"
+        )
+        print("| job | started | done | failed | unfinished | p50 | p95 |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for kind, jobs in summary["jobs"].items():
+            print(
+                f"| {kind} | {jobs['started']} | {jobs['succeeded']} | {jobs['failed']} | "
+                f"{jobs['unfinished']} | {jobs['ms']['p50']} | {jobs['ms']['p95']} |"
+            )
+            for failure in jobs["failures"]:
+                print(f"PROBLEM: a {kind} job failed: {failure}")
+    print(f"Load average at the end: {summary['load_average']}")
     for problem in summary["problems"]:
         print(f"PROBLEM: {problem}")
 
@@ -295,6 +390,12 @@ def main(argv=None) -> int:
             dict(os.environ), workers=args.workers, threads=args.threads, log_path=server_log
         )
         stack.push(server.stop)
+        from django.utils import timezone
+
+        load_began = timezone.now()
+        if args.jobs:
+            log("starting a background-job worker (manage.py run_worker)")
+            start_job_worker(tmp, stack)
         with server:
             plan = Plan(
                 base_url=server.url,
@@ -303,15 +404,23 @@ def main(argv=None) -> int:
                 ramp=10.0,
                 think=tuple(args.think),
                 writers=args.writers,
+                job_every=args.jobs,
                 **seeded,
             )
             samples, writes, elapsed = drive(plan, args.users)
             peaks = [proc_status(pid).get("VmHWM", 0) for pid in server.worker_pids()]
+        if args.jobs:
+            wait_for_jobs(load_began)
         log("load finished; checking the database")
+        load_average = " / ".join(f"{value:.1f}" for value in os.getloadavg())
         integrity = check(writes)
         summary = summarise(
             args, plan, samples, writes, elapsed, integrity, server_log.read_text(errors="replace")
         )
+        summary["load_average"] = load_average
+        if args.jobs:
+            summary["job_every"] = args.jobs
+            summary["jobs"] = job_outcomes(load_began)
         summary["worker_peak_mb"] = round(max(peaks, default=0) / 1024, 1)
         print_summary(summary, machine_text)
         results = ROOT / "bench" / "results"

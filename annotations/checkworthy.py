@@ -548,6 +548,8 @@ def assess(text: str) -> list[Assessment]:
     stated: list[list[tuple[int, Figure]]] = [[] for _ in sentences]
     starts = [sentence.start for sentence in sentences]
     for line in _LINES.finditer(text) if sentences else ():
+        if not _NUMBER_HINT.search(line.group().lower()):
+            continue  # no sentence of it could state a figure (``_assess_sentence``)
         for figure in extract_figures(line.group()):
             at = line.start() + figure.start
             index = bisect_right(starts, at) - 1

@@ -253,7 +253,9 @@ def page_footers(pages: int) -> bytes:
 
 def _draw_over(writer: PdfWriter, page, overlay) -> None:
     """Draws ``overlay`` (a page) over ``page`` as a form of its own, without reading the page's
-    content: its resources stay apart, the page's drawing state is saved and restored around."""
+    content: its resources stay apart, the page's drawing state is saved and restored around.
+    (pypdf's ``merge_page`` would parse and rewrite every page's content: 0.4 s more for a
+    200-claim report. ``_add_object`` is how pypdf's own code adds a new object.)"""
     form = StreamObject()
     form.set_data(overlay.get_contents().get_data())
     form.update(

@@ -33,8 +33,6 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-import blingfire
-
 from annotations.figures import Figure, extract_figures
 
 __all__ = ["REASONS", "THRESHOLD", "Assessment", "Sentence", "assess", "split_sentences"]
@@ -177,6 +175,15 @@ def _locate(line: str, sentence: str, position: int) -> tuple[int, int] | None:
     return (match.start(), match.end()) if match else None
 
 
+def _sentences(line: str) -> list[str]:
+    """Bling Fire's sentences of ``line``. Imported on first use: with NumPy it is 13 MB of
+    every process that loads the app, and most (an export job's worker, a server worker that
+    imports nothing) never split a sentence (make bench-scale's export of 10,000 articles)."""
+    import blingfire
+
+    return blingfire.text_to_sentences(line).split("\n")
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """The sentences of ``text`` with their code-point offsets, none crossing a line break."""
     sentences: list[Sentence] = []
@@ -189,7 +196,7 @@ def split_sentences(text: str) -> list[Sentence]:
         # 25 KB); finding its sentences in the line is a tenth of that.
         position = 0
         pending: int | None = None
-        for piece in blingfire.text_to_sentences(line).split("\n"):
+        for piece in _sentences(line):
             span = _locate(line, piece, position)
             if span is None:
                 continue

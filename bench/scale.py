@@ -470,8 +470,9 @@ def build_block(job: dict) -> dict:
                 story(number),
             )
             lines["claim"].append(tables["claim"].line(stored))
-            made["history"] += 1 + len(events)
-            made["citations"] += sum(len(event.citations) for event in events)
+            cited = sum(len(event.citations) for event in events)
+            made["history"] += 1 + len(events) + cited  # the claim's saves, its citations'
+            made["citations"] += cited
             started = time.perf_counter()
             figure_rows, in_use = derived.figures(quote, statement)
             made["extract_s"] += time.perf_counter() - started

@@ -234,15 +234,27 @@ else:
 # traffic is kept far below it: a change is one message per process, whatever the number of its
 # readers there, and presence one coalesced roster per article and second (annotations/presence.py).
 FACTCHECK_REDIS_URL = os.environ.get("FACTCHECK_REDIS_URL", "")
+
+
+def redis_channel_layer(url: str) -> dict:
+    """The Redis channel layer on ``url``. Its receive loop waits up to 5 s for a message
+    (BZPOPMIN); redis-py 8 also gives up reading a socket after 5 s by default, so an idle
+    server's wait raised TimeoutError and closed its pages' sockets. The socket waits longer
+    than the poll, and still notices a Redis that went away."""
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [{"address": url, "socket_timeout": 30, "socket_connect_timeout": 5}],
+            "capacity": 1000,
+            "expiry": 30,
+        },
+    }
+
+
 if FACTCHECK_REDIS_URL:
     if not re.match(r"rediss?://", FACTCHECK_REDIS_URL):
         raise ImproperlyConfigured("FACTCHECK_REDIS_URL must start with redis:// or rediss://")
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [FACTCHECK_REDIS_URL], "capacity": 1000, "expiry": 30},
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(FACTCHECK_REDIS_URL)}
 else:
     CHANNEL_LAYERS = {
         "default": {

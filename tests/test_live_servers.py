@@ -222,3 +222,35 @@ def test_readers_on_two_servers_see_each_other_and_one_leaving(app_servers):
     assert next_presence(rita, bool) == [{"user": "edith", "claim": None, "editing": False}]
     edith.close()
     assert next_presence(rita, lambda people: not people) == []
+
+
+def test_an_idle_page_on_the_redis_layer_keeps_its_socket_and_hears_the_next_change(
+    settings, redis_url
+):
+    """The Redis layer's receive loop polls for 5 s; redis-py 8 times out a socket read after
+    5 s by default, so a server with nothing to pass on for five seconds raised TimeoutError in
+    its pages' consumers and closed their sockets (seen as 1006 in the load test)."""
+    from asgiref.sync import async_to_sync
+    from channels.db import database_sync_to_async
+
+    from factcheck.settings import redis_channel_layer
+    from tests.test_live import opened, signed_in
+
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(redis_url)}
+    reviewer = UserFactory(username="rita", role=Role.REVIEWER)
+    editor = UserFactory(username="edith", role=Role.EDITOR)
+    claim = ClaimFactory()
+    session = signed_in(reviewer)
+
+    async def scenario():
+        page = await opened(session, article=claim.article_id)
+        assert await page.receive_nothing(timeout=7)  # idle past the poll and the read timeout
+        await database_sync_to_async(claim.edit)(
+            by=editor, version=claim.version, statement="Heard after a quiet spell"
+        )
+        event = await page.receive_json_from(timeout=5)
+        await page.disconnect()
+        return event
+
+    event = async_to_sync(scenario)()
+    assert (event["event"], event["claim"], event["by"]) == ("claim", claim.pk, "edith")

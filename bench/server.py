@@ -26,8 +26,12 @@ def free_port() -> int:
 class Gunicorn:
     """``with Gunicorn(env, workers=1) as server: server.url``; stopped on exit, also on error."""
 
-    def __init__(self, env: dict, *, workers: int = 1, threads: int = 1, log_path=None):
+    def __init__(
+        self, env: dict, *, workers: int = 1, threads: int = 1, log_path=None, asgi: bool = False
+    ):
         self.env, self.workers, self.threads = env, workers, threads
+        # asgi: the production shape of bin/serve (Uvicorn workers, pages and live WebSockets).
+        self.asgi = asgi
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -39,11 +43,11 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [
                 str(gunicorn),
-                "factcheck.wsgi",
+                "factcheck.asgi:application" if self.asgi else "factcheck.wsgi",
                 f"--bind=127.0.0.1:{self.port}",
                 f"--workers={self.workers}",
                 f"--threads={self.threads}",
-                "--worker-class=gthread" if self.threads > 1 else "--worker-class=sync",
+                self._worker_class(),
                 "--timeout=120",
                 # The app is imported once, before the workers fork: they answer at once.
                 "--preload",
@@ -73,6 +77,11 @@ class Gunicorn:
 
     def __exit__(self, *exc):
         self.stop()
+
+    def _worker_class(self) -> str:
+        if self.asgi:
+            return "--worker-class=uvicorn_worker.UvicornWorker"
+        return "--worker-class=gthread" if self.threads > 1 else "--worker-class=sync"
 
     def stop(self):
         if self.process and self.process.poll() is None:

@@ -62,6 +62,9 @@ class Plan:
     # report of ``job_articles`` articles and a JSON export of every article, in turn.
     job_every: float = 0.0
     job_articles: list[int] = field(default_factory=list)
+    # A second run of the same plan on the same database (run.py --live-readers) writes other
+    # statements: the same ones again would change nothing and read as lost writes.
+    phase: int = 0
 
 
 class Reviewer(threading.Thread):
@@ -98,7 +101,8 @@ class Reviewer(threading.Thread):
 
     def token(self) -> str:
         self.counter += 1
-        return f"lt-{self.number}-{self.counter}-{self.rng.randrange(10**6)}"
+        phase = f"p{self.plan.phase}-" if self.plan.phase else ""
+        return f"lt-{phase}{self.number}-{self.counter}-{self.rng.randrange(10**6)}"
 
     def url(self, name: str, **kwargs) -> str:
         return self.plan.urls[name].format(**kwargs)

@@ -19,6 +19,7 @@ Every process started here is stopped by its own PID at the end, also when somet
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -47,6 +48,13 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--per-write", action="store_true", help="log each change's answer and arrival times"
+    )
+    parser.add_argument(
+        "--panel-every",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="each reader opens a claim's panel about this often during the changes (0: never)",
     )
     return parser.parse_args(argv)
 
@@ -133,7 +141,7 @@ def rss_mb(processes) -> float:
     return sum(proc_status(p.pid).get("VmRSS", 0) for p in processes) / 1024
 
 
-async def open_readers(args, hosts, cookies, article_ids, arrivals, ready, closed):
+async def open_readers(args, hosts, cookies, article_ids, arrivals, ready, closed, sockets=None):
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
@@ -147,6 +155,8 @@ async def open_readers(args, hosts, cookies, article_ids, arrivals, ready, close
             open_timeout=60,
             max_queue=None,
         )
+        if sockets is not None:
+            sockets[number] = (socket, article)
         await socket.recv()  # ready
         await socket.send(
             json.dumps({"action": "subscribe", "topic": "article", "article": article})
@@ -173,6 +183,20 @@ async def open_readers(args, hosts, cookies, article_ids, arrivals, ready, close
         ]
         await asyncio.sleep(0.2)
     return tasks
+
+
+async def open_panels(sockets: dict, every: float, claims: dict, rng: random.Random, until):
+    """Readers open claim panels (and type in some) while the changes are posted: each page
+    tells the server about once every ``every`` seconds, as a reviewer clicking through."""
+    pause = every / max(1, len(sockets))
+    while time.monotonic() < until:
+        socket, article = sockets[rng.choice(list(sockets))]
+        ids = claims.get(article) or [None]
+        message = {"action": "presence", "article": article, "claim": rng.choice(ids)}
+        message["editing"] = rng.random() < 0.2
+        with contextlib.suppress(Exception):  # a closed socket is counted by its reader
+            await socket.send(json.dumps(message))
+        await asyncio.sleep(pause)
 
 
 def run(args, tmp: Path, stack: Stack) -> int:
@@ -217,7 +241,10 @@ def run(args, tmp: Path, stack: Stack) -> int:
     answered: dict = {}
 
     async def scenario():
-        tasks = await open_readers(args, hosts, cookies, article_ids, arrivals, ready, closed)
+        sockets: dict = {}
+        tasks = await open_readers(
+            args, hosts, cookies, article_ids, arrivals, ready, closed, sockets
+        )
         deadline = time.monotonic() + 120
         while len(ready) < args.readers and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
@@ -225,6 +252,10 @@ def run(args, tmp: Path, stack: Stack) -> int:
         idle = rss_mb(processes)
         log(f"{len(ready)} readers subscribed; servers at {idle:.0f} MB; {args.writes} writes")
         loop = asyncio.get_running_loop()
+        if args.panel_every > 0:
+            until = time.monotonic() + args.writes * (args.gap + 0.1) + 3
+            panels = open_panels(sockets, args.panel_every, seeded["claims"], rng, until)
+            tasks.append(asyncio.create_task(panels))
         for number in range(args.writes):
             article = article_ids[number % len(article_ids)]
             ids = seeded["claims"][article]
@@ -289,7 +320,12 @@ def run(args, tmp: Path, stack: Stack) -> int:
         f"Live readers: {args.readers} WebSockets on {args.servers} Uvicorn process(es) "
         f"({'PostgreSQL + Redis' if args.servers > 1 else 'SQLite, in-memory layer'}), "
         f"{args.articles} articles, {args.writes} changes posted to the first server "
-        f"{args.gap} s apart."
+        f"{args.gap} s apart"
+        + (
+            f"; meanwhile each reader opens a claim's panel about every {args.panel_every:g} s"
+            if args.panel_every > 0
+            else "."
+        )
     )
     rows = [
         ("readers subscribed", str(len(ready)), str(args.readers), len(ready) == args.readers),

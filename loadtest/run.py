@@ -8,7 +8,10 @@ when something fails.
 """
 
 import argparse
+import asyncio
+import collections
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -17,8 +20,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_PORT = "54339"  # not CI's 54329, so both can run at once
@@ -29,6 +34,8 @@ LIMITS = {
     "FACTCHECK_RATE_IMPORT": "100000/m",
     "FACTCHECK_LOGIN_FAILURE_LIMIT": "100000",
 }
+#: The normal load's p95 may be this much worse with the open readers connected (issue 16).
+LIVE_READERS_SLOWDOWN = 1.10
 
 
 def log(message: str) -> None:
@@ -54,6 +61,14 @@ def parse_args(argv):
         metavar="SECONDS",
         help="run a background-job worker meanwhile, and start a PDF report of 4 articles "
         "(200 claims) or a JSON export of every article every SECONDS, in turn",
+    )
+    parser.add_argument(
+        "--live-readers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="serve as bin/serve does (Uvicorn workers, Redis), run the load once as it is and "
+        "once with N open readers of live updates connected, and compare the two p95s",
     )
     parser.add_argument(
         "--think",
@@ -112,6 +127,8 @@ def configure(tmp: Path, database_url: str | None) -> None:
         FACTCHECK_VAR_DIR=str(tmp / "var"),
         # Several workers must share rate-limit counters: the database cache, as in production.
         FACTCHECK_CACHE="db",
+        # ClaimReview markup needs a public address (a loopback one is refused with a 503).
+        FACTCHECK_PUBLIC_BASE_URL="https://factcheck.example.org",
         **LIMITS,
     )
     if database_url:
@@ -175,6 +192,86 @@ def seed(args, rng: random.Random) -> dict:
         "sources": [source.pk for source in sources],
         "urls": urls,
         "job_articles": [a.article.pk for a in articles[:4]],
+    }
+
+
+class LiveReaders:
+    """``count`` reader pages open on the articles, each holding its live-updates WebSocket
+    (subscribed, as a reader page is), in a thread of their own while the load runs."""
+
+    def __init__(self, base_url: str, count: int, usernames: list[str], article_ids: list[int]):
+        self.base_url, self.count = base_url, count
+        self.usernames, self.article_ids = usernames[:10], article_ids
+        self.arrivals: list = []
+        self.ready: list = []
+        self.closed: dict = {}
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.tasks: list = []
+
+    def __enter__(self):
+        from bench.data import PASSWORD
+        from bench.server import Session
+        from loadtest.live import open_readers
+
+        cookies = []
+        for username in self.usernames:
+            session = Session(self.base_url)
+            assert session.login(username, PASSWORD), f"{username} could not sign in"
+            cookies.append(session.cookies["sessionid"])
+        self.thread.start()
+        opening = open_readers(
+            SimpleNamespace(readers=self.count),
+            [self.base_url.removeprefix("http://")],
+            cookies,
+            self.article_ids,
+            self.arrivals,
+            self.ready,
+            self.closed,
+        )
+        self.tasks = asyncio.run_coroutine_threadsafe(opening, self.loop).result(120)
+        deadline = time.monotonic() + 120
+        while len(self.ready) < self.count and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(3)  # the rosters they were told settle
+        return self
+
+    def __exit__(self, *exc):
+        async def close():
+            for task in self.tasks:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+            # The sockets' keep-alive tasks go with them.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+    def report(self) -> dict:
+        return {
+            "readers": self.count,
+            "subscribed": len(self.ready),
+            "closed_by_server": len(self.closed),
+            "close_codes": sorted({int(code or 0) for code, _, _ in self.closed.values()}),
+            "events_heard": len(self.arrivals),
+        }
+
+
+def pooled_check(checks: list[dict]) -> dict:
+    """The integrity checks of several runs as one."""
+    outcomes = collections.Counter()
+    for one in checks:
+        outcomes.update(one["by_outcome"])
+    return {
+        "by_outcome": dict(sorted(outcomes.items())),
+        "successful_writes": sum(one["successful_writes"] for one in checks),
+        "lost_writes": sum(one["lost_writes"] for one in checks),
+        "problems": [problem for one in checks for problem in one["problems"]],
     }
 
 
@@ -272,6 +369,9 @@ def summarise(args, plan, samples, writes, elapsed, integrity, server_log: str) 
         "latency_ms": percentiles([s.ms for s in work]),
         "by_action": by_action,
         "server_errors": sum(1 for s in samples if s.status >= 500),
+        "server_errors_by_action": dict(
+            collections.Counter(s.action for s in samples if s.status >= 500)
+        ),
         "connection_errors": sum(1 for s in samples if s.status == 0),
         "client_errors": sum(1 for s in samples if 400 <= s.status < 500),
         "database_locked": locked,
@@ -306,11 +406,41 @@ def verdicts(summary: dict) -> list[tuple[str, str, str, bool]]:
     if summary["database"] == "sqlite":
         locked = summary["database_locked"]
         rows.append(('"database is locked" errors', str(locked), "0", locked == 0))
+    live = summary.get("live")
+    if live:
+        base, now = summary["p95_without_readers"], summary["latency_ms"]["p95"]
+        rows += [
+            (
+                f"p95 with {live['readers']} live readers / without",
+                f"{now} / {base} ms ({(now / base - 1) * 100:+.0f} %)",
+                f"≤ {(LIVE_READERS_SLOWDOWN - 1) * 100:+.0f} %",
+                now <= base * LIVE_READERS_SLOWDOWN,
+            ),
+            (
+                "live readers subscribed",
+                str(live["subscribed"]),
+                str(live["readers"]),
+                live["subscribed"] == live["readers"],
+            ),
+            (
+                "live reader sockets closed by the server",
+                str(live["closed_by_server"]),
+                "0",
+                live["closed_by_server"] == 0,
+            ),
+        ]
     return rows
 
 
 def print_summary(summary: dict, machine: str) -> None:
     print()
+    if "live_readers" in summary:
+        print(
+            f"## With {summary['live_readers']} open readers of live updates connected"
+            if summary["live_readers"]
+            else "## Without open readers (the same server, Uvicorn workers and Redis)"
+        )
+        print("(two runs of each, alternating, each half the duration: the figures pool both)")
     print(
         f"Load test on {summary['database']}: {summary['users']} "
         f"{'writers' if summary['writers'] else 'reviewers'} for "
@@ -385,9 +515,19 @@ def main(argv=None) -> int:
         machine_text = describe_machine(machine())
         connections.close_all()
         server_log = tmp / "gunicorn.log"
+        live = args.live_readers > 0
+        if live:
+            from loadtest.live import start_redis
+
+            # Several Uvicorn workers share the readers' events through Redis, as in production.
+            os.environ["FACTCHECK_REDIS_URL"] = start_redis(tmp, stack)
         log(f"starting gunicorn ({args.workers} workers) and {args.users} reviewers")
         server = Gunicorn(
-            dict(os.environ), workers=args.workers, threads=args.threads, log_path=server_log
+            dict(os.environ),
+            workers=args.workers,
+            threads=args.threads,
+            log_path=server_log,
+            asgi=live,
         )
         stack.push(server.stop)
         from django.utils import timezone
@@ -396,6 +536,7 @@ def main(argv=None) -> int:
         if args.jobs:
             log("starting a background-job worker (manage.py run_worker)")
             start_job_worker(tmp, stack)
+        summaries = []
         with server:
             plan = Plan(
                 base_url=server.url,
@@ -407,26 +548,100 @@ def main(argv=None) -> int:
                 job_every=args.jobs,
                 **seeded,
             )
-            samples, writes, elapsed = drive(plan, args.users)
+            # With --live-readers the same load runs twice on the same server: without the
+            # readers, then with them connected; first a short run nobody measures, so that
+            # neither pays for the workers' and the database's first requests.
+            if live:
+                log("warming up (not measured)")
+                drive(
+                    dataclasses.replace(plan, duration=min(15.0, args.duration), phase=9),
+                    min(10, args.users),
+                )
+            # Two rounds of the pair, each half as long, so that the load other jobs put on the
+            # machine weighs on both alike.
+            conditions = [0, args.live_readers] if live else [None]
+            rounds = 2 if live else 1
+            pooled = {
+                readers: {"samples": [], "writes": [], "elapsed": 0.0, "checks": []}
+                for readers in conditions
+            }
+            reports = {}
+            for number in range(rounds * len(conditions)):
+                readers = conditions[number % len(conditions)]
+                held = contextlib.nullcontext()
+                if readers:
+                    log(f"opening {readers} live readers' WebSockets")
+                    held = LiveReaders(
+                        server.url,
+                        readers,
+                        seeded["usernames"],
+                        [article["pk"] for article in seeded["articles"]],
+                    )
+                this_run = dataclasses.replace(
+                    plan, duration=args.duration / rounds, phase=number + 1 if live else 0
+                )
+                with held:
+                    samples, writes, elapsed = drive(this_run, args.users)
+                if readers:
+                    reports.setdefault(readers, []).append(held.report())
+                    if held.closed:
+                        text = server_log.read_text(errors="replace").splitlines()
+                        errors = sorted({line for line in text if "Error" in line})
+                        log(f"live reader sockets closed, server errors: {errors[:5]}")
+                pooled[readers]["samples"] += samples
+                pooled[readers]["writes"] += writes
+                pooled[readers]["elapsed"] += elapsed
+                # Each run is checked against the database as it left it (a later run edits on).
+                pooled[readers]["checks"].append(check(writes))
+                log(f"load finished ({number + 1} of {rounds * len(conditions)})")
             peaks = [proc_status(pid).get("VmHWM", 0) for pid in server.worker_pids()]
         if args.jobs:
             wait_for_jobs(load_began)
-        log("load finished; checking the database")
+        log("checking the database")
         load_average = " / ".join(f"{value:.1f}" for value in os.getloadavg())
-        integrity = check(writes)
-        summary = summarise(
-            args, plan, samples, writes, elapsed, integrity, server_log.read_text(errors="replace")
-        )
-        summary["load_average"] = load_average
-        if args.jobs:
-            summary["job_every"] = args.jobs
-            summary["jobs"] = job_outcomes(load_began)
-        summary["worker_peak_mb"] = round(max(peaks, default=0) / 1024, 1)
-        print_summary(summary, machine_text)
+        for readers in conditions:
+            samples, writes = pooled[readers]["samples"], pooled[readers]["writes"]
+            summary = summarise(
+                args,
+                plan,
+                samples,
+                writes,
+                pooled[readers]["elapsed"],
+                pooled_check(pooled[readers]["checks"]),
+                server_log.read_text(errors="replace"),
+            )
+            summary["worker_peak_mb"] = round(max(peaks, default=0) / 1024, 1)
+            summary["load_average"] = load_average
+            if args.jobs:
+                summary["job_every"] = args.jobs
+                summary["jobs"] = job_outcomes(load_began)
+            if summary["server_errors"]:
+                text = server_log.read_text(errors="replace").splitlines()
+                named = sorted({line for line in text if line[:1].isalpha() and ":" in line})
+                log(
+                    f"5xx by action: {summary['server_errors_by_action']}; the server log "
+                    f"names: {named[-8:]}"
+                )
+            if readers is not None:
+                summary["gunicorn"] += ", Uvicorn workers, Redis"
+                summary["live_readers"] = readers
+            if readers:
+                runs = reports[readers]
+                summary["live"] = {
+                    "readers": readers,
+                    "subscribed": min(run["subscribed"] for run in runs),
+                    "closed_by_server": sum(run["closed_by_server"] for run in runs),
+                    "events_heard": sum(run["events_heard"] for run in runs),
+                }
+                summary["p95_without_readers"] = summaries[0]["latency_ms"]["p95"]
+            print_summary(summary, machine_text)
+            summary["machine"] = machine_text
+            summaries.append(summary)
         results = ROOT / "bench" / "results"
         results.mkdir(exist_ok=True)
-        summary["machine"] = machine_text
-        (results / f"loadtest-{args.db}.json").write_text(json.dumps(summary, indent=2) + "\n")
-        return 0 if all(row[3] for row in verdicts(summary)) else 1
+        name = f"loadtest-{args.db}-live" if live else f"loadtest-{args.db}"
+        written = summaries if live else summaries[0]
+        (results / f"{name}.json").write_text(json.dumps(written, indent=2) + "\n")
+        return 0 if all(row[3] for s in summaries for row in verdicts(s)) else 1
     finally:
         stack.close()

@@ -70,7 +70,7 @@ def start_redis(tmp: Path, stack: Stack) -> str:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    stack.push(lambda: (process.terminate(), process.wait(10)))
+    stack.push(lambda: stop(process))
     wait_for(port, process)
     return f"redis://127.0.0.1:{port}/0"
 
@@ -109,9 +109,20 @@ def start_server(tmp: Path, stack: Stack, name: str) -> tuple[str, subprocess.Po
         stdout=log_file,
         stderr=log_file,
     )
-    stack.push(lambda: (process.poll() is None and process.terminate(), process.wait(10)))
+    stack.push(lambda: stop(process))
     wait_for(port, process)
     return f"127.0.0.1:{port}", process
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server by its PID: asked first, killed if it has not gone within 10 s."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 def seed(args, rng: random.Random) -> dict:
@@ -248,7 +259,7 @@ def run(args, tmp: Path, stack: Stack) -> int:
         deadline = time.monotonic() + 120
         while len(ready) < args.readers and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
-        await asyncio.sleep(3)  # presence greetings settle
+        await asyncio.sleep(3)  # the rosters the readers were told settle
         idle = rss_mb(processes)
         log(f"{len(ready)} readers subscribed; servers at {idle:.0f} MB; {args.writes} writes")
         loop = asyncio.get_running_loop()
@@ -273,6 +284,9 @@ def run(args, tmp: Path, stack: Stack) -> int:
         await asyncio.sleep(3)
         for task in tasks:
             task.cancel()
+        # Closed as a browser closes its tabs: a server stopping waits for its open sockets.
+        closing = [socket.close() for socket, _ in sockets.values()]
+        await asyncio.gather(*closing, return_exceptions=True)
         return idle
 
     idle = asyncio.run(scenario())

@@ -217,7 +217,9 @@ def parts_for(claims: int) -> int:
 def render_parts(documents: list[str], fetcher: StaticOnlyFetcher | None = None) -> list[bytes]:
     """Each document laid out by a process of its own; the URLs they asked for (all refused)
     are added to ``fetcher.requests``."""
-    with ProcessPoolExecutor(max_workers=len(documents), mp_context=_processes) as pool:
+    with ProcessPoolExecutor(
+        max_workers=len(documents), mp_context=_processes, initializer=pdf_layout.lower_priority
+    ) as pool:
         rendered = list(pool.map(pdf_layout.render_standalone, documents))
     if fetcher is not None:
         for _, requests in rendered:

@@ -496,13 +496,35 @@ def test_filter_values_the_form_does_not_offer_are_ignored(client, reviewer):
     response = client.get(
         URL,
         {"q": "seal", "verdict": "1 OR 1=1", "state": "pk__gt", "date_from": "yesterday",
-         "reliability": "x", "kind": "users", "publisher": "nobody"},
+         "reliability": "x", "kind": "users"},
     )  # fmt: skip
 
     assert response.status_code == 200
     assert reverse("annotations:claim-detail", args=[wanted.article_id, wanted.pk]) in (
         response.content.decode()
     )
+
+
+def test_the_publisher_is_typed_with_the_articles_publishers_offered(client, reviewer, desk):
+    """A source library's publishers run to thousands: the box offers the articles' publishers
+    and takes any name; a name nothing was published by finds nothing, and says so."""
+    client.force_login(reviewer)
+
+    page = client.get(URL, {"q": "kelpie"}).content.decode()
+    offered = re.search(r'<datalist id="search-publishers">(.*?)</datalist>', page, re.S)[1]
+    names = re.findall(r'<option value="([^"]*)">', offered)
+    assert names == sorted(Publisher.objects.values_list("name", flat=True))
+    assert {"Courier", "Gazette"} <= set(names)
+    assert 'list="search-publishers"' in page
+
+    by_gazette = client.get(URL, {"q": "kelpie", "publisher": "Gazette"}).content.decode()
+    assert desk["a"]["article"].get_absolute_url() in by_gazette
+    assert desk["b"]["article"].get_absolute_url() not in by_gazette
+
+    nobody = client.get(URL, {"q": "kelpie", "publisher": "<b>Nobody</b>"})
+    assert nobody.status_code == 200
+    assert desk["a"]["article"].get_absolute_url() not in nobody.content.decode()
+    assert "<b>Nobody</b>" not in nobody.content.decode()
 
 
 def test_an_empty_query_shows_how_to_search(client, reviewer):
@@ -522,11 +544,11 @@ def test_the_results_page_makes_the_same_number_of_queries_for_few_or_many_resul
     client.force_login(reviewer)
     client.get(URL, {"q": "heron"})  # sessions and caches warmed
     # 1 session, 1 user, 1 the user's groups (role check);
-    # the form: 1 verdicts, 1 publishers, 1 sources' publishers;
+    # the form: 1 verdicts, 1 publishers (the box's list: the articles' publishers);
     # per kind (4): matches ranked, objects, marked text (SQLite), or matches ranked, then
     # objects with their marked text (PostgreSQL);
     # article terms against publishers' names: 1 (SQLite's index, or PostgreSQL's text).
-    expected = 3 + 3 + 4 * (2 if POSTGRES else 3) + 1
+    expected = 3 + 2 + 4 * (2 if POSTGRES else 3) + 1
     with django_assert_num_queries(expected):
         assert client.get(URL, {"q": "heron"}).status_code == 200
     for n in range(3, 12):

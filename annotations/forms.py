@@ -30,6 +30,12 @@ from annotations.models import (
 from annotations.urlnorm import is_http_url, normalize_url
 
 
+def datalist_options(values) -> SafeString:
+    """``<option>`` tags of a ``<datalist>`` offering ``values``, escaped (quotes too). Written
+    with one join: ``format_html`` per option was 2 ms of the search page for 400 publishers."""
+    return mark_safe("".join(f'<option value="{escape(value)}"></option>' for value in values))  # noqa: S308 — every value escaped
+
+
 def choice_selects(form: forms.Form, names) -> Iterator[tuple[forms.BoundField, SafeString]]:
     """The choice filters ``names`` of ``form``, each as (bound field, its ``<option>`` tags
     with the current value selected), for a filter bar's template to put in a ``<select>``.

@@ -837,3 +837,13 @@ def test_search_documents_are_kept_in_their_rows(db):
                 [kind.table],
             )
             assert cursor.fetchone()[0] == "m", kind.table  # MAIN: compressed, kept in the row
+
+
+def test_the_publisher_list_escapes_the_names(client, reviewer):
+    Publisher.objects.named('Quote" onmouseover="x <b>Post</b>')
+    client.force_login(reviewer)
+
+    page = client.get(URL, {"q": "kelpie"}).content.decode()
+
+    assert '<option value="Quote&quot; onmouseover=&quot;x &lt;b&gt;Post&lt;/b&gt;">' in page
+    assert "<b>Post</b>" not in page

@@ -8,11 +8,10 @@ ignored, never passed to the ORM. htmx swaps the results in place, as on the das
 from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.html import format_html_join
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import search as fulltext
-from annotations.forms import choice_selects
+from annotations.forms import choice_selects, datalist_options
 from annotations.htmx import HtmxHttpRequest
 from annotations.models import Claim, Publisher, Source, Verdict
 from annotations.roles import reviewer_required
@@ -63,7 +62,7 @@ class SearchFilters(forms.Form):
 
     def publisher_options(self):
         """The ``<option>``s of the publisher box's list: the articles' publishers."""
-        return format_html_join("", '<option value="{}"></option>', ((p,) for p in self.publishers))
+        return datalist_options(self.publishers)
 
     def valid_values(self) -> dict:
         self.is_valid()

@@ -38,13 +38,19 @@ RECTS_JS = """([rootId, needle]) => {
 
 
 def drag_select(page, root_id, text):
-    """Select ``text`` inside the element ``root_id`` with the mouse, as a person would."""
-    box = page.evaluate(RECTS_JS, [root_id, text])
-    page.mouse.move(box["x1"], box["y1"])
-    page.mouse.down()
-    page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=4)
-    page.mouse.move(box["x2"], box["y2"], steps=4)
-    page.mouse.up()
+    """Select ``text`` inside the element ``root_id`` with the mouse, as a person would: once
+    the page's fonts are in (text measured before moves after), and once more if a late
+    layout change moved the words under the drag, as a person would select again."""
+    page.evaluate("document.fonts.ready.then(() => true)")
+    for _ in range(2):
+        box = page.evaluate(RECTS_JS, [root_id, text])
+        page.mouse.move(box["x1"], box["y1"])
+        page.mouse.down()
+        page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=4)
+        page.mouse.move(box["x2"], box["y2"], steps=4)
+        page.mouse.up()
+        if page.evaluate("window.getSelection().toString()") == text:
+            break
     assert page.evaluate("window.getSelection().toString()") == text
 
 

@@ -101,7 +101,7 @@ def test_after_saving_an_edit_focus_returns_to_the_claim(page, sign_in, reviewer
     assert claim.claimant == "Transit office"
     # k moves to the claim before it in the list: the place was kept.
     page.keyboard.press("k")
-    assert "current" in page.locator(f"#claim-item-{first.pk}").get_attribute("class")
+    expect(page.locator(f"#claim-item-{first.pk}")).to_have_class(re.compile(r"\bcurrent\b"))
 
 
 # --- The floating Add-claim button ------------------------------------------------------------

@@ -74,9 +74,20 @@ def test_dashboard_publishers_filter_probes_articles_once_per_publisher(client, 
     )
     plan = _plan(sql)
     joins = [node for node in _nodes(plan) if "Join Type" in node]
-    # A semi join (EXISTS) that stops at each publisher's first article, not an inner join
-    # through every article followed by DISTINCT.
-    assert joins and all(node["Join Type"] == "Semi" for node in joins), json.dumps(plan)
+
+    def semi(node) -> bool:
+        # A semi join (EXISTS) that stops at each publisher's first article, not an inner
+        # join through every article followed by DISTINCT. Expecting few articles, PostgreSQL
+        # may run the same semi join as an inner join over the articles' distinct publishers.
+        if node["Join Type"] == "Semi":
+            return True
+        return node["Join Type"] == "Inner" and any(
+            child["Node Type"] in {"Aggregate", "Unique"}
+            and any("publisher_id" in key for key in child.get("Group Key", []))
+            for child in node.get("Plans", [])
+        )
+
+    assert joins and all(semi(node) for node in joins), json.dumps(plan)
 
 
 def test_source_page_reads_one_page_of_citations_from_its_index(client, reviewer):

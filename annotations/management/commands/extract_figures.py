@@ -2,16 +2,12 @@
 were read), and file every claim again in the index that proposals of the same claim in other
 articles are found by. ``--queue`` runs it as a background job instead (``backfills``)."""
 
-import sys
-
-from django.core.management.base import BaseCommand
-from django.urls import reverse
-from tqdm import tqdm
-
 from annotations import backfills
+from annotations.management.backfill import BackfillCommand
 
 
-class Command(BaseCommand):
+class Command(BackfillCommand):
+    backfill, unit = "figures", "claim"
     help = (
         "Read the figures of every claim's quote and statement again (or of the claims of the "
         "given articles). Figures a reviewer corrected or removed are kept. Safe to run again: "
@@ -19,28 +15,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument(
             "--article", type=int, action="append", default=[], help="Only this article's claims."
         )
         parser.add_argument(
             "--batch", type=int, default=backfills.FIGURES_BATCH, help="Claims per transaction."
         )
-        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
-        parser.add_argument(
-            "--queue",
-            action="store_true",
-            help="Queue it as a background job (run by a worker, its progress on the job's "
-            "page) instead of running it here.",
-        )
 
     def handle(self, *args, article, batch, no_progress, queue, verbosity, **options):
         if queue:
-            job = backfills.start_job("figures", owner=None, article_ids=article, batch=batch)
-            self.stdout.write(
-                f"Queued job {job.pk}: {reverse('annotations:job-detail', args=[job.pk])}"
-            )
+            self.queue(article_ids=article, batch=batch)
             return
-        bar = tqdm(unit="claim", file=sys.stderr, disable=no_progress or None)
+        bar = self.progress_bar(no_progress)
 
         def progress(done, total):
             bar.total = total

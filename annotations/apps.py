@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class AnnotationsConfig(AppConfig):
@@ -8,9 +8,12 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Fact-checking"
 
     def ready(self):
-        from annotations import checks, live, search  # noqa: F401 — checks registers on import
+        from annotations import checks, live, search, tallies  # noqa: F401 — checks registers on import
 
         # The SQLite search triggers call Python; every connection needs the function.
         connection_created.connect(search.register_functions)
         post_migrate.connect(search.repair_after_migrate, sender=self)
+        # The dashboard's tallies' triggers (annotations/tallies.py).
+        pre_migrate.connect(tallies.drop_before_migrate, sender=self)
+        post_migrate.connect(tallies.repair_after_migrate, sender=self)
         live.connect_signals()

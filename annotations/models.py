@@ -17,7 +17,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connections, models, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Length, Lower, NullIf
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -243,20 +243,25 @@ class ArticleQuerySet(models.QuerySet):
         return articles
 
     def search(self, text: str):
+        """The articles whose title, standfirst, byline, publisher or text has the words of
+        ``text`` (read as the search page reads it: ``annotations.search.narrow``, from its
+        index instead of reading every text)."""
+        from annotations import search
+
         text = (text or "").strip()
         if not text:
             return self
-        return self.filter(Q(title__icontains=text) | Q(body__icontains=text))
+        return search.narrow(self, text, kind="article")
 
     def with_progress(self):
         """Annotate ``progress``: the share of the article's claims that are approved (None
-        without claims), for sorting by it. One join and one GROUP BY."""
-        return self.annotate(
-            progress=Cast(
-                Count("claims", filter=Q(claims__state=Claim.State.APPROVED)), models.FloatField()
-            )
-            / NullIf(Cast(Count("claims"), models.FloatField()), 0.0)
-        )
+        without claims), for sorting by it, from the article's tally (``ArticleTally``).
+
+        Every article has its tally (a trigger makes it with the article); asking for it makes
+        the join an inner one, so PostgreSQL can read a page of the progress sorts from the
+        tally's (progress, title) indexes: order by ``tally__title`` then, not ``title``.
+        """
+        return self.filter(tally__isnull=False).annotate(progress=F("tally__progress"))
 
     def with_review_state(self):
         """Annotate ``review_state`` (see ``Article.review_state``): the stored publication,
@@ -285,40 +290,30 @@ class ArticleQuerySet(models.QuerySet):
         """Articles with a public page that shows their fact-check (not withdrawn)."""
         return self.filter(publication__in=Article.LIVE)
 
-    # Filters on the articles' claims: an uncorrelated ``pk IN (SELECT article_id …)`` runs the
-    # inner query once; a correlated EXISTS made SQLite scan the claims once per article.
-    def _with_claims(self, **lookups):
-        return self.filter(pk__in=Claim.objects.filter(**lookups).values("article_id"))
-
-    def _without_claims(self, **lookups):
-        return self.exclude(pk__in=Claim.objects.filter(**lookups).values("article_id"))
+    # Filters on the articles' claims read the tallies the triggers keep (``ArticleTally``:
+    # 100,000 rows a desk of 2,000,000 claims) rather than the claims. An uncorrelated
+    # ``pk IN (SELECT article_id …)`` runs the inner query once.
+    def _tallied(self, **lookups):
+        return self.filter(pk__in=ArticleTally.objects.filter(**lookups).values("article_id"))
 
     def in_state(self, state: str):
         """Articles whose ``review_state`` is ``state`` (an unknown state matches nothing)."""
-        State = Article.State
-        if state in Article.LIVE:
-            return self.filter(publication=state)
-        if state not in State.values:
+        if state not in Article.State.values:
             return self.none()
-        articles = self.exclude(publication__in=Article.LIVE)
-        if state == State.TO_DO:
-            return articles._without_claims()
-        if state == State.IN_PROGRESS:
-            return articles._with_claims(state__in=Claim.WORK_STATES)
-        waiting = (*Claim.WORK_STATES, Claim.State.NEEDS_REVIEW)
-        if state == State.IN_REVIEW:
-            articles = articles._with_claims(state=Claim.State.NEEDS_REVIEW)
-            return articles._without_claims(state__in=Claim.WORK_STATES)
-        return articles._with_claims()._without_claims(state__in=waiting)  # ready
+        return self._tallied(review_state=state)
 
     def with_claims_in_state(self, state: str):
-        return self._with_claims(state=state)
+        if state not in Claim.State.values:
+            return self.none()
+        return self._tallied(**{f"{state}__gt": 0})
 
     def with_verdict(self, verdict):
-        return self._with_claims(verdict=verdict)
+        tallies = ArticleVerdictTally.objects.filter(verdict=verdict, claims__gt=0)
+        return self.filter(pk__in=tallies.values("article_id"))
 
     def with_claims_assigned_to(self, user):
-        return self._with_claims(assignee=user)
+        # Read from the claims' (assignee, article) index.
+        return self.filter(pk__in=Claim.objects.filter(assignee=user).values("article_id"))
 
     def matching(
         self,
@@ -866,6 +861,141 @@ class Article(models.Model):
             n += 1
             slug = f"{base}-{n}"
         return slug
+
+
+class ArticleTallyQuerySet(models.QuerySet):
+    def of(self, articles):
+        """The tallies of ``articles`` (a queryset of them; all when it filters nothing)."""
+        if not articles.query.has_filters():
+            return self
+        return self.filter(article__in=articles.order_by().values("pk"))
+
+    def claims_by_state(self) -> dict[str, int]:
+        """Claim state → how many claims are in it, over these articles (one query)."""
+        totals = self.aggregate(**{f"n_{state}": Sum(state) for state in Claim.State.values})
+        return {state: totals[f"n_{state}"] or 0 for state in Claim.State}
+
+
+class ArticleTally(models.Model):
+    """One article's claims counted by state, kept by database triggers as claims change
+    (``annotations/tallies.py``): what the dashboard's charts, filters and progress sorts read
+    instead of every claim. Made by a trigger with the article; never written by the app."""
+
+    article = models.OneToOneField(
+        Article, primary_key=True, on_delete=models.CASCADE, related_name="tally"
+    )
+    title = models.CharField(
+        max_length=500,
+        help_text="The article's title, copied by the trigger: the progress sorts order by "
+        "it after the progress, read from one index of this table.",
+    )
+    publication = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="The article's publication, copied by the trigger, for review_state.",
+    )
+    # One column per claim state, named as the state's value (tallies.states()).
+    to_do = models.IntegerField(default=0)
+    in_progress = models.IntegerField(default=0)
+    needs_review = models.IntegerField(default=0)
+    approved = models.IntegerField(default=0)
+    sent_back = models.IntegerField(default=0)
+    dismissed = models.IntegerField(default=0)
+    claims = models.GeneratedField(
+        expression=F("to_do")
+        + F("in_progress")
+        + F("needs_review")
+        + F("approved")
+        + F("sent_back")
+        + F("dismissed"),
+        output_field=models.IntegerField(),
+        db_persist=True,
+        help_text="All of the article's claims.",
+    )
+    progress = models.GeneratedField(
+        expression=Cast(F("approved"), models.FloatField())
+        / NullIf(
+            Cast(
+                F("to_do")
+                + F("in_progress")
+                + F("needs_review")
+                + F("approved")
+                + F("sent_back")
+                + F("dismissed"),
+                models.FloatField(),
+            ),
+            Value(0.0),
+        ),
+        output_field=models.FloatField(),
+        db_persist=True,
+        help_text="The share of the claims that are approved; empty without claims.",
+    )
+    review_state = models.GeneratedField(
+        expression=Case(
+            When(publication__in=Article.LIVE, then=F("publication")),
+            When(
+                Q(to_do=0, in_progress=0, needs_review=0, approved=0, sent_back=0, dismissed=0),
+                then=Value(Article.State.TO_DO.value),
+            ),
+            When(
+                Q(to_do__gt=0) | Q(in_progress__gt=0) | Q(sent_back__gt=0),
+                then=Value(Article.State.IN_PROGRESS.value),
+            ),
+            When(needs_review__gt=0, then=Value(Article.State.IN_REVIEW.value)),
+            default=Value(Article.State.READY.value),
+        ),
+        output_field=models.CharField(max_length=20),
+        db_persist=True,
+        help_text="The article's state (Article.state_from), for the dashboard's filter.",
+    )
+
+    objects = ArticleTallyQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["review_state"], name="tally_review_state"),
+            # The progress sorts read their page from an index on PostgreSQL (migration 0028:
+            # SQLite cannot index NULLS FIRST/LAST).
+        ]
+
+    def __str__(self):
+        return f"claims of article #{self.article_id}"
+
+
+class ArticleVerdictTallyQuerySet(models.QuerySet):
+    def of(self, articles):
+        if not articles.query.has_filters():
+            return self
+        return self.filter(article__in=articles.order_by().values("pk"))
+
+    def claims_by_verdict(self) -> dict[int, int]:
+        """Verdict id → how many claims have it, over these articles (one query)."""
+        rows = self.values_list("verdict_id").annotate(n=Sum("claims")).order_by()
+        return {verdict_id: n for verdict_id, n in rows if n}
+
+
+class ArticleVerdictTally(models.Model):
+    """How many of an article's claims have a verdict, kept by database triggers as claims
+    change (``annotations/tallies.py``); a row stays at 0 when its last claim loses the
+    verdict."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="verdict_tallies")
+    verdict = models.ForeignKey("Verdict", on_delete=models.CASCADE, related_name="+")
+    claims = models.IntegerField(default=0)
+
+    objects = ArticleVerdictTallyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "verdict"], name="verdict_tally_unique"),
+        ]
+        indexes = [
+            # The verdict filter: the articles with claims of one verdict.
+            models.Index(fields=["verdict", "article"], name="verdict_tally_articles"),
+        ]
+
+    def __str__(self):
+        return f"verdict #{self.verdict_id} of article #{self.article_id}"
 
 
 class PublishedClaim(models.Model):
@@ -1885,6 +2015,9 @@ class Claim(models.Model):
             models.Index(
                 fields=["article", "state", "verdict", "assignee"], name="claim_dashboard_counts"
             ),
+            # The dashboard's assignee filter: the articles of one person's claims, from the
+            # index alone.
+            models.Index(fields=["assignee", "article"], name="claim_assignee_articles"),
             # The claims table's sorts by last change and by statement read these in order.
             # With the id, the sort's tie-break: PostgreSQL reads a page in order from it
             # (SQLite's indexes end with the rowid anyway).

@@ -17,7 +17,16 @@ from django.views.decorators.vary import vary_on_headers
 
 from annotations import charts
 from annotations.forms import LinkImportForm, choice_selects
-from annotations.models import Article, Claim, Publisher, Suggestion, User, Verdict
+from annotations.models import (
+    Article,
+    ArticleTally,
+    ArticleVerdictTally,
+    Claim,
+    Publisher,
+    Suggestion,
+    User,
+    Verdict,
+)
 from annotations.roles import reviewer_required
 
 PAGE_SIZE = 25
@@ -38,8 +47,15 @@ SORTS = {
         "Publisher Z–A",
         [F("publisher__name").desc(nulls_last=True), "title", "pk"],
     ),
-    "progress": ("Least approved first", [F("progress").asc(nulls_first=True), "title", "pk"]),
-    "-progress": ("Most approved first", [F("progress").desc(nulls_last=True), "title", "pk"]),
+    # The tally's copy of the title (``with_progress``): these read a page from its indexes.
+    "progress": (
+        "Least approved first",
+        [F("progress").asc(nulls_first=True), "tally__title", "pk"],
+    ),
+    "-progress": (
+        "Most approved first",
+        [F("progress").desc(nulls_last=True), "tally__title", "pk"],
+    ),
 }
 DEFAULT_SORT = "-date"
 # Sortable column → the ordering its header link asks for first.
@@ -117,15 +133,11 @@ def _select(articles, values: dict, user):
 
 
 def _charts(selection, verdicts):
-    """Claims of the selected articles by state and by verdict, from one grouped query."""
-    by_state, by_verdict = defaultdict(int), defaultdict(int)
-    claims = Claim.objects.all()
-    if selection.query.has_filters():
-        claims = claims.filter(article__in=selection.values("pk"))
-    rows = claims.values_list("state", "verdict_id").annotate(n=Count("pk")).order_by()
-    for state, verdict_id, n in rows:
-        by_state[state] += n
-        by_verdict[verdict_id] += n
+    """Claims of the selected articles by state and by verdict, from the articles' tallies
+    (two queries over one row per article, and per article and verdict)."""
+    by_state = ArticleTally.objects.of(selection).claims_by_state()
+    by_verdict = defaultdict(int, ArticleVerdictTally.objects.of(selection).claims_by_verdict())
+    by_verdict[None] = sum(by_state.values()) - sum(by_verdict.values())
     state_parts = [
         charts.Part(state, state.label, by_state[state], charts.STATE_COLOURS[state])
         for state in Claim.State

@@ -1,0 +1,307 @@
+# ruff: noqa: S608 — every statement here is built from our own table, column and state names.
+"""Each article's claims counted by state and by verdict, kept by the database as claims change.
+
+The dashboard's charts, its article-state and claim-state filters, its verdict filter and its
+progress sorts read these counts (``ArticleTally``: one row per article; ``ArticleVerdictTally``:
+one row per article and verdict) instead of every claim: 100,000 rows instead of 2,000,000 on a
+desk of that size (README, "Scale").
+
+Triggers keep them, so every way of writing claims counts, whatever Python runs or does not
+(``Claim.save``, ``QuerySet.update`` and ``bulk_create``, deletes, ``COPY``):
+
+- **PostgreSQL**: statement-level triggers on the claims table read the statement's old and
+  new rows (transition tables) and apply their net change per article in one ``UPDATE`` (and
+  one upsert for the verdicts): a bulk update of 1,000 claims writes each article's row once.
+  A change that moves no count (a claim's text edited) writes nothing.
+- **SQLite**: row-level triggers doing the same for each row.
+
+An article's row is made by a trigger when the article is inserted, and carries a copy of its
+title and publication: the progress sorts read a page from one index of this table (progress,
+title), and ``review_state`` is the article's state (``Article.state_from``) as a generated
+column. A decrement only ever updates a row, never makes one: while an article is deleted, its
+rows may go before its claims.
+
+The triggers' names carry a signature of their definition (``signature``): ``ensure`` (from the
+migration and after every ``migrate``) makes them again when the definition changed or they
+are missing, and then counts every article again from its claims (``recount``). On SQLite,
+Django rebuilds a table to alter it, which drops that table's triggers and fails while another
+table's trigger names the rebuilt one, so there the triggers are dropped before ``migrate``
+(``drop_before_migrate``) and made again after it.
+"""
+
+import hashlib
+
+from django.db import connection as default_connection
+from django.db import transaction
+
+CLAIMS = "annotations_claim"
+ARTICLES = "annotations_article"
+TALLY = "annotations_articletally"
+VERDICT_TALLY = "annotations_articleverdicttally"
+PREFIX = "tally_"
+
+
+def states() -> list[str]:
+    """The claim states counted: each is a column of the tally, named as its value."""
+    from annotations.models import Claim
+
+    return list(Claim.State.values)
+
+
+def _counted(state: str, row: str = "") -> str:
+    """1 when the row's claim is in ``state``, else 0: one expression for both databases."""
+    return f"CASE WHEN {row}state = '{state}' THEN 1 ELSE 0 END"
+
+
+def _zeros() -> str:
+    return ", ".join("0" for _ in states())
+
+
+def _columns() -> str:
+    return ", ".join(f'"{state}"' for state in states())
+
+
+def recount_sql() -> list[str]:
+    """Statements writing every article's counts again from its claims."""
+    sums = ", ".join(f'SUM({_counted(s)}) AS "{s}"' for s in states())
+    sets = ", ".join(f'"{s}" = c."{s}"' for s in states())
+    return [
+        f'DELETE FROM "{VERDICT_TALLY}"',
+        f'DELETE FROM "{TALLY}"',
+        f'INSERT INTO "{TALLY}" (article_id, title, publication, {_columns()}) '
+        f'SELECT a.id, a.title, a.publication, {_zeros()} FROM "{ARTICLES}" AS a',
+        f'UPDATE "{TALLY}" SET {sets} FROM ('
+        f'SELECT article_id, {sums} FROM "{CLAIMS}" GROUP BY article_id'
+        f') AS c WHERE "{TALLY}".article_id = c.article_id',
+        f'INSERT INTO "{VERDICT_TALLY}" (article_id, verdict_id, claims) '
+        f'SELECT article_id, verdict_id, COUNT(*) FROM "{CLAIMS}" '
+        "WHERE verdict_id IS NOT NULL GROUP BY article_id, verdict_id",
+    ]
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+
+def _pg_function() -> str:
+    """The claims' statement trigger: the net change of each article's counts, applied."""
+    changes = {
+        "INSERT": "SELECT article_id, state, verdict_id, 1 AS d FROM new_claims",
+        "DELETE": "SELECT article_id, state, verdict_id, -1 AS d FROM old_claims",
+        "UPDATE": (
+            "SELECT article_id, state, verdict_id, 1 AS d FROM new_claims UNION ALL "
+            "SELECT article_id, state, verdict_id, -1 AS d FROM old_claims"
+        ),
+    }
+    deltas = ", ".join(
+        f"SUM(CASE WHEN state = '{s}' THEN d ELSE 0 END) AS \"{s}\"" for s in states()
+    )
+    moved = " OR ".join(f'c."{s}" <> 0' for s in states())
+    sets = ", ".join(f'"{s}" = t."{s}" + c."{s}"' for s in states())
+    branches = []
+    for op, rows in changes.items():
+        branches.append(
+            f"IF TG_OP = '{op}' THEN "
+            f'UPDATE "{TALLY}" AS t SET {sets} FROM ('
+            f"SELECT article_id, {deltas} FROM ({rows}) AS ch GROUP BY article_id"
+            f") AS c WHERE t.article_id = c.article_id AND ({moved}); "
+            # More claims of a verdict: the row is made if needed; fewer: only updated.
+            f'INSERT INTO "{VERDICT_TALLY}" AS t (article_id, verdict_id, claims) '
+            f"SELECT article_id, verdict_id, SUM(d) FROM ({rows}) AS ch "
+            "WHERE verdict_id IS NOT NULL GROUP BY article_id, verdict_id HAVING SUM(d) > 0 "
+            "ON CONFLICT (article_id, verdict_id) DO UPDATE SET claims = t.claims + "
+            "EXCLUDED.claims; "
+            f'UPDATE "{VERDICT_TALLY}" AS t SET claims = t.claims + c.d FROM ('
+            f"SELECT article_id, verdict_id, SUM(d) AS d FROM ({rows}) AS ch "
+            "WHERE verdict_id IS NOT NULL GROUP BY article_id, verdict_id HAVING SUM(d) < 0"
+            ") AS c WHERE t.article_id = c.article_id AND t.verdict_id = c.verdict_id; "
+            "END IF; "
+        )
+    return (
+        f"CREATE OR REPLACE FUNCTION {PREFIX}claims() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN {''.join(branches)}RETURN NULL; END $$"
+    )
+
+
+def _pg_article_function() -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {PREFIX}articles() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN "
+        "IF TG_OP = 'INSERT' THEN "
+        f'INSERT INTO "{TALLY}" (article_id, title, publication, {_columns()}) '
+        f"VALUES (NEW.id, NEW.title, NEW.publication, {_zeros()}); "
+        "ELSIF NEW.title IS DISTINCT FROM OLD.title "
+        "OR NEW.publication IS DISTINCT FROM OLD.publication THEN "
+        f'UPDATE "{TALLY}" SET title = NEW.title, publication = NEW.publication '
+        "WHERE article_id = NEW.id; "
+        "END IF; RETURN NULL; END $$"
+    )
+
+
+def _pg_triggers(sig: str) -> dict[str, str]:
+    triggers = {}
+    for op, refs in (
+        ("INSERT", "NEW TABLE AS new_claims"),
+        ("UPDATE", "OLD TABLE AS old_claims NEW TABLE AS new_claims"),
+        ("DELETE", "OLD TABLE AS old_claims"),
+    ):
+        name = f"{PREFIX}claims_{op.lower()}_{sig}"
+        triggers[name] = (
+            f'CREATE TRIGGER "{name}" AFTER {op} ON "{CLAIMS}" REFERENCING {refs} '
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}claims()"
+        )
+    name = f"{PREFIX}articles_{sig}"
+    triggers[name] = (
+        f'CREATE TRIGGER "{name}" AFTER INSERT OR UPDATE ON "{ARTICLES}" '
+        f"FOR EACH ROW EXECUTE FUNCTION {PREFIX}articles()"
+    )
+    return triggers
+
+
+# --- SQLite ----------------------------------------------------------------------------------
+
+
+def _sqlite_change(row: str, sign: str) -> str:
+    """Statements adding (``+``) or taking away (``-``) the claim ``row`` (new/old)."""
+    sets = ", ".join(f'"{s}" = "{s}" {sign} {_counted(s, row + ".")}' for s in states())
+    statements = f'UPDATE "{TALLY}" SET {sets} WHERE article_id = {row}.article_id; '
+    if sign == "+":
+        statements += (
+            f'INSERT INTO "{VERDICT_TALLY}" (article_id, verdict_id, claims) '
+            f"SELECT {row}.article_id, {row}.verdict_id, 1 WHERE {row}.verdict_id IS NOT NULL "
+            "ON CONFLICT (article_id, verdict_id) DO UPDATE SET claims = claims + 1; "
+        )
+    else:
+        statements += (
+            f'UPDATE "{VERDICT_TALLY}" SET claims = claims - 1 '
+            f"WHERE article_id = {row}.article_id AND verdict_id = {row}.verdict_id; "
+        )
+    return statements
+
+
+def _sqlite_triggers(sig: str) -> dict[str, str]:
+    moved = " OR ".join(
+        f"old.{column} IS NOT new.{column}" for column in ("article_id", "state", "verdict_id")
+    )
+    bodies = {
+        "claims_insert": f'AFTER INSERT ON "{CLAIMS}" BEGIN {_sqlite_change("new", "+")}END',
+        "claims_delete": f'AFTER DELETE ON "{CLAIMS}" BEGIN {_sqlite_change("old", "-")}END',
+        "claims_update": (
+            f'AFTER UPDATE ON "{CLAIMS}" WHEN {moved} BEGIN '
+            f"{_sqlite_change('old', '-')}{_sqlite_change('new', '+')}END"
+        ),
+        "articles_insert": (
+            f'AFTER INSERT ON "{ARTICLES}" BEGIN '
+            f'INSERT INTO "{TALLY}" (article_id, title, publication, {_columns()}) '
+            f"VALUES (new.id, new.title, new.publication, {_zeros()}); END"
+        ),
+        "articles_update": (
+            f'AFTER UPDATE OF title, publication ON "{ARTICLES}" BEGIN '
+            f'UPDATE "{TALLY}" SET title = new.title, publication = new.publication '
+            "WHERE article_id = new.id; END"
+        ),
+    }
+    return {
+        f"{PREFIX}{name}_{sig}": f'CREATE TRIGGER "{PREFIX}{name}_{sig}" {body}'
+        for name, body in bodies.items()
+    }
+
+
+# --- Installation ----------------------------------------------------------------------------
+
+
+def signature() -> str:
+    """Changes with the definition: the states counted and the triggers' SQL."""
+    definition = "|".join([*states(), _pg_function(), _pg_article_function()])
+    definition += "|".join(_sqlite_triggers("")) + "|".join(_sqlite_triggers("").values())
+    return hashlib.sha256(definition.encode()).hexdigest()[:10]
+
+
+def wanted_triggers(connection) -> dict[str, str]:
+    sig = signature()
+    if connection.vendor == "postgresql":
+        return _pg_triggers(sig)
+    return _sqlite_triggers(sig)
+
+
+def existing_triggers(connection) -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tally\\_%%'")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {name for (name,) in cursor.fetchall() if name.startswith(PREFIX)}
+
+
+def _tables_ready(connection) -> bool:
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+    return {CLAIMS, ARTICLES, TALLY, VERDICT_TALLY} <= tables
+
+
+def drop_triggers(connection) -> None:
+    names = existing_triggers(connection)
+    with connection.cursor() as cursor:
+        for name in names:
+            table = CLAIMS if name.startswith(f"{PREFIX}claims") else ARTICLES
+            on = f' ON "{table}"' if connection.vendor == "postgresql" else ""
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"{on}')
+
+
+def recount(connection) -> None:
+    """Count every article's claims again (the triggers keep them from then on)."""
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # No claim may change between the count and the triggers taking over.
+            cursor.execute(f'LOCK TABLE "{CLAIMS}", "{ARTICLES}" IN SHARE MODE')
+        for statement in recount_sql():
+            cursor.execute(statement)
+
+
+def ensure(connection=None) -> bool:
+    """Make the triggers match the definition; when they did not, count every article again.
+    True when they were (re)made."""
+    connection = connection or default_connection
+    if connection.vendor not in ("sqlite", "postgresql") or not _tables_ready(connection):
+        return False
+    wanted = wanted_triggers(connection)
+    if set(wanted) == existing_triggers(connection):
+        return False
+    with transaction.atomic(using=connection.alias):
+        drop_triggers(connection)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(_pg_function())
+                cursor.execute(_pg_article_function())
+            for statement in wanted.values():
+                cursor.execute(statement)
+        recount(connection)
+    return True
+
+
+def remove(connection=None) -> None:
+    connection = connection or default_connection
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return
+    drop_triggers(connection)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}claims()")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}articles()")
+
+
+def drop_before_migrate(sender, using="default", **kwargs) -> None:
+    """Before ``migrate`` on SQLite: a trigger naming the tally tables would make Django's
+    rebuild of them fail (see the module's docstring)."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        drop_triggers(connection)
+
+
+def repair_after_migrate(sender, using="default", **kwargs) -> None:
+    """After ``migrate``: the triggers back (and every article counted again) where they are
+    missing or out of date, once the tally's migration has run."""
+    from django.db import connections
+
+    ensure(connections[using])

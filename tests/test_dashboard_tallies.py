@@ -1,0 +1,197 @@
+"""The articles' claim tallies the dashboard reads (annotations/tallies.py): kept by the
+database on every way claims are written, equal to counting the claims, on SQLite and
+PostgreSQL."""
+
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from annotations import tallies
+from annotations.models import Article, ArticleTally, ArticleVerdictTally, Claim, Verdict
+from tests.factories import ArticleFactory, ClaimFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def counted_from_claims() -> dict[int, tuple[dict, dict]]:
+    """article id → (state → claims, verdict id → claims), counted from the claims."""
+    counts = {pk: (Counter(), Counter()) for pk in Article.objects.values_list("pk", flat=True)}
+    for article_id, state, verdict_id in Claim.objects.values_list(
+        "article_id", "state", "verdict_id"
+    ):
+        counts[article_id][0][state] += 1
+        if verdict_id is not None:
+            counts[article_id][1][verdict_id] += 1
+    return {
+        pk: ({s: by_state[s] for s in Claim.State.values}, dict(by_verdict))
+        for pk, (by_state, by_verdict) in counts.items()
+    }
+
+
+def tallied() -> dict[int, tuple[dict, dict]]:
+    """The same, read from the tallies (rows at 0 left out)."""
+    result = {}
+    for tally in ArticleTally.objects.all():
+        by_state = {s: getattr(tally, s) for s in Claim.State.values}
+        result[tally.article_id] = (by_state, {})
+    for row in ArticleVerdictTally.objects.filter(claims__gt=0):
+        result[row.article_id][1][row.verdict_id] = row.claims
+    return result
+
+
+@pytest.fixture
+def desk(reviewer):
+    verdicts = list(Verdict.objects.all())
+    articles = [ArticleFactory() for _ in range(3)]
+    states = list(Claim.State)
+    for n in range(12):
+        ClaimFactory(
+            article=articles[n % 3],
+            state=states[n % len(states)],
+            verdict=verdicts[n % len(verdicts)] if n % 4 else None,
+            created_by=reviewer,
+        )
+    return articles
+
+
+def test_every_claim_state_is_a_column_of_the_tally():
+    columns = {f.name for f in ArticleTally._meta.get_fields()}
+    assert set(Claim.State.values) <= columns
+
+
+def test_a_new_article_has_a_tally_of_no_claims():
+    article = ArticleFactory(title="Bus fares")
+    tally = ArticleTally.objects.get(article=article)
+    assert tally.claims == 0
+    assert tally.progress is None
+    assert tally.title == "Bus fares"
+    assert tally.review_state == Article.State.TO_DO
+
+
+def test_claims_saved_one_by_one_are_counted(desk):
+    assert tallied() == counted_from_claims()
+    assert sum(t.claims for t in ArticleTally.objects.all()) == 12
+
+
+def test_claims_created_in_bulk_are_counted(desk, reviewer):
+    verdict = Verdict.objects.first()
+    template = Claim.objects.filter(article=desk[0]).first()
+    Claim.objects.bulk_create(
+        [
+            Claim(
+                article=desk[1],
+                start=template.start,
+                end=template.end,
+                quote=template.quote,
+                statement=f"bulk {n}",
+                state=Claim.State.APPROVED,
+                verdict=verdict,
+                created_by=reviewer,
+            )
+            for n in range(5)
+        ]
+    )
+    assert tallied() == counted_from_claims()
+
+
+def test_a_bulk_update_of_states_and_verdicts_moves_the_counts(desk):
+    verdicts = list(Verdict.objects.all())
+    Claim.objects.filter(article=desk[0]).update(state=Claim.State.APPROVED, verdict=verdicts[0])
+    Claim.objects.filter(article=desk[1], verdict__isnull=False).update(verdict=None)
+    assert tallied() == counted_from_claims()
+    assert ArticleTally.objects.get(article=desk[0]).progress == 1.0
+
+
+def test_a_claim_moved_to_another_article_is_counted_there(desk):
+    claim = Claim.objects.filter(article=desk[0], verdict__isnull=False).first()
+    Claim.objects.filter(pk=claim.pk).update(article=desk[2])
+    assert tallied() == counted_from_claims()
+
+
+def test_an_edit_that_moves_no_count_changes_nothing(desk):
+    before = tallied()
+    Claim.objects.filter(article=desk[0]).update(statement="reworded")
+    assert tallied() == before
+
+
+def test_deleted_claims_and_articles_are_taken_away(desk):
+    Claim.objects.filter(article=desk[0], state=Claim.State.APPROVED).delete()
+    desk[1].delete()
+    assert tallied() == counted_from_claims()
+    assert not ArticleTally.objects.filter(article_id=desk[1].pk).exists()
+
+
+def test_the_workflow_keeps_the_counts(desk, reviewer, editor):
+    claim = ClaimFactory(
+        article=desk[2],
+        state=Claim.State.NEEDS_REVIEW,
+        verdict=Verdict.objects.first(),
+        created_by=reviewer,
+    )
+    claim.send_back(by=editor, version=claim.version, reason="Cite the office's own table.")
+    claim.refresh_from_db()
+    claim.dismiss(by=reviewer, version=claim.version, reason="A prediction.")
+    assert claim.state == Claim.State.DISMISSED
+    assert tallied() == counted_from_claims()
+
+
+@pytest.mark.parametrize(
+    ("states", "publication", "expected"),
+    [
+        ([], "", Article.State.TO_DO),
+        (["to_do", "approved"], "", Article.State.IN_PROGRESS),
+        (["sent_back", "needs_review"], "", Article.State.IN_PROGRESS),
+        (["needs_review", "approved", "dismissed"], "", Article.State.IN_REVIEW),
+        (["approved", "dismissed"], "", Article.State.READY),
+        (["dismissed"], "", Article.State.READY),
+        (["approved"], "unpublished", Article.State.READY),
+        (["needs_review"], "published", Article.State.PUBLISHED),
+        (["to_do"], "updated", Article.State.UPDATED),
+    ],
+)
+def test_the_tallys_review_state_is_the_articles(reviewer, states, publication, expected):
+    article = ArticleFactory()
+    for state in states:
+        ClaimFactory(article=article, state=state, created_by=reviewer)
+    if publication:
+        Article.objects.filter(pk=article.pk).update(
+            publication=publication, published_at=timezone.now(), slug=f"a-{article.pk}"
+        )
+    article = Article.objects.get(pk=article.pk)
+    assert article.review_state == expected
+    assert ArticleTally.objects.get(article=article).review_state == expected
+
+
+def test_a_title_edit_is_copied_for_the_progress_sort():
+    article = ArticleFactory(title="Old title")
+    Article.objects.filter(pk=article.pk).update(title="New title")
+    assert ArticleTally.objects.get(article=article).title == "New title"
+
+
+def test_missing_triggers_are_made_again_and_the_counts_repaired(desk):
+    tallies.drop_triggers(connection)
+    Claim.objects.filter(article=desk[0]).update(state=Claim.State.DISMISSED)  # not counted
+    assert tallied() != counted_from_claims()
+
+    assert tallies.ensure(connection)
+
+    assert tallied() == counted_from_claims()
+    Claim.objects.filter(article=desk[0]).update(state=Claim.State.TO_DO)  # counted again
+    assert tallied() == counted_from_claims()
+    assert not tallies.ensure(connection)  # current: nothing to do
+
+
+def test_the_dashboards_charts_and_filters_follow_a_change(client, reviewer, desk):
+    client.force_login(reviewer)
+    url = reverse("annotations:article-list")
+    Claim.objects.filter(article=desk[0]).update(state=Claim.State.APPROVED)
+    Claim.objects.exclude(article=desk[0]).update(state=Claim.State.TO_DO)
+
+    response = client.get(url, {"review_state": "ready"})
+
+    assert desk[0].title in response.content.decode()
+    assert desk[1].title not in response.content.decode()
+    assert 'data-key="approved" data-count="4"' in response.content.decode()

@@ -15,6 +15,21 @@ if os.environ.get("CI") == "true":
     hypothesis_settings.load_profile("ci")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests run on a database file, as the app itself does (WAL, one connection per
+    thread), not on Django's shared in-memory database. In memory, every thread of a live server
+    shares the test's one connection: two requests at once on it can deadlock when one runs the
+    search triggers' Python function while the other holds the interpreter's lock (a browser
+    test hung CI that way), and a third fails with "database table is locked"."""
+    from django.conf import settings
+
+    for alias, database in settings.DATABASES.items():
+        if database["ENGINE"] == "django.db.backends.sqlite3":
+            folder = tmp_path_factory.mktemp("database")
+            database.setdefault("TEST", {})["NAME"] = str(folder / f"{alias}.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _fast_tests(settings, tmp_path):
     # Quick password hashing and a private media folder per test.

@@ -101,34 +101,16 @@ def screenshot_dir(tmp_path) -> Path:
 @pytest.fixture
 def run_jobs():
     """``run_jobs()`` runs the real job worker (``manage.py run_worker --batch``) in the test's
-    thread while the browser keeps polling the live server: pytest-django's in-memory SQLite
-    database is shared by this process's threads only, and a worker polling from another
-    thread would hold its locks against the live server's requests."""
+    thread, on its own connection to the test database, as a worker process beside the server
+    would."""
     import io
-    import time
 
     from django.core.management import call_command
-    from django.db import OperationalError
 
     def run_jobs():
-        # The shared in-memory database's table locks are not waited for (SQLite's busy
-        # timeout does not apply to them): a page polling the live server at the moment the
-        # worker begins its transaction makes that BEGIN fail, before any job is taken. Try
-        # again, as a worker process would on its next poll.
-        for attempt in range(50):
-            try:
-                call_command(
-                    "run_worker",
-                    batch=True,
-                    reload=False,
-                    startup_delay=False,
-                    stdout=io.StringIO(),
-                )
-                return
-            except OperationalError as error:
-                if "locked" not in str(error) or attempt == 49:
-                    raise
-                time.sleep(0.1)
+        call_command(
+            "run_worker", batch=True, reload=False, startup_delay=False, stdout=io.StringIO()
+        )
 
     return run_jobs
 

@@ -10,7 +10,6 @@ import time
 
 import pytest
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-from django.db import connections
 
 from annotations.models import Claim, Role
 from tests.browser.conftest import CHROMIUM_ARGS  # noqa: F401 — the same browser set-up
@@ -23,14 +22,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def asgi_server(transactional_db):
     """The ASGI application (pages and the live WebSocket) under Uvicorn in a thread of this
-    process: pytest-django's live server speaks WSGI only. On the in-memory SQLite of tests the
-    server shares the test's connection, as Django's own live server does."""
+    process: pytest-django's live server speaks WSGI only. Its threads open their own
+    connections to the test database (a file, see tests/conftest.py)."""
     import uvicorn
 
     from factcheck.asgi import application
 
-    connection = connections["default"]
-    shared = connection.vendor == "sqlite" and connection.is_in_memory_db()
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -43,12 +40,8 @@ def asgi_server(transactional_db):
     server = uvicorn.Server(config)
 
     def serve():
-        if shared:
-            connections["default"] = connection
         asyncio.run(server.serve(sockets=[listener]))
 
-    if shared:
-        connection.inc_thread_sharing()
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -58,8 +51,6 @@ def asgi_server(transactional_db):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
-    if shared:
-        connection.dec_thread_sharing()
 
 
 @pytest.fixture

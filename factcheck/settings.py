@@ -7,6 +7,7 @@ sets ``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS`` and usu
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -102,9 +103,12 @@ ALLOWED_HOSTS = env_list(
 )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
+# Daphne's runserver serves the ASGI application in development (make demo: pages and the live
+# updates' WebSocket). Loading it installs Twisted's reactor, 27 MiB in every process, so only
+# runserver loads it: bin/serve serves with Uvicorn, and workers and commands need none of it.
+DEVELOPMENT_SERVER = sys.argv[1:2] == ["runserver"]
 INSTALLED_APPS = [
-    # First: its runserver serves the ASGI application (pages and the live updates' WebSocket).
-    "daphne",
+    *(["daphne"] if DEVELOPMENT_SERVER else []),  # first: its runserver replaces Django's
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

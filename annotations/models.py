@@ -17,7 +17,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connections, models, router, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Length, Lower, NullIf
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -1175,14 +1175,23 @@ class SourceQuerySet(models.QuerySet):
 
     def with_usage(self):
         """Annotate ``claim_count`` (claims citing it) and ``approved_verdict_count`` (approved
-        claims with a verdict that cite it), in the one query."""
-        approved = Q(
-            citations__claim__state=Claim.State.APPROVED,
-            citations__claim__verdict__isnull=False,
+        claims with a verdict that cite it), in the one query.
+
+        Each is a subquery over the source's own citations, counted for the sources the query
+        returns: ``claim_count`` read from the (source, claim) index alone. A join of every
+        citation to its claim grouped by source took 52 ms of the page of a source cited
+        5,481 times (make bench-scale, "source page").
+        """
+        cited = Citation.objects.filter(source=OuterRef("pk")).order_by().values("source")
+        claims = cited.annotate(n=Count("claim_id", distinct=True)).values("n")
+        approved = (
+            cited.filter(claim__state=Claim.State.APPROVED, claim__verdict__isnull=False)
+            .annotate(n=Count("claim_id", distinct=True))
+            .values("n")
         )
         return self.annotate(
-            claim_count=Count("citations__claim", distinct=True),
-            approved_verdict_count=Count("citations__claim", filter=approved, distinct=True),
+            claim_count=Coalesce(Subquery(claims), 0),
+            approved_verdict_count=Coalesce(Subquery(approved), 0),
         )
 
     def unused(self):
@@ -2805,7 +2814,10 @@ class Citation(models.Model):
         indexes = [
             # A source's page lists its citations newest first, a page at a time: read from
             # this index, not all of a much-cited source's citations sorted (make bench-scale).
-            models.Index(fields=["source", "-created_at", "-id"], name="citation_source_recent")
+            models.Index(fields=["source", "-created_at", "-id"], name="citation_source_recent"),
+            # How many claims cite a source (``SourceQuerySet.with_usage``), counted from this
+            # index alone.
+            models.Index(fields=["source", "claim"], name="citation_source_claim"),
         ]
 
     def __str__(self):

@@ -179,6 +179,29 @@ def test_source_change_page_lists_the_claims_using_it(client, admin_user, used_s
     assert page.count("Approved · Accurate") == 1
 
 
+def test_source_list_sorts_by_usage(client, admin_user, used_sources):
+    client.force_login(admin_user)
+    # The admin's "o" parameter: the claims column (after the checkbox and four others),
+    # fewest first; the titles alone would sort the other way.
+    response = client.get(reverse("admin:annotations_source_changelist"), {"o": "5"})
+    titles = [s.title for s in response.context["cl"].result_list]
+    assert titles == ["Unused", "Cited", "Backing"]
+
+
+def test_source_history_in_the_admin_does_not_count_its_citations(client, admin_user, used_sources):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    backing = used_sources[0]
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(reverse("admin:annotations_source_history", args=[backing.pk]))
+    assert response.status_code == 200
+    assert "Backing" in response.content.decode()
+    # The usage counts are the list's: a much-cited source's history page did not wait on them.
+    assert not [q for q in context.captured_queries if "annotations_citation" in q["sql"]]
+
+
 # --- Merge --------------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ snapshots uploaded and listed, CSV import/export."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -295,6 +296,22 @@ class SourceResource(resources.ModelResource):
             instance.created_by = kwargs["user"]
 
 
+class SourceChangeList(ChangeList):
+    """The source list counts each listed source's usage (``SourceQuerySet.with_usage``) for its
+    columns, its usage filter, its sorts and its merge action. The admin's pages of one source
+    (change, history, delete) show no counts and do not pay for them: the history of a source
+    cited 5,481 times took 50.9 ms, most of it counting (make bench-scale)."""
+
+    @property
+    def root_queryset(self):
+        return self._root_queryset
+
+    @root_queryset.setter
+    def root_queryset(self, queryset):
+        # Set once by ChangeList.__init__, from SourceAdmin.get_queryset.
+        self._root_queryset = queryset.with_usage()
+
+
 # --- The source admin ---------------------------------------------------------------------------
 
 
@@ -337,8 +354,8 @@ class SourceAdmin(ImportExportMixin, HistoryAdmin):
     actions = ["merge_sources"]
     list_per_page = 50
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_usage()
+    def get_changelist(self, request, **kwargs):
+        return SourceChangeList
 
     @admin.display(description="URL")
     def link(self, source):

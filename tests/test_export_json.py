@@ -73,6 +73,34 @@ def test_published_json_has_only_approved_claims_and_no_comments():
     assert not any(claim["comments"] for claim in claims)
 
 
+def test_sources_are_listed_in_url_order_a_batch_at_a_time(monkeypatch):
+    """The whole library for a complete export, only the cited sources for some articles;
+    each once, in URL order, with its creator among the users, however many batches."""
+    import annotations.exporters.json as json_export
+
+    monkeypatch.setattr(json_export, "SOURCES_PER_QUERY", 2)
+    maker = User.objects.create_user("sourcekeeper")
+    sources = [
+        SourceFactory(url=f"https://stats.example/{name}", created_by=maker)
+        for name in ("delta", "alpha", "echo", "charlie", "bravo")
+    ]
+    cited = ClaimFactory()
+    for source in (sources[2], sources[0], sources[2]):
+        Citation.objects.create(claim=cited, source=source, quote="A figure", locator="p. 1")
+    ClaimFactory()  # another article, citing nothing
+
+    everything = json.loads(export_json())
+    assert [s["url"] for s in everything["sources"]] == sorted(s.url for s in sources)
+    assert {s["created_by"] for s in everything["sources"]} == {"sourcekeeper"}
+    assert "sourcekeeper" in {u["username"] for u in everything["users"]}
+
+    some = json.loads(export_json(articles=Article.objects.filter(pk=cited.article_id)))
+    assert [s["url"] for s in some["sources"]] == [
+        "https://stats.example/delta",
+        "https://stats.example/echo",
+    ]
+
+
 # Every kind of character JSON escapes or may trip over, in every free-text field.
 TRICKY = '"quoted" \\ back\\slash\ttab\nline\r\x01\x1f\x7f é 公共 🚌 \u2028 </script>'
 

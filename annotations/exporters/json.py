@@ -23,6 +23,8 @@ from annotations.exporters.scope import (
     CITATION_FIELDS,
     CLAIM_FIELDS,
     COMMENT_FIELDS,
+    MAX_SELECTED_PER_QUERY,
+    SOURCE_FIELDS,
     ExportData,
     Scope,
 )
@@ -35,6 +37,7 @@ from annotations.models import (
     FamilyEvent,
     FamilyMembership,
     ProposalRejection,
+    Source,
     User,
 )
 
@@ -59,7 +62,13 @@ def verdict_entry(verdict: dict) -> dict:
 CLAIM_COLUMNS = tuple(field for field in CLAIM_FIELDS if field != "updated_at")
 CLAIM_USER_FIELDS = ("verdict_proposed_by_id", "assignee_id", "created_by_id", "approved_by_id")
 CLAIM_USER_COLUMNS = tuple(CLAIM_COLUMNS.index(f) for f in CLAIM_USER_FIELDS)
-CITATION_COLUMNS = tuple(field for field in CITATION_FIELDS if field != "id")
+# A citation's columns: the claim, the source (its id, recorded for the sources list, and its
+# URL, which the file names it by), then the file's fields in order.
+CITATION_COLUMNS = ("claim_id", "source_id", "source__url") + tuple(
+    field for field in CITATION_FIELDS if field not in {"id", "claim_id", "source_id"}
+)
+#: Sources read in one query when the file's sources list is written.
+SOURCES_PER_QUERY = 500
 COMMENT_COLUMNS = tuple(field for field in COMMENT_FIELDS if field != "id")
 # A figure's columns: the claim it belongs to, then the file's fields in order (the reviewer
 # as ``corrected_by``).
@@ -179,7 +188,6 @@ class FileData(ExportData):
                 "claim_id", "source_id", "created_by_id", CITATION_JSON
             )
         )
-        self._load_sources({row[1] for row in citation_rows})
         self._record_users(citation_rows, (2,))
         claim_ids = {row[0] for row in rows}
         seen = self.sources_seen.add
@@ -214,6 +222,34 @@ class FileData(ExportData):
                 )
             )
         return grouped
+
+    def sources_in_file(self, *, whole_library: bool):
+        """The sources the file lists, in URL order, each with its creator's name: every source
+        of the library, or those the claims cite. Read a few hundred at a time, holding only
+        ids and URLs meanwhile: a large export's sources held whole, from the first chunk of
+        articles to the end of the file, were most of its worker's memory."""
+        library = Source.objects.order_by()
+        if whole_library:
+            by_url = list(library.values_list("url", "pk"))
+        else:
+            cited = sorted(self.sources_seen)
+            by_url = []
+            for start in range(0, len(cited), MAX_SELECTED_PER_QUERY):
+                batch = cited[start : start + MAX_SELECTED_PER_QUERY]
+                by_url += library.filter(pk__in=batch).values_list("url", "pk")
+        order = [
+            pk for _, pk in sorted(by_url)
+        ]  # URLs are unique: Python's order, not a collation's
+        del by_url
+        for start in range(0, len(order), SOURCES_PER_QUERY):
+            batch = order[start : start + SOURCES_PER_QUERY]
+            rows = {
+                row["id"]: row for row in self._rows(library.filter(pk__in=batch), SOURCE_FIELDS)
+            }
+            for pk in batch:
+                source = rows[pk]
+                source["created_by_username"] = self.username(source["created_by_id"])
+                yield source
 
     def _load_figures(self, article_ids: list[int]) -> dict[int, list[dict]]:
         """The figures of the claims in scope, in the file's shape, per claim: one query."""
@@ -313,16 +349,25 @@ class FileData(ExportData):
             citations.order_by("claim_id", "created_at", "pk"), CITATION_COLUMNS
         )
         rows = list(rows)
-        self._load_sources({row[1] for row in rows})
-        user = self._record_users(rows, (6,)).get
-        sources, seen = self.sources, self.sources_seen.add
-        for claim_id, source_id, relation, quote, locator, note, created_by_id, created_at in rows:
+        user = self._record_users(rows, (CITATION_COLUMNS.index("created_by_id"),)).get
+        seen = self.sources_seen.add
+        for (
+            claim_id,
+            source_id,
+            url,
+            relation,
+            quote,
+            locator,
+            note,
+            created_by_id,
+            created_at,
+        ) in rows:
             if (claim := by_id.get(claim_id)) is None:
                 continue
             seen(source_id)
             claim["citations"].append(
                 {
-                    "source": sources[source_id]["url"],
+                    "source": url,
                     "relation": relation,
                     "quote": quote,
                     "locator": locator,
@@ -416,15 +461,13 @@ def chunks(articles, scope: Scope):
     for bundle in data:
         yield separator + dumps_article(article_entry(bundle.article, bundle.claims))
         separator = ",\n"
-    # A complete internal export carries the whole source library, cited or not.
+    # A complete internal export carries the whole source library, cited or not. Their
+    # creators are users the file refers to as well. A source at a time: the library written
+    # as one string was a tenth of an export worker's memory (make bench-scale, 10,000
+    # articles). The bytes are the same.
     everything = scope is Scope.INTERNAL and not articles.query.where
-    sources = data.all_sources() if everything else data.seen_sources()
-    for source in sources:  # their creators are users the file refers to as well
-        source["created_by_username"] = data.username(source["created_by_id"])
-    # A source at a time: the library written as one string was a tenth of an export
-    # worker's memory (make bench-scale, 10,000 articles). The bytes are the same.
     yield '],\n"sources":['
-    for n, source in enumerate(sources):
+    for n, source in enumerate(data.sources_in_file(whole_library=everything)):
         yield ("," if n else "") + dumps(source_entry(source))
     families = family_entries(data, articles, scope)
     pairs = rejected_pair_entries(data, articles, scope)

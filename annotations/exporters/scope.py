@@ -502,11 +502,5 @@ class ExportData:
             source["created_by_username"] = self.username(source["created_by_id"])
             self.sources[source["id"]] = source
 
-    def all_sources(self) -> list[dict]:
-        """Every source in the library (for a complete internal export), by URL."""
-        self._load_sources(set(Source.objects.values_list("pk", flat=True)))
-        self.sources_seen.update(self.sources)
-        return sorted(self.sources.values(), key=lambda s: s["url"])
-
     def seen_sources(self) -> list[dict]:
         return sorted((self.sources[pk] for pk in self.sources_seen), key=lambda s: s["url"])

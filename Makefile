@@ -66,7 +66,8 @@ bench-scale: install
 	$(PYTHON) -m bench.scale --articles $(BENCH_SCALE_ARTICLES) --claims $(BENCH_SCALE_CLAIMS) \
 	  --first $(BENCH_SCALE_FIRST) $(if $(BENCH_SCALE_KEEP),--keep $(BENCH_SCALE_KEEP))
 
-# 200 reviewers for 120 s on gunicorn + a throwaway PostgreSQL, with a job worker making a PDF
+# 200 reviewers for 120 s on the production server (gunicorn with Uvicorn workers and Redis,
+# as bin/serve runs it) + a throwaway PostgreSQL, with a job worker making a PDF
 # report (200 claims) or a JSON export of everything every 10 s meanwhile; then 10 writers for
 # 20 s on SQLite, then 500 open readers of live updates on one Uvicorn process (loadtest/live.py:
 # delivery latency percentiles and the readers' memory; `python -m loadtest.live --servers 2` for
@@ -74,7 +75,7 @@ bench-scale: install
 # workers, Redis) without and with 500 open readers connected: their p95 compared (≤ 10 %
 # worse). All always run; the target fails if any missed a target.
 loadtest: install
-	$(PYTHON) -m loadtest --db postgres --users 200 --duration 120 --jobs 10; pg=$$?; \
+	$(PYTHON) -m loadtest --db postgres --users 200 --duration 120 --jobs 10 --asgi; pg=$$?; \
 	$(PYTHON) -m loadtest --db sqlite --users 10 --duration 20 --writers --think 0.1 0.5; lite=$$?; \
 	$(PYTHON) -m loadtest.live --readers 500; live=$$?; \
 	$(PYTHON) -m loadtest --db postgres --users 50 --duration 60 --live-readers 500; beside=$$?; \

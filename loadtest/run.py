@@ -63,6 +63,12 @@ def parse_args(argv):
         "(200 claims) or a JSON export of every article every SECONDS, in turn",
     )
     parser.add_argument(
+        "--asgi",
+        action="store_true",
+        help="serve as bin/serve does in production (Uvicorn workers, Redis between them) "
+        "instead of gunicorn's synchronous workers",
+    )
+    parser.add_argument(
         "--live-readers",
         type=int,
         default=0,
@@ -516,10 +522,11 @@ def main(argv=None) -> int:
         connections.close_all()
         server_log = tmp / "gunicorn.log"
         live = args.live_readers > 0
-        if live:
+        asgi = live or args.asgi
+        if asgi:
             from loadtest.live import start_redis
 
-            # Several Uvicorn workers share the readers' events through Redis, as in production.
+            # Several Uvicorn workers share live events through Redis, as in production.
             os.environ["FACTCHECK_REDIS_URL"] = start_redis(tmp, stack)
         log(f"starting gunicorn ({args.workers} workers) and {args.users} reviewers")
         server = Gunicorn(
@@ -527,7 +534,7 @@ def main(argv=None) -> int:
             workers=args.workers,
             threads=args.threads,
             log_path=server_log,
-            asgi=live,
+            asgi=asgi,
         )
         stack.push(server.stop)
         from django.utils import timezone
@@ -622,8 +629,9 @@ def main(argv=None) -> int:
                     f"5xx by action: {summary['server_errors_by_action']}; the server log "
                     f"names: {named[-8:]}"
                 )
-            if readers is not None:
+            if asgi:
                 summary["gunicorn"] += ", Uvicorn workers, Redis"
+            if readers is not None:
                 summary["live_readers"] = readers
             if readers:
                 runs = reports[readers]

@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import re
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -293,27 +294,37 @@ class ArticleQuerySet(models.QuerySet):
     # Filters on the articles' claims read the tallies the triggers keep (``ArticleTally``:
     # 100,000 rows a desk of 2,000,000 claims) rather than the claims. An uncorrelated
     # ``pk IN (SELECT article_id …)`` runs the inner query once.
-    def _tallied(self, **lookups):
-        return self.filter(pk__in=ArticleTally.objects.filter(**lookups).values("article_id"))
+    def _tallied(self, tallies):
+        return self.filter(pk__in=tallies.values("article_id"))
+
+    def of_tallies(self, tallies):
+        """The articles of ``tallies`` (an ``ArticleTally`` queryset; all when it filters
+        nothing): the dashboard's page of ``ArticleTally.objects.matching``."""
+        return self._tallied(tallies) if tallies.query.has_filters() else self
 
     def in_state(self, state: str):
         """Articles whose ``review_state`` is ``state`` (an unknown state matches nothing)."""
-        if state not in Article.State.values:
-            return self.none()
-        return self._tallied(review_state=state)
+        return self._tallied(ArticleTally.objects.counting(review_state=state))
 
     def with_claims_in_state(self, state: str):
-        if state not in Claim.State.values:
-            return self.none()
-        return self._tallied(**{f"{state}__gt": 0})
+        return self._tallied(ArticleTally.objects.counting(claim_state=state))
 
     def with_verdict(self, verdict):
-        tallies = ArticleVerdictTally.objects.filter(verdict=verdict, claims__gt=0)
-        return self.filter(pk__in=tallies.values("article_id"))
+        return self._tallied(ArticleTally.objects.counting(verdict=verdict))
 
     def with_claims_assigned_to(self, user):
         # Read from the claims' (assignee, article) index.
         return self.filter(pk__in=Claim.objects.filter(assignee=user).values("article_id"))
+
+    def with_words_publisher_and_assignee(self, *, q: str = "", publisher=None, assignee=None):
+        """The filters of ``matching`` on the article's own fields and its claims' assignees
+        (the others are on its tally)."""
+        articles = self.search(q)
+        if publisher:
+            articles = articles.filter(publisher__name=publisher)
+        if assignee:
+            articles = articles.with_claims_assigned_to(assignee)
+        return articles
 
     def matching(
         self,
@@ -331,20 +342,15 @@ class ArticleQuerySet(models.QuerySet):
         the claims, or the publication); ``publisher`` a publisher's name; ``verdict`` is a
         Verdict or its id; ``assignee`` a User or a user id (articles with a claim assigned to
         them). A filter left empty is not applied. Values are used as given: an unknown state
-        or publisher matches nothing.
+        or publisher matches nothing. ``ArticleTally.objects.matching`` gives their tallies.
         """
-        articles = self.search(q)
-        if review_state:
-            articles = articles.in_state(review_state)
-        if claim_state:
-            articles = articles.with_claims_in_state(claim_state)
-        if verdict:
-            articles = articles.with_verdict(verdict)
-        if publisher:
-            articles = articles.filter(publisher__name=publisher)
-        if assignee:
-            articles = articles.with_claims_assigned_to(assignee)
-        return articles
+        tallies = ArticleTally.objects.counting(
+            review_state=review_state, claim_state=claim_state, verdict=verdict
+        )
+        articles = self._tallied(tallies) if tallies.query.has_filters() else self
+        return articles.with_words_publisher_and_assignee(
+            q=q, publisher=publisher, assignee=assignee
+        )
 
 
 class StaleArticleError(Exception):
@@ -864,11 +870,35 @@ class Article(models.Model):
 
 
 class ArticleTallyQuerySet(models.QuerySet):
-    def of(self, articles):
-        """The tallies of ``articles`` (a queryset of them; all when it filters nothing)."""
-        if not articles.query.has_filters():
-            return self
-        return self.filter(article__in=articles.order_by().values("pk"))
+    def counting(self, *, review_state=None, claim_state=None, verdict=None):
+        """The tallies of articles in ``review_state``, with claims in ``claim_state`` and with
+        claims of ``verdict`` (a Verdict or its id): the filters of ``ArticleQuerySet.matching``
+        that are read from the counts. Empty ones are not applied; an unknown state matches
+        nothing."""
+        tallies = self
+        if review_state:
+            if review_state not in Article.State.values:
+                return self.none()
+            tallies = tallies.filter(review_state=review_state)
+        if claim_state:
+            if claim_state not in Claim.State.values:
+                return self.none()
+            tallies = tallies.filter(**{f"{claim_state}__gt": 0})
+        if verdict:
+            with_verdict = ArticleVerdictTally.objects.filter(verdict=verdict, claims__gt=0)
+            tallies = tallies.filter(article__in=with_verdict.values("article_id"))
+        return tallies
+
+    def matching(self, *, q="", review_state=None, claim_state=None, verdict=None, **filters):
+        """The tallies of the articles ``Article.objects.matching`` gives for the same filters:
+        one row each, so their count is the articles', and the charts sum them without
+        reading the articles' table unless a filter is on it (``q``, ``publisher``,
+        ``assignee``)."""
+        tallies = self.counting(review_state=review_state, claim_state=claim_state, verdict=verdict)
+        articles = Article.objects.with_words_publisher_and_assignee(q=q, **filters)
+        if articles.query.has_filters():
+            tallies = tallies.filter(article__in=articles.order_by().values("pk"))
+        return tallies
 
     def claims_by_state(self) -> dict[str, int]:
         """Claim state → how many claims are in it, over these articles (one query)."""
@@ -963,10 +993,11 @@ class ArticleTally(models.Model):
 
 
 class ArticleVerdictTallyQuerySet(models.QuerySet):
-    def of(self, articles):
-        if not articles.query.has_filters():
+    def of(self, tallies):
+        """The verdict tallies of the articles of ``tallies`` (all when it filters nothing)."""
+        if not tallies.query.has_filters():
             return self
-        return self.filter(article__in=articles.order_by().values("pk"))
+        return self.filter(article__in=tallies.values("article_id"))
 
     def claims_by_verdict(self) -> dict[int, int]:
         """Verdict id → how many claims have it, over these articles (one query)."""
@@ -996,6 +1027,53 @@ class ArticleVerdictTally(models.Model):
 
     def __str__(self):
         return f"verdict #{self.verdict_id} of article #{self.article_id}"
+
+
+class DeskTallyQuerySet(models.QuerySet):
+    #: Rows of changes after which reading the totals folds them (``tallies.fold_desk``).
+    FOLD_AFTER = 500
+
+    def totals(self) -> tuple[dict, dict, int]:
+        """The whole desk's (claims by state, claims by verdict id (None: without one),
+        articles), summed from the rows of changes the triggers add (one query; now and then
+        a second folds them)."""
+        from annotations import tallies
+
+        by_state, by_verdict = dict.fromkeys(Claim.State, 0), defaultdict(int)
+        articles = rows = 0
+        for state, verdict_id, claims, n_articles, n_rows in (
+            self.values_list("state", "verdict_id")
+            .annotate(Sum("claims"), Sum("articles"), Count("pk"))
+            .order_by()
+        ):
+            rows += n_rows
+            articles += n_articles
+            if state:
+                by_state[Claim.State(state)] += claims
+                by_verdict[verdict_id] += claims
+        if rows > self.FOLD_AFTER:
+            tallies.fold_desk(connections[self.db])
+        return by_state, by_verdict, articles
+
+
+class DeskTally(models.Model):
+    """Changes to the whole desk's totals: claims by state and verdict (``articles`` 0), or
+    articles (``state`` empty), added by the tallies' triggers (``annotations/tallies.py``)
+    and summed when read. Every change is a new row, never an update of one: a total kept in
+    one row would make every claim change on the desk wait for the others' transactions to
+    end. Reading them folds them into one row per key once there are many."""
+
+    state = models.CharField(max_length=20, blank=True)
+    verdict = models.ForeignKey(
+        "Verdict", null=True, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+    claims = models.IntegerField(default=0)
+    articles = models.IntegerField(default=0)
+
+    objects = DeskTallyQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.claims:+} claims {self.state} / {self.articles:+} articles"
 
 
 class PublishedClaim(models.Model):

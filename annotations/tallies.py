@@ -38,6 +38,7 @@ CLAIMS = "annotations_claim"
 ARTICLES = "annotations_article"
 TALLY = "annotations_articletally"
 VERDICT_TALLY = "annotations_articleverdicttally"
+DESK = "annotations_desktally"
 PREFIX = "tally_"
 
 
@@ -76,6 +77,11 @@ def recount_sql() -> list[str]:
         f'INSERT INTO "{VERDICT_TALLY}" (article_id, verdict_id, claims) '
         f'SELECT article_id, verdict_id, COUNT(*) FROM "{CLAIMS}" '
         "WHERE verdict_id IS NOT NULL GROUP BY article_id, verdict_id",
+        f'DELETE FROM "{DESK}"',
+        f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
+        f'SELECT state, verdict_id, COUNT(*), 0 FROM "{CLAIMS}" GROUP BY state, verdict_id',
+        f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
+        f"SELECT '', NULL, 0, COUNT(*) FROM \"{ARTICLES}\"",
     ]
 
 
@@ -114,6 +120,10 @@ def _pg_function() -> str:
             f"SELECT article_id, verdict_id, SUM(d) AS d FROM ({rows}) AS ch "
             "WHERE verdict_id IS NOT NULL GROUP BY article_id, verdict_id HAVING SUM(d) < 0"
             ") AS c WHERE t.article_id = c.article_id AND t.verdict_id = c.verdict_id; "
+            # The desk's totals: a row of changes, never an update (see DeskTally).
+            f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
+            f"SELECT state, verdict_id, SUM(d), 0 FROM ({rows}) AS ch "
+            "GROUP BY state, verdict_id HAVING SUM(d) <> 0; "
             "END IF; "
         )
     return (
@@ -129,6 +139,9 @@ def _pg_article_function() -> str:
         "IF TG_OP = 'INSERT' THEN "
         f'INSERT INTO "{TALLY}" (article_id, title, publication, {_columns()}) '
         f"VALUES (NEW.id, NEW.title, NEW.publication, {_zeros()}); "
+        f"INSERT INTO \"{DESK}\" (state, verdict_id, claims, articles) VALUES ('', NULL, 0, 1); "
+        "ELSIF TG_OP = 'DELETE' THEN "
+        f"INSERT INTO \"{DESK}\" (state, verdict_id, claims, articles) VALUES ('', NULL, 0, -1); "
         "ELSIF NEW.title IS DISTINCT FROM OLD.title "
         "OR NEW.publication IS DISTINCT FROM OLD.publication THEN "
         f'UPDATE "{TALLY}" SET title = NEW.title, publication = NEW.publication '
@@ -151,7 +164,7 @@ def _pg_triggers(sig: str) -> dict[str, str]:
         )
     name = f"{PREFIX}articles_{sig}"
     triggers[name] = (
-        f'CREATE TRIGGER "{name}" AFTER INSERT OR UPDATE ON "{ARTICLES}" '
+        f'CREATE TRIGGER "{name}" AFTER INSERT OR UPDATE OR DELETE ON "{ARTICLES}" '
         f"FOR EACH ROW EXECUTE FUNCTION {PREFIX}articles()"
     )
     return triggers
@@ -164,6 +177,10 @@ def _sqlite_change(row: str, sign: str) -> str:
     """Statements adding (``+``) or taking away (``-``) the claim ``row`` (new/old)."""
     sets = ", ".join(f'"{s}" = "{s}" {sign} {_counted(s, row + ".")}' for s in states())
     statements = f'UPDATE "{TALLY}" SET {sets} WHERE article_id = {row}.article_id; '
+    statements += (
+        f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
+        f"VALUES ({row}.state, {row}.verdict_id, {sign}1, 0); "
+    )
     if sign == "+":
         statements += (
             f'INSERT INTO "{VERDICT_TALLY}" (article_id, verdict_id, claims) '
@@ -192,7 +209,14 @@ def _sqlite_triggers(sig: str) -> dict[str, str]:
         "articles_insert": (
             f'AFTER INSERT ON "{ARTICLES}" BEGIN '
             f'INSERT INTO "{TALLY}" (article_id, title, publication, {_columns()}) '
-            f"VALUES (new.id, new.title, new.publication, {_zeros()}); END"
+            f"VALUES (new.id, new.title, new.publication, {_zeros()}); "
+            f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
+            "VALUES ('', NULL, 0, 1); END"
+        ),
+        "articles_delete": (
+            f'AFTER DELETE ON "{ARTICLES}" BEGIN '
+            f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
+            "VALUES ('', NULL, 0, -1); END"
         ),
         "articles_update": (
             f'AFTER UPDATE OF title, publication ON "{ARTICLES}" BEGIN '
@@ -235,7 +259,32 @@ def existing_triggers(connection) -> set[str]:
 def _tables_ready(connection) -> bool:
     with connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
-    return {CLAIMS, ARTICLES, TALLY, VERDICT_TALLY} <= tables
+    return {CLAIMS, ARTICLES, TALLY, VERDICT_TALLY, DESK} <= tables
+
+
+def fold_desk(connection=None) -> None:
+    """Replace the desk's rows of changes by one row per state and verdict (and one of
+    articles): the same sums, fewer rows to add up. Safe beside writers: on PostgreSQL the
+    rows summed are the rows deleted, in one statement (a row committed meanwhile is left for
+    the next fold); SQLite has one writer at a time."""
+    connection = connection or default_connection
+    sums = (
+        "SELECT state, verdict_id, SUM(claims), SUM(articles) FROM {rows} "
+        "GROUP BY state, verdict_id HAVING SUM(claims) <> 0 OR SUM(articles) <> 0"
+    )
+    columns = f'"{DESK}" (state, verdict_id, claims, articles)'
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f'WITH gone AS (DELETE FROM "{DESK}" RETURNING *) '
+                f"INSERT INTO {columns} " + sums.format(rows="gone")
+            )
+        else:
+            cursor.execute(f'SELECT MAX(id) FROM "{DESK}"')
+            (last,) = cursor.fetchone()
+            rows = f'(SELECT * FROM "{DESK}" WHERE id <= %s)'
+            cursor.execute(f"INSERT INTO {columns} " + sums.format(rows=rows), [last])
+            cursor.execute(f'DELETE FROM "{DESK}" WHERE id <= %s', [last])
 
 
 def drop_triggers(connection) -> None:

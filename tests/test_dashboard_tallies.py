@@ -10,7 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations import tallies
-from annotations.models import Article, ArticleTally, ArticleVerdictTally, Claim, Verdict
+from annotations.models import (
+    Article,
+    ArticleTally,
+    ArticleVerdictTally,
+    Claim,
+    DeskTally,
+    Verdict,
+)
 from tests.factories import ArticleFactory, ClaimFactory
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +202,62 @@ def test_the_dashboards_charts_and_filters_follow_a_change(client, reviewer, des
     assert desk[0].title in response.content.decode()
     assert desk[1].title not in response.content.decode()
     assert 'data-key="approved" data-count="4"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"review_state": "in_progress"},
+        {"review_state": "ready"},
+        {"review_state": "to_do"},
+        {"claim_state": "approved"},
+        {"claim_state": "approved", "review_state": "in_review"},
+        {"verdict": "first"},
+        {"verdict": "first", "claim_state": "needs_review", "assignee": "reviewer"},
+        {"publisher": "Daily Planet", "claim_state": "to_do"},
+        {"q": "bus"},
+        {"review_state": "no such state"},
+    ],
+)
+def test_the_tallies_match_the_same_articles_as_the_filters(desk, reviewer, filters):
+    ArticleFactory(title="A bus timetable")  # no claims: to do
+    Claim.objects.filter(article=desk[2]).update(assignee=reviewer)
+    if filters.get("verdict") == "first":
+        filters["verdict"] = Verdict.objects.first()
+    if filters.get("assignee") == "reviewer":
+        filters["assignee"] = reviewer
+
+    tallied_articles = ArticleTally.objects.matching(**filters).values_list("article_id", flat=True)
+
+    assert set(tallied_articles) == set(
+        Article.objects.matching(**filters).values_list("pk", flat=True)
+    )
+
+
+def test_the_desks_totals_are_the_claims_and_articles_counted(desk):
+    Claim.objects.filter(article=desk[0]).update(state=Claim.State.APPROVED)
+    desk[1].delete()
+    ArticleFactory()
+
+    by_state, by_verdict, articles = DeskTally.objects.totals()
+
+    assert articles == Article.objects.count()
+    assert by_state == {s: Claim.objects.filter(state=s).count() for s in Claim.State}
+    expected = Counter(Claim.objects.values_list("verdict_id", flat=True))
+    assert {k: n for k, n in by_verdict.items() if n} == dict(expected)
+
+
+def test_folding_the_desks_changes_keeps_its_totals(desk):
+    Claim.objects.filter(article=desk[0]).update(state=Claim.State.SENT_BACK)
+    Claim.objects.filter(article=desk[0]).update(state=Claim.State.TO_DO)
+    before = DeskTally.objects.totals()
+    rows = DeskTally.objects.count()
+
+    tallies.fold_desk(connection)
+
+    assert DeskTally.objects.totals() == before
+    assert DeskTally.objects.count() < rows
+    assert DeskTally.objects.count() == 1 + len(
+        set(Claim.objects.values_list("state", "verdict_id"))
+    )

@@ -22,6 +22,7 @@ from annotations.models import (
     ArticleTally,
     ArticleVerdictTally,
     Claim,
+    DeskTally,
     Publisher,
     Suggestion,
     User,
@@ -118,26 +119,36 @@ class DashboardFilters(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if value}
 
 
-def _select(articles, values: dict, user):
-    """The articles matching the filters (no annotations: used for the page and the chart)."""
+def _filters(values: dict, user) -> dict:
+    """The ``matching`` arguments of the filters' valid values."""
     if assignee := values.get("assignee"):
         assignee = user if assignee == ME else int(assignee)
-    return articles.matching(
-        q=values.get("q", ""),
-        review_state=values.get("review_state"),
-        claim_state=values.get("claim_state"),
-        verdict=values.get("verdict"),
-        publisher=values.get("publisher"),
-        assignee=assignee,
-    )
+    return {
+        "q": values.get("q", ""),
+        "review_state": values.get("review_state"),
+        "claim_state": values.get("claim_state"),
+        "verdict": values.get("verdict"),
+        "publisher": values.get("publisher"),
+        "assignee": assignee,
+    }
 
 
-def _charts(selection, verdicts):
-    """Claims of the selected articles by state and by verdict, from the articles' tallies
-    (two queries over one row per article, and per article and verdict)."""
-    by_state = ArticleTally.objects.of(selection).claims_by_state()
-    by_verdict = defaultdict(int, ArticleVerdictTally.objects.of(selection).claims_by_verdict())
+def _counts(tallies) -> tuple[int, dict, dict]:
+    """How many articles are selected, and their claims by state and by verdict id (None:
+    without one), from their tallies (``tallies``: one row per article,
+    ``ArticleTally.objects.matching``): no claim is read. The whole desk's from its totals
+    (one query); a selection's from its articles' tallies (three)."""
+    if not tallies.query.has_filters():
+        by_state, by_verdict, articles = DeskTally.objects.totals()
+        return articles, by_state, by_verdict
+    by_state = tallies.claims_by_state()
+    by_verdict = defaultdict(int, ArticleVerdictTally.objects.of(tallies).claims_by_verdict())
     by_verdict[None] = sum(by_state.values()) - sum(by_verdict.values())
+    return tallies.count(), by_state, by_verdict
+
+
+def _charts(by_state: dict, by_verdict: dict, verdicts):
+    """The charts of the selection's claims by state and by verdict."""
     state_parts = [
         charts.Part(state, state.label, by_state[state], charts.STATE_COLOURS[state])
         for state in Claim.State
@@ -211,20 +222,24 @@ def article_list(request: HttpRequest) -> HttpResponse:
     values = form.valid_values()
     sort = values.get("sort", DEFAULT_SORT)
 
-    selection = _select(Article.objects.all(), values, request.user)
-    articles = selection.select_related("publisher").only(
+    filters = _filters(values, request.user)
+    # One tally per article: the selection's count and its charts are read from them.
+    tallies = ArticleTally.objects.matching(**filters)
+    articles = Article.objects.of_tallies(tallies)
+    articles = articles.select_related("publisher").only(
         "title", "publisher__name", "published_on", "publication"
     )
     if sort in ("progress", "-progress"):
         # Only this sort needs counts over the whole selection; the others page first and
         # count the claims of the 25 articles shown.
         articles = articles.with_progress()
-    page = Paginator(articles.order_by(*SORTS[sort][1]), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    count, by_state, by_verdict = _counts(tallies)
+    paginator = Paginator(articles.order_by(*SORTS[sort][1]), PAGE_SIZE)
+    paginator.count = count  # the same number, without reading the articles' table
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     _decorate(page.object_list, verdicts, request.user)
-    state_chart, verdict_chart = _charts(selection, verdicts)
+    state_chart, verdict_chart = _charts(by_state, by_verdict, verdicts)
 
     context = {
         "form": form,

@@ -16,7 +16,7 @@ def install(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0028_dashboard_tallies"),
+        ("annotations", "0029_citation_source_claim"),
     ]
 
     operations = [

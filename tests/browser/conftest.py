@@ -27,10 +27,20 @@ PASSWORD = "correct-horse-battery"  # the factories' password
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django has ordered the tests by database use
 def pytest_collection_modifyitems(items):
+    """Browser tests are marked ``browser`` and run last. Playwright's synchronous API keeps
+    its event loop running in the main thread from the first browser test to the end of the
+    session, and a later test calling ``async_to_sync`` there failed ("You cannot use
+    AsyncToSync in the same thread as an async event loop")."""
+    in_browser, others = [], []
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+            in_browser.append(item)
+        else:
+            others.append(item)
+    items[:] = others + in_browser
 
 
 @pytest.fixture(scope="session")

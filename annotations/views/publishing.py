@@ -17,6 +17,7 @@ from annotations.forms import ArticleDetailsForm, PublishForm, UnpublishForm
 from annotations.highlights import part_html
 from annotations.middleware import public_page
 from annotations.models import Article, Publisher, StaleArticleError, WorkflowError
+from annotations.reader import get_article_for_user
 from annotations.roles import editor_required, reviewer_required
 
 DETAILS = "article-details"
@@ -25,11 +26,6 @@ PUBLISHER_OPTIONS = 20
 # How long a shared cache or a browser may reuse a public page before asking again (then an
 # unchanged page answers 304): a correction reaches readers within this time.
 PUBLIC_MAX_AGE = 60
-
-
-def get_article_for_user(request: HttpRequest, pk: int) -> Article:
-    # Every signed-in role may read every article; unknown ids are 404.
-    return get_object_or_404(Article.objects.select_related("publisher"), pk=pk)
 
 
 # --- Details ------------------------------------------------------------------------------------

@@ -172,8 +172,14 @@
     }
     if ($("article-results")) done.push(refreshDashboard());
     inboxChanged();
-    Promise.all(done).then(() =>
-      status(`Reconnected at ${clock()}: the page is up to date.`, "caught-up"),
+    status("Reconnected: bringing the page up to date…", "catching-up");
+    Promise.all(done).then(
+      () => status(`Reconnected at ${clock()}: the page is up to date.`, "caught-up"),
+      () =>
+        status(
+          `Reconnected at ${clock()}, but the page could not be brought up to date: reload it.`,
+          "stale",
+        ),
     );
   }
 

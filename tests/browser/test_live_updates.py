@@ -251,3 +251,33 @@ def test_a_page_that_lost_its_connection_catches_up_and_says_so(two_browsers, pe
     assert "is-approved" in row.get_attribute("class")
     assert "Routes, as the editor words it" in rita.locator(f"#claim-item-{other.pk}").inner_text()
     assert rita.evaluate("window.__notReloaded") is True
+
+
+def test_a_page_that_cannot_catch_up_after_reconnecting_says_so(two_browsers, people):
+    """Reconnected, the page asks the server for what changed meanwhile; when that request
+    fails, the status says the page is behind instead of staying on "reconnecting"."""
+    article = ArticleFactory(title="Eastport buses", body=BODY)
+    ClaimFactory(article=article, start=0, end=6, statement="Riders")
+    rita = two_browsers["rita"]
+    link = {"cut": False, "open": []}
+
+    def through(route):
+        if link["cut"]:
+            route.close(code=1001, reason="network down")
+            return
+        link["open"].append((route, route.connect_to_server()))
+
+    rita.route_web_socket(re.compile(r"/live/$"), through)
+    open_reader(rita, article)
+    link["cut"] = True
+    for page_side, server_side in link["open"]:
+        server_side.close()
+        page_side.close(code=1001, reason="network down")
+    rita.locator("#live-status", has_text="Connection lost").wait_for()
+
+    rita.route(f"**/articles/{article.pk}/live/**", lambda route: route.abort())
+    link["cut"] = False
+    status = rita.locator("#live-status", has_text="could not be brought up to date")
+    status.wait_for(timeout=20_000)
+    assert status.get_attribute("data-kind") == "stale"
+    assert "reload it" in status.inner_text()

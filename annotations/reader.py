@@ -13,6 +13,7 @@ redrawn with a notice (``done``) or with the reason it was refused, keeping what
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from django.forms import Form
@@ -47,6 +48,8 @@ from annotations.urlnorm import is_http_url
 PANEL_TARGETS = {"claim-panel"}
 LIST_TEXT_LENGTH = 90
 STATE_LABELS = dict(Claim.State.choices)
+#: The state and verdict labels of the claim list's rows, escaped once, not once per row.
+STATE_ATTRIBUTES = {state: escape(label) for state, label in STATE_LABELS.items()}
 # More rows than the claim list's box (32vh high) shows on any screen: the list is laid out
 # after the first frame, in a box of that height.
 CLAIM_ROWS_IN_BOX = 30
@@ -108,13 +111,20 @@ def claim_list_item(
     badges are drawn by reader.css from the classes and data attributes; reader.js opens the
     link in the panel (one listener, no htmx attributes per row).
     """
-    verdict_attr = f' data-verdict="{escape(verdict_label)}"' if verdict_label else ""
+    verdict_attr = f' data-verdict="{verdict_attribute(verdict_label)}"' if verdict_label else ""
     oob_attr = ' hx-swap-oob="true"' if oob else ""
+    state_attr = STATE_ATTRIBUTES.get(state) or escape(state)
     return (
         f'<a id="claim-item-{pk}" class="claim-item {css} is-{state}" '
-        f'href="{detail_prefix}{pk}/" data-state="{escape(STATE_LABELS.get(state, state))}"'
+        f'href="{detail_prefix}{pk}/" data-state="{state_attr}"'
         f"{verdict_attr}{oob_attr}>{escape(short_text(text))}{family_badge(*family)}</a>"
     )
+
+
+@lru_cache(maxsize=256)
+def verdict_attribute(label: str) -> str:
+    """A verdict's label escaped for an attribute (a desk has a dozen verdicts)."""
+    return escape(label)
 
 
 def family_badge(members: int | None, conflict: bool | None, resolution: str | None) -> str:

@@ -275,7 +275,12 @@ def change_fragments(request: HttpRequest, article: Article, change: ClaimChange
     else:
         # A headline or a standfirst is short: it is drawn again whole.
         low, high = 0, max(len(text), change.end)
-    rows = Claim.objects.overlapping(article.pk, low, high, change.part)
+    if change.kind == ClaimChange.CHANGED:
+        rows = Claim.objects.overlapping(article.pk, low, high, change.part)
+    else:
+        rows, count, following = Claim.objects.overlapping_counted(
+            article.pk, low, high, change.part, after=(change.start, change.end, change.pk)
+        )
     classes = {pk: highlight_class(verdict_id, state) for pk, _, _, state, verdict_id, *_ in rows}
     spans = [(pk, start, end) for pk, start, end, *_ in rows]
     if change.part == Article.Part.BODY:
@@ -302,9 +307,6 @@ def change_fragments(request: HttpRequest, article: Article, change: ClaimChange
         )
     if change.kind == ClaimChange.CHANGED:
         return "".join(parts + [item or ""])
-    count, following = Claim.objects.count_and_following(
-        article.pk, change.start, change.end, change.pk, change.part
-    )
     shown = request.headers.get("X-Claim-Count", "")
     step = 1 if change.kind == ClaimChange.CREATED else -1
     if shown.isdigit() and int(shown) + step != count:

@@ -387,10 +387,10 @@ def _claim_conditions(filters: Filters, *, reliability: bool = True) -> Q:
         from annotations.models import Citation
 
         cited = "" if filters.reliability == UNRATED else filters.reliability
-        # A test per claim, not a join: joined, a claim citing two such sources was two rows,
-        # found and counted twice.
+        # The claims citing such a source, as a list: joined to their citations, a claim citing
+        # two of them was two rows, found and counted twice.
         conditions &= Q(
-            Exists(Citation.objects.filter(claim=OuterRef("pk"), source__reliability=cited))
+            pk__in=Citation.objects.filter(source__reliability=cited).values("claim_id")
         )
     return conditions
 

@@ -243,11 +243,27 @@ def _token(match: re.Match) -> str | None:
     return TOKEN_PREFIX + text.replace(".", "d")
 
 
-def numbers_in(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, canonical token) of every number written in digits in ``text``."""
+def _significant(digits: str) -> str:
+    """A number's digits without its point and its leading and trailing zeros: the same for
+    every way of writing one value ("80,000", "80k", "0.08m", "80 thousand": "8")."""
+    return re.sub(r"[^0-9]", "", digits).strip("0")
+
+
+def numbers_in(text: str, wanted: frozenset[str] | None = None) -> Iterator[tuple[int, int, str]]:
+    """(start, end, canonical token) of every number written in digits in ``text``; with
+    ``wanted``, of those whose token is one of these only.
+
+    A number whose digits are not a wanted one's is passed over before its value is worked
+    out: marking the numbers searched for in a page of articles read every number of their
+    bodies (a millisecond of a number search's page)."""
+    keys = None
+    if wanted is not None:
+        keys = {_significant(token.removeprefix(TOKEN_PREFIX)) for token in wanted}
     for match in _NUMBER.finditer(text or ""):
+        if keys is not None and _significant(match[1]) not in keys:
+            continue
         token = _token(match)
-        if token:
+        if token and (wanted is None or token in wanted):
             yield match.start(), match.end(), token
 
 
@@ -741,7 +757,7 @@ def _spans(marked: str | None, original: str, query: Query) -> tuple[str, list[t
         if position != len(original):  # not the same text: mark nothing rather than wrongly
             spans = []
     if query.number_tokens:
-        spans += [(s, e) for s, e, token in numbers_in(original) if token in query.number_tokens]
+        spans += [(s, e) for s, e, _ in numbers_in(original, query.number_tokens)]
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         # Overlapping, or apart by white space only (a phrase marked word by word): one mark.

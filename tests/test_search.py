@@ -197,6 +197,17 @@ def test_the_database_number_rule_equals_the_python_one(text):
     assert _database_tokens(text) == search.number_tokens(text).split()
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=number_texts, other=st.integers(0, 10**7))
+def test_the_numbers_wanted_are_the_numbers_with_those_tokens(text, other):
+    """Marking only the numbers searched for passes over the others before reading them: it
+    finds exactly the numbers of the text that have those tokens."""
+    every = list(search.numbers_in(text))
+    for wanted in {token for _, _, token in every} | {f"zn{other}", f"zn{other}d5"}:
+        expected = [number for number in every if number[2] == wanted]
+        assert list(search.numbers_in(text, frozenset([wanted]))) == expected
+
+
 # --- What is searched, per kind ---------------------------------------------------------------
 
 

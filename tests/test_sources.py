@@ -1,6 +1,7 @@
 """The in-app source library: list with usage, detail, reliability (Editors+), merge model rule."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -84,23 +85,28 @@ def test_much_cited_source_lists_its_citations_newest_first_a_page_at_a_time(
     client, reviewer, django_assert_num_queries
 ):
     source = SourceFactory(title="National statistics")
-    article = ArticleFactory()
+    article = ArticleFactory(title="Buses carry record numbers")
     start = timezone.now() - datetime.timedelta(days=60)
     for n in range(53):
         claim = ClaimFactory(article=article, statement=f"Statement number {n:02d}.")
         CitationFactory(claim=claim, source=source, created_at=start + datetime.timedelta(days=n))
+    verdict = Verdict.objects.get(label="Accurate")
+    Claim.objects.filter(pk=claim.pk).update(state=Claim.State.APPROVED, verdict=verdict)
     client.force_login(reviewer)
     path = reverse("annotations:source-detail", args=[source.pk])
-    # session, user, groups (role check), the source, the source with its usage and
-    # snapshots (two), the citations' count, the page of citations with claims, articles
-    # and verdicts.
-    with django_assert_num_queries(8):
+    # session, user, groups (role check), the source with its usage, its snapshots, the
+    # citations' count, the page of citations with claims, articles and verdicts (their
+    # shown columns: no query per row for a deferred one).
+    with django_assert_num_queries(7):
         page = client.get(path).content.decode()
     assert "53 claims" in page
     assert page.count("Statement number") == 50
     assert "Statement number 52" in page and "Statement number 03" in page
     assert "Statement number 02" not in page
     assert "Citations 1–50 of 53, newest first" in page
+    # Each row: the claim, its article's title, the relation, the state and verdict.
+    assert page.count("Buses carry record numbers") == 50
+    assert re.search(r"Statement number 52.*?Approved\s*· Accurate", page, re.S)
     older = client.get(path, {"page": 2}).content.decode()
     assert [f"Statement number 0{n}" in older for n in range(3)] == [True] * 3
     assert older.count("Statement number") == 3

@@ -17,9 +17,10 @@ from annotations.roles import editor_required, reviewer_required
 from annotations.urlnorm import is_http_url
 
 
-def get_source_for_user(request: HttpRequest, pk: int) -> Source:
-    # Every signed-in role may see the whole library; unknown ids are 404.
-    return get_object_or_404(Source, pk=pk)
+def get_source_for_user(request: HttpRequest, pk: int, sources=None) -> Source:
+    # Every signed-in role may see the whole library; unknown ids are 404. ``sources``: the
+    # queryset to read it from (``_as_shown``), the plain one by default.
+    return get_object_or_404(Source.objects.all() if sources is None else sources, pk=pk)
 
 
 @reviewer_required
@@ -47,18 +48,34 @@ def source_list(request: HttpRequest) -> HttpResponse:
 CITATIONS_PER_PAGE = 50
 
 
+def _as_shown():
+    """Sources as their page shows them: with their usage line and their snapshots."""
+    return Source.objects.with_usage().prefetch_related(
+        Prefetch("snapshots", SourceSnapshot.objects.select_related("uploaded_by"))
+    )
+
+
+#: The columns of the page's citation table: a much-cited source lists claims of many articles,
+#: and each article's whole row (its text) was read only for its title (make bench-scale).
+CITATION_COLUMNS = (
+    "relation",
+    "created_at",
+    "claim__article_id",
+    "claim__statement",
+    "claim__quote",
+    "claim__state",
+    "claim__verdict__label",
+    "claim__article__title",
+)
+
+
 def _detail_context(source: Source, page_number=None, **extra) -> dict:
+    """The source page's context; ``source`` read with ``_as_shown``."""
     citations = (
         Citation.objects.filter(source=source)
         .select_related("claim__article", "claim__verdict")
+        .only(*CITATION_COLUMNS)
         .order_by("-created_at", "-pk")
-    )
-    source = (
-        Source.objects.with_usage()
-        .prefetch_related(
-            Prefetch("snapshots", SourceSnapshot.objects.select_related("uploaded_by"))
-        )
-        .get(pk=source.pk)
     )
     source.linkable = is_http_url(source.url)
     source.archive_linkable = is_http_url(source.archive_url)
@@ -74,7 +91,7 @@ def _detail_context(source: Source, page_number=None, **extra) -> dict:
 
 @reviewer_required
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    source = get_source_for_user(request, pk)
+    source = get_source_for_user(request, pk, _as_shown())
     context = _detail_context(source, request.GET.get("page"))
     return render(request, "annotations/sources/source_detail.html", context)
 
@@ -109,7 +126,8 @@ def source_reliability(request: HttpRequest, pk: int) -> HttpResponse:
     template = "annotations/sources/source_detail.html"
     if request.htmx.target == "source-reliability":
         template += "#source-reliability"
-    context = _detail_context(source, reliability_form=form, editing=True, **extra)
+    shown = _as_shown().get(pk=source.pk)
+    context = _detail_context(shown, reliability_form=form, editing=True, **extra)
     return render(request, template, context)
 
 
@@ -127,7 +145,7 @@ def snapshot_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect("annotations:source-detail", pk=source.pk)
     # A refused file re-renders the page with the reason, status 200 as for any form error.
-    context = _detail_context(source, snapshot_form=form)
+    context = _detail_context(_as_shown().get(pk=source.pk), snapshot_form=form)
     return render(request, "annotations/sources/source_detail.html", context)
 
 

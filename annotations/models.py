@@ -29,6 +29,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
 from annotations import anchoring, families, live, locales
+from annotations.deadlocks import retry_on_deadlock
 from annotations.figures import Figure, extract_figures, figures_conflict
 from annotations.urlnorm import is_http_url, normalize_url
 
@@ -2383,9 +2384,11 @@ class Claim(models.Model):
         "assignee",
     )
 
+    @retry_on_deadlock
     def _save_version(self, version: int | None, by, change):
         """Run ``change()`` on the current row if still at ``version``; save if it returns a
-        true value, which is returned (a false one is returned as is, nothing saved)."""
+        true value, which is returned (a false one is returned as is, nothing saved). Run
+        again from the start if the database broke a deadlock by aborting it."""
         with transaction.atomic():
             locked = list(
                 Claim.objects.select_for_update()

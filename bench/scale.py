@@ -636,7 +636,10 @@ class Builder:
             }
             for first in range(self.totals["articles"], articles, BLOCK)
         ]
-        connections.close_all()  # the workers are forked: no shared connection
+        connections.close_all()  # the workers are forked: no shared connection, nor pool
+        for connection_ in connections.all(initialized_only=True):
+            if connection_.vendor == "postgresql":
+                connection_.close_pool()
         members: dict[int, list] = {}
         context = multiprocessing.get_context("fork")
         with context.Pool(self.args.workers) as pool:

@@ -200,6 +200,17 @@ if DATABASE_URL:
         # make bench-scale's plans). A desk's queries are short; JIT is for analytics.
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+        # A pool of connections per process (psycopg_pool), not one kept per thread: under
+        # bin/serve's Uvicorn workers each request's code runs in a thread of its own, and a
+        # connection kept per thread outlived it until PostgreSQL refused more clients ("too
+        # many clients already" in make loadtest). FACTCHECK_DB_POOL_SIZE: the most a process
+        # holds (requests beyond it wait for one, up to 30 s, as during a storm of sign-ins).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        options["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("FACTCHECK_DB_POOL_SIZE", 8),
+            "timeout": 30,
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -625,9 +625,12 @@ def main(argv=None) -> int:
             if summary["server_errors"]:
                 text = server_log.read_text(errors="replace").splitlines()
                 named = sorted({line for line in text if line[:1].isalpha() and ":" in line})
+                kept = ROOT / "bench" / "results" / f"loadtest-{args.db}-server.log"
+                kept.parent.mkdir(exist_ok=True)
+                shutil.copyfile(server_log, kept)
                 log(
                     f"5xx by action: {summary['server_errors_by_action']}; the server log "
-                    f"names: {named[-8:]}"
+                    f"names: {named[-8:]}; the whole log is kept in {kept.relative_to(ROOT)}"
                 )
             if asgi:
                 summary["gunicorn"] += ", Uvicorn workers, Redis"

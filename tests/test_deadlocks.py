@@ -1,0 +1,75 @@
+"""A save PostgreSQL aborted to break a deadlock runs again instead of failing the request."""
+
+import pytest
+from django.db import OperationalError, transaction
+
+from annotations.models import Claim, Notification
+from tests.factories import ClaimFactory, UserFactory
+
+# Each save here opens its own transaction, as in a request (a test wrapped in one would not).
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def aborted(sqlstate="40P01") -> OperationalError:
+    cause = Deadlock("deadlock detected")
+    cause.sqlstate = sqlstate
+    error = OperationalError("deadlock detected")
+    error.__cause__ = cause
+    return error
+
+
+@pytest.fixture
+def aborted_once(monkeypatch):
+    """The first save's transaction is aborted at its end, as PostgreSQL aborts the one it
+    picks; the next goes through."""
+    calls = {"n": 0}
+    original = Notification.objects.about_claim_change
+
+    def about_claim_change(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise aborted()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(Notification.objects, "about_claim_change", about_claim_change)
+    monkeypatch.setattr("annotations.deadlocks.time.sleep", lambda seconds: None)
+    return calls
+
+
+def test_an_edit_aborted_by_a_deadlock_is_saved_once_on_its_second_try(aborted_once):
+    claim = ClaimFactory(statement="Buses carried 12 million riders")
+    editor = UserFactory(username="edith")
+    claim.edit(by=editor, version=claim.version, statement="Buses carried 12.4 million riders")
+
+    saved = Claim.objects.get(pk=claim.pk)
+    assert saved.statement == "Buses carried 12.4 million riders"
+    assert saved.version == claim.version  # one new version, not two
+    assert saved.history.count() == 2  # created, then the edit once
+    assert aborted_once["n"] == 2
+
+
+def test_inside_a_callers_transaction_the_error_goes_to_the_caller(aborted_once):
+    claim = ClaimFactory(statement="Buses carried 12 million riders")
+    editor = UserFactory(username="edith")
+    with pytest.raises(OperationalError), transaction.atomic():
+        claim.edit(by=editor, version=claim.version, statement="Buses carried 13 million")
+    assert aborted_once["n"] == 1
+
+
+def test_other_database_errors_are_not_tried_again(monkeypatch):
+    claim = ClaimFactory(statement="Buses carried 12 million riders")
+    calls = []
+
+    def about_claim_change(*args, **kwargs):
+        calls.append(1)
+        raise aborted(sqlstate="53300")  # too many connections: not another transaction's doing
+
+    monkeypatch.setattr(Notification.objects, "about_claim_change", about_claim_change)
+    with pytest.raises(OperationalError):
+        claim.edit(by=UserFactory(), version=claim.version, statement="Buses carried 13 million")
+    assert len(calls) == 1
+    assert Claim.objects.get(pk=claim.pk).statement == "Buses carried 12 million riders"

@@ -901,10 +901,13 @@ class ArticleTallyQuerySet(models.QuerySet):
             tallies = tallies.filter(article__in=articles.order_by().values("pk"))
         return tallies
 
-    def claims_by_state(self) -> dict[str, int]:
-        """Claim state → how many claims are in it, over these articles (one query)."""
-        totals = self.aggregate(**{f"n_{state}": Sum(state) for state in Claim.State.values})
-        return {state: totals[f"n_{state}"] or 0 for state in Claim.State}
+    def articles_and_claims_by_state(self) -> tuple[int, dict[str, int]]:
+        """How many articles these are, and claim state → how many of their claims are in it
+        (one query)."""
+        totals = self.aggregate(
+            articles=Count("pk"), **{f"n_{state}": Sum(state) for state in Claim.State.values}
+        )
+        return totals["articles"], {state: totals[f"n_{state}"] or 0 for state in Claim.State}
 
 
 class ArticleTally(models.Model):

@@ -371,16 +371,15 @@ def test_dashboard_query_count_does_not_grow_with_articles(
     # 1 session, 2 user, 3 user's groups (role check),
     # 4 verdicts, 5 publishers (filter choices), 6 users with a role (assignee choices),
     # unfiltered: 7 the desk's totals (articles, claims by state × verdict; annotations/tallies.py);
-    # filtered: 7 the selected articles counted from their tallies, and for the charts
-    # their claims by state summed from the same tallies, and by verdict from the article ×
-    # verdict tallies (2 more);
+    # filtered: 7 the selected articles counted and their claims by state summed from their
+    # tallies, 8 their claims by verdict from the article × verdict tallies;
     # then the page of articles, the page's claims counted by article × state × verdict (and
     # assigned to me), the page's unreviewed check-worthy suggestions counted by article, the
     # open conflicts (claim families whose figures disagree);
     # with words to search: the publishers whose names have them (the articles' search index
     # holds the publisher's id, annotations.search.narrow).
     filtered = any(key != "sort" for key in params)
-    with django_assert_num_queries(11 + 2 * filtered + ("q" in params)):
+    with django_assert_num_queries(11 + filtered + ("q" in params)):
         response = client.get(URL, params)
     assert response.status_code == 200
     assert titles(response)
@@ -392,8 +391,8 @@ def test_htmx_partial_query_count_does_not_grow_with_articles(
     _articles_with_claims(30, reviewer, reviewer2)
     client.force_login(reviewer)
 
-    # The full page's queries but one (13 filtered, without words to search): the filter
+    # The full page's queries but one (12 filtered, without words to search): the filter
     # choices validate the query string.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(URL, {"claim_state": "approved"}, headers=PARTIAL)
     assert "<html" not in response.content.decode()

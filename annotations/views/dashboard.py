@@ -137,14 +137,14 @@ def _counts(tallies) -> tuple[int, dict, dict]:
     """How many articles are selected, and their claims by state and by verdict id (None:
     without one), from their tallies (``tallies``: one row per article,
     ``ArticleTally.objects.matching``): no claim is read. The whole desk's from its totals
-    (one query); a selection's from its articles' tallies (three)."""
+    (one query); a selection's from its articles' tallies (two)."""
     if not tallies.query.has_filters():
         by_state, by_verdict, articles = DeskTally.objects.totals()
         return articles, by_state, by_verdict
-    by_state = tallies.claims_by_state()
+    articles, by_state = tallies.articles_and_claims_by_state()
     by_verdict = defaultdict(int, ArticleVerdictTally.objects.of(tallies).claims_by_verdict())
     by_verdict[None] = sum(by_state.values()) - sum(by_verdict.values())
-    return tallies.count(), by_state, by_verdict
+    return articles, by_state, by_verdict
 
 
 def _charts(by_state: dict, by_verdict: dict, verdicts):

@@ -1675,6 +1675,7 @@ class ClaimQuerySet(models.QuerySet):
         )
         return self.order_by(*leading, rank, "start", "end", "pk")
 
+    @retry_on_deadlock
     def create_from_selection(
         self, article, start: int, end: int, quote: str, *, by, part=Article.Part.BODY, **fields
     ):

@@ -204,12 +204,14 @@ if DATABASE_URL:
         # bin/serve's Uvicorn workers each request's code runs in a thread of its own, and a
         # connection kept per thread outlived it until PostgreSQL refused more clients ("too
         # many clients already" in make loadtest). FACTCHECK_DB_POOL_SIZE: the most a process
-        # holds (requests beyond it wait for one, up to 30 s, as during a storm of sign-ins).
+        # holds. Requests beyond it wait for one, as they would wait for a synchronous worker:
+        # at 30 s, a storm of sign-ins (each holding its connection while its password is
+        # hashed) made the dashboard's requests fail meanwhile.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         options["pool"] = {
             "min_size": 1,
-            "max_size": env_int("FACTCHECK_DB_POOL_SIZE", 8),
-            "timeout": 30,
+            "max_size": env_int("FACTCHECK_DB_POOL_SIZE", 16),
+            "timeout": 120,
         }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)

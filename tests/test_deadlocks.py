@@ -73,3 +73,27 @@ def test_other_database_errors_are_not_tried_again(monkeypatch):
         claim.edit(by=UserFactory(), version=claim.version, statement="Buses carried 13 million")
     assert len(calls) == 1
     assert Claim.objects.get(pk=claim.pk).statement == "Buses carried 12 million riders"
+
+
+def test_a_claim_made_from_a_selection_is_made_once_after_a_deadlock(monkeypatch):
+    from annotations.models import Claim as ClaimModel
+    from tests.factories import ArticleFactory
+
+    article = ArticleFactory(body="Buses carried 12.4 million riders last year.")
+    calls = []
+    original = ClaimModel.refile
+
+    def refile(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise aborted()
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ClaimModel, "refile", refile)
+    monkeypatch.setattr("annotations.deadlocks.time.sleep", lambda seconds: None)
+    claim = Claim.objects.create_from_selection(
+        article, 0, 5, "Buses", by=UserFactory(), statement="Buses carried riders"
+    )
+    assert list(Claim.objects.values_list("pk", flat=True)) == [claim.pk]
+    assert claim.history.count() == 1
+    assert len(calls) == 2

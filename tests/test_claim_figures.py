@@ -317,3 +317,23 @@ def test_extract_figures_reads_claims_written_in_bulk_and_keeps_corrections(ferr
     call_command("extract_figures", "--no-progress", stdout=out)
     assert "figures changed in 0." in out.getvalue()  # nothing rewritten on a second run
     assert ClaimFigure.objects.get(pk=corrected.pk).value == 20.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_whose_index_keys_cannot_be_filed_is_not_saved_half(monkeypatch, reviewer):
+    from django.db import DatabaseError
+
+    from annotations.models import ClaimKey
+
+    article = ArticleFactory(title="Ferry numbers", body=FERRY, raw_text=FERRY)
+
+    def failing(*args, **kwargs):
+        raise DatabaseError("could not extend file: No space left on device")
+
+    monkeypatch.setattr(type(ClaimKey.objects), "file", failing)
+    with pytest.raises(DatabaseError):
+        claim_on(article, "412,000 passengers", reviewer)
+    # The row, its history row and its figures went with the keys: no claim the index misses.
+    assert not Claim.objects.exists()
+    assert not Claim.history.exists()
+    assert not ClaimFigure.objects.exists()

@@ -2607,9 +2607,13 @@ class Claim(models.Model):
         change what the report shows) and a ``ProposedCitation`` is returned; a new source
         described in the same form joins the library at once either way."""
         created = []
+        new_source = source.pk is None  # a new source, described in the same form
 
         def change():
-            if source.pk is None:  # a new source, described in the same form
+            created.clear()  # run again after a deadlock: only this run's counts
+            if new_source:
+                # Inserted by this run (a run rolled back left its id on the object).
+                source.pk, source._state.adding = None, True
                 source._history_user = by
                 source.save()
             if self.state == self.State.APPROVED:
@@ -2631,12 +2635,18 @@ class Claim(models.Model):
         """Remove a citation; from an approved claim, propose its removal."""
         if citation.claim_id != self.pk:
             raise WorkflowError("That citation belongs to another claim.")
+        citation_id = citation.pk
 
         def change():
+            # Read in the transaction (one rolled back by a deadlock left the object without
+            # its id).
+            stored = self.citations.filter(pk=citation_id).first()
+            if stored is None:
+                raise WorkflowError("That citation has been removed meanwhile.")
             if self.state == self.State.APPROVED:
-                return EditResult.PROPOSED if self._revise(by, reason, uncite=citation) else None
-            citation._history_user = by
-            citation.delete()
+                return EditResult.PROPOSED if self._revise(by, reason, uncite=stored) else None
+            stored._history_user = by
+            stored.delete()
             self._note_work(by)
             return EditResult.SAVED
 

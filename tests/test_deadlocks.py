@@ -43,11 +43,12 @@ def aborted_once(monkeypatch):
 def test_an_edit_aborted_by_a_deadlock_is_saved_once_on_its_second_try(aborted_once):
     claim = ClaimFactory(statement="Buses carried 12 million riders")
     editor = UserFactory(username="edith")
-    claim.edit(by=editor, version=claim.version, statement="Buses carried 12.4 million riders")
+    seen = claim.version
+    claim.edit(by=editor, version=seen, statement="Buses carried 12.4 million riders")
 
     saved = Claim.objects.get(pk=claim.pk)
     assert saved.statement == "Buses carried 12.4 million riders"
-    assert saved.version == claim.version  # one new version, not two
+    assert saved.version == seen + 1  # one new version, not two
     assert saved.history.count() == 2  # created, then the edit once
     assert aborted_once["n"] == 2
 
@@ -97,3 +98,41 @@ def test_a_claim_made_from_a_selection_is_made_once_after_a_deadlock(monkeypatch
     assert list(Claim.objects.values_list("pk", flat=True)) == [claim.pk]
     assert claim.history.count() == 1
     assert len(calls) == 2
+
+
+def test_a_citation_of_a_new_source_after_a_deadlock_saves_the_source_and_cites_it(
+    aborted_once,
+):
+    from annotations.models import Citation, Source
+
+    claim = ClaimFactory(statement="Buses carried 12 million riders")
+    source = Source(title="Bus statistics 2024", url="https://stats.example/buses-2024")
+    citation = claim.add_citation(
+        by=UserFactory(), version=claim.version, source=source, quote="12.4 million", locator="p. 3"
+    )
+    assert aborted_once["n"] == 2
+    stored = Source.objects.get(url="https://stats.example/buses-2024")
+    assert citation.pk is not None and citation.source_id == stored.pk
+    assert list(Citation.objects.values_list("source_id", flat=True)) == [stored.pk]
+
+
+def test_a_citation_removed_after_a_deadlock_is_removed(monkeypatch):
+    from annotations.models import Citation
+    from tests.factories import CitationFactory
+
+    citation = CitationFactory()
+    claim = Claim.objects.get(pk=citation.claim_id)
+    calls = []
+    original = Claim._note_work
+
+    def note_work(self, by):
+        calls.append(1)
+        if len(calls) == 1:
+            raise aborted()
+        return original(self, by)
+
+    monkeypatch.setattr(Claim, "_note_work", note_work)
+    monkeypatch.setattr("annotations.deadlocks.time.sleep", lambda seconds: None)
+    claim.remove_citation(citation, by=UserFactory(), version=claim.version)
+    assert len(calls) == 2
+    assert not Citation.objects.exists()

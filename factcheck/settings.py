@@ -208,6 +208,9 @@ if DATABASE_URL:
         # at 30 s, a storm of sign-ins (each holding its connection while its password is
         # hashed) made the dashboard's requests fail meanwhile.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # A pooled connection is checked before it is lent: after a restart or a failover of
+        # PostgreSQL, a dead one would cost a request a server error.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         options["pool"] = {
             "min_size": 1,
             "max_size": env_int("FACTCHECK_DB_POOL_SIZE", 16),

@@ -101,6 +101,25 @@ def test_sources_are_listed_in_url_order_a_batch_at_a_time(monkeypatch):
     ]
 
 
+def test_a_source_edited_or_deleted_while_the_file_is_written_leaves_it_consistent():
+    """The sources list is read at the end of the file: a cited source renamed meanwhile is
+    listed under the URL its citations name, one deleted meanwhile is left out."""
+    renamed = SourceFactory(url="https://stats.example/renamed")
+    gone = SourceFactory(url="https://stats.example/gone")
+    claim = ClaimFactory()
+    Citation.objects.create(claim=claim, source=renamed, quote="A figure", locator="p. 1")
+    citation = Citation.objects.create(claim=claim, source=gone, quote="A figure", locator="p. 2")
+    data = FileData(Article.objects.all(), Scope.INTERNAL, iso_dates=True)
+    written = [bundle.claims for bundle in data]  # the articles are written first
+    assert written
+
+    Source.objects.filter(pk=renamed.pk).update(url="https://stats.example/renamed-later")
+    citation.delete()
+    gone.delete()
+    listed = [s["url"] for s in data.sources_in_file(whole_library=False)]
+    assert listed == ["https://stats.example/renamed"]
+
+
 # Every kind of character JSON escapes or may trip over, in every free-text field.
 TRICKY = '"quoted" \\ back\\slash\ttab\nline\r\x01\x1f\x7f é 公共 🚌 \u2028 </script>'
 

@@ -12,6 +12,7 @@ the proposals reviewers turned down (``rejected_pairs``).
 """
 
 from collections import defaultdict
+from functools import cached_property
 
 import orjson
 from django.db import connection
@@ -23,7 +24,6 @@ from annotations.exporters.scope import (
     CITATION_FIELDS,
     CLAIM_FIELDS,
     COMMENT_FIELDS,
-    MAX_SELECTED_PER_QUERY,
     SOURCE_FIELDS,
     ExportData,
     Scope,
@@ -185,15 +185,15 @@ class FileData(ExportData):
         cited: dict[int, list[str]] = defaultdict(list)
         citation_rows = list(
             citations.order_by("claim_id", "created_at", "pk").values_list(
-                "claim_id", "source_id", "created_by_id", CITATION_JSON
+                "claim_id", "source_id", "source__url", "created_by_id", CITATION_JSON
             )
         )
-        self._record_users(citation_rows, (2,))
+        self._record_users(citation_rows, (3,))
         claim_ids = {row[0] for row in rows}
-        seen = self.sources_seen.add
-        for claim_id, source_id, _, text in citation_rows:
+        cited_url = self.cited_urls
+        for claim_id, source_id, url, _, text in citation_rows:
             if claim_id in claim_ids:
-                seen(source_id)
+                cited_url[source_id] = url
                 cited[claim_id].append(text)
         commented: dict[int, list[str]] = defaultdict(list)
         if self.scope is Scope.INTERNAL:
@@ -223,31 +223,35 @@ class FileData(ExportData):
             )
         return grouped
 
+    @cached_property
+    def cited_urls(self) -> dict[int, str]:
+        """Each source the claims written so far cite, by id: its URL as the citations name it."""
+        return {}
+
     def sources_in_file(self, *, whole_library: bool):
         """The sources the file lists, in URL order, each with its creator's name: every source
         of the library, or those the claims cite. Read a few hundred at a time, holding only
         ids and URLs meanwhile: a large export's sources held whole, from the first chunk of
-        articles to the end of the file, were most of its worker's memory."""
+        articles to the end of the file, were most of its worker's memory.
+
+        A cited source is listed under the URL its citations were written with, so the file
+        agrees with itself if the source is edited while it is written; one deleted meanwhile
+        is left out."""
+        urls = dict(Source.objects.values_list("pk", "url")) if whole_library else {}
+        urls.update(self.cited_urls)
+        # URLs are unique: sorted in Python's order, not a database collation's.
+        order = sorted(urls, key=lambda pk: (urls[pk], pk))
         library = Source.objects.order_by()
-        if whole_library:
-            by_url = list(library.values_list("url", "pk"))
-        else:
-            cited = sorted(self.sources_seen)
-            by_url = []
-            for start in range(0, len(cited), MAX_SELECTED_PER_QUERY):
-                batch = cited[start : start + MAX_SELECTED_PER_QUERY]
-                by_url += library.filter(pk__in=batch).values_list("url", "pk")
-        order = [
-            pk for _, pk in sorted(by_url)
-        ]  # URLs are unique: Python's order, not a collation's
-        del by_url
         for start in range(0, len(order), SOURCES_PER_QUERY):
             batch = order[start : start + SOURCES_PER_QUERY]
             rows = {
                 row["id"]: row for row in self._rows(library.filter(pk__in=batch), SOURCE_FIELDS)
             }
             for pk in batch:
-                source = rows[pk]
+                source = rows.get(pk)
+                if source is None:
+                    continue
+                source["url"] = urls[pk]
                 source["created_by_username"] = self.username(source["created_by_id"])
                 yield source
 
@@ -350,7 +354,7 @@ class FileData(ExportData):
         )
         rows = list(rows)
         user = self._record_users(rows, (CITATION_COLUMNS.index("created_by_id"),)).get
-        seen = self.sources_seen.add
+        cited_url = self.cited_urls
         for (
             claim_id,
             source_id,
@@ -364,7 +368,7 @@ class FileData(ExportData):
         ) in rows:
             if (claim := by_id.get(claim_id)) is None:
                 continue
-            seen(source_id)
+            cited_url[source_id] = url
             claim["citations"].append(
                 {
                     "source": url,

@@ -1014,8 +1014,13 @@ class ArticleVerdictTally(models.Model):
     change (``annotations/tallies.py``); a row stays at 0 when its last claim loses the
     verdict."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="verdict_tallies")
-    verdict = models.ForeignKey("Verdict", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique (article, verdict) and by (verdict, article): no index of their own.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="verdict_tallies", db_index=False
+    )
+    verdict = models.ForeignKey(
+        "Verdict", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     claims = models.IntegerField(default=0)
 
     objects = ArticleVerdictTallyQuerySet.as_manager()

@@ -1,6 +1,7 @@
 """The indexes ``make bench-scale`` asked for (issue 17), pinned in PostgreSQL's plans of the
 queries the pages run: the dashboard's first page and its oldest-first sort read 25 articles
-from an index instead of sorting them all, the publishers filter probes the articles once per
+from an index instead of sorting them all, its progress sorts from the tallies' indexes, its
+assignee and verdict filters from theirs, the publishers filter probes the articles once per
 publisher instead of joining through every article, and a much-cited source's page reads one
 page of its citations. Runs where the tests run on PostgreSQL (``DATABASE_URL``).
 
@@ -106,3 +107,63 @@ def test_source_page_reads_one_page_of_citations_from_its_index(client, reviewer
     used = {node.get("Index Name") for node in _nodes(plan)}
     assert "citation_source_recent" in used, json.dumps(plan, indent=1)
     assert not any(node["Node Type"] == "Sort" for node in _nodes(plan))
+
+
+def _articles_with_claims(reviewer, verdict):
+    for n in range(30):
+        article = ArticleFactory(publisher=f"Paper {n % 3}")
+        ClaimFactory(article=article, created_by=reviewer, assignee=reviewer if n % 2 else None)
+        if n % 3:
+            ClaimFactory(article=article, created_by=reviewer, verdict=verdict, state="approved")
+
+
+@pytest.mark.parametrize(
+    ("sort", "index"),
+    [("progress", "tally_least_approved_first"), ("-progress", "tally_most_approved_first")],
+)
+def test_dashboard_progress_sorts_read_a_page_from_the_tallys_index(client, reviewer, sort, index):
+    from annotations.models import Verdict
+
+    _articles_with_claims(reviewer, Verdict.objects.first())
+    client.force_login(reviewer)
+    sql = _statement(
+        client,
+        reverse("annotations:article-list"),
+        {"sort": sort},
+        'INNER JOIN "annotations_articletally"',
+    )
+    plan = _plan(sql)
+    used = {node.get("Index Name") for node in _nodes(plan)}
+    assert index in used, json.dumps(plan, indent=1)
+    assert not any(node["Node Type"] in ("Sort", "Incremental Sort") for node in _nodes(plan))
+
+
+@pytest.mark.parametrize(
+    ("filters", "indexes"),
+    [
+        ({"assignee": "me"}, {"claim_assignee_articles"}),
+        # Either index of the verdict tallies: with few articles the planner probes each
+        # article's (article, verdict) row in date order; at 100,000 it reads the verdict's
+        # articles from verdict_tally_articles (README, "Scale").
+        ({"verdict": "first"}, {"verdict_tally_articles", "verdict_tally_unique"}),
+    ],
+)
+def test_dashboard_assignee_and_verdict_filters_read_their_indexes(
+    client, reviewer, filters, indexes
+):
+    from annotations.models import Verdict
+
+    verdict = Verdict.objects.first()
+    _articles_with_claims(reviewer, verdict)
+    if filters.get("verdict"):
+        filters = {"verdict": verdict.pk}
+    client.force_login(reviewer)
+    sql = _statement(
+        client,
+        reverse("annotations:article-list"),
+        filters,
+        'ORDER BY "annotations_article"."published_on"',
+    )
+    plan = _plan(sql)
+    used = {node.get("Index Name") for node in _nodes(plan)}
+    assert indexes & used, json.dumps(plan, indent=1)

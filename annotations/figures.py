@@ -34,6 +34,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from annotations.patterns import word_tree
+
 __all__ = [
     "COUNTED_SYNONYMS",
     "EVENT_COUNTS",
@@ -833,34 +835,10 @@ _FIRST_WORDS = frozenset(
 )  # fmt: skip
 
 
-def _trie(words) -> str:
-    """A pattern matching any of ``words``, written as a tree of their letters ("tw(?:ice|o)")
-    so that a position is tried against one branch per letter instead of every word."""
-    tree: dict = {}
-    for word in words:
-        node = tree
-        for letter in word:
-            node = node.setdefault(letter, {})
-        node[""] = {}
-
-    def written(node: dict) -> str:
-        branches = [
-            re.escape(letter) + written(rest) for letter, rest in sorted(node.items()) if letter
-        ]
-        if not branches:
-            return ""
-        optional = "" in node
-        if len(branches) == 1 and not optional:
-            return branches[0]
-        return "(?:" + "|".join(branches) + ")" + ("?" if optional else "")
-
-    return written(tree)
-
-
 # Where an atom can start, in the lower-cased text: a currency sign, "us$" (looked ahead at:
 # the sign is a start of its own too), or a whole word (as ``\w+`` cuts words) that starts with
 # a digit, is one of the first words or ends in "fold".
-_ATOM_START = re.compile(r"[£$€]|\b(?=us\$)|\b(?:\d|" + _trie(_FIRST_WORDS) + r"\b|\w*fold\b)")
+_ATOM_START = re.compile(r"[£$€]|\b(?=us\$)|\b(?:\d|" + word_tree(_FIRST_WORDS) + r"\b|\w*fold\b)")
 
 
 def _scan(text: str, folded: str | None):

@@ -36,7 +36,15 @@ from dataclasses import dataclass
 from annotations.figures import Figure, extract_figures
 from annotations.patterns import word_tree
 
-__all__ = ["REASONS", "THRESHOLD", "Assessment", "Sentence", "assess", "split_sentences"]
+__all__ = [
+    "REASONS",
+    "THRESHOLD",
+    "Assessment",
+    "Sentence",
+    "assess",
+    "split_sentences",
+    "suggestions",
+]
 
 #: Reason code → what the reader says about it.
 REASONS = {
@@ -218,7 +226,6 @@ class Assessment:
 # --- Sentences -----------------------------------------------------------------------------------
 
 _LINES = re.compile(r"[^\n]+")
-_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
 _SPACE = re.compile(r"\s+")
 
 
@@ -244,6 +251,16 @@ def _sentences(line: str) -> list[str]:
     return blingfire.text_to_sentences(line).split("\n")
 
 
+def _ends_with_initial(sentence: str) -> bool:
+    """Whether ``sentence`` ends with an initial ("J."): ``(?:^|\\s)[A-Z]\\.$`` without trying
+    it at every character of the sentence."""
+    return (
+        sentence[-1:] == "."
+        and "A" <= sentence[-2:-1] <= "Z"
+        and (len(sentence) == 2 or sentence[-3].isspace())
+    )
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """The sentences of ``text`` with their code-point offsets, none crossing a line break."""
     sentences: list[Sentence] = []
@@ -264,7 +281,7 @@ def split_sentences(text: str) -> list[Sentence]:
             position = end
             if pending is not None:
                 start, pending = pending, None
-            if _INITIAL.search(line[start:end]) and end < len(line.rstrip()):
+            if _ends_with_initial(line[start:end]) and end < len(line.rstrip()):
                 pending = start  # "J." then "K. Rowling said…": one sentence
                 continue
             sentences.append(Sentence(base + start, base + end, line[start:end]))
@@ -529,14 +546,23 @@ def _statement(clause: str) -> str:
 # --- Scoring -------------------------------------------------------------------------------------
 
 
-def _assess_sentence(sentence: Sentence, stated: list[tuple[int, Figure]]) -> Assessment:
+# For each reason, the most that it and the reasons looked for after it can add.
+_STILL_POSSIBLE = {code: sum(list(WEIGHTS.values())[index:]) for index, code in enumerate(WEIGHTS)}
+
+
+def _assess_sentence(
+    sentence: Sentence, stated: list[tuple[int, Figure]], *, suggested_only: bool = False
+) -> Assessment | None:
     """``stated``: the figures read in the sentence, each with where it starts in the text
-    the sentence is in."""
+    the sentence is in. ``suggested_only``: None for a sentence that is not suggested, given
+    as soon as no reason left to look for could make it one."""
     text = sentence.text
     lowered = text.lower()
     words = len(text.split())
     if words < MIN_WORDS:
         # A fragment (a dateline, a caption, "Read more"): nothing to check, nothing to read.
+        if suggested_only:
+            return None
         return Assessment(
             sentence.start, sentence.end, text, 0.0, (), (),
             sentence.start, sentence.end, "", "", "other",
@@ -555,10 +581,16 @@ def _assess_sentence(sentence: Sentence, stated: list[tuple[int, Figure]]) -> As
         ("prediction", _PREDICTION),
         ("attribution", _ATTRIBUTION),
     ):
+        # Without a figure, a sentence needs a trend, a cause or a prediction: one with none
+        # of them is not looked at further (most sentences that are not suggested).
+        if suggested_only and _out_of_reach(reasons, code):
+            return None
         match = pattern.search(lowered)
         if match:
             reasons.append(code)
             hits.append(match.start())
+    if suggested_only and _out_of_reach(reasons, "official"):
+        return None
     if (
         _OFFICIAL_TITLE.search(text)
         or (_INSTITUTION.search(text) and _OFFICIAL_BODY.search(text))
@@ -577,6 +609,8 @@ def _assess_sentence(sentence: Sentence, stated: list[tuple[int, Figure]]) -> As
     score = round(min(1.0, max(0.0, score)), 2)
     if score < THRESHOLD:
         # Not suggested: what a claim from it would hold is never shown, so never worked out.
+        if suggested_only:
+            return None
         return Assessment(
             sentence.start, sentence.end, text, score, tuple(reasons),
             tuple(f.text for f in figures), sentence.start, sentence.end, "", "", "other",
@@ -608,8 +642,25 @@ def _assess_sentence(sentence: Sentence, stated: list[tuple[int, Figure]]) -> As
     )
 
 
+def _out_of_reach(reasons: list[str], next_code: str) -> bool:
+    """Whether a sentence with ``reasons`` so far stays under THRESHOLD whatever the reasons
+    from ``next_code`` on find (penalties only lower a score)."""
+    most = sum(WEIGHTS[code] for code in reasons) + _STILL_POSSIBLE[next_code]
+    return most < THRESHOLD - 0.001  # weights are hundredths: no rounding brings it back
+
+
 def assess(text: str) -> list[Assessment]:
     """Every sentence of ``text``, in order, with its score, reasons and claim prefill."""
+    return _assessments(text, suggested_only=False)
+
+
+def suggestions(text: str) -> list[Assessment]:
+    """The suggested sentences of ``text``, in order: ``assess``'s with ``suggested`` true,
+    worked out without finishing the sentences that cannot be (what storing needs)."""
+    return _assessments(text, suggested_only=True)
+
+
+def _assessments(text: str, *, suggested_only: bool) -> list[Assessment]:
     sentences = split_sentences(text)
     # The figures read a line at a time (no sentence crosses a line; a figure's context must
     # not either: "News from Harbour Board" above "250 jobs were lost" is not a name for the
@@ -625,7 +676,8 @@ def assess(text: str) -> list[Assessment]:
             index = bisect_right(starts, at) - 1
             if index >= 0 and at < sentences[index].end:
                 stated[index].append((at, figure))
-    return [
-        _assess_sentence(sentence, figures)
+    found = [
+        _assess_sentence(sentence, figures, suggested_only=suggested_only)
         for sentence, figures in zip(sentences, stated, strict=True)
     ]
+    return [assessment for assessment in found if assessment is not None]

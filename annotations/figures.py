@@ -346,7 +346,9 @@ _RATE = re.compile(
     r"|(?P<adv>daily|weekly|monthly|annually|yearly|annual))\b",
     re.I,
 )
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
+# "[.!?…]+[\"'”’)\]]*(?=\s)|\n" written to start with the set of its first characters, which
+# lets the engine skip to them at once instead of trying the pattern at every character.
+_SENTENCE_END = re.compile(r"[.!?…\n](?:(?<=\n)|[.!?…]*[\"'”’)\]]*(?=\s))")
 
 _CHANGE_UP = (
     "up|rose|risen|rise|rises|rising|increased|increases|increasing|grew|grown|grow|grows|"
@@ -490,7 +492,6 @@ _METRIC_AFTER = re.compile(r"[\s-]*(?:high|tall|long|wide|deep|sprint|race|metre
 _NOUN_AFTER = re.compile(r"\s+([^\W\d_][\w’'-]*)")
 _HYPHEN_GLUED = re.compile(r"[^\W\d_]-$")
 _SCHOOL_YEAR = re.compile(r"\bYear\s+$")
-_WORD_BEFORE = re.compile(r"([^\W\d_][\w.]*)\.?\s+$")
 _THE_NUMBER = re.compile(r"\bthe\s+number\s+$", re.I)
 _NOT_A_SHARE_BEFORE = re.compile(
     r"\b(?:first|second|latter|former|last|other|the|this|each|every)\s+$", re.I
@@ -523,6 +524,7 @@ _SUBJECT_BREAK = re.compile(r"[;:,()“”\"]|\s[–—-]\s|\d[\d,.]*%?|[.!?]\s"
 _LETTER_WORD = re.compile(r"[^\W\d_][\w’'-]*")
 _SPACES = re.compile(r"\s+")
 _FOUR_DIGITS = re.compile(r"\d{4}")
+_YEAR_DIGITS = re.compile(r"1[89]\d\d|20\d\d")
 _DIGIT = re.compile(r"\d")
 _RELATIVE_HINT = re.compile(r"year|month|week|decade", re.I)
 _RELATIVE_LOWER = re.compile(_RELATIVE.pattern)  # for text already lower-cased
@@ -570,11 +572,14 @@ def _number_value(text: str) -> Decimal | None:
     return _words_value(re.split(r"[ -]+", s))
 
 
+_NO_SEPARATORS = str.maketrans("", "", ", \u00a0\u202f\u2009")
+
+
 def _digits_value(digits: str, scale: str | None) -> Decimal | None:
     if not _DIGITS.fullmatch(digits):
         return None
     try:
-        value = Decimal(re.sub(r"[, \u00a0\u202f\u2009]", "", digits))
+        value = Decimal(digits.translate(_NO_SEPARATORS))
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
         return None
     if scale:
@@ -839,6 +844,8 @@ _FIRST_WORDS = frozenset(
 # the sign is a start of its own too), or a whole word (as ``\w+`` cuts words) that starts with
 # a digit, is one of the first words or ends in "fold".
 _ATOM_START = re.compile(r"[£$€]|\b(?=us\$)|\b(?:\d|" + word_tree(_FIRST_WORDS) + r"\b|\w*fold\b)")
+# The same where "fold" is not written: trying ``\w*fold`` at every word was a third of the scan.
+_ATOM_START_NO_FOLD = re.compile(r"[£$€]|\b(?=us\$)|\b(?:\d|" + word_tree(_FIRST_WORDS) + r"\b)")
 
 
 def _scan(text: str, folded: str | None):
@@ -847,7 +854,8 @@ def _scan(text: str, folded: str | None):
     its offsets unchanged), or word by word when lower-casing moved them (None)."""
     end = 0
     if folded is not None:
-        for candidate in _ATOM_START.finditer(folded):
+        starts = _ATOM_START if "fold" in folded else _ATOM_START_NO_FOLD
+        for candidate in starts.finditer(folded):
             start = candidate.start()
             if start < end or (candidate.end() == start and not text.startswith("US$", start)):
                 continue  # the look-ahead for "us$": a start only as "US$"
@@ -932,7 +940,7 @@ def _atom_digits(text: str, m: re.Match) -> _Atom | None:
         not m["cur"]
         and not suffix
         and not scale_word
-        and re.fullmatch(r"1[89]\d\d|20\d\d", digits)
+        and _YEAR_DIGITS.fullmatch(digits)
         and _is_year(text, m.start("num"), m.end("num"))
     ):
         atom.year = True
@@ -1101,9 +1109,10 @@ def _excluded(text: str, a: _Atom) -> bool:
         return True
     if _AGE_BEFORE.search(before) and a.unit == "count":
         return True
-    previous = _WORD_BEFORE.search(before)
+    previous = _word_before(before)
     if previous:
-        word = previous[1].rstrip(".").lower()
+        name, name_at = previous
+        word = name.rstrip(".").lower()
         if (
             word in _LABELS
             and a.unit == "count"
@@ -1112,7 +1121,6 @@ def _excluded(text: str, a: _Atom) -> bool:
         ):
             return True
         # "Channel 4", "Apollo 11", "Windows 10": a capitalised name before a small integer.
-        name = previous[1]
         if (
             name[:1].isupper()
             and word not in _FUNCTION_CAPS
@@ -1124,10 +1132,26 @@ def _excluded(text: str, a: _Atom) -> bool:
             and a.value < 1000
             and a.value == a.value.to_integral()
             and text[a.start : a.end].isdigit()
-            and not _starts_sentence(text, previous.start(1))
+            and not _starts_sentence(text, name_at)
         ):
             return True
     return a.kind == "frac" and not _fraction_counts(before, after)
+
+
+def _word_before(before: str) -> tuple[str, int] | None:
+    r"""The word (dots kept: "St.", "No.") that ends ``before`` but for the spaces after it
+    (at least one), and where it starts in ``before``: what ``([^\W\d_][\w.]*)\.?\s+$``
+    finds, without trying that pattern at every letter (a tenth of the figure reader's time)."""
+    stripped = before.rstrip()
+    if len(stripped) == len(before):
+        return None
+    end = start = len(stripped)
+    while start and (stripped[start - 1].isalnum() or stripped[start - 1] in "._"):
+        start -= 1  # back over [\w.]
+    for at in range(start, end):
+        if stripped[at].isalnum() and not stripped[at].isdecimal():  # [^\W\d_]: a letter
+            return stripped[at:end], at
+    return None
 
 
 def _starts_sentence(text: str, pos: int) -> bool:

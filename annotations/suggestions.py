@@ -177,9 +177,7 @@ class SuggestionManager(models.Manager.from_queryset(SuggestionQuerySet)):
             }
         rows = []
         for part in Article.Part.values:
-            for found in checkworthy.assess(article.text_of(part)):
-                if not found.suggested:
-                    continue
+            for found in checkworthy.suggestions(article.text_of(part)):
                 digest = sentence_hash(found.text)
                 rows.append(
                     {

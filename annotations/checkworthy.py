@@ -34,7 +34,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from annotations.figures import Figure, extract_figures
-from annotations.patterns import word_tree
+from annotations.patterns import may_match_words, word_tree
 
 __all__ = [
     "REASONS",
@@ -444,17 +444,18 @@ def claimant_in(sentence: str) -> str:
     """Who the sentence attributes its claim to: a person or an organisation, or ""."""
     tokens = _WORD.findall(sentence)
     lowered = [_bare(t).lower() for t in tokens]
-    for i in range(len(tokens) - 1):
+    # Each loop below looks for a word it needs first: most sentences have none of them.
+    for i in range(len(tokens) - 1) if "according" in lowered else ():
         if lowered[i] == "according" and lowered[i + 1] == "to":
             name = _name_forward(tokens, i + 2)
             if name:
                 return name
-    for i, word in enumerate(lowered):
+    for i, word in enumerate(lowered) if not _SOURCE_NOUNS.isdisjoint(lowered) else ():
         if word in _SOURCE_NOUNS and i + 2 < len(tokens) and lowered[i + 1] in ("from", "by"):
             name = _name_forward(tokens, i + 2)
             if name:
                 return name
-    for i, word in enumerate(lowered):
+    for i, word in enumerate(lowered) if not _VERBS.isdisjoint(lowered) else ():
         if word not in _VERBS or _bare(tokens[i]) != tokens[i].rstrip(",.;:"):
             continue
         before = tokens[i - 1] if i else ""
@@ -498,6 +499,14 @@ _REPORTED = re.compile(
     r"|revealed|calculated|expects?)\b[^.;]{0,80}?\b(?:that\s+|(?=there (?:is|are|was|were)\b)))",
     re.IGNORECASE,
 )
+# Every match of _TAIL_ATTRIBUTION, and of _REPORTED, holds one of these: where none is, the
+# patterns are not tried.
+_TAIL_WORDS = ("said", "says", "added", "told", "warned", "claimed", "according")
+_REPORTED_WORDS = (
+    "said", "says", "claim", "warn", "estimat", "believe", "argued", "insist", "admitted",
+    "predict", "added", "told", "tells", "found", "finds", "show", "suggest", "conclude",
+    "reported", "revealed", "calculated", "expect",
+)  # fmt: skip
 _LEADING_CONJUNCTION = re.compile(r"^(?:and|but|while|whereas|although|though|which)\s+", re.I)
 
 
@@ -529,8 +538,9 @@ def _clause(sentence: str, figures_at: list[int], hits: list[int]) -> tuple[int,
 def _statement(clause: str) -> str:
     """A checkable statement from the clause: the reported claim without who said it."""
     text = _LEAD_ATTRIBUTION.sub("", clause)
-    text = _TAIL_ATTRIBUTION.sub("", text)
-    reported = _REPORTED.search(text)
+    if may_match_words(text, _TAIL_WORDS):
+        text = _TAIL_ATTRIBUTION.sub("", text)
+    reported = _REPORTED.search(text) if may_match_words(text, _REPORTED_WORDS) else None
     if reported and reported.start() < 160 and len(text) - reported.end() > 20:
         text = text[reported.end() :]
     text = _LEADING_CONJUNCTION.sub("", text.strip())
@@ -575,6 +585,7 @@ def _assess_sentence(
     hits: list[int] = []
     if figures:
         reasons.append("figure")
+    gained = WEIGHTS["figure"] if figures else 0.0  # the score so far, before penalties
     for code, pattern in (
         ("comparison", _COMPARISON),
         ("causal", _CAUSAL),
@@ -583,13 +594,14 @@ def _assess_sentence(
     ):
         # Without a figure, a sentence needs a trend, a cause or a prediction: one with none
         # of them is not looked at further (most sentences that are not suggested).
-        if suggested_only and _out_of_reach(reasons, code):
+        if suggested_only and _out_of_reach(gained, code):
             return None
         match = pattern.search(lowered)
         if match:
             reasons.append(code)
             hits.append(match.start())
-    if suggested_only and _out_of_reach(reasons, "official"):
+            gained += WEIGHTS[code]
+    if suggested_only and _out_of_reach(gained, "official"):
         return None
     if (
         _OFFICIAL_TITLE.search(text)
@@ -642,11 +654,11 @@ def _assess_sentence(
     )
 
 
-def _out_of_reach(reasons: list[str], next_code: str) -> bool:
-    """Whether a sentence with ``reasons`` so far stays under THRESHOLD whatever the reasons
-    from ``next_code`` on find (penalties only lower a score)."""
-    most = sum(WEIGHTS[code] for code in reasons) + _STILL_POSSIBLE[next_code]
-    return most < THRESHOLD - 0.001  # weights are hundredths: no rounding brings it back
+def _out_of_reach(gained: float, next_code: str) -> bool:
+    """Whether a sentence that has ``gained`` so far stays under THRESHOLD whatever the
+    reasons from ``next_code`` on find (penalties only lower a score)."""
+    # Weights are hundredths: no rounding of the final score brings it back over.
+    return gained + _STILL_POSSIBLE[next_code] < THRESHOLD - 0.001
 
 
 def assess(text: str) -> list[Assessment]:

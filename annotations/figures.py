@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from annotations.patterns import word_tree
+from annotations.patterns import may_match_words, word_tree
 
 __all__ = [
     "COUNTED_SYNONYMS",
@@ -320,13 +320,22 @@ _DATE = re.compile(  # month names keep their case: "may 3" is not a date
     "(?=[\\dA-Z])(?:" + "|".join(f"(?:{p.pattern.replace('?P<y>', '')})" for p in _DATES) + ")"
 )
 _DATE_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+# The year patterns below start with a character rather than "\b", which lets the engine skip
+# to where they can match instead of trying them at every character: "\b1" is written
+# "1(?<!\w1)" (the character before the 1 is not part of a word).
 _YEAR_RANGE = re.compile(
-    r"\b(?P<a>1[89]\d\d|20\d\d)\s*(?:[-–/]|\bto\b)\s*(?P<b>1[89]\d\d|20\d\d|\d\d)\b(?!\s*%)"
+    r"(?P<a>1(?<!\w1)[89]\d\d|2(?<!\w2)0\d\d)\s*(?:[-–/]|\bto\b)\s*(?P<b>1[89]\d\d|20\d\d|\d\d)\b"
+    r"(?!\s*%)"
 )
 _YEAR_BETWEEN = re.compile(
     r"\bbetween\s+(?P<a>1[89]\d\d|20\d\d)\s+and\s+(?P<b>1[89]\d\d|20\d\d)\b", re.I
 )
-_DECADE = re.compile(r"\b(?:the\s+)?(?P<d>1[89]\d0|20\d0)(?:’|')?s\b")
+# The same in the lower-cased text (``folded``), where it can start with the word itself.
+_YEAR_BETWEEN_LOWER = re.compile(
+    r"between(?<!\wbetween)\s+(?P<a>1[89]\d\d|20\d\d)\s+and\s+(?P<b>1[89]\d\d|20\d\d)\b"
+)
+# "the 1990s": the marker is the decade's, so "the" is not looked for.
+_DECADE = re.compile(r"(?P<d>1(?<!\w1)[89]\d0|2(?<!\w2)0\d0)(?:’|')?s\b")
 _RELATIVE = re.compile(
     r"\b(?:(?:in|over|during)\s+)?(?:the\s+)?"
     r"(?P<rel>(?:last|past|previous)\s+(?:(?:\d+|[a-z]+)\s+)?(?:years|months|weeks|decades)"
@@ -468,10 +477,13 @@ _AGE_AFTER = re.compile(r"^(?:[\s-]*years?[\s-]*olds?|[\s-]+yr[\s-]*olds?|-year)
 _AGO_AFTER = re.compile(
     r"^\s+(?:years?|months?|weeks?|days?|decades?)\s+(?:ago|earlier|before)\b", re.I
 )
-_AGE_BEFORE = re.compile(
-    r"\b(?:aged|age|ages|aged\s+between|aged\s+from|(?:children|child|kids|pupils|boys|girls|"
-    r"people|adults|those|anyone|everyone)\s+(?:under|over|below|above))\s*$",
-    re.I,
+_AGE_BEFORE = _AtEnd(
+    re.compile(
+        r"\b(?:aged|age|ages|aged\s+between|aged\s+from|(?:children|child|kids|pupils|boys|"
+        r"girls|people|adults|those|anyone|everyone)\s+(?:under|over|below|above))\s*$",
+        re.I,
+    ),
+    _final_words("aged|age|ages|between|from|under|over|below|above"),
 )
 _TIMES_AFTER = re.compile(
     r"^\s+times\s+(?:as|more|higher|greater|larger|bigger|lower|fewer|less|smaller|the|over)\b",
@@ -490,8 +502,6 @@ _NUMBER_AS_WRITTEN = re.compile(
 
 _METRIC_AFTER = re.compile(r"[\s-]*(?:high|tall|long|wide|deep|sprint|race|metres?)\b")
 _NOUN_AFTER = re.compile(r"\s+([^\W\d_][\w’'-]*)")
-_HYPHEN_GLUED = re.compile(r"[^\W\d_]-$")
-_SCHOOL_YEAR = re.compile(r"\bYear\s+$")
 _THE_NUMBER = re.compile(r"\bthe\s+number\s+$", re.I)
 _NOT_A_SHARE_BEFORE = re.compile(
     r"\b(?:first|second|latter|former|last|other|the|this|each|every)\s+$", re.I
@@ -527,6 +537,11 @@ _FOUR_DIGITS = re.compile(r"\d{4}")
 _YEAR_DIGITS = re.compile(r"1[89]\d\d|20\d\d")
 _DIGIT = re.compile(r"\d")
 _RELATIVE_HINT = re.compile(r"year|month|week|decade", re.I)
+# What every match of _RELATIVE holds, in the lower-cased text: a word of each group.
+_RELATIVE_NEEDS = (
+    ("year", "month", "week", "decade"),
+    ("last", "past", "previous", "this", "next", "earlier", "before"),
+)
 _RELATIVE_LOWER = re.compile(_RELATIVE.pattern)  # for text already lower-cased
 
 
@@ -761,9 +776,10 @@ def _period_markers(text: str, masked: list[tuple[int, int]], folded: str | None
             markers.append(_Marker(start, end, year[0]))
     has_year = _FOUR_DIGITS.search(text) is not None
     hidden = _Spans(masked)
-    for pattern in (_YEAR_BETWEEN, _YEAR_RANGE) if has_year else ():
+    between = _YEAR_BETWEEN if folded is None else _YEAR_BETWEEN_LOWER
+    for pattern in (between, _YEAR_RANGE) if has_year else ():
         found = []
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(text if folded is None or pattern is _YEAR_RANGE else folded):
             if hidden.overlaps(*m.span()):
                 continue
             a, b = m["a"], m["b"]
@@ -783,8 +799,15 @@ def _period_markers(text: str, masked: list[tuple[int, int]], folded: str | None
         markers.append(_Marker(m.start("d"), m.end(), f"{m['d']}s"))
     # Matched in the lower-cased text where its offsets are the text's: without IGNORECASE,
     # a third of the time.
-    relative = _RELATIVE_LOWER.finditer(folded) if folded is not None else _RELATIVE.finditer(text)
-    for m in relative if _RELATIVE_HINT.search(text) else ():
+    if folded is None:
+        relative = _RELATIVE.finditer(text) if _RELATIVE_HINT.search(text) else ()
+    elif any(word in folded for word in _RELATIVE_NEEDS[0]) and any(
+        word in folded for word in _RELATIVE_NEEDS[1]
+    ):
+        relative = _RELATIVE_LOWER.finditer(folded)
+    else:
+        relative = ()
+    for m in relative:
         markers.append(_Marker(*m.span(), _SPACES.sub(" ", m["rel"].lower())))
     return sorted(markers, key=lambda k: k.start)
 
@@ -968,18 +991,22 @@ def _year_label(text: str, atom: _Atom) -> str:
     return year
 
 
+_SCALED_ONE = re.compile(r"hundred|thousand|million|billion|dozen", re.I)
+_SCALE_AT_END = re.compile(r"(?:thousand|million|billion|trillion)$", re.I)
+
+
 def _atom_words(m: re.Match) -> _Atom | None:
     words = m["words"]
     value = _number_value(words)
     start, end = m.span()
     if value is None:
         return None
-    if value == 1 and not re.search(r"hundred|thousand|million|billion|dozen", words, re.I):
+    if value == 1 and not _SCALED_ONE.search(words):
         atom = _Atom(start, end, "words", value=value)
         atom.skip = True  # "one week", "one of them": only a ratio ("one in five") keeps it
         return atom
     atom = _Atom(start, end, "words", value=value)
-    scale = re.search(r"(?:thousand|million|billion|trillion)$", words, re.I)
+    scale = _SCALE_AT_END.search(words)
     if scale:
         atom.scale = _SCALE_WORDS[scale[0].lower()]
     return atom
@@ -1097,13 +1124,13 @@ def _excluded(text: str, a: _Atom) -> bool:
     before = text[max(0, a.start - 40) : a.start]
     after = text[a.end : a.end + 40]
     # Glued to a word by a hyphen: COVID-19, under-10s, M-25.
-    if a.kind == "num" and _HYPHEN_GLUED.search(before):
+    if a.kind == "num" and _glued_by_hyphen(before):
         return True
     if _ADDRESS_AFTER.match(after) and a.unit == "count":  # 10 Downing Street
         return True
     if a.low is not None and (a.low == a.high or _SCORE_AFTER.match(after)):
         return True  # "a 50-50 split", "a 3-1 win"
-    if _SCHOOL_YEAR.search(before):  # school years: "Year 6 pupils"
+    if _school_year_before(before):  # school years: "Year 6 pupils"
         return True
     if _AGE_AFTER.match(after) or _AGO_AFTER.match(after):
         return True
@@ -1136,6 +1163,25 @@ def _excluded(text: str, a: _Atom) -> bool:
         ):
             return True
     return a.kind == "frac" and not _fraction_counts(before, after)
+
+
+def _glued_by_hyphen(before: str) -> bool:
+    r"""Whether ``before`` ends with a letter and a hyphen: ``[^\W\d_]-$``, looked at from its
+    end rather than tried at every letter."""
+    for end in (before, before[:-1] if before.endswith("\n") else ""):  # "$" is before a last \n
+        if end[-1:] == "-" and len(end) > 1 and end[-2].isalnum() and not end[-2].isdecimal():
+            return True
+    return False
+
+
+def _school_year_before(before: str) -> bool:
+    r"""Whether ``before`` ends with the word "Year" and spaces: ``\bYear\s+$``."""
+    stripped = before.rstrip()
+    return (
+        len(stripped) < len(before)
+        and stripped.endswith("Year")
+        and not (len(stripped) > 4 and (stripped[-5].isalnum() or stripped[-5] == "_"))
+    )
 
 
 def _word_before(before: str) -> tuple[str, int] | None:
@@ -1336,12 +1382,16 @@ _RATE_UNITS = {
 }
 
 
+# Every match of _RATE holds one of these.
+_RATE_WORDS = ("day", "daily", "week", "month", "year", "annu")
+
+
 def _rate(left: str, right: str) -> str | None:
     """ "1,000 arrests a month", "£5m a year", "monthly"; before the figure only "each month,
     1,000 …" or "per"/"every", since "a year" before a figure is mostly "a year ago"."""
-    m = _RATE.search(right[:60])
+    m = _RATE.search(right[:60]) if may_match_words(right[:60], _RATE_WORDS) else None
     if m is None:
-        m = _RATE.search(left[-40:])
+        m = _RATE.search(left[-40:]) if may_match_words(left[-40:], _RATE_WORDS) else None
         if m and m["u"] and m[0].split()[0].lower() in {"a", "an", "in"}:
             m = None
     if m is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["word_tree"]
+__all__ = ["may_match_words", "word_tree"]
 
 
 def word_tree(words) -> str:
@@ -33,3 +33,15 @@ def word_tree(words) -> str:
         return "(?:" + "|".join(branches) + ")" + ("?" if optional else "")
 
     return written(tree)
+
+
+# The only characters besides ASCII letters that IGNORECASE matches to an ASCII letter: "İ" and
+# "ı" to "i", "ſ" to "s", the Kelvin sign to "k" (checked over every code point).
+_FOLDED_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def may_match_words(text: str, words) -> bool:
+    """False when an IGNORECASE pattern every match of which holds one of ``words`` (lower-case
+    ASCII) cannot match ``text``: a cheap look before an expensive search."""
+    lowered = text.lower()
+    return any(word in lowered for word in words) or any(c in text for c in _FOLDED_TO_ASCII)

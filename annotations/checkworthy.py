@@ -34,7 +34,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from annotations.figures import Figure, extract_figures
-from annotations.patterns import may_match_words, word_tree
+from annotations.patterns import may_match, word_tree
 
 __all__ = [
     "REASONS",
@@ -501,12 +501,13 @@ _REPORTED = re.compile(
 )
 # Every match of _TAIL_ATTRIBUTION, and of _REPORTED, holds one of these: where none is, the
 # patterns are not tried.
-_TAIL_WORDS = ("said", "says", "added", "told", "warned", "claimed", "according")
-_REPORTED_WORDS = (
-    "said", "says", "claim", "warn", "estimat", "believe", "argued", "insist", "admitted",
-    "predict", "added", "told", "tells", "found", "finds", "show", "suggest", "conclude",
-    "reported", "revealed", "calculated", "expect",
-)  # fmt: skip
+_TAIL_HINT = re.compile(_words("said|says|added|told|warned|claimed|according"))
+_REPORTED_HINT = re.compile(
+    _words(
+        "said|says|claim|warn|estimat|believe|argued|insist|admitted|predict|added|told|tells",
+        "found|finds|show|suggest|conclude|reported|revealed|calculated|expect",
+    )
+)
 _LEADING_CONJUNCTION = re.compile(r"^(?:and|but|while|whereas|although|though|which)\s+", re.I)
 
 
@@ -538,9 +539,9 @@ def _clause(sentence: str, figures_at: list[int], hits: list[int]) -> tuple[int,
 def _statement(clause: str) -> str:
     """A checkable statement from the clause: the reported claim without who said it."""
     text = _LEAD_ATTRIBUTION.sub("", clause)
-    if may_match_words(text, _TAIL_WORDS):
+    if may_match(text, _TAIL_HINT):
         text = _TAIL_ATTRIBUTION.sub("", text)
-    reported = _REPORTED.search(text) if may_match_words(text, _REPORTED_WORDS) else None
+    reported = _REPORTED.search(text) if may_match(text, _REPORTED_HINT) else None
     if reported and reported.start() < 160 and len(text) - reported.end() > 20:
         text = text[reported.end() :]
     text = _LEADING_CONJUNCTION.sub("", text.strip())

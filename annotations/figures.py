@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from annotations.patterns import may_match_words, word_tree
+from annotations.patterns import may_match, word_tree, words_hint
 
 __all__ = [
     "COUNTED_SYNONYMS",
@@ -1383,15 +1383,15 @@ _RATE_UNITS = {
 
 
 # Every match of _RATE holds one of these.
-_RATE_WORDS = ("day", "daily", "week", "month", "year", "annu")
+_RATE_HINT = words_hint(["day", "daily", "week", "month", "year", "annu"])
 
 
 def _rate(left: str, right: str) -> str | None:
     """ "1,000 arrests a month", "£5m a year", "monthly"; before the figure only "each month,
     1,000 …" or "per"/"every", since "a year" before a figure is mostly "a year ago"."""
-    m = _RATE.search(right[:60]) if may_match_words(right[:60], _RATE_WORDS) else None
+    m = _RATE.search(right[:60]) if may_match(right[:60], _RATE_HINT) else None
     if m is None:
-        m = _RATE.search(left[-40:]) if may_match_words(left[-40:], _RATE_WORDS) else None
+        m = _RATE.search(left[-40:]) if may_match(left[-40:], _RATE_HINT) else None
         if m and m["u"] and m[0].split()[0].lower() in {"a", "an", "in"}:
             m = None
     if m is None:

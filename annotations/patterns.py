@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["may_match_words", "word_tree"]
+__all__ = ["may_match", "word_tree", "words_hint"]
 
 
 def word_tree(words) -> str:
@@ -37,11 +37,18 @@ def word_tree(words) -> str:
 
 # The only characters besides ASCII letters that IGNORECASE matches to an ASCII letter: "İ" and
 # "ı" to "i", "ſ" to "s", the Kelvin sign to "k" (checked over every code point).
-_FOLDED_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+_FOLDED_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
-def may_match_words(text: str, words) -> bool:
-    """False when an IGNORECASE pattern every match of which holds one of ``words`` (lower-case
-    ASCII) cannot match ``text``: a cheap look before an expensive search."""
-    lowered = text.lower()
-    return any(word in lowered for word in words) or any(c in text for c in _FOLDED_TO_ASCII)
+def words_hint(words) -> re.Pattern:
+    """The pattern ``may_match`` looks for: any of ``words`` (lower-case ASCII)."""
+    return re.compile(word_tree(words))
+
+
+def may_match(text: str, hint: re.Pattern) -> bool:
+    """False when an IGNORECASE pattern every match of which holds one of the words of ``hint``
+    cannot match ``text``: a cheap look (the words start with letters the engine skips to)
+    before an expensive search."""
+    if hint.search(text.lower()) is not None:
+        return True
+    return not text.isascii() and _FOLDED_TO_ASCII.search(text) is not None

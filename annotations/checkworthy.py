@@ -274,10 +274,14 @@ def split_sentences(text: str) -> list[Sentence]:
         position = 0
         pending: int | None = None
         for piece in _sentences(line):
-            span = _locate(line, piece, position)
-            if span is None:
-                continue
-            start, end = span
+            start = line.find(piece, position)  # _locate's usual case, without the call
+            if start != -1:
+                end = start + len(piece)
+            else:
+                span = _locate(line, piece, position)
+                if span is None:
+                    continue
+                start, end = span
             position = end
             if pending is not None:
                 start, pending = pending, None

@@ -419,8 +419,9 @@ class _AtEnd:
         self.pattern = pattern
         self.final_words = final_words
 
-    def search(self, text: str) -> re.Match | None:
-        if _last_word(text) not in self.final_words:
+    def search(self, text: str, last_word: str | None = None) -> re.Match | None:
+        """``last_word``: ``_last_word(text)``, when the caller has it already."""
+        if (_last_word(text) if last_word is None else last_word) not in self.final_words:
             return None
         return self.pattern.search(text)
 
@@ -1270,8 +1271,9 @@ def _read(
         right = text[end:right_to]
 
     # A change: "up 700%", "rose by a third", "an increase of 31%", "a 25 per cent rise".
-    change = _CHANGE_BEFORE.search(left)
-    change_noun = _CHANGE_NOUN_BEFORE.search(left)
+    left_word = _last_word(left)  # for the three patterns that end where ``left`` ends
+    change = _CHANGE_BEFORE.search(left, left_word)
+    change_noun = _CHANGE_NOUN_BEFORE.search(left, left_word)
     change_after = _CHANGE_AFTER.match(right) if kind != "multiplier" else None
     if (
         change_after
@@ -1317,7 +1319,7 @@ def _read(
     if kind == "change" and atom.kind == "frac":
         unit, value = "%", (value * 100 if value is not None else None)
     if qualifier is None:
-        q = _QUALIFIER_BEFORE.search(left)
+        q = _QUALIFIER_BEFORE.search(left, left_word)
         qualifier = _qualifier(q["q"]) if q else None
     if atom.kind == "vague":
         qualifier = "about"

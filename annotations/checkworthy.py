@@ -447,7 +447,7 @@ def _name_backward(tokens: list[str], end: int) -> str:
 def claimant_in(sentence: str) -> str:
     """Who the sentence attributes its claim to: a person or an organisation, or ""."""
     tokens = _WORD.findall(sentence)
-    lowered = [_bare(t).lower() for t in tokens]
+    lowered = [t.strip(_TRAILING).lower() for t in tokens]  # _bare, without a call a word
     # Each loop below looks for a word it needs first: most sentences have none of them.
     for i in range(len(tokens) - 1) if "according" in lowered else ():
         if lowered[i] == "according" and lowered[i + 1] == "to":

@@ -223,8 +223,12 @@ class SuggestionManager(models.Manager.from_queryset(SuggestionQuerySet)):
         placeholders = ", ".join(["%s"] * (len(fields) + 1))
         table = connection.ops.quote_name(meta.db_table)
         values = []
+        prepared = {}  # a few sets of reasons make all the rows: each is prepared once
         for row in rows:
-            row["reasons"] = reasons.get_db_prep_save(row["reasons"], connection)
+            key = tuple(row["reasons"])
+            if key not in prepared:
+                prepared[key] = reasons.get_db_prep_save(row["reasons"], connection)
+            row["reasons"] = prepared[key]
             values.append((*row.values(), now))
         with connection.cursor() as cursor:
             cursor.executemany(

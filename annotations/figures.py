@@ -540,8 +540,8 @@ _DIGIT = re.compile(r"\d")
 _RELATIVE_HINT = re.compile(r"year|month|week|decade", re.I)
 # What every match of _RELATIVE holds, in the lower-cased text: a word of each group.
 _RELATIVE_NEEDS = (
-    ("year", "month", "week", "decade"),
-    ("last", "past", "previous", "this", "next", "earlier", "before"),
+    re.compile(word_tree(["year", "month", "week", "decade"])),
+    re.compile(word_tree(["last", "past", "previous", "this", "next", "earlier", "before"])),
 )
 _RELATIVE_LOWER = re.compile(_RELATIVE.pattern)  # for text already lower-cased
 
@@ -795,16 +795,15 @@ def _period_markers(text: str, masked: list[tuple[int, int]], folded: str | None
             markers.append(_Marker(*m.span(), label))
             found.append(m.span())
         # "between 2017 and 2019" is not read again as a range of its own
-        hidden = _Spans([*zip(hidden.starts, hidden.ends, strict=True), *found])
+        if found:
+            hidden = _Spans([*zip(hidden.starts, hidden.ends, strict=True), *found])
     for m in _DECADE.finditer(text) if has_year else ():
         markers.append(_Marker(m.start("d"), m.end(), f"{m['d']}s"))
     # Matched in the lower-cased text where its offsets are the text's: without IGNORECASE,
     # a third of the time.
     if folded is None:
         relative = _RELATIVE.finditer(text) if _RELATIVE_HINT.search(text) else ()
-    elif any(word in folded for word in _RELATIVE_NEEDS[0]) and any(
-        word in folded for word in _RELATIVE_NEEDS[1]
-    ):
+    elif _RELATIVE_NEEDS[0].search(folded) and _RELATIVE_NEEDS[1].search(folded):
         relative = _RELATIVE_LOWER.finditer(folded)
     else:
         relative = ()

@@ -16,7 +16,8 @@ Questions, opinions and recommendations ("should", "I think") weigh less; site f
 (newsletter prompts, cookie notices) and fragments of a few words weigh nothing. The weights
 are explainable rules, tuned on the labelled set in ``bench/checkworthy_set/`` (see
 ``bench/checkworthy.py`` for the evaluation). A sentence is *suggested* when its score reaches
-:data:`THRESHOLD`.
+:data:`THRESHOLD`; ``suggestions(text)`` gives only those, stopping on each other sentence as
+soon as it cannot be one (what storing them at import needs).
 
 For each sentence, ``Assessment`` also carries what the reader's "add claim" prefills: the
 claim-bearing clause of a long sentence (its quote), a checkable statement, the category and

@@ -1,9 +1,9 @@
 """Check-worthy suggestions stored for each article, and the reviewers' dismissals of them.
 
-A :class:`Suggestion` is derived data: ``checkworthy.assess`` run on the article's text when it
-is imported or its text changes (``Article.save``), or by ``manage.py compute_suggestions``
-for articles imported before. Only sentences scoring at least ``checkworthy.THRESHOLD`` are
-kept. Working them out again replaces them all.
+A :class:`Suggestion` is derived data: ``checkworthy.suggestions`` (the sentences scoring at
+least ``checkworthy.THRESHOLD``) run on the article's text when it is imported or its text
+changes (``Article.save``), or by ``manage.py compute_suggestions`` for articles imported
+before. Working them out again replaces them all.
 
 A :class:`SuggestionDismissal` is a reviewer's decision, kept for good: who dismissed which
 sentence and when, with the score and reasons it had then, so that the scorer can be studied

@@ -14,6 +14,14 @@ def install(apps, schema_editor):
         tallies.ensure(schema_editor.connection)
 
 
+def uninstall(apps, schema_editor):
+    """Going back: the triggers write to the desk's table, which goes; the tallies stop being
+    kept (this migration's ``install``, run again, counts every article anew)."""
+    from annotations import tallies
+
+    tallies.remove(schema_editor.connection)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("annotations", "0029_citation_source_claim"),
@@ -44,5 +52,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(install, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(install, uninstall, elidable=False),
     ]

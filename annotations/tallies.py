@@ -338,19 +338,34 @@ def remove(connection=None) -> None:
             cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}articles()")
 
 
-def drop_before_migrate(sender, using="default", **kwargs) -> None:
+def drop_before_migrate(sender, using="default", plan=None, **kwargs) -> None:
     """Before ``migrate`` on SQLite: a trigger naming the tally tables would make Django's
-    rebuild of them fail (see the module's docstring)."""
+    rebuild of them fail (see the module's docstring). Only when there are migrations to
+    apply: ``bin/serve`` migrates at every start, and every article would be counted again."""
     from django.db import connections
 
     connection = connections[using]
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" and plan:
         drop_triggers(connection)
 
 
+def clear_if_no_articles(connection) -> None:
+    """With no article left (``flush``: on SQLite it deletes table by table, and the claims'
+    and articles' triggers may add rows of changes to the desk's totals after they were
+    emptied), nothing is counted."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT 1 FROM "{ARTICLES}" LIMIT 1')
+        if cursor.fetchone() is None:
+            for table in (VERDICT_TALLY, TALLY, DESK):
+                cursor.execute(f'DELETE FROM "{table}"')
+
+
 def repair_after_migrate(sender, using="default", **kwargs) -> None:
-    """After ``migrate``: the triggers back (and every article counted again) where they are
-    missing or out of date, once the tally's migration has run."""
+    """After ``migrate`` (and ``flush``, which sends the same signal): the triggers back (and
+    every article counted again) where they are missing or out of date, once the tally's
+    migration has run; an empty desk counts nothing."""
     from django.db import connections
 
-    ensure(connections[using])
+    connection = connections[using]
+    if not ensure(connection) and _tables_ready(connection):
+        clear_if_no_articles(connection)

@@ -1061,7 +1061,7 @@ class DeskTallyQuerySet(models.QuerySet):
                 by_state[Claim.State(state)] += claims
                 by_verdict[verdict_id] += claims
         if rows > self.FOLD_AFTER:
-            tallies.fold_desk(connections[self.db])
+            tallies.fold_desk_if_free(connections[self.db])
         return by_state, by_verdict, articles
 
 

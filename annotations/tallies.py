@@ -31,8 +31,8 @@ table's trigger names the rebuilt one, so there the triggers are dropped before 
 
 import hashlib
 
+from django.db import OperationalError, transaction
 from django.db import connection as default_connection
-from django.db import transaction
 
 CLAIMS = "annotations_claim"
 ARTICLES = "annotations_article"
@@ -285,6 +285,26 @@ def fold_desk(connection=None) -> None:
             rows = f'(SELECT * FROM "{DESK}" WHERE id <= %s)'
             cursor.execute(f"INSERT INTO {columns} " + sums.format(rows=rows), [last])
             cursor.execute(f'DELETE FROM "{DESK}" WHERE id <= %s', [last])
+
+
+def fold_desk_if_free(connection=None) -> None:
+    """``fold_desk`` for a page that reads the totals: done only if the database lets it write
+    at once. A page never waits behind a long write (an import holding SQLite's write lock)
+    or fails for it: the rows are summed all the same, and the next read folds them."""
+    connection = connection or default_connection
+    sqlite = connection.vendor == "sqlite"
+    waits_ms = int(connection.settings_dict["OPTIONS"].get("timeout", 5) * 1000)
+    try:
+        if sqlite:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout = 0")
+        fold_desk(connection)
+    except OperationalError:
+        pass
+    finally:
+        if sqlite:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA busy_timeout = {waits_ms}")
 
 
 def drop_triggers(connection) -> None:

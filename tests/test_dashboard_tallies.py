@@ -261,3 +261,35 @@ def test_folding_the_desks_changes_keeps_its_totals(desk):
     assert DeskTally.objects.count() == 1 + len(
         set(Claim.objects.values_list("state", "verdict_id"))
     )
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's one write lock")
+@pytest.mark.django_db(transaction=True)
+def test_reading_the_desk_totals_never_waits_for_a_writer():
+    """A page reading many rows of changes folds them only if it can write at once: behind
+    another process's long write it answers at once, with the same totals."""
+    import sqlite3
+    import time
+
+    from annotations.models import DeskTally
+
+    fold_after = DeskTally.objects.all().FOLD_AFTER
+    article = ArticleFactory()
+    for _ in range(fold_after + 1):
+        DeskTally.objects.create(state="to_do", claims=1)
+    expected = DeskTally.objects.totals
+    other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process is writing
+        started = time.monotonic()
+        by_state, _, articles = DeskTally.objects.totals()
+        waited = time.monotonic() - started
+    finally:
+        other.rollback()
+        other.close()
+    assert waited < 2
+    assert by_state["to_do"] >= fold_after + 1
+    assert articles == 1 and article.pk
+    rows_before = DeskTally.objects.count()
+    assert expected()[0] == by_state  # the free read folds them, to the same totals
+    assert DeskTally.objects.count() < rows_before

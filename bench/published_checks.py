@@ -123,7 +123,10 @@ def retelling_claims(rng: random.Random, user, count: int) -> list:
     """Claims that retell stored reviews in other words (a found match to show)."""
     from annotations.models import Article, Claim, PublishedReview
 
-    picked = list(PublishedReview.objects.order_by("?")[:count])
+    # Drawn with ``rng``, so a run can be repeated (the database's random order is not seeded).
+    ids = list(PublishedReview.objects.order_by("pk").values_list("pk", flat=True))
+    chosen = rng.sample(ids, min(count, len(ids)))
+    picked = list(PublishedReview.objects.filter(pk__in=chosen).order_by("pk"))
     claims = []
     for number, review in enumerate(picked):
         text = f"{review.claimant} told reporters that {review.claim_reviewed[0].lower()}"

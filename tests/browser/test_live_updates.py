@@ -196,6 +196,30 @@ def test_a_headline_claim_made_and_deleted_by_the_editor_is_drawn_for_the_review
     assert not Claim.objects.filter(pk=made.pk).exists()
 
 
+class CuttableLink:
+    """A page's live socket routed through the test, which can cut it (and keep it from
+    reconnecting) and let it back."""
+
+    def __init__(self, page):
+        self.cut, self.open = False, []
+        page.route_web_socket(re.compile(r"/live/$"), self._through)
+
+    def _through(self, route):
+        if self.cut:
+            route.close(code=1001, reason="network down")
+            return
+        self.open.append((route, route.connect_to_server()))
+
+    def cut_off(self):
+        self.cut = True
+        for page_side, server_side in self.open:
+            server_side.close()
+            page_side.close(code=1001, reason="network down")
+
+    def restore(self):
+        self.cut = False
+
+
 def test_a_page_that_lost_its_connection_catches_up_and_says_so(two_browsers, people):
     """The reviewer's socket is dropped (and kept from reconnecting) while the editor approves
     a verdict and edits another claim: the events meanwhile are lost, so once the socket is
@@ -211,24 +235,13 @@ def test_a_page_that_lost_its_connection_catches_up_and_says_so(two_browsers, pe
     rita, edith = two_browsers["rita"], two_browsers["edith"]
 
     # The reviewer's page reaches the server through a route the test can cut.
-    link = {"cut": False, "open": []}
-
-    def through(route):
-        if link["cut"]:
-            route.close(code=1001, reason="network down")
-            return
-        link["open"].append((route, route.connect_to_server()))
-
-    rita.route_web_socket(re.compile(r"/live/$"), through)
+    link = CuttableLink(rita)
     open_reader(rita, article)
     rita.evaluate("window.__notReloaded = true")
     row = rita.locator(f"#claim-item-{proposed.pk}")
     assert "is-needs_review" in row.get_attribute("class")
 
-    link["cut"] = True
-    for page_side, server_side in link["open"]:
-        server_side.close()
-        page_side.close(code=1001, reason="network down")
+    link.cut_off()
     rita.locator("#live-status", has_text="Connection lost").wait_for()
 
     open_reader(edith, article, proposed)
@@ -243,7 +256,7 @@ def test_a_page_that_lost_its_connection_catches_up_and_says_so(two_browsers, pe
     time.sleep(0.5)  # the events of both changes are sent, to nobody on the reviewer's side
     assert "is-needs_review" in row.get_attribute("class")
 
-    link["cut"] = False
+    link.restore()
     rita.locator("#live-status", has_text="Reconnected at").wait_for(timeout=20_000)
     status = rita.locator("#live-status").inner_text()
     # The time as the browser's locale writes it (14:05, or 2:05 PM).
@@ -259,24 +272,13 @@ def test_a_page_that_cannot_catch_up_after_reconnecting_says_so(two_browsers, pe
     article = ArticleFactory(title="Eastport buses", body=BODY)
     ClaimFactory(article=article, start=0, end=6, statement="Riders")
     rita = two_browsers["rita"]
-    link = {"cut": False, "open": []}
-
-    def through(route):
-        if link["cut"]:
-            route.close(code=1001, reason="network down")
-            return
-        link["open"].append((route, route.connect_to_server()))
-
-    rita.route_web_socket(re.compile(r"/live/$"), through)
+    link = CuttableLink(rita)
     open_reader(rita, article)
-    link["cut"] = True
-    for page_side, server_side in link["open"]:
-        server_side.close()
-        page_side.close(code=1001, reason="network down")
+    link.cut_off()
     rita.locator("#live-status", has_text="Connection lost").wait_for()
 
     rita.route(f"**/articles/{article.pk}/live/**", lambda route: route.abort())
-    link["cut"] = False
+    link.restore()
     status = rita.locator("#live-status", has_text="could not be brought up to date")
     status.wait_for(timeout=20_000)
     assert status.get_attribute("data-kind") == "stale"

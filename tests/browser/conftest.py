@@ -144,3 +144,13 @@ def download_from_job(run_jobs):
         return info.value
 
     return download
+
+
+def mouse_drag(page, box: dict) -> None:
+    """Press at ``box``'s (x1, y1), move through its middle and release at (x2, y2), as a
+    person selecting words with the mouse does."""
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=4)
+    page.mouse.move(box["x2"], box["y2"], steps=4)
+    page.mouse.up()

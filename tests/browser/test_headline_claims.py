@@ -4,6 +4,7 @@ the body's, the claim is highlighted where it was made and listed, and a reload 
 import pytest
 
 from annotations.models import Claim
+from tests.browser.conftest import mouse_drag
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,11 +45,7 @@ def drag_select(page, root_id, text):
     page.evaluate("document.fonts.ready.then(() => true)")
     for _ in range(2):
         box = page.evaluate(RECTS_JS, [root_id, text])
-        page.mouse.move(box["x1"], box["y1"])
-        page.mouse.down()
-        page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=4)
-        page.mouse.move(box["x2"], box["y2"], steps=4)
-        page.mouse.up()
+        mouse_drag(page, box)
         if page.evaluate("window.getSelection().toString()") == text:
             break
     assert page.evaluate("window.getSelection().toString()") == text

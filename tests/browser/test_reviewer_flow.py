@@ -3,6 +3,7 @@
 import pytest
 
 from annotations.models import Citation, Claim, Role, Verdict
+from tests.browser.conftest import mouse_drag
 from tests.factories import ArticleFactory, ClaimFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,11 +47,7 @@ RECTS_JS = """([needle, occurrence]) => {
 def drag_select(page, text, occurrence=0):
     """Select ``text`` in the article with the mouse, as a person would."""
     box = page.evaluate(RECTS_JS, [text, occurrence])
-    page.mouse.move(box["x1"], box["y1"])
-    page.mouse.down()
-    page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=4)
-    page.mouse.move(box["x2"], box["y2"], steps=4)
-    page.mouse.up()
+    mouse_drag(page, box)
     assert page.evaluate("window.getSelection().toString()") == text
 
 

@@ -141,10 +141,11 @@ def test_dashboard_progress_sorts_read_a_page_from_the_tallys_index(client, revi
 @pytest.mark.parametrize(
     ("filters", "indexes"),
     [
-        # Either, likewise: with few articles the planner may probe each article's claims
-        # from claim_dashboard_counts (article first); at 100,000 it reads the person's
-        # articles from claim_assignee_articles (README, "Scale").
-        ({"assignee": "me"}, {"claim_assignee_articles", "claim_dashboard_counts"}),
+        # At 100,000 articles the planner reads the person's articles from
+        # claim_assignee_articles (README, "Scale"). With 30 it may as well probe each
+        # article's claims from an index that starts with the article, and which it takes
+        # varies with the tables' statistics, so those indexes are set aside for the plan.
+        ({"assignee": "me"}, {"claim_assignee_articles"}),
         # Either index of the verdict tallies: with few articles the planner probes each
         # article's (article, verdict) row in date order; at 100,000 it reads the verdict's
         # articles from verdict_tally_articles (README, "Scale").
@@ -167,6 +168,22 @@ def test_dashboard_assignee_and_verdict_filters_read_their_indexes(
         filters,
         'ORDER BY "annotations_article"."published_on"',
     )
+    if "assignee" in filters:
+        _set_aside_article_first_indexes("annotations_claim")
     plan = _plan(sql)
     used = {node.get("Index Name") for node in _nodes(plan)}
     assert indexes & used, json.dumps(plan, indent=1)
+
+
+def _set_aside_article_first_indexes(table: str) -> None:
+    """Drop, inside the test's transaction (rolled back after it), the indexes of ``table``
+    whose first column is the article."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexdef ~ %s",
+            [table, r"USING btree \(article_id[ ,)]"],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+        assert names, f"no index of {table} starts with the article"
+        for name in names:
+            cursor.execute(f'DROP INDEX "{name}"')

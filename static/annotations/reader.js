@@ -932,10 +932,13 @@
         placeCaret(root);
       }
     }
-    // The body may have been re-rendered: mark the open claim again.
+    // The body may have been re-rendered: mark the current claim again. A claim panel just
+    // drawn makes its claim the current one; any other redraw (a part the panel loads after
+    // it is drawn, a live update) keeps the claim the reader has since moved to with j/k.
     const panel = $("claim-panel");
     const id = panel && panel.getAttribute("data-claim-id");
-    if (id) {
+    const panelDrawn = panel && event.target === panel;
+    if (id && (panelDrawn || !current)) {
       const selection = window.getSelection();
       if (selection && !selection.isCollapsed && !selectionInBody()) selection.removeAllRanges();
       setCurrent(id, false);

@@ -22,6 +22,10 @@ class RefusedURL(ValueError):
     """A URL the report may not load; WeasyPrint skips the resource."""
 
 
+class PDFRenderError(RuntimeError):
+    """The PDF renderer failed or timed out; nothing was written."""
+
+
 class RefuseEveryURL(URLFetcher):
     def __init__(self):
         super().__init__(allowed_protocols=set(), allow_redirects=False)

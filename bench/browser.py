@@ -1,7 +1,7 @@
 """Headless Chromium: time from navigation start until every highlight of the reader exists
 and has layout, measured inside the page (``performance.now()`` counts from navigation start).
 
-The figure is taken over a bare DevTools pipe (``bench.devtools``); the same visits through
+The figure is taken over a bare DevTools pipe (``annotations.devtools``); the same visits through
 Playwright, which instruments every page it drives, are reported beside it for comparison.
 """
 
@@ -10,7 +10,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench.devtools import Chromium
+from annotations.devtools import Chromium
 from bench.measure import Result, percentile
 from bench.server import Session
 

@@ -463,9 +463,11 @@ FACTCHECK_FETCH_MAX_BYTES = env_int("FACTCHECK_FETCH_MAX_BYTES", 10 * 1024 * 102
 FACTCHECK_FETCH_MAX_REDIRECTS = env_int("FACTCHECK_FETCH_MAX_REDIRECTS", 5)
 FACTCHECK_FETCH_CA_FILE = os.environ.get("FACTCHECK_FETCH_CA_FILE", "")
 # The PDF report's renderer: "weasyprint" (the default, pure Python) or "chromium" (Debian's
-# headless Chromium, about three times faster on a long report; run with no network, a throwaway
-# profile and a Content-Security-Policy that loads nothing). FACTCHECK_PDF_CHROMIUM is its
-# program (a name on PATH or a path); FACTCHECK_PDF_TIMEOUT bounds one rendering, in seconds.
+# headless Chromium, kept running between reports by the process that renders; run with no
+# network, a throwaway profile and a Content-Security-Policy that loads nothing).
+# FACTCHECK_PDF_CHROMIUM is its program (a name on PATH or a path); FACTCHECK_PDF_TIMEOUT bounds
+# one report (starting the browser included), in seconds; the browser is replaced after
+# FACTCHECK_PDF_CHROMIUM_REPORTS reports.
 FACTCHECK_PDF_RENDERER = os.environ.get("FACTCHECK_PDF_RENDERER", "").strip() or "weasyprint"
 if FACTCHECK_PDF_RENDERER not in {"weasyprint", "chromium"}:
     raise ImproperlyConfigured(
@@ -473,6 +475,7 @@ if FACTCHECK_PDF_RENDERER not in {"weasyprint", "chromium"}:
     )
 FACTCHECK_PDF_CHROMIUM = os.environ.get("FACTCHECK_PDF_CHROMIUM", "").strip() or "chromium"
 FACTCHECK_PDF_TIMEOUT = env_int("FACTCHECK_PDF_TIMEOUT", 120)
+FACTCHECK_PDF_CHROMIUM_REPORTS = env_int("FACTCHECK_PDF_CHROMIUM_REPORTS", 100)
 # WeasyPrint lays out a report of FACTCHECK_PDF_PARALLEL_CLAIMS claims or more in parts, by up to
 # FACTCHECK_PDF_PROCESSES processes at once (default: one per core, at most 8; 1 turns it off).
 FACTCHECK_PDF_PROCESSES = env_int("FACTCHECK_PDF_PROCESSES", min(os.cpu_count() or 1, 8))

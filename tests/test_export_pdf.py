@@ -1,13 +1,19 @@
+import contextlib
 import io
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from annotations.exporters import html, pdf
+from annotations.exporters import html, pdf, pdf_chromium
 from annotations.exporters.scope import DRAFT_LABEL, Scope
 from annotations.models import Article, Claim, Source, Verdict
 from tests.export_helpers import worked_example
@@ -220,12 +226,17 @@ def test_short_report_is_laid_out_in_one_go_with_its_own_page_footer(settings):
 # --- the optional Chromium renderer ----------------------------------------------------------
 
 needs_chromium = pytest.mark.skipif(
-    pdf.chromium_program() is None, reason="Chromium is not installed"
+    pdf_chromium.chromium_program() is None, reason="Chromium is not installed"
 )
 
 
 def pdf_text(data: bytes) -> str:
     return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def without_dates(data: bytes) -> bytes:
+    """The PDF as Chromium wrote it, but for when: the rest is the same for the same page."""
+    return re.sub(rb"/(CreationDate|ModDate) \(D:[^)]*\)", b"", data)
 
 
 @pytest.fixture
@@ -252,9 +263,36 @@ def tripwire_server():
     server.server_close()
 
 
-@needs_chromium
-def test_chromium_renderer_prints_every_claim_of_the_report(settings):
+@pytest.fixture
+def chromium_renderer(settings):
+    """The Chromium renderer, with no browser running before the test or left after it."""
     settings.FACTCHECK_PDF_RENDERER = "chromium"
+    kept = pdf_chromium.kept_chromium
+    kept.close()
+    started = kept.started
+    yield lambda: kept.started - started  # browsers started during the test
+    kept.close()
+
+
+def running_browser() -> subprocess.Popen:
+    browser = pdf_chromium.kept_chromium.browser
+    assert browser is not None and browser.alive
+    return browser.process
+
+
+REPORT_CHROMIUM_PRINTS = (
+    "<!DOCTYPE html><html><head><style>@page{size:A4;margin:2cm} h1{background:#fde}"
+    ".claim{break-inside:avoid;border-left:4px solid #c33;padding:4mm}</style></head><body>"
+    "<h1>Kept browser report</h1>"
+    + "".join(
+        f'<div class="claim"><h2>Claim {n}</h2><p>Statement {n}.</p></div>' for n in range(40)
+    )
+    + "</body></html>"
+)
+
+
+@needs_chromium
+def test_chromium_renderer_prints_every_claim_of_the_report(chromium_renderer):
     example = worked_example(n_articles=1)
     data = b"".join(pdf.chunks(Article.objects.all(), Scope.INTERNAL))
     assert data.startswith(b"%PDF-")
@@ -265,8 +303,115 @@ def test_chromium_renderer_prints_every_claim_of_the_report(settings):
 
 
 @needs_chromium
-def test_chromium_renderer_fetches_nothing_a_document_asks_for(settings, tripwire_server, tmp_path):
-    settings.FACTCHECK_PDF_RENDERER = "chromium"
+def test_kept_browser_prints_reports_in_a_row_as_a_freshly_started_one(chromium_renderer):
+    first = pdf.render_pdf(REPORT_CHROMIUM_PRINTS)  # starts the browser
+    browser = running_browser()
+    second = pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    third = pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    assert running_browser() is browser
+    assert chromium_renderer() == 1
+    assert without_dates(second) == without_dates(first) == without_dates(third)
+    assert "Claim 39" in pdf_text(third)
+    assert len(PdfReader(io.BytesIO(third)).pages) > 1
+    # Each report's page (and its browser context) was closed once printed.
+    targets = pdf_chromium.kept_chromium.browser.send("Target.getTargets")["targetInfos"]
+    assert [t for t in targets if t["url"].startswith("file:")] == []
+
+
+@needs_chromium
+def test_kept_browser_prints_what_chromiums_own_print_to_pdf_prints(chromium_renderer, tmp_path):
+    """The renderer printed with ``chromium --print-to-pdf`` before it kept its browser: the
+    page size, margins, backgrounds and absent header are the same."""
+    source = tmp_path / "report.html"
+    source.write_text(pdf_chromium.with_chromium_csp(REPORT_CHROMIUM_PRINTS), encoding="utf-8")
+    wrapper, args = pdf_chromium.chromium_launch(pdf_chromium.chromium_program())
+    one_shot = tmp_path / "one-shot.pdf"
+    subprocess.run(  # noqa: S603 — our own program and paths
+        [
+            *wrapper,
+            pdf_chromium.chromium_program(),
+            *args,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={one_shot}",
+            source.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    kept = pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    assert without_dates(kept) == without_dates(one_shot.read_bytes())
+
+
+@needs_chromium
+def test_killed_browser_is_started_again_and_the_report_still_prints(chromium_renderer):
+    pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    killed = running_browser()
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+    data = pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    assert "Claim 39" in pdf_text(data)
+    assert running_browser().pid != killed.pid
+    assert chromium_renderer() == 2
+
+
+@needs_chromium
+def test_hung_browser_is_stopped_after_the_timeout_with_a_clear_error(chromium_renderer, settings):
+    settings.FACTCHECK_PDF_TIMEOUT = 2
+    pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    hung = running_browser()
+    os.kill(hung.pid, signal.SIGSTOP)
+    try:
+        with pytest.raises(pdf.PDFRenderError, match="Chromium took more than 2 s"):
+            pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(hung.pid, signal.SIGCONT)
+    assert hung.poll() is not None  # killed, not left behind
+    settings.FACTCHECK_PDF_TIMEOUT = 120
+    assert "Claim 39" in pdf_text(pdf.render_pdf(REPORT_CHROMIUM_PRINTS))
+    assert chromium_renderer() == 2
+
+
+@needs_chromium
+def test_browser_is_replaced_after_its_share_of_reports(chromium_renderer, settings):
+    settings.FACTCHECK_PDF_CHROMIUM_REPORTS = 2
+    for _ in range(2):
+        pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    first = running_browser()
+    pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    assert first.poll() is not None
+    assert chromium_renderer() == 2
+
+
+@needs_chromium
+def test_browser_closes_with_the_process_that_started_it(tmp_path):
+    script = (
+        "import django, os; django.setup()\n"
+        "from annotations.exporters import pdf_chromium\n"
+        "pdf_chromium.render_pdf_with_chromium('<p>x</p>')\n"
+        "browser = pdf_chromium.kept_chromium.browser\n"
+        "print(browser.process.pid, browser.profile.name)\n"
+    )
+    finished = subprocess.run(  # noqa: S603 — this Python, our own script
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "FACTCHECK_PDF_RENDERER": "chromium"},
+    )
+    pid, profile = finished.stdout.split()
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid), 0)
+    assert not Path(profile).exists()
+
+
+@needs_chromium
+def test_chromium_renderer_fetches_nothing_a_document_asks_for(
+    chromium_renderer, tripwire_server, tmp_path
+):
     base, requests = tripwire_server
     secret = tmp_path / "secret.css"
     secret.write_text("body{color:red}")
@@ -277,26 +422,44 @@ def test_chromium_renderer_fetches_nothing_a_document_asks_for(settings, tripwir
         f'<link rel="stylesheet" href="{secret.as_uri()}"></head><body>'
         f'<p style="font-family:x">Tripwire report</p><img src="{base}/image.png">'
         f'<iframe src="{base}/frame"></iframe><script src="{base}/script.js"></script>'
+        f"<script>fetch('{base}/fetch'); document.write('Script ran')</script>"
         f'<object data="{base}/object"></object><img src="{secret.as_uri()}"></body></html>'
     )
-    data = pdf.render_pdf(document)
-    assert "Tripwire report" in pdf_text(data)
+    # The first report starts the browser; the second finds it running: neither fetches.
+    for _ in range(2):
+        data = pdf.render_pdf(document)
+        assert "Tripwire report" in pdf_text(data)
+        assert "Script ran" not in pdf_text(data)
     assert requests == []
 
 
 @needs_chromium
-def test_chromium_is_given_no_network_and_a_throwaway_profile(tmp_path):
-    command = pdf.chromium_command("chromium", tmp_path / "p", tmp_path / "r.html", tmp_path / "o")
-    assert f"--user-data-dir={tmp_path / 'p'}" in command
-    assert "--host-resolver-rules=MAP * ~NOTFOUND" in command
-    assert command[-1] == (tmp_path / "r.html").as_uri()
+def test_chromium_runs_with_no_network_and_a_throwaway_profile(chromium_renderer):
+    wrapper, args = pdf_chromium.chromium_launch(pdf_chromium.chromium_program())
+    assert "--host-resolver-rules=MAP * ~NOTFOUND" in args
+    assert "--proxy-server=http://127.0.0.1:9" in args
     # Chromium's own sandbox, or (as root, where it refuses one) an empty network namespace.
-    assert ("--no-sandbox" not in command) or command[:2] == ["unshare", "--net"]
+    assert ("--no-sandbox" not in args) or wrapper == ("unshare", "--net")
+    pdf.render_pdf("<p>x</p>")
+    browser = pdf_chromium.kept_chromium.browser
+    command = Path(f"/proc/{browser.process.pid}/cmdline").read_bytes().split(b"\0")
+    assert b"--remote-debugging-pipe" in command  # a pipe: no DevTools port to connect to
+    assert not [arg for arg in command if arg.startswith(b"--remote-debugging-port")]
+    assert f"--user-data-dir={browser.profile.name}".encode() in command
+    if wrapper:
+        # The browser's network namespace is not this process's.
+        assert os.readlink(f"/proc/{browser.process.pid}/ns/net") != os.readlink(
+            "/proc/self/ns/net"
+        )
+    profile = Path(browser.profile.name)
+    assert profile.is_dir()
+    pdf_chromium.kept_chromium.close()
+    assert not profile.exists()
 
 
 def test_chromium_policy_comes_first_in_the_head():
     document = '<html><head lang="en"><link rel="stylesheet" href="x.css"></head></html>'
-    assert pdf.with_chromium_csp(document).startswith(
+    assert pdf_chromium.with_chromium_csp(document).startswith(
         '<html><head lang="en"><meta http-equiv="Content-Security-Policy" '
         "content=\"default-src 'none'; style-src 'unsafe-inline'\">"
     )

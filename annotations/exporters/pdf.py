@@ -16,24 +16,16 @@ numbers them ("Page n of N", the footer the stylesheet's ``@page`` rule draws, l
 WeasyPrint on otherwise empty pages and drawn over each page) and rebuilds the bookmarks as one
 outline. Each part starts a new page, so a page before a cut may end early.
 
-WeasyPrint is the default renderer. ``FACTCHECK_PDF_RENDERER = "chromium"`` renders the same
-document with Debian's headless Chromium instead (about three times faster on a 200-claim
-report, see the README's Performance section). Chromium must fetch nothing either: the document
-is written to a private temporary directory with its stylesheet inline and a
-Content-Security-Policy that allows nothing but inline styles (no images, fonts, frames,
-scripts or connections, ``file:`` included); the browser gets a throwaway profile, a proxy and a
-host resolver that lead nowhere, no background networking, and runs in Chromium's sandbox —
-or, as root (where Chromium refuses its sandbox), in an empty network namespace.
+WeasyPrint is the default renderer. ``FACTCHECK_PDF_RENDERER = "chromium"`` prints the same
+document with Debian's headless Chromium instead, kept running between reports and fetching
+nothing either (``exporters.pdf_chromium``; several times faster on a 200-claim report, see
+the README's Performance section).
 """
 
 import io
 import mimetypes
 import multiprocessing
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -53,6 +45,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from annotations import pdf_layout
 from annotations.exporters import html
+from annotations.exporters.pdf_chromium import render_pdf_with_chromium, uses_chromium
 from annotations.exporters.scope import Scope
 
 # The template's indentation: a newline and what follows it is one collapsible space to
@@ -61,6 +54,7 @@ INDENTATION = re.compile(r"\n[ \t\r\n]+")
 
 BASE_URL = pdf_layout.BASE_URL
 RefusedURL = pdf_layout.RefusedURL
+PDFRenderError = pdf_layout.PDFRenderError
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -96,101 +90,6 @@ class StaticOnlyFetcher(URLFetcher):
             raise RefusedURL(f"The PDF report may load only the app's static files, not {url}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
-
-
-class PDFRenderError(RuntimeError):
-    """The PDF renderer failed or timed out; nothing was written."""
-
-
-# Loads nothing at all, not even from file: — only the document's own <style> elements apply.
-CHROMIUM_CSP = (
-    '<meta http-equiv="Content-Security-Policy" '
-    "content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-)
-HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
-
-
-def uses_chromium() -> bool:
-    return settings.FACTCHECK_PDF_RENDERER == "chromium"
-
-
-def chromium_program() -> str | None:
-    """The Chromium program to run, or None when it is not installed."""
-    return shutil.which(settings.FACTCHECK_PDF_CHROMIUM)
-
-
-def with_chromium_csp(document: str) -> str:
-    """The document with the policy as the first element of its head, before anything loads."""
-    if HEAD.search(document):
-        return HEAD.sub(lambda head: head.group(0) + CHROMIUM_CSP, document, count=1)
-    return CHROMIUM_CSP + document
-
-
-def chromium_command(program: str, profile: Path, source: Path, output: Path) -> list[str]:
-    command = [
-        program,
-        "--headless",
-        "--disable-gpu",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-default-apps",
-        "--disable-extensions",
-        "--disable-sync",
-        "--disable-breakpad",
-        "--disable-features=Translate,MediaRouter,OptimizationHints",
-        "--metrics-recording-only",
-        # Whatever might still try: no name resolves, and every connection goes to a proxy on a
-        # closed port (loopback included: "<-loopback>" removes its implicit bypass).
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        "--proxy-server=http://127.0.0.1:9",
-        "--proxy-bypass-list=<-loopback>",
-        f"--user-data-dir={profile}",
-        "--no-pdf-header-footer",
-        f"--print-to-pdf={output}",
-        source.as_uri(),
-    ]
-    if os.geteuid() == 0:
-        # Chromium will not sandbox itself as root: the whole browser then runs in a new,
-        # empty network namespace (no interface but a loopback that is down).
-        return ["unshare", "--net", *command[:1], "--no-sandbox", *command[1:]]
-    return command
-
-
-def render_pdf_with_chromium(document: str) -> bytes:
-    """The document printed by headless Chromium. Its stylesheet must be inline (``chunks``
-    renders it so); the policy added here keeps Chromium from loading anything else."""
-    program = chromium_program()
-    if program is None:
-        raise PDFRenderError(
-            f"FACTCHECK_PDF_RENDERER is chromium but {settings.FACTCHECK_PDF_CHROMIUM!r} "
-            "is not installed."
-        )
-    with tempfile.TemporaryDirectory(prefix="factcheck-pdf-") as directory:
-        work = Path(directory)
-        source, output = work / "report.html", work / "report.pdf"
-        source.write_text(with_chromium_csp(document), encoding="utf-8")
-        try:
-            # The program comes from settings; the arguments are our own paths, no user text.
-            finished = subprocess.run(  # noqa: S603
-                chromium_command(program, work / "profile", source, output),
-                capture_output=True,
-                timeout=settings.FACTCHECK_PDF_TIMEOUT,
-                check=False,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            raise PDFRenderError(
-                f"Chromium took more than {settings.FACTCHECK_PDF_TIMEOUT} s to print the report."
-            ) from None
-        if finished.returncode != 0 or not output.is_file() or output.stat().st_size == 0:
-            detail = finished.stderr.decode(errors="replace").strip().splitlines()[-3:]
-            raise PDFRenderError(
-                f"Chromium could not print the report (exit {finished.returncode}): "
-                + " / ".join(detail)
-            )
-        return output.read_bytes()
 
 
 def render_pdf(document: str, fetcher: StaticOnlyFetcher | None = None) -> bytes:

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
+from annotations.devtools import Chromium, DevToolsError
 from bench.browser import CHROMIUM_ARGS, visit_over_devtools
-from bench.devtools import Chromium, DevToolsError
 
 PAGE = b"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title></head>
 <body><p>One <mark data-claims="1">claim</mark> and <mark data-claims="1 2">two</mark>.</p>

@@ -13,10 +13,14 @@ layer is the in-memory one for a single server process and Redis for several (se
 """
 
 import asyncio
+import atexit
+import collections
+import concurrent.futures
 import logging
+import os
 import threading
+import weakref
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
@@ -47,9 +51,7 @@ def publish(group: str, event: dict, *, key: str = "") -> None:
 
 def publish_together(events: list[tuple[str, dict, str]]) -> None:
     """``publish`` for the (group, event, key) events of one change, handed to the channel
-    layer in one go: each hand-over from synchronous code starts a thread and an event loop
-    (``async_to_sync``), a millisecond or more of every claim save on a busy machine (make
-    bench-scale, "claim create POST")."""
+    layer in one go."""
     pending = getattr(_pending, "events", None)
     if pending is None:
         pending = _pending.events = {}
@@ -73,33 +75,123 @@ def send_now(group: str, event: dict) -> None:
     _hand_over([(group, {"type": "live.event", "event": event})])
 
 
-async def _send_all(layer, messages: list[tuple[str, dict]]) -> None:
-    for group, message in messages:
-        await layer.group_send(group, message)
+# --- Handing messages to the channel layer -----------------------------------------------------
+# The channel layer is asynchronous; changes are saved by synchronous code. Each hand-over is
+# queued for an event loop that sends it in the background, in the order handed over, and the
+# saving thread goes on at once. Which loop: the caller's own, when it runs in one; else the
+# loop serving this process's ASGI application (``serving``), where the in-memory layer's
+# consumers live (a view run in a thread of Uvicorn or Daphne); else, outside any server (the
+# test client, a WSGI server, a job worker, a command), a loop of the process's own in a
+# thread of its own, started once. ``async_to_sync`` made a new thread and a new event loop for
+# every hand-over outside a server: 1.3 ms of CPU of each claim-create POST at a load average
+# of 7 (make bench-scale, "claim create POST"), and a new Redis connection each time.
+
+
+class _Courier:
+    """The hand-overs waiting for one event loop, sent one batch after the other."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.waiting: collections.deque = collections.deque()
+        self.task: asyncio.Task | None = None  # the batches being sent; only touched on the loop
+
+    def post(self, layer, messages: list[tuple[str, dict]]) -> None:
+        """From any thread."""
+        self.loop.call_soon_threadsafe(self._queue, layer, messages)
+
+    def _queue(self, layer, messages) -> None:
+        self.waiting.append((layer, messages))
+        if self.task is None or self.task.done():
+            self.task = self.loop.create_task(self._send_waiting())
+
+    async def _send_waiting(self) -> None:
+        while self.waiting:
+            layer, messages = self.waiting.popleft()
+            try:
+                for group, message in messages:
+                    await layer.group_send(group, message)
+            except Exception:  # the change is committed; only its live announcement is lost
+                logger.exception("Live update to %s not sent", ", ".join(g for g, _ in messages))
+
+    async def sent(self) -> None:
+        """Returns once every batch handed over before it was asked is sent."""
+        while self.task is not None and not self.task.done():
+            await asyncio.wait([self.task])
+
+
+_couriers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Courier]" = (
+    weakref.WeakKeyDictionary()
+)
+_couriers_lock = threading.Lock()
+# The loop serving this process's ASGI application, and this process's own hand-over loop:
+# (process id, loop), as a forked process inherits the values but not the threads.
+_server: tuple[int, asyncio.AbstractEventLoop] | None = None
+_own: tuple[int, asyncio.AbstractEventLoop] | None = None
+
+
+def serving(loop: asyncio.AbstractEventLoop) -> None:
+    """Name the event loop serving this process's ASGI application (``factcheck.asgi``)."""
+    global _server
+    if _server is None or _server[1] is not loop:
+        _server = (os.getpid(), loop)
+
+
+def _courier(loop: asyncio.AbstractEventLoop) -> _Courier:
+    with _couriers_lock:
+        courier = _couriers.get(loop)
+        if courier is None:
+            courier = _couriers[loop] = _Courier(loop)
+        return courier
+
+
+def _own_loop() -> asyncio.AbstractEventLoop:
+    global _own
+    with _couriers_lock:
+        if _own is None or _own[0] != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="live-hand-over", daemon=True).start()
+            _own = (os.getpid(), loop)
+        return _own[1]
+
+
+def _loop_for_hand_over() -> asyncio.AbstractEventLoop:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    server = _server
+    if server is not None and server[0] == os.getpid() and server[1].is_running():
+        return server[1]
+    return _own_loop()
 
 
 def _hand_over(messages: list[tuple[str, dict]]) -> None:
-    """Send each (group, message) of ``messages``, in order, on one event loop."""
+    """Queue each (group, message) of ``messages`` to be sent, in order, after those handed
+    over before (see above); the caller does not wait for the channel layer."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = None
-    try:
-        if loop is None:
-            async_to_sync(_send_all)(layer, messages)
-        else:
-            # Saved from code running inside an event loop: the send joins that loop.
-            task = loop.create_task(_send_all(layer, messages))
-            _sending.add(task)
-            task.add_done_callback(_sending.discard)
-    except Exception:  # the change is committed; only its live announcement is lost
+        _courier(_loop_for_hand_over()).post(layer, messages)
+    except Exception:  # a loop closed meanwhile: only the live announcement is lost
         logger.exception("Live update to %s not sent", ", ".join(g for g, _ in messages))
 
 
-_sending: set = set()  # tasks of sends scheduled on a running loop, kept until done
+def wait_until_sent(timeout: float = 5.0) -> bool:
+    """Wait (from synchronous code outside any event loop) until what this process handed over
+    to its own loop is sent: at exit, so a command's last announcements are not lost, and in
+    tests. False if that took longer than ``timeout`` seconds."""
+    own = _own
+    if own is None or own[0] != os.getpid() or not own[1].is_running():
+        return True
+    try:
+        asyncio.run_coroutine_threadsafe(_courier(own[1]).sent(), own[1]).result(timeout)
+    except concurrent.futures.TimeoutError:
+        return False
+    return True
+
+
+atexit.register(wait_until_sent)
 
 
 def _now() -> str:

@@ -5,6 +5,7 @@ WebSocket (``/live/``, ``annotations.consumers.LiveConsumer``) from one server p
 gunicorn.
 """
 
+import asyncio
 import os
 
 from django.core.asgi import get_asgi_application
@@ -22,9 +23,10 @@ from django.urls import path  # noqa: E402
 # Loading the WSGI module readies the process as for gunicorn's sync workers: every template
 # compiled, the loaded heap frozen out of the garbage collector's reach (factcheck/wsgi.py).
 import factcheck.wsgi  # noqa: E402, F401
+from annotations import live  # noqa: E402
 from annotations.consumers import LiveConsumer  # noqa: E402
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_application,
         # The session cookie signs the socket in; a page of another origin cannot open it.
@@ -33,3 +35,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+async def application(scope, receive, send):
+    # The views' live announcements join the loop the live sockets are served on
+    # (``annotations.live``): the in-memory channel layer is used from that loop only.
+    live.serving(asyncio.get_running_loop())
+    return await router(scope, receive, send)

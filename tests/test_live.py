@@ -2,6 +2,7 @@
 a change sends, presence; and the reader's live fragments (``article-live``)."""
 
 import asyncio
+import threading
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from annotations import presence
+from annotations import live, presence
 from annotations.models import Claim, Role
 from factcheck.asgi import application
 from tests.factories import (
@@ -601,3 +602,74 @@ def test_a_title_edited_elsewhere_tells_readers_to_redraw(reviewer, editor):
 
     event = async_to_sync(scenario)()
     assert (event["event"], event["article"], event["by"]) == ("text", article.pk, "edith")
+
+
+def _heard_on_the_layer(monkeypatch, *, failing=()):
+    """What the channel layer is asked to send: (group, event number, loop, thread); the
+    numbers in ``failing`` make the layer fail, as Redis down would."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    heard = []
+
+    async def group_send(group, message):
+        number = message["event"]["n"]
+        if number in failing:
+            raise ConnectionError("the layer is down")
+        heard.append((group, number, asyncio.get_running_loop(), threading.get_ident()))
+
+    monkeypatch.setattr(layer, "group_send", group_send)
+    return heard
+
+
+def test_announcements_outside_an_event_loop_are_sent_in_order_on_one_loop(monkeypatch):
+    """A change saved outside any server (the test client, a WSGI server, a job, a command)
+    is handed to one loop of the process's own, in order, without a thread and a loop made
+    for each announcement (async_to_sync made both)."""
+    heard = _heard_on_the_layer(monkeypatch)
+    live.send_now("article-1", {"n": 0})
+    assert live.wait_until_sent()
+    threads = threading.active_count()
+    for n in range(1, 20):
+        live.send_now(f"article-{n % 3}", {"n": n})
+    assert live.wait_until_sent()
+
+    assert [n for _, n, _, _ in heard] == list(range(20))
+    assert [group for group, *_ in heard][:4] == [
+        "article-1",
+        "article-1",
+        "article-2",
+        "article-0",
+    ]
+    assert len({loop for _, _, loop, _ in heard}) == 1
+    assert {thread for *_, thread in heard} != {threading.get_ident()}
+    assert threading.active_count() == threads
+
+
+def test_an_announcement_the_layer_refuses_costs_only_itself(monkeypatch, caplog):
+    heard = _heard_on_the_layer(monkeypatch, failing={1})
+    for n in range(3):
+        live.send_now("article-1", {"n": n})
+    assert live.wait_until_sent()
+
+    assert [n for _, n, _, _ in heard] == [0, 2]
+    assert "Live update to article-1 not sent" in caplog.text
+
+
+def test_a_change_saved_in_a_servers_thread_is_announced_on_the_servers_loop(monkeypatch):
+    """A view runs in a thread of the server (Uvicorn, Daphne): its announcements are sent on
+    the loop serving the live sockets, where the in-memory layer's consumers live."""
+    heard = _heard_on_the_layer(monkeypatch)
+
+    async def scenario():
+        socket = socket_for("")  # any connection names the serving loop
+        await socket.connect()
+        await database_sync_to_async(live.send_now)("article-1", {"n": 7})
+        for _ in range(100):
+            if heard:
+                break
+            await asyncio.sleep(0.01)
+        return asyncio.get_running_loop()
+
+    serving_loop = async_to_sync(scenario)()
+    assert [(n, loop) for _, n, loop, _ in heard] == [(7, serving_loop)]

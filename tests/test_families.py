@@ -110,6 +110,26 @@ def test_a_claim_is_filed_under_its_keys_and_refiled_when_its_words_change(revie
 
 
 @pytest.mark.django_db
+def test_keys_filed_in_one_statement_are_the_rows_the_orm_would_write(reviewer):
+    """A claim's keys are written in one statement on PostgreSQL (``ClaimKeyManager._insert``):
+    the same rows as ``bulk_create`` writes, whatever the keys hold."""
+    fast, plain = claim_in(HARBOUR[0], reviewer), claim_in(HARBOUR[1], reviewer)
+    keys = ["w:ferry", 'p:"quoted", {braced}', "e:zürich", "w:back\\slash", "NULL", "p:a b"]
+    ClaimKey.objects.filter(claim__in=[fast, plain]).delete()
+
+    ClaimKey.objects._insert([(fast.pk, fast.article_id, key) for key in keys])
+    ClaimKey.objects.bulk_create(
+        ClaimKey(claim=plain, article_id=plain.article_id, key=key) for key in keys
+    )
+
+    def stored(claim):
+        return sorted(ClaimKey.objects.filter(claim=claim).values_list("article_id", "key"))
+
+    assert stored(fast) == [(fast.article_id, key) for key in sorted(keys)]
+    assert [key for _, key in stored(fast)] == [key for _, key in stored(plain)]
+
+
+@pytest.mark.django_db
 def test_finding_candidates_reads_the_index_not_the_table():
     if connection.vendor != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")

@@ -136,6 +136,14 @@ _ATTRIBUTION = re.compile(
     )
     + r"\b",
 )
+# A sentence without a figure is suggested only with a trend, a cause or a prediction: one
+# search for any of the three rules out most such sentences where three would (each pattern is
+# "\b(?:…)", so the union is "\b(?:…|…|…)" and matches where one of them does).
+_TREND_CAUSE_OR_PREDICTION = re.compile(
+    r"\b(?:"
+    + "|".join(p.pattern.removeprefix(r"\b") for p in (_COMPARISON, _CAUSAL, _PREDICTION))
+    + ")"
+)
 _INSTITUTIONS = _words(
     "Agency|Council|Office|Department|Ministry|Commission|Authority|Service|Services|Bureau",
     "Institute|Police|Constabulary|Trust|Bank|Board|Committee|Organisation|Organization|Court",
@@ -592,6 +600,8 @@ def _assess_sentence(
     if figures:
         reasons.append("figure")
     gained = WEIGHTS["figure"] if figures else 0.0  # the score so far, before penalties
+    if suggested_only and not figures and not _TREND_CAUSE_OR_PREDICTION.search(lowered):
+        return None  # what the loop below finds out, with one search instead of three
     for code, pattern in (
         ("comparison", _COMPARISON),
         ("causal", _CAUSAL),
@@ -689,7 +699,7 @@ def _assessments(text: str, *, suggested_only: bool) -> list[Assessment]:
     for line in _LINES.finditer(text) if sentences else ():
         if not _NUMBER_HINT.search(line.group().lower()):
             continue  # no sentence of it could state a figure (``_assess_sentence``)
-        for figure in extract_figures(line.group()):
+        for figure in extract_figures(line.group(), described=False):
             at = line.start() + figure.start
             index = bisect_right(starts, at) - 1
             if index >= 0 and at < sentences[index].end:

@@ -409,26 +409,47 @@ def _final_words(*alternations: str) -> frozenset[str]:
     )
 
 
+def _most_words(*alternations: str) -> int:
+    """How many words a run of the alternations holds at most, one alternative of each in
+    turn ("went up" then "by" then "as many as": 6)."""
+    return sum(
+        max(len(alternative.replace(r"\s+", " ").split()) for alternative in alternation.split("|"))
+        for alternation in alternations
+    )
+
+
 class _AtEnd:
     """A pattern that can only match at the end of its text ("rose by about" before a number),
-    looked for only when the text's last word can end a match. Searching for ``…\\s*$`` tries
-    the whole pattern at every position of the text; the last word rules most texts out at
-    once, and a text it lets through is searched exactly as before."""
+    looked for only when the text's last word can end a match, and then only in the text's
+    last ``words`` words. Searching for ``…\\s*$`` tries the whole pattern at every position
+    of the text; the last word rules most texts out at once, and a match, whose words are
+    separated by spaces, starts at the earliest in the word that many words from the end:
+    the search starts there (``search(text, pos)`` sees the characters before ``pos``, so
+    ``\\b`` is judged as before) and finds what it finds in the whole text."""
 
-    def __init__(self, pattern: re.Pattern, final_words: frozenset[str]) -> None:
+    def __init__(self, pattern: re.Pattern, final_words: frozenset[str], words: int) -> None:
         self.pattern = pattern
         self.final_words = final_words
+        self.words = words
+
+    def _earliest(self, text: str) -> int:
+        """Where a match can start at the earliest: after the text that precedes its last
+        ``words`` words (the whole text when it has fewer)."""
+        head = text.rsplit(None, self.words)
+        return len(head[0]) if len(head) > self.words else 0
 
     def search(self, text: str, last_word: str | None = None) -> re.Match | None:
         """``last_word``: ``_last_word(text)``, when the caller has it already."""
         if (_last_word(text) if last_word is None else last_word) not in self.final_words:
             return None
-        return self.pattern.search(text)
+        return self.pattern.search(text, self._earliest(text))
 
     def sub(self, replacement: str, text: str) -> str:
-        if _last_word(text) not in self.final_words:
+        """``pattern.sub(replacement, text)``: a match ends the text, so there is one."""
+        found = self.search(text)
+        if found is None:
             return text
-        return self.pattern.sub(replacement, text)
+        return text[: found.start()] + found.expand(replacement) + text[found.end() :]
 
 
 _CHANGE_BEFORE = _AtEnd(
@@ -438,6 +459,7 @@ _CHANGE_BEFORE = _AtEnd(
         re.I,
     ),
     _final_words(_CHANGE_UP, _CHANGE_DOWN, "by|a|an|of", _QUALIFIER),
+    _most_words(f"{_CHANGE_UP}|{_CHANGE_DOWN}", "by|a|an|of", _QUALIFIER),
 )
 _CHANGE_NOUN_BEFORE = _AtEnd(
     re.compile(
@@ -446,6 +468,7 @@ _CHANGE_NOUN_BEFORE = _AtEnd(
         re.I,
     ),
     _final_words("of", _QUALIFIER),
+    _most_words("increase", "of", _QUALIFIER),  # each noun is one word
 )
 _CHANGE_AFTER = re.compile(
     r"^[\s-]*(?P<noun>increase|rise|growth|jump|surge|hike|up|higher|more|"
@@ -460,9 +483,12 @@ _TO_AFTER_CHANGE = _AtEnd(
         re.I,
     ),
     _final_words("at|to", _QUALIFIER),
+    _most_words(f"{_CHANGE_UP}|{_CHANGE_DOWN}", "at|to", _QUALIFIER),
 )
 _QUALIFIER_BEFORE = _AtEnd(
-    re.compile(rf"\b(?P<q>{_QUALIFIER})\s*$", re.I), _final_words(_QUALIFIER)
+    re.compile(rf"\b(?P<q>{_QUALIFIER})\s*$", re.I),
+    _final_words(_QUALIFIER),
+    _most_words(_QUALIFIER),
 )
 _DOWN_WORDS = frozenset(_CHANGE_DOWN.split("|")) | {
     "fall", "drop", "decline", "decrease", "reduction", "cut", "slump", "down", "lower",
@@ -485,6 +511,7 @@ _AGE_BEFORE = _AtEnd(
         re.I,
     ),
     _final_words("aged|age|ages|between|from|under|over|below|above"),
+    _most_words("aged between|children under"),
 )
 _TIMES_AFTER = re.compile(
     r"^\s+times\s+(?:as|more|higher|greater|larger|bigger|lower|fewer|less|smaller|the|over)\b",
@@ -534,7 +561,6 @@ _CLAUSE_BREAK = re.compile(r"[,;:()]|\s[–—-]\s")
 _SUBJECT_BREAK = re.compile(r"[;:,()“”\"]|\s[–—-]\s|\d[\d,.]*%?|[.!?]\s")
 _LETTER_WORD = re.compile(r"[^\W\d_][\w’'-]*")
 _SPACES = re.compile(r"\s+")
-_FOUR_DIGITS = re.compile(r"\d{4}")
 _YEAR_DIGITS = re.compile(r"1[89]\d\d|20\d\d")
 _DIGIT = re.compile(r"\d")
 _RELATIVE_HINT = re.compile(r"year|month|week|decade", re.I)
@@ -702,8 +728,15 @@ class _Marker:
     taken: bool = False
 
 
-def extract_figures(text: str) -> list[Figure]:
+def extract_figures(text: str, *, described: bool = True) -> list[Figure]:
     """Every figure stated in ``text``, in order of position.
+
+    ``described=False`` is for a caller that needs only which figures a text states and where
+    (check-worthiness): each figure is found and read as ever (``text``, ``start``, ``end``,
+    ``value``, ``low``, ``high``, ``unit``, ``direction``, ``kind``, ``readable``), but its
+    ``period`` is not looked for, nor its ``qualifier`` before it, nor what it counts
+    (``counted``) unless that decides whether it is a figure ("three years" is not) or
+    says what a later figure of its sentence counts: those are None. A sixth of the time.
 
     The work grows linearly with the text and with the figures found in it (about 0.2 ms a
     figure): no input makes it quadratic."""
@@ -734,10 +767,14 @@ def extract_figures(text: str) -> list[Figure]:
             sentence_start=sentence_start,
             # The last few figures of the same sentence: what a change or a "to" refers to.
             earlier=previous[max(first_in_sentence, len(previous) - 3) :],
+            described=described,
+            # A later figure of the sentence may read what this one counts.
+            followed=next_start < sentence_end,
         )
         if figure is not None:
             previous.append((atom, figure))
-    _attach_periods(previous, markers, sentences)
+    if described:
+        _attach_periods(previous, markers, sentences)
     return [f for _, f in previous]
 
 
@@ -775,7 +812,9 @@ def _period_markers(text: str, masked: list[tuple[int, int]], folded: str | None
         year = _DATE_YEAR.search(text, start, end)
         if year and _DATE.fullmatch(text, start, end):
             markers.append(_Marker(start, end, year[0]))
-    has_year = _FOUR_DIGITS.search(text) is not None
+    # Every year range, "between 2017 and 2019" and decade holds a year's digits: where none is,
+    # they are not looked for (a search the engine skips to a "1" or "2" in).
+    has_year = _YEAR_DIGITS.search(text) is not None
     hidden = _Spans(masked)
     between = _YEAR_BETWEEN if folded is None else _YEAR_BETWEEN_LOWER
     for pattern in (between, _YEAR_RANGE) if has_year else ():
@@ -863,22 +902,46 @@ _FIRST_WORDS = frozenset(
 )  # fmt: skip
 
 
-# Where an atom can start, in the lower-cased text: a currency sign, "us$" (looked ahead at:
-# the sign is a start of its own too), or a whole word (as ``\w+`` cuts words) that starts with
-# a digit, is one of the first words or ends in "fold". "a" and "an" start an atom only before
-# "few", a fraction or a number word ("a third", "a dozen"): a quarter of the places tried
-# were the article "a", nearly always in vain.
+# Where an atom can start, in the lower-cased text: a currency sign, "us$" (the sign is a start
+# of its own too), or a whole word (as ``\w+`` cuts words) that starts with a digit, is one of
+# the first words or ends in "fold". "a" and "an" start an atom only before "few", a fraction or
+# a number word ("a third", "a dozen"): a quarter of the places tried were the article "a",
+# nearly always in vain.
 _A_BEFORE_NUMBER = (
     r"an?[\s-]+(?=few\b|"
     + word_tree([*_FRACTION_WORDS, *_UNIT_WORDS, *_TEN_WORDS, "hundred", *_SCALE_WORDS, "dozen"])
     + ")"
 )
-_ATOM_START_WORDS = (
-    r"[£$€]|\b(?=us\$)|\b(?:\d|" + word_tree(_FIRST_WORDS - {"a", "an"}) + r"\b|" + _A_BEFORE_NUMBER
-)
-_ATOM_START = re.compile(_ATOM_START_WORDS + r"|\w*fold\b)")
+_WORD_STARTS_ATOM = r"us\$|\d|" + word_tree(_FIRST_WORDS - {"a", "an"}) + r"\b|" + _A_BEFORE_NUMBER
+
+
+def _after_non_word(word_starts_atom: str) -> re.Pattern:
+    """The pattern ``_atom_starts`` searches for: a character that is not part of a word (a
+    word starts after one; the currency signs are such characters), followed by a word that
+    can start an atom, or itself a currency sign (``then``: and followed by such a word too).
+    The engine skips to those characters at once, instead of trying ``\b`` and the words at
+    every character of the text."""
+    ahead = f"(?={word_starts_atom})"
+    return re.compile(rf"\W(?:(?<=[£$€])(?P<then>{ahead})?|{ahead})")
+
+
+_ATOM_START = _after_non_word(_WORD_STARTS_ATOM + r"|\w*fold\b")
 # The same where "fold" is not written: trying ``\w*fold`` at every word was a third of the scan.
-_ATOM_START_NO_FOLD = re.compile(_ATOM_START_WORDS + ")")
+_ATOM_START_NO_FOLD = _after_non_word(_WORD_STARTS_ATOM)
+
+
+def _atom_starts(folded: str):
+    """Where an atom can start in ``folded``, in order: each currency sign and each word that
+    can start one (``_WORD_STARTS_ATOM``)."""
+    starts = _ATOM_START if "fold" in folded else _ATOM_START_NO_FOLD
+    # A space in front: a word at the very start follows a character not in a word too.
+    for m in starts.finditer(" " + folded):
+        at = m.start()  # in ``folded``: the character after the one matched
+        if at and folded[at - 1] in "£$€":
+            yield at - 1
+            if m["then"] is None:
+                continue
+        yield at
 
 
 def _scan(text: str, folded: str | None):
@@ -887,11 +950,11 @@ def _scan(text: str, folded: str | None):
     its offsets unchanged), or word by word when lower-casing moved them (None)."""
     end = 0
     if folded is not None:
-        starts = _ATOM_START if "fold" in folded else _ATOM_START_NO_FOLD
-        for candidate in starts.finditer(folded):
-            start = candidate.start()
-            if start < end or (candidate.end() == start and not text.startswith("US$", start)):
-                continue  # the look-ahead for "us$": a start only as "US$"
+        for start in _atom_starts(folded):
+            if start < end or (
+                folded.startswith("us$", start) and not text.startswith("US$", start)
+            ):
+                continue  # "us$" starts an atom only as "US$"
             m = _ATOM.match(text, start)
             if m:
                 end = m.end()
@@ -1251,7 +1314,12 @@ def _read(
     right_to: int,
     sentence_start: int,
     earlier: list[tuple[_Atom, Figure]],
+    described: bool = True,
+    followed: bool = True,
 ) -> Figure | None:
+    """The figure ``atom`` states, or None. ``described=False``: its ``period`` and
+    ``qualifier`` are not read, nor what it counts unless that makes it no figure or it is
+    ``followed`` by another figure of its sentence."""
     left = text[left_from : atom.start]
     right = text[atom.end : right_to]
     start, end = atom.start, atom.end
@@ -1327,14 +1395,18 @@ def _read(
             qualifier = _qualifier(reached["q"])
     if kind == "change" and atom.kind == "frac":
         unit, value = "%", (value * 100 if value is not None else None)
-    if qualifier is None:
+    if qualifier is None and described:
         q = _QUALIFIER_BEFORE.search(left, left_word)
         qualifier = _qualifier(q["q"]) if q else None
     if atom.kind == "vague":
         qualifier = "about"
 
-    counted = _counted(text, atom, kind, unit, left, right, earlier)
-    if counted in _TIME_NOUNS and kind in {"count", "change"} and unit == "count":
+    counts = kind in {"count", "change"} and unit == "count"
+    if described or counts or followed:
+        counted = _counted(text, atom, kind, unit, left, right, earlier)
+    else:
+        counted = None
+    if counted in _TIME_NOUNS and counts:
         return None  # "three years", "over the past five years": a duration, not a figure
 
     # "fell by 2,500 to 7,500": where the change led.
@@ -1368,7 +1440,7 @@ def _read(
         high=high,
         unit=unit,
         counted=counted,
-        period=_rate(left, right),
+        period=_rate(left, right) if described else None,
         direction=direction,
         kind=kind,
         readable=atom.readable,

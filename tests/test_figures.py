@@ -4,6 +4,7 @@ figures compare, and the real seed articles (read from beside the checkout, neve
 
 import math
 import re
+from dataclasses import replace
 from itertools import combinations
 
 import pytest
@@ -18,6 +19,7 @@ from annotations.figures import (
     figures_conflict,
     normalise_number,
 )
+from tests.shared_material import SEEDS_DIR, require
 
 FAST = settings(max_examples=300, deadline=None)
 
@@ -772,6 +774,35 @@ def test_the_bench_corpus_is_claims_with_figures_and_is_timed():
     assert median_ms_per_claim(count=20) > 0
 
 
+def _figure_texts():
+    """The labelled set of the check-worthiness bench (22 articles) and the seed articles."""
+    from bench.checkworthy import load_set
+
+    texts = [article.text for article in load_set()]
+    return texts + [
+        path.read_text() for path in sorted(require(SEEDS_DIR, "The seeds").glob("0*.txt"))
+    ]
+
+
+def test_figures_read_without_description_are_the_same_figures():
+    """``described=False`` (what check-worthiness asks for) finds the same figures, with the
+    same spans, values, units, kinds and directions; it leaves out the period and the
+    qualifier, and what is counted where nothing else depends on it."""
+    blank = {"period": None, "qualifier": None, "counted": None}
+    compared = with_period = 0
+    for text in _figure_texts():
+        described = extract_figures(text)
+        bare = extract_figures(text, described=False)
+        assert [replace(f, **blank) for f in bare] == [replace(f, **blank) for f in described]
+        for full, light in zip(described, bare, strict=True):
+            assert light.period is None
+            assert light.qualifier in (None, full.qualifier)
+            assert light.counted in (None, full.counted)
+            with_period += full.period is not None
+        compared += len(described)
+    assert compared > 150 and with_period > 40  # not vacuous: 189 figures, 56 with a period
+
+
 # --- Patterns anchored at the end of a window, tried only when its last word can end them ------
 
 _WINDOW_WORDS = [
@@ -808,19 +839,28 @@ _WINDOW_WORDS = [
     ".",
     "’",
     "é",
+    "aged",
+    "children",
+    "between",
+    "as",
+    "many",
+    "\u00a0",
 ]
 
 
-@settings(max_examples=400)
+@settings(max_examples=600)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(_WINDOW_WORDS), st.sampled_from(["", " ", "  ", "\n", "\t"])),
-        max_size=8,
+        st.tuples(
+            st.sampled_from(_WINDOW_WORDS), st.sampled_from(["", " ", "  ", "\n", "\t", "\u2009"])
+        ),
+        max_size=14,
     )
 )
 def test_end_anchored_patterns_find_what_a_full_search_finds(pieces):
-    """The last-word shortcut never hides a match: "rose by about" before a figure is still
-    read as a change with its qualifier, whatever precedes it."""
+    """The shortcuts (the last word, then only the last few words searched) never hide a
+    match: "rose by about" before a figure is still read as a change with its qualifier,
+    whatever precedes it, however the words are spaced."""
     from annotations import figures
 
     window = "".join(word + space for word, space in pieces)
@@ -829,11 +869,34 @@ def test_end_anchored_patterns_find_what_a_full_search_finds(pieces):
         figures._CHANGE_NOUN_BEFORE,
         figures._TO_AFTER_CHANGE,
         figures._QUALIFIER_BEFORE,
+        figures._AGE_BEFORE,
     ):
         found = anchored.search(window)
         expected = anchored.pattern.search(window)
         assert (found and found.span()) == (expected and expected.span()), window
         assert anchored.sub("", window) == anchored.pattern.sub("", window)
+
+
+@pytest.mark.parametrize(
+    ("name", "longest"),
+    [
+        ("_CHANGE_BEFORE", "went up by\u00a0 as many as"),
+        ("_CHANGE_NOUN_BEFORE", "increase of in excess of"),
+        ("_TO_AFTER_CHANGE", "gone down to an average of"),
+        ("_QUALIFIER_BEFORE", "as\tmuch as"),
+        ("_AGE_BEFORE", "(children under"),
+    ],
+)
+def test_end_anchored_patterns_find_their_longest_matches_after_many_words(name, longest):
+    """Only a window's last few words are searched: as many as the longest match holds."""
+    from annotations import figures
+
+    anchored = getattr(figures, name)
+    for before in ("", "Figures from the annual report of the county show that visitors "):
+        window = before + longest + " \n"
+        found = anchored.search(window)
+        assert found is not None and found.start() == window.index(longest.lstrip("("))
+        assert found.span() == anchored.pattern.search(window).span()
 
 
 _SCAN_PIECES = ["US$", "us$", "$", "£", "€", "5", "1,000", "3.5", "%", "a", "An", "twice"]

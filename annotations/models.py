@@ -1042,8 +1042,25 @@ class DeskTallyQuerySet(models.QuerySet):
     #: Rows of changes after which reading the totals folds them (``tallies.fold_desk``).
     FOLD_AFTER = 500
 
+    def counting(self, *, review_state=None, claim_state=None):
+        """The totals of the articles in ``review_state`` with claims in ``claim_state``: the
+        profiles those filters select (``ArticleTally.objects.counting`` selects the same
+        articles one by one). Empty ones are not applied; an unknown state matches nothing."""
+        from annotations import tallies
+
+        rows = self
+        if review_state:
+            if review_state not in Article.State.values:
+                return self.none()
+            rows = rows.filter(review_state=review_state)
+        if claim_state:
+            if claim_state not in Claim.State.values:
+                return self.none()
+            rows = rows.filter(claim_states__in=tallies.profiles_with(claim_state))
+        return rows
+
     def totals(self) -> tuple[dict, dict, int]:
-        """The whole desk's (claims by state, claims by verdict id (None: without one),
+        """These articles' (claims by state, claims by verdict id (None: without one),
         articles), summed from the rows of changes the triggers add (one query; now and then
         a second folds them)."""
         from annotations import tallies
@@ -1059,20 +1076,41 @@ class DeskTallyQuerySet(models.QuerySet):
             articles += n_articles
             if state:
                 by_state[Claim.State(state)] += claims
+            elif verdict_id is not None:
                 by_verdict[verdict_id] += claims
+        by_verdict[None] = sum(by_state.values()) - sum(by_verdict.values())
         if rows > self.FOLD_AFTER:
             tallies.fold_desk_if_free(connections[self.db])
         return by_state, by_verdict, articles
 
 
 class DeskTally(models.Model):
-    """Changes to the whole desk's totals: claims by state and verdict (``articles`` 0), or
-    articles (``state`` empty), added by the tallies' triggers (``annotations/tallies.py``)
-    and summed when read. Every change is a new row, never an update of one: a total kept in
-    one row would make every claim change on the desk wait for the others' transactions to
-    end. Reading them folds them into one row per key once there are many."""
+    """Changes to the desk's totals by kind of article (its *profile*: its review state and
+    the claim states it has claims in), added by the tallies' triggers
+    (``annotations/tallies.py``) and summed when read: an article's claims in a state
+    (``state``), its claims with a verdict (``verdict``, ``state`` empty) or the article
+    itself (``articles``). The whole desk's totals are the sum of every row; the
+    article-state and claim-state filters' totals the sum of the profiles they select. Every
+    change is a new row, never an update of one: a total kept in one row would make every
+    claim change on the desk wait for the others' transactions to end. Reading them folds them
+    into one row per key once there are many."""
 
-    state = models.CharField(max_length=20, blank=True)
+    review_state = models.CharField(
+        max_length=20,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The articles' review state (ArticleTally.review_state).",
+    )
+    claim_states = models.IntegerField(
+        default=0,
+        db_default=0,
+        help_text="The claim states the articles have claims in: a bit a state "
+        "(tallies.state_bit).",
+    )
+    state = models.CharField(
+        max_length=20, blank=True, help_text="The claims' state; empty for verdicts, articles."
+    )
     verdict = models.ForeignKey(
         "Verdict", null=True, on_delete=models.CASCADE, db_constraint=False, related_name="+"
     )
@@ -1082,7 +1120,8 @@ class DeskTally(models.Model):
     objects = DeskTallyQuerySet.as_manager()
 
     def __str__(self):
-        return f"{self.claims:+} claims {self.state} / {self.articles:+} articles"
+        what = self.state or (f"verdict #{self.verdict_id}" if self.verdict_id else "")
+        return f"{self.claims:+} claims {what} / {self.articles:+} articles"
 
 
 class PublishedClaim(models.Model):

@@ -15,6 +15,14 @@ Triggers keep them, so every way of writing claims counts, whatever Python runs 
   A change that moves no count (a claim's text edited) writes nothing.
 - **SQLite**: row-level triggers doing the same for each row.
 
+**The desk's totals by kind of article** (``DeskTally``): the tallies' own triggers add, for
+every change of an article's counts, the change to the totals of the articles of its *profile*
+(its review state and which claim states it has claims in, ``claim_states``, a bit a state),
+as rows of changes that are only ever added. The whole desk's totals are their sum; the
+article-state and claim-state filters' totals are the sum of the profiles they select (a few
+hundred rows) instead of every selected article's tallies (README, "Scale"). An article whose
+profile changes moves its counts, its verdicts' too, from the old profile's totals to the new.
+
 An article's row is made by a trigger when the article is inserted, and carries a copy of its
 title and publication: the progress sorts read a page from one index of this table (progress,
 title), and ``review_state`` is the article's state (``Article.state_from``) as a generated
@@ -62,6 +70,47 @@ def _columns() -> str:
     return ", ".join(f'"{state}"' for state in states())
 
 
+def state_bit(state: str) -> int:
+    """The bit of ``state`` in a profile's ``claim_states``."""
+    return 1 << states().index(state)
+
+
+def profiles_with(state: str) -> list[int]:
+    """Every ``claim_states`` with claims in ``state``."""
+    bit = state_bit(state)
+    return [mask for mask in range(1 << len(states())) if mask & bit]
+
+
+def _claim_states(row: str = "") -> str:
+    """The ``claim_states`` of the tally ``row`` (``new.``, ``t.``…): a bit per state it has
+    claims in."""
+    return " + ".join(f'CASE WHEN {row}"{s}" > 0 THEN {state_bit(s)} ELSE 0 END' for s in states())
+
+
+DESK_COLUMNS = f'"{DESK}" (review_state, claim_states, state, verdict_id, claims, articles)'
+#: A row without a verdict, typed for PostgreSQL's UNION.
+NO_VERDICT = "CAST(NULL AS BIGINT)"
+
+
+def _desk_from_tallies() -> list[str]:
+    """The desk's totals by profile summed from the tallies: claims by state, articles, claims
+    by verdict."""
+    by_state = " UNION ALL ".join(
+        f"SELECT review_state, {_claim_states()}, '{s}', {NO_VERDICT}, SUM(\"{s}\"), 0 "
+        f'FROM "{TALLY}" GROUP BY 1, 2 HAVING SUM("{s}") <> 0'
+        for s in states()
+    )
+    return [
+        f'DELETE FROM "{DESK}"',
+        f"INSERT INTO {DESK_COLUMNS} {by_state}",
+        f"INSERT INTO {DESK_COLUMNS} SELECT review_state, {_claim_states()}, '', NULL, 0, "
+        f'COUNT(*) FROM "{TALLY}" GROUP BY 1, 2',
+        f"INSERT INTO {DESK_COLUMNS} SELECT t.review_state, {_claim_states('t.')}, '', "
+        f'v.verdict_id, SUM(v.claims), 0 FROM "{VERDICT_TALLY}" AS v JOIN "{TALLY}" AS t '
+        "ON t.article_id = v.article_id GROUP BY 1, 2, 4 HAVING SUM(v.claims) <> 0",
+    ]
+
+
 def recount_sql() -> list[str]:
     """Statements writing every article's counts again from its claims."""
     sums = ", ".join(f'SUM({_counted(s)}) AS "{s}"' for s in states())
@@ -77,11 +126,8 @@ def recount_sql() -> list[str]:
         f'INSERT INTO "{VERDICT_TALLY}" (article_id, verdict_id, claims) '
         f'SELECT article_id, verdict_id, COUNT(*) FROM "{CLAIMS}" '
         "WHERE verdict_id IS NOT NULL GROUP BY article_id, verdict_id",
-        f'DELETE FROM "{DESK}"',
-        f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
-        f'SELECT state, verdict_id, COUNT(*), 0 FROM "{CLAIMS}" GROUP BY state, verdict_id',
-        f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
-        f"SELECT '', NULL, 0, COUNT(*) FROM \"{ARTICLES}\"",
+        # Last: the triggers of the tallies added rows of changes meanwhile.
+        *_desk_from_tallies(),
     ]
 
 
@@ -120,10 +166,6 @@ def _pg_function() -> str:
             f"SELECT article_id, verdict_id, SUM(d) AS d FROM ({rows}) AS ch "
             "WHERE verdict_id IS NOT NULL GROUP BY article_id, verdict_id HAVING SUM(d) < 0"
             ") AS c WHERE t.article_id = c.article_id AND t.verdict_id = c.verdict_id; "
-            # The desk's totals: a row of changes, never an update (see DeskTally).
-            f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
-            f"SELECT state, verdict_id, SUM(d), 0 FROM ({rows}) AS ch "
-            "GROUP BY state, verdict_id HAVING SUM(d) <> 0; "
             "END IF; "
         )
     return (
@@ -139,14 +181,69 @@ def _pg_article_function() -> str:
         "IF TG_OP = 'INSERT' THEN "
         f'INSERT INTO "{TALLY}" (article_id, title, publication, {_columns()}) '
         f"VALUES (NEW.id, NEW.title, NEW.publication, {_zeros()}); "
-        f"INSERT INTO \"{DESK}\" (state, verdict_id, claims, articles) VALUES ('', NULL, 0, 1); "
-        "ELSIF TG_OP = 'DELETE' THEN "
-        f"INSERT INTO \"{DESK}\" (state, verdict_id, claims, articles) VALUES ('', NULL, 0, -1); "
-        "ELSIF NEW.title IS DISTINCT FROM OLD.title "
-        "OR NEW.publication IS DISTINCT FROM OLD.publication THEN "
+        "ELSIF TG_OP = 'UPDATE' AND (NEW.title IS DISTINCT FROM OLD.title "
+        "OR NEW.publication IS DISTINCT FROM OLD.publication) THEN "
         f'UPDATE "{TALLY}" SET title = NEW.title, publication = NEW.publication '
         "WHERE article_id = NEW.id; "
         "END IF; RETURN NULL; END $$"
+    )
+
+
+def _pg_profile_function() -> str:
+    """The tallies' statement trigger: their change added to the desk's totals by profile.
+    An article's old row is taken away from its profile and its new one added (one row of
+    changes per profile and state: they cancel when the profile stays), its verdicts' counts
+    with it (as they are then: the claims' trigger updates an article's tally before its
+    verdict tallies, whose own trigger adds their change to the new profile)."""
+    rows = {
+        "INSERT": f"SELECT *, {_claim_states()} AS claim_states, 1 AS d FROM new_counts",
+        "DELETE": f"SELECT *, {_claim_states()} AS claim_states, -1 AS d FROM old_counts",
+    }
+    rows["UPDATE"] = f"{rows['INSERT']} UNION ALL {rows['DELETE']}"
+    unpivot = ", ".join(f"('{s}', ch.\"{s}\")" for s in states())
+    branches = []
+    for op, changed in rows.items():
+        branches.append(
+            f"IF TG_OP = '{op}' THEN "
+            f"INSERT INTO {DESK_COLUMNS} "
+            "SELECT ch.review_state, ch.claim_states, s.state, NULL, SUM(ch.d * s.n), 0 "
+            f"FROM ({changed}) AS ch CROSS JOIN LATERAL (VALUES {unpivot}) AS s(state, n) "
+            "GROUP BY 1, 2, 3 HAVING SUM(ch.d * s.n) <> 0; "
+            f"INSERT INTO {DESK_COLUMNS} "
+            f"SELECT review_state, claim_states, '', NULL, 0, SUM(d) FROM ({changed}) AS ch "
+            "GROUP BY 1, 2 HAVING SUM(d) <> 0; "
+            f"INSERT INTO {DESK_COLUMNS} "
+            "SELECT ch.review_state, ch.claim_states, '', v.verdict_id, SUM(ch.d * v.claims), 0 "
+            f'FROM ({changed}) AS ch JOIN "{VERDICT_TALLY}" AS v ON v.article_id = ch.article_id '
+            "GROUP BY 1, 2, 4 HAVING SUM(ch.d * v.claims) <> 0; "
+            "END IF; "
+        )
+    return (
+        f"CREATE OR REPLACE FUNCTION {PREFIX}profiles() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN {''.join(branches)}RETURN NULL; END $$"
+    )
+
+
+def _pg_verdict_profile_function() -> str:
+    """A verdict tally's change, added to its article's profile as it is now: none when the
+    article's tally went first (its delete took its verdicts' counts away)."""
+    rows = {
+        "INSERT": "SELECT article_id, verdict_id, claims AS d FROM new_verdicts",
+        "DELETE": "SELECT article_id, verdict_id, -claims AS d FROM old_verdicts",
+    }
+    rows["UPDATE"] = f"{rows['INSERT']} UNION ALL {rows['DELETE']}"
+    branches = [
+        f"IF TG_OP = '{op}' THEN "
+        f"INSERT INTO {DESK_COLUMNS} "
+        f"SELECT t.review_state, {_claim_states('t.')}, '', ch.verdict_id, SUM(ch.d), 0 "
+        f'FROM ({changed}) AS ch JOIN "{TALLY}" AS t ON t.article_id = ch.article_id '
+        "GROUP BY 1, 2, 4 HAVING SUM(ch.d) <> 0; "
+        "END IF; "
+        for op, changed in rows.items()
+    ]
+    return (
+        f"CREATE OR REPLACE FUNCTION {PREFIX}verdict_profiles() RETURNS trigger "
+        f"LANGUAGE plpgsql AS $$ BEGIN {''.join(branches)}RETURN NULL; END $$"
     )
 
 
@@ -162,12 +259,35 @@ def _pg_triggers(sig: str) -> dict[str, str]:
             f'CREATE TRIGGER "{name}" AFTER {op} ON "{CLAIMS}" REFERENCING {refs} '
             f"FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}claims()"
         )
+    for table, short, function in (
+        (TALLY, "counts", "profiles"),
+        (VERDICT_TALLY, "verdicts", "verdict_profiles"),
+    ):
+        for op, refs in (
+            ("INSERT", f"NEW TABLE AS new_{short}"),
+            ("UPDATE", f"OLD TABLE AS old_{short} NEW TABLE AS new_{short}"),
+            ("DELETE", f"OLD TABLE AS old_{short}"),
+        ):
+            name = f"{PREFIX}{short}_{op.lower()}_{sig}"
+            triggers[name] = (
+                f'CREATE TRIGGER "{name}" AFTER {op} ON "{table}" REFERENCING {refs} '
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}{function}()"
+            )
     name = f"{PREFIX}articles_{sig}"
     triggers[name] = (
-        f'CREATE TRIGGER "{name}" AFTER INSERT OR UPDATE OR DELETE ON "{ARTICLES}" '
+        f'CREATE TRIGGER "{name}" AFTER INSERT OR UPDATE ON "{ARTICLES}" '
         f"FOR EACH ROW EXECUTE FUNCTION {PREFIX}articles()"
     )
     return triggers
+
+
+#: The table each kind of trigger is on, by the start of its name.
+TRIGGER_TABLES = {
+    f"{PREFIX}claims": CLAIMS,
+    f"{PREFIX}articles": ARTICLES,
+    f"{PREFIX}counts": TALLY,
+    f"{PREFIX}verdicts": VERDICT_TALLY,
+}
 
 
 # --- SQLite ----------------------------------------------------------------------------------
@@ -177,10 +297,6 @@ def _sqlite_change(row: str, sign: str) -> str:
     """Statements adding (``+``) or taking away (``-``) the claim ``row`` (new/old)."""
     sets = ", ".join(f'"{s}" = "{s}" {sign} {_counted(s, row + ".")}' for s in states())
     statements = f'UPDATE "{TALLY}" SET {sets} WHERE article_id = {row}.article_id; '
-    statements += (
-        f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
-        f"VALUES ({row}.state, {row}.verdict_id, {sign}1, 0); "
-    )
     if sign == "+":
         statements += (
             f'INSERT INTO "{VERDICT_TALLY}" (article_id, verdict_id, claims) '
@@ -195,9 +311,43 @@ def _sqlite_change(row: str, sign: str) -> str:
     return statements
 
 
+def _sqlite_profile(row: str, sign: str, where: str = "1") -> str:
+    """Statements adding (``+``) or taking away (``-``) the tally ``row`` (new/old), its
+    verdicts' counts with it, to its profile's totals in the desk's, when ``where``."""
+    profile = f"{row}.review_state, {_claim_states(row + '.')}"
+    by_state = " UNION ALL ".join(
+        f"SELECT {profile}, '{s}', {NO_VERDICT}, {sign}{row}.\"{s}\", 0 "
+        f'WHERE {where} AND {row}."{s}" <> 0'
+        for s in states()
+    )
+    return (
+        f"INSERT INTO {DESK_COLUMNS} {by_state}; "
+        f"INSERT INTO {DESK_COLUMNS} SELECT {profile}, '', NULL, 0, {sign}1 WHERE {where}; "
+        f"INSERT INTO {DESK_COLUMNS} SELECT {profile}, '', verdict_id, {sign}claims, 0 "
+        f'FROM "{VERDICT_TALLY}" WHERE {where} AND article_id = {row}.article_id '
+        "AND claims <> 0; "
+    )
+
+
 def _sqlite_triggers(sig: str) -> dict[str, str]:
     moved = " OR ".join(
         f"old.{column} IS NOT new.{column}" for column in ("article_id", "state", "verdict_id")
+    )
+    counted = " OR ".join(f'old."{s}" <> new."{s}"' for s in (*states(), "review_state"))
+    same = (
+        f"old.review_state = new.review_state AND {_claim_states('old.')} = {_claim_states('new.')}"
+    )
+    # An article's tally changed within its profile: the change of each count; else the old
+    # row taken away from its profile and the new one added to the other.
+    by_state = " UNION ALL ".join(
+        f"SELECT new.review_state, {_claim_states('new.')}, '{s}', {NO_VERDICT}, "
+        f'new."{s}" - old."{s}", 0 WHERE {same} AND new."{s}" <> old."{s}"'
+        for s in states()
+    )
+    verdict_change = (
+        f"INSERT INTO {DESK_COLUMNS} SELECT t.review_state, {_claim_states('t.')}, '', "
+        "{row}.verdict_id, {sign}{row}.claims, 0 "
+        f'FROM "{TALLY}" AS t WHERE t.article_id = {{row}}.article_id AND {{row}}.claims <> 0; '
     )
     bodies = {
         "claims_insert": f'AFTER INSERT ON "{CLAIMS}" BEGIN {_sqlite_change("new", "+")}END',
@@ -209,19 +359,33 @@ def _sqlite_triggers(sig: str) -> dict[str, str]:
         "articles_insert": (
             f'AFTER INSERT ON "{ARTICLES}" BEGIN '
             f'INSERT INTO "{TALLY}" (article_id, title, publication, {_columns()}) '
-            f"VALUES (new.id, new.title, new.publication, {_zeros()}); "
-            f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
-            "VALUES ('', NULL, 0, 1); END"
-        ),
-        "articles_delete": (
-            f'AFTER DELETE ON "{ARTICLES}" BEGIN '
-            f'INSERT INTO "{DESK}" (state, verdict_id, claims, articles) '
-            "VALUES ('', NULL, 0, -1); END"
+            f"VALUES (new.id, new.title, new.publication, {_zeros()}); END"
         ),
         "articles_update": (
             f'AFTER UPDATE OF title, publication ON "{ARTICLES}" BEGIN '
             f'UPDATE "{TALLY}" SET title = new.title, publication = new.publication '
             "WHERE article_id = new.id; END"
+        ),
+        "counts_insert": f'AFTER INSERT ON "{TALLY}" BEGIN {_sqlite_profile("new", "+")}END',
+        "counts_delete": f'AFTER DELETE ON "{TALLY}" BEGIN {_sqlite_profile("old", "-")}END',
+        "counts_update": (
+            f'AFTER UPDATE ON "{TALLY}" WHEN {counted} BEGIN '
+            f"INSERT INTO {DESK_COLUMNS} {by_state}; "
+            f"{_sqlite_profile('old', '-', f'NOT ({same})')}"
+            f"{_sqlite_profile('new', '+', f'NOT ({same})')}END"
+        ),
+        "verdicts_insert": (
+            f'AFTER INSERT ON "{VERDICT_TALLY}" BEGIN '
+            f"{verdict_change.format(row='new', sign='')}END"
+        ),
+        "verdicts_delete": (
+            f'AFTER DELETE ON "{VERDICT_TALLY}" BEGIN '
+            f"{verdict_change.format(row='old', sign='-')}END"
+        ),
+        "verdicts_update": (
+            f'AFTER UPDATE ON "{VERDICT_TALLY}" BEGIN '
+            f"{verdict_change.format(row='old', sign='-')}"
+            f"{verdict_change.format(row='new', sign='')}END"
         ),
     }
     return {
@@ -235,7 +399,15 @@ def _sqlite_triggers(sig: str) -> dict[str, str]:
 
 def signature() -> str:
     """Changes with the definition: the states counted and the triggers' SQL."""
-    definition = "|".join([*states(), _pg_function(), _pg_article_function()])
+    definition = "|".join(
+        [
+            *states(),
+            _pg_function(),
+            _pg_article_function(),
+            _pg_profile_function(),
+            _pg_verdict_profile_function(),
+        ]
+    )
     definition += "|".join(_sqlite_triggers("")) + "|".join(_sqlite_triggers("").values())
     return hashlib.sha256(definition.encode()).hexdigest()[:10]
 
@@ -257,22 +429,28 @@ def existing_triggers(connection) -> set[str]:
 
 
 def _tables_ready(connection) -> bool:
+    """The tables the triggers write, as they write them: an earlier migration calling
+    ``ensure`` before the desk's totals have their profile (0032) leaves the triggers to it."""
     with connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
-    return {CLAIMS, ARTICLES, TALLY, VERDICT_TALLY, DESK} <= tables
+        if not {CLAIMS, ARTICLES, TALLY, VERDICT_TALLY, DESK} <= tables:
+            return False
+        columns = connection.introspection.get_table_description(cursor, DESK)
+    return "claim_states" in {column.name for column in columns}
 
 
 def fold_desk(connection=None) -> None:
-    """Replace the desk's rows of changes by one row per state and verdict (and one of
-    articles): the same sums, fewer rows to add up. Safe beside writers: on PostgreSQL the
+    """Replace the desk's rows of changes by one row per profile and state, verdict or
+    articles: the same sums, fewer rows to add up. Safe beside writers: on PostgreSQL the
     rows summed are the rows deleted, in one statement (a row committed meanwhile is left for
     the next fold); SQLite has one writer at a time."""
     connection = connection or default_connection
     sums = (
-        "SELECT state, verdict_id, SUM(claims), SUM(articles) FROM {rows} "
-        "GROUP BY state, verdict_id HAVING SUM(claims) <> 0 OR SUM(articles) <> 0"
+        "SELECT review_state, claim_states, state, verdict_id, SUM(claims), SUM(articles) "
+        "FROM {rows} GROUP BY review_state, claim_states, state, verdict_id "
+        "HAVING SUM(claims) <> 0 OR SUM(articles) <> 0"
     )
-    columns = f'"{DESK}" (state, verdict_id, claims, articles)'
+    columns = DESK_COLUMNS
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -311,7 +489,7 @@ def drop_triggers(connection) -> None:
     names = existing_triggers(connection)
     with connection.cursor() as cursor:
         for name in names:
-            table = CLAIMS if name.startswith(f"{PREFIX}claims") else ARTICLES
+            table = next(t for start, t in TRIGGER_TABLES.items() if name.startswith(start))
             on = f' ON "{table}"' if connection.vendor == "postgresql" else ""
             cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"{on}')
 
@@ -341,6 +519,8 @@ def ensure(connection=None) -> bool:
             if connection.vendor == "postgresql":
                 cursor.execute(_pg_function())
                 cursor.execute(_pg_article_function())
+                cursor.execute(_pg_profile_function())
+                cursor.execute(_pg_verdict_profile_function())
             for statement in wanted.values():
                 cursor.execute(statement)
         recount(connection)
@@ -356,6 +536,8 @@ def remove(connection=None) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}claims()")
             cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}articles()")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}profiles()")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}verdict_profiles()")
 
 
 def drop_before_migrate(sender, using="default", plan=None, **kwargs) -> None:

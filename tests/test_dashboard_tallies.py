@@ -258,9 +258,85 @@ def test_folding_the_desks_changes_keeps_its_totals(desk):
 
     assert DeskTally.objects.totals() == before
     assert DeskTally.objects.count() < rows
-    assert DeskTally.objects.count() == 1 + len(
-        set(Claim.objects.values_list("state", "verdict_id"))
+    # One row per profile and state with claims, verdict with claims, and its articles.
+    keys = set()
+    for tally in ArticleTally.objects.all():
+        profile = (tally.review_state, profile_of(tally))
+        keys.add((*profile, "", None))
+        keys |= {(*profile, s, None) for s in Claim.State.values if getattr(tally, s)}
+        keys |= {
+            (*profile, "", v.verdict_id)
+            for v in ArticleVerdictTally.objects.filter(article_id=tally.article_id, claims__gt=0)
+        }
+    assert DeskTally.objects.count() == len(keys)
+
+
+def profile_of(tally) -> int:
+    return sum(tallies.state_bit(s) for s in Claim.State.values if getattr(tally, s))
+
+
+def counted(articles) -> tuple[dict, dict, int]:
+    """``DeskTally.objects.totals()`` of ``articles``, counted from their claims."""
+    claims = Claim.objects.filter(article__in=articles)
+    by_state = {s: claims.filter(state=s).count() for s in Claim.State}
+    by_verdict = Counter(claims.values_list("verdict_id", flat=True))
+    return by_state, by_verdict, articles.count()
+
+
+def profile_totals(**filters) -> tuple[dict, dict, int]:
+    by_state, by_verdict, articles = DeskTally.objects.counting(**filters).totals()
+    return by_state, Counter({k: n for k, n in by_verdict.items() if n}), articles
+
+
+PROFILE_FILTERS = (
+    [{"review_state": state} for state in Article.State.values]
+    + [{"claim_state": state} for state in Claim.State.values]
+    + [
+        {"review_state": "in_progress", "claim_state": "approved"},
+        {"review_state": "ready", "claim_state": "dismissed"},
+        {"review_state": "published", "claim_state": "needs_review"},
+    ]
+)
+
+
+def assert_profiles_are_counted():
+    for filters in PROFILE_FILTERS:
+        expected = counted(Article.objects.matching(**filters))
+        assert profile_totals(**filters) == expected, filters
+
+
+def test_the_totals_by_profile_are_the_selected_articles_claims_after_every_write(desk):
+    verdicts = list(Verdict.objects.all())
+    ArticleFactory()  # no claims
+    assert_profiles_are_counted()
+
+    # A bulk update moving articles from one profile to another, verdicts with them.
+    Claim.objects.filter(article=desk[0]).update(state=Claim.State.APPROVED, verdict=verdicts[0])
+    assert_profiles_are_counted()
+    # A verdict taken away within a profile; a claim moved to another article.
+    Claim.objects.filter(article=desk[1], verdict__isnull=False).update(verdict=None)
+    moved = Claim.objects.filter(article=desk[2]).first()
+    Claim.objects.filter(pk=moved.pk).update(article=desk[0])
+    assert_profiles_are_counted()
+    # Published, then withdrawn: the review state follows the publication.
+    Article.objects.filter(pk=desk[0].pk).update(
+        publication="published", published_at=timezone.now(), slug="a-0"
     )
+    assert_profiles_are_counted()
+    Article.objects.filter(pk=desk[0].pk).update(publication="unpublished")
+    assert_profiles_are_counted()
+    # Claims made one by one and in bulk, deleted, and an article deleted with its claims.
+    ClaimFactory(article=desk[2], state=Claim.State.SENT_BACK, verdict=verdicts[1])
+    Claim.objects.filter(article=desk[0], state=Claim.State.APPROVED).delete()
+    desk[1].delete()
+    assert_profiles_are_counted()
+    by_state, by_verdict, articles = profile_totals()
+    assert (by_state, by_verdict, articles) == counted(Article.objects.all())
+
+
+def test_an_unknown_state_selects_no_profile(desk):
+    assert DeskTally.objects.counting(review_state="no such state").totals()[2] == 0
+    assert DeskTally.objects.counting(claim_state="no such state").totals()[2] == 0
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's one write lock")

@@ -133,13 +133,19 @@ def _filters(values: dict, user) -> dict:
     }
 
 
-def _counts(tallies) -> tuple[int, dict, dict]:
+#: The filters the desk's totals by profile answer (``DeskTally.objects.counting``).
+BY_PROFILE = ("review_state", "claim_state")
+
+
+def _counts(filters: dict, tallies) -> tuple[int, dict, dict]:
     """How many articles are selected, and their claims by state and by verdict id (None:
-    without one), from their tallies (``tallies``: one row per article,
-    ``ArticleTally.objects.matching``): no claim is read. The whole desk's from its totals
-    (one query); a selection's from its articles' tallies (two)."""
-    if not tallies.query.has_filters():
-        by_state, by_verdict, articles = DeskTally.objects.totals()
+    without one), from tallies: no claim is read. The whole desk's, or an article-state or
+    claim-state filter's, from the desk's totals of the profiles selected (one query); any
+    other selection's from its articles' tallies (``tallies``: one row per article,
+    ``ArticleTally.objects.matching``; two queries)."""
+    if not any(value for name, value in filters.items() if name not in BY_PROFILE):
+        by_profile = {name: filters[name] for name in BY_PROFILE}
+        by_state, by_verdict, articles = DeskTally.objects.counting(**by_profile).totals()
         return articles, by_state, by_verdict
     articles, by_state = tallies.articles_and_claims_by_state()
     by_verdict = defaultdict(int, ArticleVerdictTally.objects.of(tallies).claims_by_verdict())
@@ -233,7 +239,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         # Only this sort needs counts over the whole selection; the others page first and
         # count the claims of the 25 articles shown.
         articles = articles.with_progress()
-    count, by_state, by_verdict = _counts(tallies)
+    count, by_state, by_verdict = _counts(filters, tallies)
     paginator = Paginator(articles.order_by(*SORTS[sort][1]), PAGE_SIZE)
     paginator.count = count  # the same number, without reading the articles' table
     page = paginator.get_page(request.GET.get("page"))

@@ -125,22 +125,28 @@ class FastSelect(forms.Select):
 
 
 class ListedChoiceIterator(ModelChoiceIterator):
-    """The options from one plain query, kept in the queryset's cache. The stock iterator reads
-    them with ``QuerySet.iterator()``, which on PostgreSQL opens a server-side cursor (DECLARE,
-    FETCH, CLOSE: three round trips) for a few dozen people or verdicts: two of them in every
-    claim panel, so in every claim-create response (make bench-scale, "claim create POST")."""
+    """The options of a short list as its field's ``options()`` gives them, (id, label) rows
+    read in one plain query. The stock iterator reads model instances with
+    ``QuerySet.iterator()``, which on PostgreSQL opens a server-side cursor (DECLARE, FETCH,
+    CLOSE: three round trips) for a few dozen people or verdicts: two of them in every claim
+    panel, so in every claim-create response (make bench-scale, "claim create POST")."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset:
-            yield self.choice(obj)
+        yield from self.field.options()
 
 
 class ListedChoiceField(forms.ModelChoiceField):
-    """A ``ModelChoiceField`` for a short list (``ListedChoiceIterator``)."""
+    """A ``ModelChoiceField`` for a short list: ``options`` returns its (id, label) options
+    (the rows of ``queryset``, labelled as ``str()`` labels its objects); a submitted value is
+    checked against ``queryset`` as usual."""
 
     iterator = ListedChoiceIterator
+
+    def __init__(self, *args, options, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = options
 
 
 class CompleteForm:
@@ -320,7 +326,11 @@ class ClaimDetailsForm(CompleteForm, VersionedForm):
     )
     category = forms.ChoiceField(choices=Claim.Category.choices, widget=FastSelect)
     assignee = ListedChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Nobody", widget=FastSelect
+        queryset=User.objects.none(),
+        options=User.objects.assignable_options,
+        required=False,
+        empty_label="Nobody",
+        widget=FastSelect,
     )
     change_reason = change_reason_field("details-change-reason")
 
@@ -371,7 +381,10 @@ class VerdictForm(CompleteForm, VersionedForm):
     optional_fields = frozenset({"change_reason"})
 
     verdict = ListedChoiceField(
-        queryset=Verdict.objects.none(), empty_label="Choose a verdict…", widget=FastSelect
+        queryset=Verdict.objects.none(),
+        options=Verdict.objects.active_options,
+        empty_label="Choose a verdict…",
+        widget=FastSelect,
     )
     explanation = forms.CharField(
         required=False,

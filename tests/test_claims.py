@@ -1,12 +1,19 @@
 """The claim panel through the client: creating claims, editing, citations, the workflow."""
 
 import re
+from html import unescape
 
 import pytest
 from django.urls import reverse
 
-from annotations.models import Citation, Claim, Comment, Source, User, Verdict
-from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, SourceFactory
+from annotations.models import Citation, Claim, Comment, Role, Source, User, Verdict
+from tests.factories import (
+    ArticleFactory,
+    CitationFactory,
+    ClaimFactory,
+    SourceFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -432,6 +439,40 @@ def test_reviewer_cannot_approve(client, reviewer2, reviewer, accurate):
         ).status_code
         == 403
     )
+
+
+def test_the_panel_offers_the_people_and_verdicts_of_the_plain_queries_in_their_order(
+    client, reviewer, editor
+):
+    """The assignee and verdict options are read as rows from SQL compiled once
+    (``constant_rows``): the same ids, names and order as the model querysets give, with
+    whichever names people have, in two groups or none, and after the lists change."""
+    claim = ClaimFactory()
+    users = User.objects
+    users.create_superuser("chief", "chief@example.org", "x", first_name="Ada", last_name="")
+    both = UserFactory(username="both", first_name="Bo", last_name='O"Hara <b>', role=Role.EDITOR)
+    both.groups.add(*reviewer.groups.all())
+    UserFactory(username="aaron", first_name="", last_name="Zed", role=Role.REVIEWER)
+    client.force_login(reviewer)
+
+    def offered(name):
+        panel = client.get(url("claim-detail", claim), headers=PANEL).content.decode()
+        select = panel[panel.index(f'name="{name}"') :].split("</select>")[0]
+        return [
+            (v, unescape(label)) for v, label in re.findall(r'value="(\d+)"[^>]*>([^<]*)<', select)
+        ]
+
+    def plain(queryset):
+        return [(str(obj.pk), str(obj)) for obj in queryset]
+
+    assert offered("assignee") == plain(User.objects.able_to_review())
+    # By username: aaron, both, chief; a name with quotes and brackets comes back as typed.
+    assert [label for _, label in offered("assignee")][:3] == ["Zed", 'Bo O"Hara <b>', "Ada"]
+    assert offered("verdict") == plain(Verdict.objects.active())
+    Verdict.objects.create(label="Misleading <sic>", colour="#aa8800", order=0)
+    UserFactory(username="newcomer", role=Role.REVIEWER)
+    assert offered("verdict") == plain(Verdict.objects.active())
+    assert offered("assignee") == plain(User.objects.able_to_review())
 
 
 def test_retired_verdict_is_not_offered_but_still_shown(client, reviewer):

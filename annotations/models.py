@@ -306,15 +306,17 @@ class ArticleQuerySet(models.QuerySet):
             return self
         return search.narrow(self, text, kind="article")
 
+    def with_tally(self):
+        """Only the articles with their tally (``ArticleTally``): all of them, as a trigger
+        makes it with the article, but asking for it makes the join an inner one, so
+        PostgreSQL can read a page of a sort on the tally's copies from its indexes ((progress,
+        title), (publisher's name, title)): order by ``tally__title`` then, not ``title``."""
+        return self.filter(tally__isnull=False)
+
     def with_progress(self):
         """Annotate ``progress``: the share of the article's claims that are approved (None
-        without claims), for sorting by it, from the article's tally (``ArticleTally``).
-
-        Every article has its tally (a trigger makes it with the article); asking for it makes
-        the join an inner one, so PostgreSQL can read a page of the progress sorts from the
-        tally's (progress, title) indexes: order by ``tally__title`` then, not ``title``.
-        """
-        return self.filter(tally__isnull=False).annotate(progress=F("tally__progress"))
+        without claims), for sorting by it, from the article's tally (``with_tally``)."""
+        return self.with_tally().annotate(progress=F("tally__progress"))
 
     def with_review_state(self):
         """Annotate ``review_state`` (see ``Article.review_state``): the stored publication,
@@ -978,6 +980,14 @@ class ArticleTally(models.Model):
         max_length=20,
         blank=True,
         help_text="The article's publication, copied by the trigger, for review_state.",
+    )
+    publisher_name = models.CharField(
+        max_length=300,
+        null=True,
+        blank=True,
+        help_text="The name of the article's publisher (empty without one), copied by the "
+        "triggers: the publisher sorts order by it, then the title, read from an index of this "
+        "table.",
     )
     # One column per claim state, named as the state's value (tallies.states()).
     to_do = models.IntegerField(default=0)

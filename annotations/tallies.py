@@ -24,10 +24,11 @@ hundred rows) instead of every selected article's tallies (README, "Scale"). An 
 profile changes moves its counts, its verdicts' too, from the old profile's totals to the new.
 
 An article's row is made by a trigger when the article is inserted, and carries a copy of its
-title and publication: the progress sorts read a page from one index of this table (progress,
-title), and ``review_state`` is the article's state (``Article.state_from``) as a generated
-column. A decrement only ever updates a row, never makes one: while an article is deleted, its
-rows may go before its claims.
+title, publication and publisher's name (kept as they change, a publisher's renaming too):
+the progress and publisher sorts read a page from an index of this table ((progress, title),
+(publisher's name, title)), and ``review_state`` is the article's state
+(``Article.state_from``) as a generated column. A decrement only ever updates a row, never
+makes one: while an article is deleted, its rows may go before its claims.
 
 The triggers' names carry a signature of their definition (``signature``): ``ensure`` (from the
 migration and after every ``migrate``) makes them again when the definition changed or they
@@ -44,6 +45,7 @@ from django.db import connection as default_connection
 
 CLAIMS = "annotations_claim"
 ARTICLES = "annotations_article"
+PUBLISHERS = "annotations_publisher"
 TALLY = "annotations_articletally"
 VERDICT_TALLY = "annotations_articleverdicttally"
 DESK = "annotations_desktally"
@@ -118,8 +120,9 @@ def recount_sql() -> list[str]:
     return [
         f'DELETE FROM "{VERDICT_TALLY}"',
         f'DELETE FROM "{TALLY}"',
-        f'INSERT INTO "{TALLY}" (article_id, title, publication, {_columns()}) '
-        f'SELECT a.id, a.title, a.publication, {_zeros()} FROM "{ARTICLES}" AS a',
+        f'INSERT INTO "{TALLY}" (article_id, title, publication, publisher_name, {_columns()}) '
+        f"SELECT a.id, a.title, a.publication, p.name, {_zeros()} "
+        f'FROM "{ARTICLES}" AS a LEFT JOIN "{PUBLISHERS}" AS p ON p.id = a.publisher_id',
         f'UPDATE "{TALLY}" SET {sets} FROM ('
         f'SELECT article_id, {sums} FROM "{CLAIMS}" GROUP BY article_id'
         f') AS c WHERE "{TALLY}".article_id = c.article_id',
@@ -179,13 +182,37 @@ def _pg_article_function() -> str:
         f"CREATE OR REPLACE FUNCTION {PREFIX}articles() RETURNS trigger LANGUAGE plpgsql AS $$ "
         "BEGIN "
         "IF TG_OP = 'INSERT' THEN "
-        f'INSERT INTO "{TALLY}" (article_id, title, publication, {_columns()}) '
-        f"VALUES (NEW.id, NEW.title, NEW.publication, {_zeros()}); "
+        f'INSERT INTO "{TALLY}" (article_id, title, publication, publisher_name, {_columns()}) '
+        f"VALUES (NEW.id, NEW.title, NEW.publication, {_publisher_name('NEW')}, {_zeros()}); "
         "ELSIF TG_OP = 'UPDATE' AND (NEW.title IS DISTINCT FROM OLD.title "
-        "OR NEW.publication IS DISTINCT FROM OLD.publication) THEN "
-        f'UPDATE "{TALLY}" SET title = NEW.title, publication = NEW.publication '
-        "WHERE article_id = NEW.id; "
+        "OR NEW.publication IS DISTINCT FROM OLD.publication "
+        "OR NEW.publisher_id IS DISTINCT FROM OLD.publisher_id) THEN "
+        f'UPDATE "{TALLY}" SET title = NEW.title, publication = NEW.publication, '
+        f"publisher_name = {_publisher_name('NEW')} WHERE article_id = NEW.id; "
         "END IF; RETURN NULL; END $$"
+    )
+
+
+def _publisher_name(article: str) -> str:
+    """The name of the publisher of the article row ``article`` (NEW, new): the tally's copy
+    the publisher sorts read."""
+    return f'(SELECT name FROM "{PUBLISHERS}" WHERE id = {article}.publisher_id)'
+
+
+def _publisher_renamed(publisher: str) -> str:
+    """The statement copying the new name of the publisher row ``publisher`` to the tallies of
+    its articles."""
+    return (
+        f'UPDATE "{TALLY}" SET publisher_name = {publisher}.name WHERE article_id IN '
+        f'(SELECT id FROM "{ARTICLES}" WHERE publisher_id = {publisher}.id); '
+    )
+
+
+def _pg_publisher_function() -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {PREFIX}publishers() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN IF NEW.name IS DISTINCT FROM OLD.name THEN "
+        f"{_publisher_renamed('NEW')}END IF; RETURN NULL; END $$"
     )
 
 
@@ -278,6 +305,11 @@ def _pg_triggers(sig: str) -> dict[str, str]:
         f'CREATE TRIGGER "{name}" AFTER INSERT OR UPDATE ON "{ARTICLES}" '
         f"FOR EACH ROW EXECUTE FUNCTION {PREFIX}articles()"
     )
+    name = f"{PREFIX}publishers_{sig}"
+    triggers[name] = (
+        f'CREATE TRIGGER "{name}" AFTER UPDATE OF name ON "{PUBLISHERS}" '
+        f"FOR EACH ROW EXECUTE FUNCTION {PREFIX}publishers()"
+    )
     return triggers
 
 
@@ -285,6 +317,7 @@ def _pg_triggers(sig: str) -> dict[str, str]:
 TRIGGER_TABLES = {
     f"{PREFIX}claims": CLAIMS,
     f"{PREFIX}articles": ARTICLES,
+    f"{PREFIX}publishers": PUBLISHERS,
     f"{PREFIX}counts": TALLY,
     f"{PREFIX}verdicts": VERDICT_TALLY,
 }
@@ -358,13 +391,18 @@ def _sqlite_triggers(sig: str) -> dict[str, str]:
         ),
         "articles_insert": (
             f'AFTER INSERT ON "{ARTICLES}" BEGIN '
-            f'INSERT INTO "{TALLY}" (article_id, title, publication, {_columns()}) '
-            f"VALUES (new.id, new.title, new.publication, {_zeros()}); END"
+            f'INSERT INTO "{TALLY}" (article_id, title, publication, publisher_name, '
+            f"{_columns()}) VALUES (new.id, new.title, new.publication, "
+            f"{_publisher_name('new')}, {_zeros()}); END"
         ),
         "articles_update": (
-            f'AFTER UPDATE OF title, publication ON "{ARTICLES}" BEGIN '
-            f'UPDATE "{TALLY}" SET title = new.title, publication = new.publication '
-            "WHERE article_id = new.id; END"
+            f'AFTER UPDATE OF title, publication, publisher_id ON "{ARTICLES}" BEGIN '
+            f'UPDATE "{TALLY}" SET title = new.title, publication = new.publication, '
+            f"publisher_name = {_publisher_name('new')} WHERE article_id = new.id; END"
+        ),
+        "publishers_update": (
+            f'AFTER UPDATE OF name ON "{PUBLISHERS}" WHEN new.name IS NOT old.name BEGIN '
+            f"{_publisher_renamed('new')}END"
         ),
         "counts_insert": f'AFTER INSERT ON "{TALLY}" BEGIN {_sqlite_profile("new", "+")}END',
         "counts_delete": f'AFTER DELETE ON "{TALLY}" BEGIN {_sqlite_profile("old", "-")}END',
@@ -406,6 +444,7 @@ def signature() -> str:
             _pg_article_function(),
             _pg_profile_function(),
             _pg_verdict_profile_function(),
+            _pg_publisher_function(),
         ]
     )
     definition += "|".join(_sqlite_triggers("")) + "|".join(_sqlite_triggers("").values())
@@ -428,15 +467,22 @@ def existing_triggers(connection) -> set[str]:
         return {name for (name,) in cursor.fetchall() if name.startswith(PREFIX)}
 
 
+#: The latest column of each table the triggers write: a migration calling ``ensure`` before
+#: they are made (the desk's profile, 0032; the publisher's name, 0033) leaves it to that one.
+NEWEST_COLUMNS = {DESK: "claim_states", TALLY: "publisher_name"}
+
+
 def _tables_ready(connection) -> bool:
-    """The tables the triggers write, as they write them: an earlier migration calling
-    ``ensure`` before the desk's totals have their profile (0032) leaves the triggers to it."""
+    """The tables the triggers read and write are there, as they write them."""
     with connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
-        if not {CLAIMS, ARTICLES, TALLY, VERDICT_TALLY, DESK} <= tables:
+        if not {CLAIMS, ARTICLES, PUBLISHERS, TALLY, VERDICT_TALLY, DESK} <= tables:
             return False
-        columns = connection.introspection.get_table_description(cursor, DESK)
-    return "claim_states" in {column.name for column in columns}
+        for table, column in NEWEST_COLUMNS.items():
+            columns = connection.introspection.get_table_description(cursor, table)
+            if column not in {c.name for c in columns}:
+                return False
+    return True
 
 
 def fold_desk(connection=None) -> None:
@@ -521,6 +567,7 @@ def ensure(connection=None) -> bool:
                 cursor.execute(_pg_article_function())
                 cursor.execute(_pg_profile_function())
                 cursor.execute(_pg_verdict_profile_function())
+                cursor.execute(_pg_publisher_function())
             for statement in wanted.values():
                 cursor.execute(statement)
         recount(connection)
@@ -538,6 +585,7 @@ def remove(connection=None) -> None:
             cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}articles()")
             cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}profiles()")
             cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}verdict_profiles()")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}publishers()")
 
 
 def drop_before_migrate(sender, using="default", plan=None, **kwargs) -> None:

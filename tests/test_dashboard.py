@@ -9,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 
 from annotations import tallies
-from annotations.models import Claim, Verdict
+from annotations.models import Article, Claim, Publisher, Verdict
 from tests.factories import ArticleFactory, ClaimFactory
 
 URL = reverse("annotations:article-list")
@@ -223,6 +223,28 @@ def test_sorting_by_allowed_columns(signed_in, sort, expected):
     ClaimFactory(article=apples, state=Claim.State.APPROVED)
     ClaimFactory(article=apples, state=Claim.State.TO_DO)
     ClaimFactory(article=bridges, state=Claim.State.APPROVED)
+
+    assert titles(signed_in.get(URL, {"sort": sort})) == expected
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("publisher", ["Docks", "Apples", "Bridges", "Canals", "Eels", "Ferries"]),
+        ("-publisher", ["Bridges", "Canals", "Apples", "Docks", "Eels", "Ferries"]),
+    ],
+)
+def test_publisher_sorts_follow_a_renamed_publisher_and_a_changed_one(signed_in, sort, expected):
+    """The publisher sorts read the tallies' copies of the names: a publisher renamed, or
+    taken away from an article, is sorted as it is now; without one, last; then by title."""
+    ArticleFactory(title="Apples", publisher="B Post")
+    ArticleFactory(title="Bridges", publisher="C Times")
+    ArticleFactory(title="Canals", publisher="C Times")
+    ArticleFactory(title="Docks", publisher="Z Weekly")
+    ArticleFactory(title="Eels", publisher="")
+    ferries = ArticleFactory(title="Ferries", publisher="B Post")
+    Publisher.objects.filter(name="Z Weekly").update(name="A News")
+    Article.objects.filter(pk=ferries.pk).update(publisher=None)
 
     assert titles(signed_in.get(URL, {"sort": sort})) == expected
 

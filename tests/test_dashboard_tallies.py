@@ -16,6 +16,7 @@ from annotations.models import (
     ArticleVerdictTally,
     Claim,
     DeskTally,
+    Publisher,
     Verdict,
 )
 from tests.factories import ArticleFactory, ClaimFactory
@@ -170,6 +171,20 @@ def test_the_tallys_review_state_is_the_articles(reviewer, states, publication, 
     article = Article.objects.get(pk=article.pk)
     assert article.review_state == expected
     assert ArticleTally.objects.get(article=article).review_state == expected
+
+
+def test_the_publishers_name_is_copied_for_the_publisher_sorts():
+    article = ArticleFactory(publisher="Daily Planet")
+    alone = ArticleFactory(publisher="")
+    assert ArticleTally.objects.get(article=article).publisher_name == "Daily Planet"
+    assert ArticleTally.objects.get(article=alone).publisher_name is None
+
+    Publisher.objects.filter(name="Daily Planet").update(name="The Daily Planet")
+    assert ArticleTally.objects.get(article=article).publisher_name == "The Daily Planet"
+    Article.objects.filter(pk=alone.pk).update(publisher=article.publisher)
+    assert ArticleTally.objects.get(article=alone).publisher_name == "The Daily Planet"
+    Article.objects.filter(pk=article.pk).update(publisher=None)
+    assert ArticleTally.objects.get(article=article).publisher_name is None
 
 
 def test_a_title_edit_is_copied_for_the_progress_sort():

@@ -40,15 +40,16 @@ SORTS = {
     "date": ("Oldest first", [F("published_on").asc(nulls_last=True), "imported_at", "pk"]),
     "title": ("Title A–Z", ["title", "pk"]),
     "-title": ("Title Z–A", ["-title", "pk"]),
+    # The tally's copies of the publisher's name and the title (``with_tally``): these and the
+    # progress sorts read a page from the tally's indexes.
     "publisher": (
         "Publisher A–Z",
-        [F("publisher__name").asc(nulls_last=True), "title", "pk"],
+        [F("tally__publisher_name").asc(nulls_last=True), "tally__title", "pk"],
     ),
     "-publisher": (
         "Publisher Z–A",
-        [F("publisher__name").desc(nulls_last=True), "title", "pk"],
+        [F("tally__publisher_name").desc(nulls_last=True), "tally__title", "pk"],
     ),
-    # The tally's copy of the title (``with_progress``): these read a page from its indexes.
     "progress": (
         "Least approved first",
         [F("progress").asc(nulls_first=True), "tally__title", "pk"],
@@ -239,6 +240,8 @@ def article_list(request: HttpRequest) -> HttpResponse:
         # Only this sort needs counts over the whole selection; the others page first and
         # count the claims of the 25 articles shown.
         articles = articles.with_progress()
+    elif sort in ("publisher", "-publisher"):
+        articles = articles.with_tally()
     count, by_state, by_verdict = _counts(filters, tallies)
     paginator = Paginator(articles.order_by(*SORTS[sort][1]), PAGE_SIZE)
     paginator.count = count  # the same number, without reading the articles' table

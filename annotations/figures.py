@@ -782,14 +782,15 @@ class _Spans:
     """Sorted, merged spans: does a span overlap any of them, in logarithmic time."""
 
     def __init__(self, spans) -> None:
-        merged: list[list[int]] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
         for start, end in sorted(spans):
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
+            if self.ends and start <= self.ends[-1]:
+                if end > self.ends[-1]:
+                    self.ends[-1] = end
             else:
-                merged.append([start, end])
-        self.starts = [s for s, _ in merged]
-        self.ends = [e for _, e in merged]
+                self.starts.append(start)
+                self.ends.append(end)
 
     def overlaps(self, start: int, end: int) -> bool:
         i = bisect_left(self.starts, max(end, start + 1)) - 1

@@ -570,6 +570,8 @@ _RELATIVE_NEEDS = (
     re.compile(word_tree(["last", "past", "previous", "this", "next", "earlier", "before"])),
 )
 _RELATIVE_LOWER = re.compile(_RELATIVE.pattern)  # for text already lower-cased
+# "in the past three years": the most words a match of _RELATIVE holds before its unit.
+_RELATIVE_WORDS_BEFORE = 4
 
 
 # --- Reading one number ---------------------------------------------------------------------
@@ -843,8 +845,13 @@ def _period_markers(text: str, masked: list[tuple[int, int]], folded: str | None
     # a third of the time.
     if folded is None:
         relative = _RELATIVE.finditer(text) if _RELATIVE_HINT.search(text) else ()
-    elif _RELATIVE_NEEDS[0].search(folded) and _RELATIVE_NEEDS[1].search(folded):
-        relative = _RELATIVE_LOWER.finditer(folded)
+    elif (unit := _RELATIVE_NEEDS[0].search(folded)) and _RELATIVE_NEEDS[1].search(folded):
+        # A match holds "year", "month", "week" or "decade" as a word, with at most
+        # _RELATIVE_WORDS_BEFORE words before it: none starts before that many words ahead
+        # of the first of them, where the search starts.
+        head = folded[: unit.start()].rsplit(None, _RELATIVE_WORDS_BEFORE)
+        earliest = len(head[0]) if len(head) > _RELATIVE_WORDS_BEFORE else 0
+        relative = _RELATIVE_LOWER.finditer(folded, earliest)
     else:
         relative = ()
     for m in relative:

@@ -899,6 +899,43 @@ def test_end_anchored_patterns_find_their_longest_matches_after_many_words(name,
         assert found.span() == anchored.pattern.search(window).span()
 
 
+_PERIOD_WORDS = ["in", "over", "the", "last", "past", "previous", "this", "next", "a", "few"]
+_PERIOD_WORDS += ["year", "years", "month", "weeks", "decade", "earlier", "before", "3", "weekend"]
+_PERIOD_WORDS += ["biyearly", "(", ",", "x"]
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_PERIOD_WORDS), st.sampled_from(["", " ", "  ", "\u00a0"])),
+        max_size=16,
+    )
+)
+def test_relative_periods_are_found_where_a_search_of_the_whole_text_finds_them(pieces):
+    """Relative periods are searched for only from a few words before the first "year",
+    "month"…: every one a search of the whole text finds is found, in the same place."""
+    from annotations import figures
+
+    text = "".join(word + space for word, space in pieces)
+    everywhere = [m.span() for m in figures._RELATIVE_LOWER.finditer(text)]
+    markers = figures._period_markers(text, [], text)
+    assert [(marker.start, marker.end) for marker in markers] == everywhere
+
+
+@pytest.mark.parametrize(
+    "period",
+    ["in the past three years", "over the  last 12 months", "during the the previous decade"],
+)
+def test_the_longest_relative_periods_late_in_a_sentence_are_found_whole(period):
+    from annotations import figures
+
+    text = f"Visitor numbers at the museum and its galleries rose 12% {period}."
+    [marker] = figures._period_markers(text.lower(), [], text.lower())
+    assert text[marker.start : marker.end] == period
+    [figure] = extract_figures(text)
+    assert figure.text == "rose 12%" and figure.period == marker.label
+
+
 _SCAN_PIECES = ["US$", "us$", "$", "£", "€", "5", "1,000", "3.5", "%", "a", "An", "twice"]
 _SCAN_PIECES += ["Twenty", "tenfold", "Fold", "_5", "b7", "2nd", "million", "half", "per cent"]
 _SCAN_PIECES += ["BUS$", "ÉTÉ", "²", "٣", "HUNDREDS", "dozen", "no", "Unchanged", "US", " ", "\n"]

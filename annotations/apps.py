@@ -8,7 +8,13 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Fact-checking"
 
     def ready(self):
-        from annotations import checks, live, search, tallies  # noqa: F401 — checks registers on import
+        from annotations import (  # noqa: F401 — checks registers on import
+            checks,
+            live,
+            search,
+            source_tallies,
+            tallies,
+        )
 
         # The SQLite search triggers call Python; every connection needs the function.
         connection_created.connect(search.register_functions)
@@ -16,4 +22,7 @@ class AnnotationsConfig(AppConfig):
         # The dashboard's tallies' triggers (annotations/tallies.py).
         pre_migrate.connect(tallies.drop_before_migrate, sender=self)
         post_migrate.connect(tallies.repair_after_migrate, sender=self)
+        # The sources' usage counts' triggers (annotations/source_tallies.py).
+        pre_migrate.connect(source_tallies.drop_before_migrate, sender=self)
+        post_migrate.connect(source_tallies.repair_after_migrate, sender=self)
         live.connect_signals()

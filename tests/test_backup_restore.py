@@ -13,10 +13,11 @@ The backup command (see README "Security"):
     manage.py dumpdata --natural-foreign --exclude contenttypes --exclude auth.permission \
         --exclude sessions --exclude annotations.articletally \
         --exclude annotations.articleverdicttally --exclude annotations.desktally \
-        --indent 1 --output backup.json
+        --exclude annotations.sourcetally --indent 1 --output backup.json
 
-The claim counts (``annotations/tallies.py``) are left out: the database's triggers count the
-claims again as ``loaddata`` writes them.
+The claim counts (``annotations/tallies.py``) and the sources' usage counts
+(``annotations/source_tallies.py``) are left out: the database's triggers count the claims and
+citations again as ``loaddata`` writes them.
 """
 
 import datetime
@@ -44,12 +45,14 @@ EXCLUDED = [
     "annotations.articletally",
     "annotations.articleverdicttally",
     "annotations.desktally",
+    "annotations.sourcetally",
 ]
 # Counted again by the triggers while the backup is loaded: compared by what they count.
 COUNTED_TABLES = {
     "annotations_articletally",
     "annotations_articleverdicttally",
     "annotations_desktally",
+    "annotations_sourcetally",
 }
 # Tables whose rows point at content types or permissions by id: those ids are re-created by
 # `flush`, so these are compared by natural key instead (see _group_permissions).
@@ -87,8 +90,8 @@ def _millisecond(value):
 
 def _counts() -> tuple:
     """What the dashboard reads: each article's claims by state and by verdict, and the
-    desk's totals."""
-    from annotations.models import ArticleTally, ArticleVerdictTally, DeskTally
+    desk's totals; what the source pages read: each source's usage."""
+    from annotations.models import ArticleTally, ArticleVerdictTally, DeskTally, SourceTally
 
     articles = sorted(
         ArticleTally.objects.values_list(
@@ -113,7 +116,8 @@ def _counts() -> tuple:
         sorted((labels.get(pk, ""), n) for pk, n in by_verdict.items() if n),
         total,
     )
-    return articles, verdicts, desk
+    sources = sorted(SourceTally.objects.values_list("source__url", "claims", "approved_verdicts"))
+    return articles, verdicts, desk, sources
 
 
 def _group_permissions() -> set[tuple[str, str, str]]:
@@ -180,6 +184,7 @@ def test_dump_flush_load_gives_the_same_counts_and_content_hashes(populated, tmp
     before = _content_hashes()
     counted = _counts()
     assert counted[0], "the world has counted articles"
+    assert any(claims for _, claims, _ in counted[3]), "the world has cited sources"
     permissions = _group_permissions()
     assert before["annotations_claim"][0] >= 2
     assert before["annotations_historicalclaim"][0] >= 2

@@ -1,7 +1,7 @@
 """The desk's pages at scale, for ``bench.scale`` (issue 17): the dashboard's first page and
 each of its filters and sorts, the reader of the 1,000-claim article, creating a claim, the
-history pages over millions of history rows, a source's page, and the peak memory of the
-process exporting 10,000 articles as JSON.
+history pages over millions of history rows, a source's page and the source lists, and the
+peak memory of the process exporting 10,000 articles as JSON.
 
 Each figure is measured through Django's test client as a signed-in reviewer (an admin for the
 admin's history pages), after warm-up, with the query plans of the slowest statements kept for
@@ -272,6 +272,28 @@ def measure_history(client, measure, explain, log):
         check=lambda response: None if response.status_code == 200 else "not 200",
     )
     results.append(result)
+    # The lists of the library, which show each source's usage (SourceTally): the first page
+    # of the app's and of the admin's, and the app's sources backing approved verdicts.
+    lists = [
+        ("source list, first page", client, reverse("annotations:source-list")),
+        (
+            "source list, backing approved verdicts",
+            client,
+            reverse("annotations:source-list") + "?usage=approved",
+        ),
+        ("admin source list, first page", admin, reverse("admin:annotations_source_changelist")),
+    ]
+    for label, who, path in lists:
+        results.append(
+            measure(
+                f"{label} ({Source.objects.count():,} sources)",
+                lambda who=who, path=path: who.get(path),
+                runs=30,
+                warmup=3,
+                target_ms=TARGETS["source page"],
+                check=lambda response: None if response.status_code == 200 else "not 200",
+            )
+        )
     return results, plans
 
 

@@ -1394,6 +1394,19 @@ class SourceQuerySet(models.QuerySet):
             approved_verdict_count=Coalesce(Subquery(approved), 0),
         )
 
+    def with_snapshot_count(self):
+        """Annotate ``snapshot_count``, counted for the sources the query returns (a subquery,
+        not a join grouped by source: the source list grouped all 50,000 sources of the
+        2,000,000-claim desk to show 50)."""
+        snapshots = (
+            SourceSnapshot.objects.filter(source=OuterRef("pk"))
+            .order_by()
+            .values("source")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(snapshot_count=Coalesce(Subquery(snapshots), 0))
+
     def unused(self):
         return self.filter(citations__isnull=True)
 
@@ -1474,6 +1487,11 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["title", "pk"]
+        indexes = [
+            # The source lists (the app's and the admin's) show 50 in this order: read from
+            # the index instead of sorting every source (50,000 on the 2,000,000-claim desk).
+            models.Index(fields=["title", "id"], name="source_title_order"),
+        ]
 
     def __str__(self):
         return self.title

@@ -2,8 +2,9 @@
 queries the pages run: the dashboard's first page and its oldest-first sort read 25 articles
 from an index instead of sorting them all, its progress sorts from the tallies' indexes, its
 assignee and verdict filters from theirs, the publishers filter probes the articles once per
-publisher instead of joining through every article, and a much-cited source's page reads one
-page of its citations. Runs where the tests run on PostgreSQL (``DATABASE_URL``).
+publisher instead of joining through every article, a much-cited source's page reads one
+page of its citations, and the source list reads its page in title order from an index. Runs
+where the tests run on PostgreSQL (``DATABASE_URL``).
 
 The tables here are small, so sequential scans and sorts are turned off for the plans: what is
 pinned is that an index serves the query's order and filter (at 100,000 articles the planner
@@ -16,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from annotations.models import Claim, Verdict
 from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, SourceFactory
 
 pytestmark = [
@@ -107,6 +109,31 @@ def test_source_page_reads_one_page_of_citations_from_its_index(client, reviewer
     used = {node.get("Index Name") for node in _nodes(plan)}
     assert "citation_source_recent" in used, json.dumps(plan, indent=1)
     assert not any(node["Node Type"] == "Sort" for node in _nodes(plan))
+
+
+@pytest.mark.parametrize("usage", ["", "approved"])
+def test_source_list_reads_its_page_from_the_title_index_and_counts_no_citation(
+    client, reviewer, usage
+):
+    verdict = Verdict.objects.first()
+    for n in range(30):
+        claim = ClaimFactory()
+        if n % 2:  # half of them back an approved verdict
+            Claim.objects.filter(pk=claim.pk).update(state=Claim.State.APPROVED, verdict=verdict)
+        CitationFactory(source=SourceFactory(title=f"Bulletin {n:02}"), claim=claim)
+    client.force_login(reviewer)
+    sql = _statement(
+        client,
+        reverse("annotations:source-list"),
+        {"usage": usage} if usage else {},
+        'ORDER BY "annotations_source"."title"',
+    )
+    plan = _plan(sql)
+    used = {node.get("Index Name") for node in _nodes(plan)}
+    assert "source_title_order" in used, json.dumps(plan, indent=1)
+    assert not any(node["Node Type"] == "Sort" for node in _nodes(plan))
+    # The usage is the kept counts' (SourceTally), not the citations and claims counted.
+    assert "annotations_citation" not in sql and "annotations_claim" not in sql
 
 
 def _articles_with_claims(reviewer, verdict):

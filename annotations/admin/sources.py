@@ -335,7 +335,9 @@ class SourceAdmin(ImportExportMixin, HistoryAdmin):
     list_display_links = ["title"]
     list_filter = [UsageFilter, "reliability", "kind", HasSnapshotFilter, "created_at"]
     search_fields = ["title", "url", "publisher", "notes"]
-    date_hierarchy = "created_at"
+    # No date hierarchy: its years were the DISTINCT of every source's creation year, 58 ms of
+    # the list's 239 on the 2,000,000-claim desk (50,000 sources; make bench-scale). The
+    # "created at" filter (today, past 7 days, this month, this year) stays.
     readonly_fields = ["created_by", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "url", "publisher", "kind", "published_on", "accessed_on"]}),

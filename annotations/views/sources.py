@@ -3,7 +3,7 @@
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,7 +26,7 @@ def get_source_for_user(request: HttpRequest, pk: int, sources=None) -> Source:
 @reviewer_required
 def source_list(request: HttpRequest) -> HttpResponse:
     form = SourceFilterForm(request.GET or None)
-    sources = Source.objects.with_usage().annotate(snapshot_count=Count("snapshots"))
+    sources = Source.objects.with_usage().with_snapshot_count()
     if form.is_valid():
         sources = sources.search(form.cleaned_data["q"])
         match form.cleaned_data["usage"]:

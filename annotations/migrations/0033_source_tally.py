@@ -26,7 +26,7 @@ def uninstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0031_verdict_tally_indexes"),
+        ("annotations", "0032_desk_tally_profiles"),
     ]
 
     operations = [

@@ -6,14 +6,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0033_source_tally'),
+        ("annotations", "0034_source_tally"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='source',
-            index=models.Index(fields=['title', 'id'], name='source_title_order'),
+            model_name="source",
+            index=models.Index(fields=["title", "id"], name="source_title_order"),
         ),
     ]

@@ -26,7 +26,7 @@ def uninstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0032_desk_tally_profiles"),
+        ("annotations", "0033_tally_publisher_name"),
     ]
 
     operations = [

@@ -50,6 +50,8 @@ class Chromium:
         self.process: subprocess.Popen | None = None
         # A throwaway profile, deleted when the browser closes.
         self.profile = tempfile.TemporaryDirectory(prefix=profile_prefix)
+        # What the browser says on stderr, for an error message (``last_words``).
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 — closed with the browser
         self._next_id = 0
         self._buffer = b""
         self._events: list[dict] = []
@@ -76,7 +78,7 @@ class Chromium:
                 "about:blank",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self.stderr,
             # Python's own descriptors are not inheritable; closing all but 0–2 would run after
             # map_pipes and close 3 and 4 as well.
             close_fds=False,
@@ -115,6 +117,16 @@ class Chromium:
                 os.close(fd)
         self._to_browser = self._from_browser = -1
         self.profile.cleanup()
+        self.stderr.close()
+
+    def last_words(self, lines: int = 3) -> str:
+        """The last lines the browser wrote to stderr (why it would not start, say)."""
+        with contextlib.suppress(OSError, ValueError):
+            self.stderr.seek(0, os.SEEK_END)
+            self.stderr.seek(max(0, self.stderr.tell() - 4096))
+            said = self.stderr.read().decode(errors="replace").strip().splitlines()
+            return " / ".join(said[-lines:])
+        return ""
 
     def send(
         self,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from annotations import devtools
 from annotations.exporters import html, pdf, pdf_chromium
 from annotations.exporters.scope import DRAFT_LABEL, Scope
 from annotations.models import Article, Claim, Source, Verdict
@@ -359,6 +360,26 @@ def test_killed_browser_is_started_again_and_the_report_still_prints(chromium_re
 
 
 @needs_chromium
+def test_browser_dying_while_printing_is_replaced_and_the_report_still_prints(
+    chromium_renderer, monkeypatch
+):
+    pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    crashed = running_browser()
+    send = devtools.Chromium.send
+
+    def crash_while_printing(browser, method, *args, **kwargs):
+        if method == "Page.printToPDF" and browser.process is crashed:
+            os.killpg(crashed.pid, signal.SIGKILL)
+            crashed.wait()
+        return send(browser, method, *args, **kwargs)
+
+    monkeypatch.setattr(devtools.Chromium, "send", crash_while_printing)
+    data = pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    assert "Claim 39" in pdf_text(data)
+    assert chromium_renderer() == 2
+
+
+@needs_chromium
 def test_hung_browser_is_stopped_after_the_timeout_with_a_clear_error(chromium_renderer, settings):
     settings.FACTCHECK_PDF_TIMEOUT = 2
     pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
@@ -485,6 +506,19 @@ def test_chromium_policy_comes_first_in_the_head():
         '<html><head lang="en"><meta http-equiv="Content-Security-Policy" '
         "content=\"default-src 'none'; style-src 'unsafe-inline'\">"
     )
+
+
+@needs_chromium  # the program is a stand-in, but as root it runs under `unshare` as Chromium does
+def test_browser_that_cannot_start_is_a_clear_error_saying_why(
+    chromium_renderer, settings, tmp_path
+):
+    program = tmp_path / "broken-chromium"
+    program.write_text("#!/bin/sh\necho 'cannot open display: the server has none' >&2\nexit 3\n")
+    program.chmod(0o755)
+    settings.FACTCHECK_PDF_CHROMIUM = str(program)
+    with pytest.raises(pdf.PDFRenderError, match="exit 3.*cannot open display"):
+        pdf.render_pdf("<p>x</p>")
+    assert chromium_renderer() == 2  # tried twice, then gave up
 
 
 def test_missing_chromium_is_a_clear_error_and_writes_nothing(settings):

@@ -174,8 +174,10 @@ class KeptChromium:
             ) from None
         except DevToolsError as error:
             exit_code = self.browser.process.poll() if self.browser else None
+            # What a browser that ended said last (why it would not start, say).
+            said = self.browser.last_words() if exit_code is not None else ""
             self._discard()
-            raise BrowserGone(f"{error} (exit {exit_code})") from None
+            raise BrowserGone(f"{error} (exit {exit_code}){': ' + said if said else ''}") from None
 
     def _discard(self) -> None:
         if self.browser is not None and self.owner_pid == os.getpid():

@@ -33,8 +33,9 @@ class DevToolsTimeout(DevToolsError):
 class Chromium:
     """``with Chromium(path, args) as browser:`` a headless Chromium and its DevTools pipe.
 
-    ``wrapper`` is a command the browser is run under (``["unshare", "--net"]``). The browser
-    and every process it starts are a session of their own, so ``kill`` ends them all."""
+    ``wrapper`` is a command the browser is run under (``("unshare", "--net")``). The browser
+    and every process it starts are a session of their own, so ``kill`` ends them all. A
+    browser kept beyond a ``with`` block is started by ``start`` and ended by ``close``."""
 
     def __init__(
         self,
@@ -57,6 +58,9 @@ class Chromium:
         self._events: list[dict] = []
 
     def __enter__(self):
+        return self.start()
+
+    def start(self) -> "Chromium":
         to_browser_read, self._to_browser = os.pipe()
         self._from_browser, from_browser_write = os.pipe()
 

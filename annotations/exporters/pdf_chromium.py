@@ -204,7 +204,7 @@ class KeptChromium:
                 timeout=deadline.seconds,
                 profile_prefix="factcheck-chromium-",
             )
-            self.browser, self.owner_pid, self.reports = browser.__enter__(), os.getpid(), 0
+            self.browser, self.owner_pid, self.reports = browser.start(), os.getpid(), 0
             self.started += 1
             # Ready once it answers.
             browser.send("Browser.getVersion", timeout=deadline.left())

@@ -319,9 +319,9 @@ DERIVED_FIELDS = {
     "annotations.Claim": {"quote", "prefix", "suffix"},
     "annotations.ApiToken": {"key_hash", "hint"},  # the secret's hash and first characters
     # Written by the tallies' triggers only (annotations/tallies.py): copies of the article's
-    # title and publication (its own fields get the payloads), a claim state and an article
-    # state.
-    "annotations.ArticleTally": {"title", "publication"},
+    # title, publication and publisher's name (their own fields get the payloads), a claim
+    # state and an article state.
+    "annotations.ArticleTally": {"title", "publication", "publisher_name"},
     "annotations.DeskTally": {"state", "review_state"},
 }
 SKIPPED_FIELD_NAMES = {

@@ -656,3 +656,17 @@ def test_a_rolled_back_deletion_keeps_the_snapshot_file(db):
         snapshot.source.delete()
         raise RuntimeError("the deletion fails later in the same transaction")
     assert storage.exists(name)
+
+
+def test_list_checkboxes_are_djangos_own_html_for_any_title(client, admin_user):
+    from django.contrib import admin
+
+    tricky = SourceFactory(title="Rates <b>\"up\"</b> & 'down' — 5 % (est.)")
+    for model, obj in [(Source, tricky), (Claim, ClaimFactory(statement="<i>x</i> & y"))]:
+        model_admin = admin.site._registry[model]
+        assert model_admin.action_checkbox(obj) == admin.ModelAdmin.action_checkbox(
+            model_admin, obj
+        )
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:annotations_source_changelist")).content.decode()
+    assert admin.site._registry[Source].action_checkbox(tricky) in page

@@ -1,7 +1,9 @@
 from django import forms
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 
@@ -15,6 +17,19 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     class Media:
         css = {"all": ["annotations/admin.css"]}
+
+    def action_checkbox(self, obj):
+        # Django draws each row's checkbox through the form renderer's widget templates: 40 %
+        # of the rows' drawing in the source list of the 2,000,000-claim desk (make
+        # bench-scale, "admin source list"). The same HTML, written directly
+        # (tests/test_admin.py compares the two).
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
 
 class MultipleFileInput(forms.ClearableFileInput):

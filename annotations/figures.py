@@ -736,9 +736,10 @@ def extract_figures(text: str, *, described: bool = True) -> list[Figure]:
     ``described=False`` is for a caller that needs only which figures a text states and where
     (check-worthiness): each figure is found and read as ever (``text``, ``start``, ``end``,
     ``value``, ``low``, ``high``, ``unit``, ``direction``, ``kind``, ``readable``), but its
-    ``period`` is not looked for, nor its ``qualifier`` before it, nor what it counts
-    (``counted``) unless that decides whether it is a figure ("three years" is not) or
-    says what a later figure of its sentence counts: those are None. A sixth of the time.
+    ``period`` is not looked for (None), nor a ``qualifier`` before it ("about 5%"; one in a
+    change, "rose by about 5%", is still read), nor what it counts (``counted``: None) unless
+    that decides whether it is a figure ("three years" is not) or a later figure of its
+    sentence may read it. A sixth of the time.
 
     The work grows linearly with the text and with the figures found in it (about 0.2 ms a
     figure): no input makes it quadratic."""
@@ -927,7 +928,7 @@ def _after_non_word(word_starts_atom: str) -> re.Pattern:
     """The pattern ``_atom_starts`` searches for: a character that is not part of a word (a
     word starts after one; the currency signs are such characters), followed by a word that
     can start an atom, or itself a currency sign (``then``: and followed by such a word too).
-    The engine skips to those characters at once, instead of trying ``\b`` and the words at
+    The engine skips to those characters at once, instead of trying ``\\b`` and the words at
     every character of the text."""
     ahead = f"(?={word_starts_atom})"
     return re.compile(rf"\W(?:(?<=[£$€])(?P<then>{ahead})?|{ahead})")

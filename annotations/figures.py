@@ -1203,7 +1203,8 @@ def _excluded(text: str, a: _Atom) -> bool:
     """Numbers that name, date or age something rather than count it."""
     if a.kind in {"mult", "same", "vague"}:
         return False
-    before = text[max(0, a.start - 40) : a.start]
+    before_at = max(0, a.start - 40)
+    before = text[before_at : a.start]
     after = text[a.end : a.end + 40]
     # Glued to a word by a hyphen: COVID-19, under-10s, M-25.
     if a.kind == "num" and _glued_by_hyphen(before):
@@ -1241,7 +1242,7 @@ def _excluded(text: str, a: _Atom) -> bool:
             and a.value < 1000
             and a.value == a.value.to_integral()
             and text[a.start : a.end].isdigit()
-            and not _starts_sentence(text, name_at)
+            and not _starts_sentence(text, before_at + name_at)
         ):
             return True
     return a.kind == "frac" and not _fraction_counts(before, after)

@@ -951,3 +951,12 @@ def test_figures_start_where_they_would_word_by_word(pieces):
     text = "".join(piece + space for piece, space in pieces)
     by_pattern = [m.span() for m in figures._scan(text, text.lower())]
     assert by_pattern == [m.span() for m in figures._scan(text, None)]
+
+
+@pytest.mark.parametrize("opening", ["Today", "Exactly", "Researchers", "Altogether"])
+def test_a_capitalised_word_opening_a_later_sentence_is_not_read_as_a_name(opening):
+    # "Channel 4" is a name; "Today 300" opening a sentence is a count, wherever the sentence
+    # stands in the text (the check once looked at the wrong place past the 40th character).
+    first = "The ferry office reopened after the long winter storms."
+    for text in (f"{opening} 300 passengers sailed.", f"{first} {opening} 300 passengers sailed."):
+        assert [figure.text for figure in extract_figures(text)] == ["300"], text

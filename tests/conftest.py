@@ -48,6 +48,18 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _rate_limit_clock_stands_still(monkeypatch):
+    """The rate limits count hits per window of the clock (a minute for "2/m"): a slow test that
+    crossed into the next minute between its requests started a new window and saw no 429. The
+    counters' clock stands 20 s into a minute (tests that move it set their own)."""
+    from types import SimpleNamespace
+
+    from annotations import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 60 * 16_667 + 20.0))
+
+
+@pytest.fixture(autouse=True)
 def _default_data(request):
     """Re-create the migration-seeded groups and verdicts that transactional tests flush."""
     marker = request.node.get_closest_marker("django_db")

@@ -230,8 +230,11 @@ def _pg_profile_function() -> str:
     unpivot = ", ".join(f"('{s}', ch.\"{s}\")" for s in states())
     branches = []
     for op, changed in rows.items():
+        # A statement trigger runs after every claim write, also one that changed no tally:
+        # then it stops at the empty transition table.
+        table = "old_counts" if op == "DELETE" else "new_counts"
         branches.append(
-            f"IF TG_OP = '{op}' THEN "
+            f"IF TG_OP = '{op}' THEN IF EXISTS (SELECT FROM {table}) THEN "
             f"INSERT INTO {DESK_COLUMNS} "
             "SELECT ch.review_state, ch.claim_states, s.state, NULL, SUM(ch.d * s.n), 0 "
             f"FROM ({changed}) AS ch CROSS JOIN LATERAL (VALUES {unpivot}) AS s(state, n) "
@@ -243,7 +246,7 @@ def _pg_profile_function() -> str:
             "SELECT ch.review_state, ch.claim_states, '', v.verdict_id, SUM(ch.d * v.claims), 0 "
             f'FROM ({changed}) AS ch JOIN "{VERDICT_TALLY}" AS v ON v.article_id = ch.article_id '
             "GROUP BY 1, 2, 4 HAVING SUM(ch.d * v.claims) <> 0; "
-            "END IF; "
+            "END IF; END IF; "
         )
     return (
         f"CREATE OR REPLACE FUNCTION {PREFIX}profiles() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -260,12 +263,13 @@ def _pg_verdict_profile_function() -> str:
     }
     rows["UPDATE"] = f"{rows['INSERT']} UNION ALL {rows['DELETE']}"
     branches = [
-        f"IF TG_OP = '{op}' THEN "
+        f"IF TG_OP = '{op}' THEN IF EXISTS (SELECT FROM "
+        f"{'old_verdicts' if op == 'DELETE' else 'new_verdicts'}) THEN "
         f"INSERT INTO {DESK_COLUMNS} "
         f"SELECT t.review_state, {_claim_states('t.')}, '', ch.verdict_id, SUM(ch.d), 0 "
         f'FROM ({changed}) AS ch JOIN "{TALLY}" AS t ON t.article_id = ch.article_id '
         "GROUP BY 1, 2, 4 HAVING SUM(ch.d) <> 0; "
-        "END IF; "
+        "END IF; END IF; "
         for op, changed in rows.items()
     ]
     return (

@@ -72,7 +72,20 @@ class Chromium:
             os.dup2(read_end, 3)
             os.dup2(write_end, 4)
 
-        self.process = subprocess.Popen(  # noqa: PLW1509, S603 — preexec_fn maps the two pipes
+        try:
+            self.process = self._launch(map_pipes)
+        except (OSError, subprocess.SubprocessError) as error:
+            # Not started (no such program, no permission): nothing is left open.
+            for fd in (to_browser_read, from_browser_write):
+                os.close(fd)
+            self.kill()
+            raise DevToolsError(f"Chromium could not be started: {error}") from None
+        os.close(to_browser_read)
+        os.close(from_browser_write)
+        return self
+
+    def _launch(self, map_pipes) -> subprocess.Popen:
+        return subprocess.Popen(  # noqa: PLW1509, S603 — preexec_fn maps the two pipes
             [
                 *self.wrapper,
                 str(self.executable),
@@ -90,9 +103,6 @@ class Chromium:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        os.close(to_browser_read)
-        os.close(from_browser_write)
-        return self
 
     def __exit__(self, *exc):
         self.close()

@@ -87,6 +87,10 @@ def send_now(group: str, event: dict) -> None:
 # of 7 (make bench-scale, "claim create POST"), and a new Redis connection each time.
 
 
+#: Seconds one announcement may take to reach the channel layer before it is given up.
+SEND_TIMEOUT = 5
+
+
 class _Courier:
     """The hand-overs waiting for one event loop, sent one batch after the other."""
 
@@ -109,7 +113,9 @@ class _Courier:
             layer, messages = self.waiting.popleft()
             try:
                 for group, message in messages:
-                    await layer.group_send(group, message)
+                    # A stalled layer (Redis not answering) loses this announcement, not every
+                    # later one: pages catch up when they reconnect.
+                    await asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT)
             except Exception:  # the change is committed; only its live announcement is lost
                 logger.exception("Live update to %s not sent", ", ".join(g for g, _ in messages))
 

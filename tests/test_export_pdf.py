@@ -528,3 +528,14 @@ def test_missing_chromium_is_a_clear_error_and_writes_nothing(settings):
     worked_example(n_articles=1)
     with pytest.raises(pdf.PDFRenderError, match="no-such-chromium-program"):
         b"".join(pdf.chunks(Article.objects.all(), Scope.INTERNAL))
+
+
+def test_a_browser_that_cannot_be_launched_is_a_devtools_error_and_leaves_nothing_open(tmp_path):
+    # No such program (say the `unshare` wrapper missing): the error the renderer turns into
+    # "Chromium could not print the report", and no pipe or profile left behind.
+    open_before = len(os.listdir("/proc/self/fd"))
+    browser = devtools.Chromium(tmp_path / "no-such-chromium", [])
+    with pytest.raises(devtools.DevToolsError, match="could not be started"):
+        browser.start()
+    assert len(os.listdir("/proc/self/fd")) == open_before
+    assert not Path(browser.profile.name).exists()

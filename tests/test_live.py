@@ -604,9 +604,10 @@ def test_a_title_edited_elsewhere_tells_readers_to_redraw(reviewer, editor):
     assert (event["event"], event["article"], event["by"]) == ("text", article.pk, "edith")
 
 
-def _heard_on_the_layer(monkeypatch, *, failing=()):
+def _heard_on_the_layer(monkeypatch, *, failing=(), stalling=()):
     """What the channel layer is asked to send: (group, event number, loop, thread); the
-    numbers in ``failing`` make the layer fail, as Redis down would."""
+    numbers in ``failing`` make the layer fail, as Redis down would, those in ``stalling``
+    never come back, as a Redis that stopped answering."""
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
@@ -616,6 +617,8 @@ def _heard_on_the_layer(monkeypatch, *, failing=()):
         number = message["event"]["n"]
         if number in failing:
             raise ConnectionError("the layer is down")
+        if number in stalling:
+            await asyncio.Event().wait()
         heard.append((group, number, asyncio.get_running_loop(), threading.get_ident()))
 
     monkeypatch.setattr(layer, "group_send", group_send)
@@ -653,6 +656,17 @@ def test_an_announcement_the_layer_refuses_costs_only_itself(monkeypatch, caplog
     assert live.wait_until_sent()
 
     assert [n for _, n, _, _ in heard] == [0, 2]
+    assert "Live update to article-1 not sent" in caplog.text
+
+
+def test_an_announcement_the_layer_never_answers_does_not_hold_back_the_next(monkeypatch, caplog):
+    monkeypatch.setattr(live, "SEND_TIMEOUT", 0.2)
+    heard = _heard_on_the_layer(monkeypatch, stalling={0})
+    for n in range(2):
+        live.send_now("article-1", {"n": n})
+    assert live.wait_until_sent(timeout=5)
+
+    assert [n for _, n, _, _ in heard] == [1]
     assert "Live update to article-1 not sent" in caplog.text
 
 

@@ -28,6 +28,7 @@ import contextlib
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -173,11 +174,21 @@ class KeptChromium:
                 "and will be started again for the next report."
             ) from None
         except DevToolsError as error:
-            exit_code = self.browser.process.poll() if self.browser else None
+            exit_code = self._exit_code()
             # What a browser that ended said last (why it would not start, say).
             said = self.browser.last_words() if exit_code is not None else ""
             self._discard()
             raise BrowserGone(f"{error} (exit {exit_code}){': ' + said if said else ''}") from None
+
+    def _exit_code(self) -> int | None:
+        """The browser's exit status, if it ended. Its pipe closes as it exits, a moment
+        before the status can be read: wait that moment (a live browser is not waited on
+        longer)."""
+        if self.browser is None or self.browser.process is None:
+            return None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return self.browser.process.wait(timeout=1)
+        return None
 
     def _discard(self) -> None:
         if self.browser is not None and self.owner_pid == os.getpid():

@@ -156,6 +156,13 @@ def _pg_function() -> str:
     for op, rows in changes.items():
         branches.append(
             f"IF TG_OP = '{op}' THEN "
+            # A change of verdicts waits for the article's tally row first, as a change of
+            # states does (its UPDATE below): else a verdict changed while another write moves
+            # the article to another profile would be booked to the profile it is leaving.
+            f'PERFORM 1 FROM "{TALLY}" WHERE article_id IN ('
+            f"SELECT article_id FROM ({rows}) AS ch WHERE verdict_id IS NOT NULL "
+            "GROUP BY article_id, verdict_id HAVING SUM(d) <> 0"
+            ") ORDER BY article_id FOR NO KEY UPDATE; "
             f'UPDATE "{TALLY}" AS t SET {sets} FROM ('
             f"SELECT article_id, {deltas} FROM ({rows}) AS ch GROUP BY article_id"
             f") AS c WHERE t.article_id = c.article_id AND ({moved}); "

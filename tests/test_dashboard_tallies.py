@@ -384,3 +384,38 @@ def test_reading_the_desk_totals_never_waits_for_a_writer():
     rows_before = DeskTally.objects.count()
     assert expected()[0] == by_state  # the free read folds them, to the same totals
     assert DeskTally.objects.count() < rows_before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
+@pytest.mark.django_db(transaction=True)
+def test_a_verdict_changed_while_another_write_moves_the_article_counts_in_its_new_profile(
+    reviewer,
+):
+    import threading
+
+    from django.db import connections, transaction
+
+    first, second = list(Verdict.objects.all())[:2]
+    article = ArticleFactory()
+    claim = ClaimFactory(
+        article=article, state=Claim.State.APPROVED, verdict=first, created_by=reviewer
+    )
+    moved = threading.Event()
+
+    def new_kind_of_claim():
+        try:
+            with transaction.atomic():
+                # The article's first claim to do: it moves to another profile, its verdicts
+                # with it, in a transaction still open while the verdict below is changed.
+                ClaimFactory(article=article, state=Claim.State.TO_DO, created_by=reviewer)
+                moved.set()
+                threading.Event().wait(0.3)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=new_kind_of_claim)
+    thread.start()
+    assert moved.wait(5)
+    Claim.objects.filter(pk=claim.pk).update(verdict=second)
+    thread.join()
+    assert_profiles_are_counted()

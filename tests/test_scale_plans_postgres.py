@@ -40,6 +40,13 @@ def _nodes(plan: dict):
         yield from _nodes(child)
 
 
+def _assert_reads_a_page_from(plan: dict, index: str) -> None:
+    """The statement's rows come in order from ``index``: no sort of them all."""
+    used = {node.get("Index Name") for node in _nodes(plan)}
+    assert index in used, json.dumps(plan, indent=1)
+    assert not any(node["Node Type"] in ("Sort", "Incremental Sort") for node in _nodes(plan))
+
+
 def _statement(client, path: str, params: dict, marker: str) -> str:
     """The SQL of the page's statement that contains ``marker``."""
     with CaptureQueriesContext(connection) as context:
@@ -62,10 +69,7 @@ def test_dashboard_page_of_articles_is_read_from_the_date_index(client, reviewer
         {"sort": sort} if sort else {},
         'ORDER BY "annotations_article"."published_on"',
     )
-    plan = _plan(sql)
-    used = {node.get("Index Name") for node in _nodes(plan)}
-    assert index in used, json.dumps(plan, indent=1)
-    assert not any(node["Node Type"] in ("Sort", "Incremental Sort") for node in _nodes(plan))
+    _assert_reads_a_page_from(_plan(sql), index)
 
 
 def test_dashboard_publishers_filter_probes_articles_once_per_publisher(client, reviewer):
@@ -105,10 +109,7 @@ def test_source_page_reads_one_page_of_citations_from_its_index(client, reviewer
         {},
         'ORDER BY "annotations_citation"."created_at" DESC',
     )
-    plan = _plan(sql)
-    used = {node.get("Index Name") for node in _nodes(plan)}
-    assert "citation_source_recent" in used, json.dumps(plan, indent=1)
-    assert not any(node["Node Type"] == "Sort" for node in _nodes(plan))
+    _assert_reads_a_page_from(_plan(sql), "citation_source_recent")
 
 
 @pytest.mark.parametrize("usage", ["", "approved"])
@@ -128,10 +129,7 @@ def test_source_list_reads_its_page_from_the_title_index_and_counts_no_citation(
         {"usage": usage} if usage else {},
         'ORDER BY "annotations_source"."title"',
     )
-    plan = _plan(sql)
-    used = {node.get("Index Name") for node in _nodes(plan)}
-    assert "source_title_order" in used, json.dumps(plan, indent=1)
-    assert not any(node["Node Type"] == "Sort" for node in _nodes(plan))
+    _assert_reads_a_page_from(_plan(sql), "source_title_order")
     # The usage is the kept counts' (SourceTally), not the citations and claims counted.
     assert "annotations_citation" not in sql and "annotations_claim" not in sql
 
@@ -159,10 +157,7 @@ def test_dashboard_progress_sorts_read_a_page_from_the_tallys_index(client, revi
         {"sort": sort},
         'INNER JOIN "annotations_articletally"',
     )
-    plan = _plan(sql)
-    used = {node.get("Index Name") for node in _nodes(plan)}
-    assert index in used, json.dumps(plan, indent=1)
-    assert not any(node["Node Type"] in ("Sort", "Incremental Sort") for node in _nodes(plan))
+    _assert_reads_a_page_from(_plan(sql), index)
 
 
 @pytest.mark.parametrize(
@@ -180,10 +175,7 @@ def test_dashboard_publisher_sorts_read_a_page_from_the_tallys_index(client, rev
         {"sort": sort},
         'INNER JOIN "annotations_articletally"',
     )
-    plan = _plan(sql)
-    used = {node.get("Index Name") for node in _nodes(plan)}
-    assert index in used, json.dumps(plan, indent=1)
-    assert not any(node["Node Type"] in ("Sort", "Incremental Sort") for node in _nodes(plan))
+    _assert_reads_a_page_from(_plan(sql), index)
 
 
 @pytest.mark.parametrize(

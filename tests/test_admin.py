@@ -670,3 +670,97 @@ def test_list_checkboxes_are_djangos_own_html_for_any_title(client, admin_user):
     client.force_login(admin_user)
     page = client.get(reverse("admin:annotations_source_changelist")).content.decode()
     assert admin.site._registry[Source].action_checkbox(tricky) in page
+
+
+# --- Much-used objects --------------------------------------------------------------------------
+
+
+def test_a_much_cited_source_shows_its_newest_citations_and_still_saves(client, admin_user):
+    """The change page of a source cited 600 times lists a page of its citations, newest first,
+    links to all of them, and saves: listing every one put two form fields per citation in the
+    page, and Django refuses a POST of more than 1,000 fields, so the admin's edit was lost."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from annotations.models import Citation
+    from tests.security_support import post_forms
+
+    source = SourceFactory(title="Harbour statistics")
+    article = ArticleFactory()
+    template = ClaimFactory(article=article)
+    claims = Claim.objects.bulk_create(
+        [
+            Claim(
+                article=article,
+                start=template.start,
+                end=template.end,
+                quote=template.quote,
+                statement=f"Sailing number {n} left on time.",
+            )
+            for n in range(600)
+        ]
+    )
+    now = timezone.now()
+    Citation.objects.bulk_create(
+        [
+            Citation(claim=claim, source=source, locator=f"row {n}", created_at=now + timedelta(n))
+            for n, claim in enumerate(claims)
+        ]
+    )
+    client.force_login(admin_user)
+    url = reverse("admin:annotations_source_change", args=[source.pk])
+    page = client.get(url).content.decode()
+    assert page.count('<td class="field-locator">') == 50
+    assert "row 599" in page and "row 550" in page and "row 549" not in page
+    assert "The 50 newest of 600 citations" in page
+    everything = (
+        reverse("admin:annotations_citation_changelist") + f"?source__id__exact={source.pk}"
+    )
+    assert f'href="{everything}"' in page
+
+    [(_, fields, _)] = [form for form in post_forms(page) if form[1].get("title")]
+    assert len(fields) < 1000
+    fields["title"] = "Harbour statistics (annual)"
+    response = client.post(url, fields)
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert source.title == "Harbour statistics (annual)"
+    assert source.citations.count() == 600
+    listed = client.get(everything)
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 600
+
+
+def test_an_article_with_many_claims_lists_a_page_of_them_and_still_saves(client, admin_user):
+    from tests.security_support import post_forms
+
+    article = ArticleFactory(title="Ferry timetable")
+    template = ClaimFactory(article=article, statement="The first sailing.")
+    Claim.objects.bulk_create(
+        [
+            Claim(
+                article=article,
+                start=template.start,
+                end=template.end,
+                quote=template.quote,
+                statement=f"Sailing number {n} left on time.",
+            )
+            for n in range(600)
+        ]
+    )
+    client.force_login(admin_user)
+    url = reverse("admin:annotations_article_change", args=[article.pk])
+    page = client.get(url).content.decode()
+    assert page.count('<td class="field-quote">') == 50
+    assert "The first 50 of 601 claims, in the order of the text." in page
+    everything = reverse("admin:annotations_claim_changelist") + f"?article__id__exact={article.pk}"
+    assert f'href="{everything}"' in page
+    [(_, fields, _)] = [form for form in post_forms(page) if form[1].get("title")]
+    fields["title"] = "Ferry timetable, winter"
+    response = client.post(url, fields)
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.title == "Ferry timetable, winter"
+    assert article.claims.count() == 601
+    assert client.get(everything).context["cl"].result_count == 601

@@ -14,7 +14,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from annotations import backfills, ratelimit
-from annotations.admin.common import HistoryAdmin, MultipleFileField, VersionCheckedForm
+from annotations.admin.common import (
+    HistoryAdmin,
+    MultipleFileField,
+    PageOfRowsInline,
+    VersionCheckedForm,
+)
 from annotations.admin.revisions import RevisionInline
 from annotations.importers import SUPPORTED_EXTENSIONS
 from annotations.jobs import start_file_import
@@ -42,22 +47,15 @@ class ArticleUploadForm(forms.Form):
 # --- Inlines ------------------------------------------------------------------------------------
 
 
-class ClaimInline(admin.TabularInline):
+class ClaimInline(PageOfRowsInline):
     model = Claim
     fields = ["quote", "part", "start", "end", "state", "verdict", "assignee"]
     readonly_fields = fields
-    extra = 0
     show_change_link = True
-    can_delete = False
+    rows_caption = "The first {shown} of {total} claims, in the order of the text."
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("verdict", "assignee")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CitationInline(admin.TabularInline):

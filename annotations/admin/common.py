@@ -1,7 +1,12 @@
+from urllib.parse import urlencode
+
 from django import forms
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -30,6 +35,60 @@ class HistoryAdmin(SimpleHistoryAdmin):
             str(obj.pk),
             label,
         )
+
+
+class PageOfRowsFormSet(BaseInlineFormSet):
+    """The rows of a read-only inline, a page of them: a source cited 5,000 times listed every
+    citation, two form fields each, so its page took seconds and its form could not be saved
+    (Django refuses a POST of more than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``)."""
+
+    rows_shown = 50
+    rows_total = 0
+
+    def get_queryset(self):
+        if not hasattr(self, "_page_of_rows"):
+            rows = super().get_queryset()
+            page = list(rows[: self.rows_shown + 1])
+            more = len(page) > self.rows_shown
+            self.rows_total = rows.count() if more else len(page)
+            self._page_of_rows = page[: self.rows_shown]
+        return self._page_of_rows
+
+
+class PageOfRowsInline(admin.TabularInline):
+    """A read-only list of what uses an object: a page of rows in ``rows_order``, a line saying
+    how many there are, and a link to all of them in their own admin list."""
+
+    template = "admin/annotations/edit_inline/page_of_rows.html"
+    formset = PageOfRowsFormSet
+    extra = 0
+    can_delete = False
+    rows_order: list[str] = []
+    rows_caption = "The first {shown} of {total}."
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows.order_by(*self.rows_order) if self.rows_order else rows
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        lookup = urlencode({f"{formset.fk.name}__id__exact": obj.pk if obj else ""})
+        caption = self.rows_caption
+
+        class PageOfRows(formset):
+            all_rows_url = f"{changelist}?{lookup}"
+
+            def rows_caption(self):
+                return caption.format(shown=self.rows_shown, total=self.rows_total)
+
+        return PageOfRows
 
 
 class MultipleFileInput(forms.ClearableFileInput):

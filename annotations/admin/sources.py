@@ -16,7 +16,7 @@ from import_export.admin import ImportExportMixin
 
 from annotations import snapshots
 from annotations.admin import spreadsheets
-from annotations.admin.common import HistoryAdmin, VersionCheckedForm
+from annotations.admin.common import HistoryAdmin, PageOfRowsInline, VersionCheckedForm
 from annotations.forms import CompleteForm
 from annotations.models import Citation, Source, SourceSnapshot
 from annotations.urlnorm import is_http_url, normalize_url
@@ -159,26 +159,20 @@ class SnapshotUploadInline(admin.TabularInline):
         return super().get_queryset(request).none()
 
 
-class UsageInline(admin.TabularInline):
-    """Where the source is used: the claims citing it."""
+class UsageInline(PageOfRowsInline):
+    """Where the source is used: the claims citing it, newest citation first."""
 
     model = Citation
     verbose_name = "citation"
     verbose_name_plural = "Used by these claims"
-    extra = 0
     fields = ["claim", "article", "claim_state", "relation", "locator"]
     readonly_fields = fields
-    can_delete = False
     show_change_link = True
+    rows_order = ["-created_at", "-pk"]  # the (source, -created_at, -id) index
+    rows_caption = "The {shown} newest of {total} citations."
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("claim__article", "claim__verdict")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="article")
     def article(self, citation):

@@ -54,7 +54,11 @@ class Chromium:
         # What the browser says on stderr, for an error message (``last_words``).
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 — closed with the browser
         self._next_id = 0
-        self._buffer = b""
+        # What the pipe has delivered and no message has taken yet, and how far of it is known
+        # to hold no message's end (a 10 MB PDF arrives in 64 KiB reads: each read is searched
+        # once, not the whole buffer again).
+        self._buffer = bytearray()
+        self._searched = 0
         self._events: list[dict] = []
 
     def __enter__(self):
@@ -183,9 +187,10 @@ class Chromium:
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while True:
-            while b"\0" in self._buffer:
-                raw, self._buffer = self._buffer.split(b"\0", 1)
-                message = json.loads(raw)
+            while (end := self._buffer.find(b"\0", self._searched)) >= 0:
+                message = json.loads(self._buffer[:end])
+                del self._buffer[: end + 1]
+                self._searched = 0
                 if predicate(message):
                     return message
                 if keep_others and "method" in message:
@@ -198,4 +203,5 @@ class Chromium:
                 chunk = os.read(self._from_browser, 1 << 16)
                 if not chunk:
                     raise DevToolsError("Chromium closed its DevTools pipe")
+                self._searched = len(self._buffer)
                 self._buffer += chunk

@@ -1,5 +1,6 @@
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -539,3 +540,42 @@ def test_a_browser_that_cannot_be_launched_is_a_devtools_error_and_leaves_nothin
         browser.start()
     assert len(os.listdir("/proc/self/fd")) == open_before
     assert not Path(browser.profile.name).exists()
+
+
+def test_devtools_messages_are_read_whole_however_the_pipe_cuts_them(tmp_path):
+    """A message cut across reads, two in one read, and a 3 MB answer (a long report's PDF)
+    arriving 64 KiB at a time are each read whole, events kept in order for later."""
+    browser = devtools.Chromium(tmp_path / "no-browser", [], timeout=10)
+    read_end, write_end = os.pipe()
+    browser._from_browser = read_end
+    pdf = "A" * 3_000_000
+    stream = b"".join(
+        json.dumps(message).encode() + b"\0"
+        for message in (
+            {"method": "Page.loadEventFired", "params": {}},
+            {"id": 7, "result": {"frameId": "F"}},
+            {"method": "Page.frameStoppedLoading", "params": {}},
+            {"id": 8, "result": {"data": pdf}},
+        )
+    )
+
+    def pipe_in_uneven_pieces():
+        for at in range(0, len(stream), 50_000):
+            os.write(write_end, stream[at : at + 50_000])
+        os.close(write_end)
+
+    writer = threading.Thread(target=pipe_in_uneven_pieces)
+    writer.start()
+    try:
+        answer = browser._receive(lambda message: message.get("id") == 8, keep_others=True)
+        writer.join()
+        assert answer["result"]["data"] == pdf
+        assert [event["method"] for event in browser._events] == [
+            "Page.loadEventFired",
+            "Page.frameStoppedLoading",
+        ]
+        assert not browser._buffer
+    finally:
+        os.close(read_end)
+        browser.profile.cleanup()
+        browser.stderr.close()

@@ -989,6 +989,13 @@ class ArticleTally(models.Model):
         "triggers: the publisher sorts order by it, then the title, read from an index of this "
         "table.",
     )
+    verdict_bits = models.BigIntegerField(
+        default=0,
+        db_default=0,
+        help_text="The verdicts the article's claims have: a bit a verdict "
+        "(tallies.verdict_bit), kept by the triggers, part of the article's profile in the "
+        "desk's totals (DeskTally).",
+    )
     # One column per claim state, named as the state's value (tallies.states()).
     to_do = models.IntegerField(default=0)
     in_progress = models.IntegerField(default=0)
@@ -1100,13 +1107,18 @@ class ArticleVerdictTally(models.Model):
 
 
 class DeskTallyQuerySet(models.QuerySet):
-    #: Rows of changes after which reading the totals folds them (``tallies.fold_desk``).
+    #: Rows of changes (not folded) after which reading the totals folds them
+    #: (``tallies.fold_desk``).
     FOLD_AFTER = 500
+    #: The filters of ``ArticleQuerySet.matching`` a profile answers (``counting``).
+    PROFILE_FILTERS = ("review_state", "claim_state", "verdict")
 
-    def counting(self, *, review_state=None, claim_state=None):
-        """The totals of the articles in ``review_state`` with claims in ``claim_state``: the
-        profiles those filters select (``ArticleTally.objects.counting`` selects the same
-        articles one by one). Empty ones are not applied; an unknown state matches nothing."""
+    def counting(self, *, review_state=None, claim_state=None, verdict=None):
+        """The totals of the articles in ``review_state``, with claims in ``claim_state`` and
+        with claims of ``verdict`` (a Verdict or its id, one with a bit:
+        ``tallies.verdict_bit``): the profiles those filters select
+        (``ArticleTally.objects.counting`` selects the same articles one by one). Empty ones
+        are not applied; an unknown state matches nothing."""
         from annotations import tallies
 
         rows = self
@@ -1118,40 +1130,63 @@ class DeskTallyQuerySet(models.QuerySet):
             if claim_state not in Claim.State.values:
                 return self.none()
             rows = rows.filter(claim_states__in=tallies.profiles_with(claim_state))
+        if verdict:
+            bit = tallies.verdict_bit(getattr(verdict, "pk", verdict))
+            if bit is None:
+                raise ValueError(f"verdict {verdict!r} has no bit in the profiles")
+            rows = rows.alias(of_verdict=F("verdict_bits").bitand(bit)).filter(of_verdict__gt=0)
         return rows
+
+    def selecting(self, filters: dict):
+        """The profiles of the articles the dashboard's ``filters`` (``matching``'s arguments)
+        select, for their totals; None when one of them is not a profile's (words, a
+        publisher, an assignee, a verdict without a bit): then their articles' tallies are
+        summed instead."""
+        from annotations import tallies
+
+        if any(value for name, value in filters.items() if name not in self.PROFILE_FILTERS):
+            return None
+        verdict = filters.get("verdict")
+        if verdict and tallies.verdict_bit(getattr(verdict, "pk", verdict)) is None:
+            return None
+        return self.counting(**{name: filters.get(name) for name in self.PROFILE_FILTERS})
 
     def totals(self) -> tuple[dict, dict, int]:
         """These articles' (claims by state, claims by verdict id (None: without one),
-        articles), summed from the rows of changes the triggers add (one query; now and then
-        a second folds them)."""
+        articles), summed from the rows the triggers add and the folds write (one query; now
+        and then a second folds them)."""
         from annotations import tallies
 
         by_state, by_verdict = dict.fromkeys(Claim.State, 0), defaultdict(int)
-        articles = rows = 0
-        for state, verdict_id, claims, n_articles, n_rows in (
+        articles = unfolded = 0
+        for state, verdict_id, claims, n_articles, n_unfolded in (
             self.values_list("state", "verdict_id")
-            .annotate(Sum("claims"), Sum("articles"), Count("pk"))
+            .annotate(Sum("claims"), Sum("articles"), unfolded=Count("pk", filter=Q(folded=False)))
             .order_by()
         ):
-            rows += n_rows
+            unfolded += n_unfolded
             articles += n_articles
             if state:
                 by_state[Claim.State(state)] += claims
             elif verdict_id is not None:
                 by_verdict[verdict_id] += claims
         by_verdict[None] = sum(by_state.values()) - sum(by_verdict.values())
-        if rows > self.FOLD_AFTER:
+        # The folded rows are one per key (thousands on a large desk: a profile per review
+        # state, claim states and verdicts); the rows of changes added since are what a fold
+        # saves.
+        if unfolded > self.FOLD_AFTER:
             tallies.fold_desk_if_free(connections[self.db])
         return by_state, by_verdict, articles
 
 
 class DeskTally(models.Model):
-    """Changes to the desk's totals by kind of article (its *profile*: its review state and
-    the claim states it has claims in), added by the tallies' triggers
-    (``annotations/tallies.py``) and summed when read: an article's claims in a state
+    """Changes to the desk's totals by kind of article (its *profile*: its review state, the
+    claim states it has claims in and the verdicts its claims have), added by the tallies'
+    triggers (``annotations/tallies.py``) and summed when read: an article's claims in a state
     (``state``), its claims with a verdict (``verdict``, ``state`` empty) or the article
     itself (``articles``). The whole desk's totals are the sum of every row; the
-    article-state and claim-state filters' totals the sum of the profiles they select. Every
+    article-state, claim-state and verdict filters' totals the sum of the profiles they
+    select. Every
     change is a new row, never an update of one: a total kept in one row would make every
     claim change on the desk wait for the others' transactions to end. Reading them folds them
     into one row per key once there are many."""
@@ -1169,6 +1204,12 @@ class DeskTally(models.Model):
         help_text="The claim states the articles have claims in: a bit a state "
         "(tallies.state_bit).",
     )
+    verdict_bits = models.BigIntegerField(
+        default=0,
+        db_default=0,
+        help_text="The verdicts the articles' claims have: a bit a verdict "
+        "(tallies.verdict_bit; ArticleTally.verdict_bits).",
+    )
     state = models.CharField(
         max_length=20, blank=True, help_text="The claims' state; empty for verdicts, articles."
     )
@@ -1177,6 +1218,12 @@ class DeskTally(models.Model):
     )
     claims = models.IntegerField(default=0)
     articles = models.IntegerField(default=0)
+    folded = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Written by a fold (one row per key) rather than added by a trigger: only "
+        "the others count towards the next fold (DeskTallyQuerySet.FOLD_AFTER).",
+    )
 
     objects = DeskTallyQuerySet.as_manager()
 

@@ -17,11 +17,16 @@ Triggers keep them, so every way of writing claims counts, whatever Python runs 
 
 **The desk's totals by kind of article** (``DeskTally``): the tallies' own triggers add, for
 every change of an article's counts, the change to the totals of the articles of its *profile*
-(its review state and which claim states it has claims in, ``claim_states``, a bit a state),
-as rows of changes that are only ever added. The whole desk's totals are their sum; the
-article-state and claim-state filters' totals are the sum of the profiles they select (a few
-hundred rows) instead of every selected article's tallies (README, "Scale"). An article whose
+(its review state, which claim states it has claims in, ``claim_states``, a bit a state, and
+which verdicts its claims have, ``verdict_bits``, a bit a verdict id up to 63), as rows of
+changes that are only ever added. The whole desk's totals are their sum; the article-state,
+claim-state and verdict filters' totals are the sum of the profiles they select (a few
+thousand rows) instead of every selected article's tallies (README, "Scale"). An article whose
 profile changes moves its counts, its verdicts' too, from the old profile's totals to the new.
+An article's ``verdict_bits`` are set by the claims' trigger (PostgreSQL) or the verdict
+tallies' (SQLite) once the verdict tallies changed, where a verdict's count went from 0 or to
+it: the tallies' trigger then moves the article, its verdicts as they are now. A verdict whose
+id has no bit is counted as any other; its filter sums its articles' tallies.
 
 An article's row is made by a trigger when the article is inserted, and carries a copy of its
 title, publication and publisher's name (kept as they change, a publisher's renaming too):
@@ -83,33 +88,65 @@ def profiles_with(state: str) -> list[int]:
     return [mask for mask in range(1 << len(states())) if mask & bit]
 
 
+#: Verdict ids with a bit in a profile's ``verdict_bits``: 1 to 63 (a signed 64-bit integer on
+#: both databases). The vocabulary is the desk's (admin-managed); a verdict with a larger id
+#: is counted as any other, only its filter sums its articles' tallies (``verdict_bit``).
+VERDICT_IDS_WITH_BITS = range(1, 64)
+
+
+def verdict_bit(verdict_id: int) -> int | None:
+    """The bit of the verdict ``verdict_id`` in a profile's ``verdict_bits``; None when its
+    id has none (``VERDICT_IDS_WITH_BITS``)."""
+    if verdict_id in VERDICT_IDS_WITH_BITS:
+        return 1 << (verdict_id - 1)
+    return None
+
+
+def _verdict_bits(article: str) -> str:
+    """The ``verdict_bits`` of the article ``article`` (a column, ``NEW.article_id``…): a bit
+    per verdict its claims have (one with an id in ``VERDICT_IDS_WITH_BITS``), read from its
+    verdict tallies: one expression for both databases (distinct verdicts, distinct bits: their
+    sum is their union)."""
+    first, last = VERDICT_IDS_WITH_BITS[0], VERDICT_IDS_WITH_BITS[-1]
+    return (
+        "(SELECT CAST(COALESCE(SUM(CAST(1 AS BIGINT) << CAST(verdict_id - 1 AS INTEGER)), 0) "
+        f'AS BIGINT) FROM "{VERDICT_TALLY}" WHERE article_id = {article} AND claims > 0 '
+        f"AND verdict_id BETWEEN {first} AND {last})"
+    )
+
+
 def _claim_states(row: str = "") -> str:
     """The ``claim_states`` of the tally ``row`` (``new.``, ``t.``…): a bit per state it has
     claims in."""
     return " + ".join(f'CASE WHEN {row}"{s}" > 0 THEN {state_bit(s)} ELSE 0 END' for s in states())
 
 
-DESK_COLUMNS = f'"{DESK}" (review_state, claim_states, state, verdict_id, claims, articles)'
+DESK_COLUMNS = (
+    f'"{DESK}" (review_state, claim_states, verdict_bits, state, verdict_id, claims, articles)'
+)
+#: The same, for the rows a fold or a recount writes: marked folded (``DeskTally.folded``).
+FOLDED_COLUMNS = f"{DESK_COLUMNS[:-1]}, folded)"
 #: A row without a verdict, typed for PostgreSQL's UNION.
 NO_VERDICT = "CAST(NULL AS BIGINT)"
 
 
 def _desk_from_tallies() -> list[str]:
     """The desk's totals by profile summed from the tallies: claims by state, articles, claims
-    by verdict."""
+    by verdict (folded rows: ``fold_desk``)."""
     by_state = " UNION ALL ".join(
-        f"SELECT review_state, {_claim_states()}, '{s}', {NO_VERDICT}, SUM(\"{s}\"), 0 "
-        f'FROM "{TALLY}" GROUP BY 1, 2 HAVING SUM("{s}") <> 0'
+        f"SELECT review_state, {_claim_states()}, verdict_bits, '{s}', {NO_VERDICT}, "
+        f'SUM("{s}"), 0, TRUE FROM "{TALLY}" GROUP BY 1, 2, 3 HAVING SUM("{s}") <> 0'
         for s in states()
     )
     return [
         f'DELETE FROM "{DESK}"',
-        f"INSERT INTO {DESK_COLUMNS} {by_state}",
-        f"INSERT INTO {DESK_COLUMNS} SELECT review_state, {_claim_states()}, '', NULL, 0, "
-        f'COUNT(*) FROM "{TALLY}" GROUP BY 1, 2',
-        f"INSERT INTO {DESK_COLUMNS} SELECT t.review_state, {_claim_states('t.')}, '', "
-        f'v.verdict_id, SUM(v.claims), 0 FROM "{VERDICT_TALLY}" AS v JOIN "{TALLY}" AS t '
-        "ON t.article_id = v.article_id GROUP BY 1, 2, 4 HAVING SUM(v.claims) <> 0",
+        f"INSERT INTO {FOLDED_COLUMNS} {by_state}",
+        f"INSERT INTO {FOLDED_COLUMNS} SELECT review_state, {_claim_states()}, verdict_bits, '', "
+        f'NULL, 0, COUNT(*), TRUE FROM "{TALLY}" GROUP BY 1, 2, 3',
+        f"INSERT INTO {FOLDED_COLUMNS} SELECT t.review_state, {_claim_states('t.')}, "
+        f"t.verdict_bits, '', v.verdict_id, SUM(v.claims), 0, TRUE "
+        f'FROM "{VERDICT_TALLY}" AS v JOIN "{TALLY}" AS t '
+        "ON t.article_id = v.article_id GROUP BY 1, 2, 3, 5 HAVING SUM(v.claims) <> 0",
     ]
 
 
@@ -117,18 +154,20 @@ def recount_sql() -> list[str]:
     """Statements writing every article's counts again from its claims."""
     sums = ", ".join(f'SUM({_counted(s)}) AS "{s}"' for s in states())
     sets = ", ".join(f'"{s}" = c."{s}"' for s in states())
+    article = f'"{TALLY}".article_id'
     return [
         f'DELETE FROM "{VERDICT_TALLY}"',
         f'DELETE FROM "{TALLY}"',
         f'INSERT INTO "{TALLY}" (article_id, title, publication, publisher_name, {_columns()}) '
         f"SELECT a.id, a.title, a.publication, p.name, {_zeros()} "
         f'FROM "{ARTICLES}" AS a LEFT JOIN "{PUBLISHERS}" AS p ON p.id = a.publisher_id',
-        f'UPDATE "{TALLY}" SET {sets} FROM ('
-        f'SELECT article_id, {sums} FROM "{CLAIMS}" GROUP BY article_id'
-        f') AS c WHERE "{TALLY}".article_id = c.article_id',
         f'INSERT INTO "{VERDICT_TALLY}" (article_id, verdict_id, claims) '
         f'SELECT article_id, verdict_id, COUNT(*) FROM "{CLAIMS}" '
         "WHERE verdict_id IS NOT NULL GROUP BY article_id, verdict_id",
+        # The verdicts first: each article's verdict_bits are read from them.
+        f'UPDATE "{TALLY}" SET {sets}, verdict_bits = {_verdict_bits(article)} '
+        f'FROM (SELECT article_id, {sums} FROM "{CLAIMS}" GROUP BY article_id'
+        f') AS c WHERE "{TALLY}".article_id = c.article_id',
         # Last: the triggers of the tallies added rows of changes meanwhile.
         *_desk_from_tallies(),
     ]
@@ -176,6 +215,14 @@ def _pg_function() -> str:
             f"SELECT article_id, verdict_id, SUM(d) AS d FROM ({rows}) AS ch "
             "WHERE verdict_id IS NOT NULL GROUP BY article_id, verdict_id HAVING SUM(d) < 0"
             ") AS c WHERE t.article_id = c.article_id AND t.verdict_id = c.verdict_id; "
+            # Last, their articles' verdict_bits, where a verdict came or went: the tallies'
+            # trigger then moves the article's counts, verdicts as they are now, to its new
+            # profile.
+            f'UPDATE "{TALLY}" AS t SET verdict_bits = b.bits FROM ('
+            f"SELECT article_id, {_verdict_bits('v.article_id')} AS bits FROM ("
+            f"SELECT DISTINCT article_id FROM ({rows}) AS ch WHERE verdict_id IS NOT NULL "
+            "GROUP BY article_id, verdict_id HAVING SUM(d) <> 0) AS v"
+            ") AS b WHERE t.article_id = b.article_id AND t.verdict_bits <> b.bits; "
             "END IF; "
         )
     return (
@@ -243,16 +290,18 @@ def _pg_profile_function() -> str:
         branches.append(
             f"IF TG_OP = '{op}' THEN IF EXISTS (SELECT FROM {table}) THEN "
             f"INSERT INTO {DESK_COLUMNS} "
-            "SELECT ch.review_state, ch.claim_states, s.state, NULL, SUM(ch.d * s.n), 0 "
+            "SELECT ch.review_state, ch.claim_states, ch.verdict_bits, s.state, NULL, "
+            "SUM(ch.d * s.n), 0 "
             f"FROM ({changed}) AS ch CROSS JOIN LATERAL (VALUES {unpivot}) AS s(state, n) "
-            "GROUP BY 1, 2, 3 HAVING SUM(ch.d * s.n) <> 0; "
+            "GROUP BY 1, 2, 3, 4 HAVING SUM(ch.d * s.n) <> 0; "
             f"INSERT INTO {DESK_COLUMNS} "
-            f"SELECT review_state, claim_states, '', NULL, 0, SUM(d) FROM ({changed}) AS ch "
-            "GROUP BY 1, 2 HAVING SUM(d) <> 0; "
+            "SELECT review_state, claim_states, verdict_bits, '', NULL, 0, SUM(d) "
+            f"FROM ({changed}) AS ch GROUP BY 1, 2, 3 HAVING SUM(d) <> 0; "
             f"INSERT INTO {DESK_COLUMNS} "
-            "SELECT ch.review_state, ch.claim_states, '', v.verdict_id, SUM(ch.d * v.claims), 0 "
+            "SELECT ch.review_state, ch.claim_states, ch.verdict_bits, '', v.verdict_id, "
+            "SUM(ch.d * v.claims), 0 "
             f'FROM ({changed}) AS ch JOIN "{VERDICT_TALLY}" AS v ON v.article_id = ch.article_id '
-            "GROUP BY 1, 2, 4 HAVING SUM(ch.d * v.claims) <> 0; "
+            "GROUP BY 1, 2, 3, 5 HAVING SUM(ch.d * v.claims) <> 0; "
             "END IF; END IF; "
         )
     return (
@@ -273,9 +322,10 @@ def _pg_verdict_profile_function() -> str:
         f"IF TG_OP = '{op}' THEN IF EXISTS (SELECT FROM "
         f"{'old_verdicts' if op == 'DELETE' else 'new_verdicts'}) THEN "
         f"INSERT INTO {DESK_COLUMNS} "
-        f"SELECT t.review_state, {_claim_states('t.')}, '', ch.verdict_id, SUM(ch.d), 0 "
+        f"SELECT t.review_state, {_claim_states('t.')}, t.verdict_bits, '', ch.verdict_id, "
+        "SUM(ch.d), 0 "
         f'FROM ({changed}) AS ch JOIN "{TALLY}" AS t ON t.article_id = ch.article_id '
-        "GROUP BY 1, 2, 4 HAVING SUM(ch.d) <> 0; "
+        "GROUP BY 1, 2, 3, 5 HAVING SUM(ch.d) <> 0; "
         "END IF; END IF; "
         for op, changed in rows.items()
     ]
@@ -358,7 +408,7 @@ def _sqlite_change(row: str, sign: str) -> str:
 def _sqlite_profile(row: str, sign: str, where: str = "1") -> str:
     """Statements adding (``+``) or taking away (``-``) the tally ``row`` (new/old), its
     verdicts' counts with it, to its profile's totals in the desk's, when ``where``."""
-    profile = f"{row}.review_state, {_claim_states(row + '.')}"
+    profile = f"{row}.review_state, {_claim_states(row + '.')}, {row}.verdict_bits"
     by_state = " UNION ALL ".join(
         f"SELECT {profile}, '{s}', {NO_VERDICT}, {sign}{row}.\"{s}\", 0 "
         f'WHERE {where} AND {row}."{s}" <> 0'
@@ -377,21 +427,32 @@ def _sqlite_triggers(sig: str) -> dict[str, str]:
     moved = " OR ".join(
         f"old.{column} IS NOT new.{column}" for column in ("article_id", "state", "verdict_id")
     )
-    counted = " OR ".join(f'old."{s}" <> new."{s}"' for s in (*states(), "review_state"))
+    counted = " OR ".join(
+        f'old."{s}" <> new."{s}"' for s in (*states(), "review_state", "verdict_bits")
+    )
     same = (
-        f"old.review_state = new.review_state AND {_claim_states('old.')} = {_claim_states('new.')}"
+        "old.review_state = new.review_state AND old.verdict_bits = new.verdict_bits AND "
+        f"{_claim_states('old.')} = {_claim_states('new.')}"
     )
     # An article's tally changed within its profile: the change of each count; else the old
     # row taken away from its profile and the new one added to the other.
     by_state = " UNION ALL ".join(
-        f"SELECT new.review_state, {_claim_states('new.')}, '{s}', {NO_VERDICT}, "
+        f"SELECT new.review_state, {_claim_states('new.')}, new.verdict_bits, '{s}', {NO_VERDICT}, "
         f'new."{s}" - old."{s}", 0 WHERE {same} AND new."{s}" <> old."{s}"'
         for s in states()
     )
     verdict_change = (
-        f"INSERT INTO {DESK_COLUMNS} SELECT t.review_state, {_claim_states('t.')}, '', "
-        "{row}.verdict_id, {sign}{row}.claims, 0 "
+        f"INSERT INTO {DESK_COLUMNS} SELECT t.review_state, {_claim_states('t.')}, "
+        "t.verdict_bits, '', {row}.verdict_id, {sign}{row}.claims, 0 "
         f'FROM "{TALLY}" AS t WHERE t.article_id = {{row}}.article_id AND {{row}}.claims <> 0; '
+    )
+    # Then (after the change is booked, the old row's and the new's) the article's
+    # verdict_bits, where a verdict came or went: the tallies' trigger moves its counts,
+    # verdicts as they are now, to its new profile.
+    verdict_bits = _verdict_bits("{row}.article_id")
+    new_bits = (
+        f'UPDATE "{TALLY}" SET verdict_bits = {verdict_bits} '
+        f"WHERE article_id = {{row}}.article_id AND verdict_bits <> {verdict_bits}; "
     )
     bodies = {
         "claims_insert": f'AFTER INSERT ON "{CLAIMS}" BEGIN {_sqlite_change("new", "+")}END',
@@ -425,16 +486,16 @@ def _sqlite_triggers(sig: str) -> dict[str, str]:
         ),
         "verdicts_insert": (
             f'AFTER INSERT ON "{VERDICT_TALLY}" BEGIN '
-            f"{verdict_change.format(row='new', sign='')}END"
+            f"{verdict_change.format(row='new', sign='')}{new_bits.format(row='new')}END"
         ),
         "verdicts_delete": (
             f'AFTER DELETE ON "{VERDICT_TALLY}" BEGIN '
-            f"{verdict_change.format(row='old', sign='-')}END"
+            f"{verdict_change.format(row='old', sign='-')}{new_bits.format(row='old')}END"
         ),
         "verdicts_update": (
             f'AFTER UPDATE ON "{VERDICT_TALLY}" BEGIN '
             f"{verdict_change.format(row='old', sign='-')}"
-            f"{verdict_change.format(row='new', sign='')}END"
+            f"{verdict_change.format(row='new', sign='')}{new_bits.format(row='new')}END"
         ),
     }
     return {
@@ -479,8 +540,9 @@ def existing_triggers(connection) -> set[str]:
 
 
 #: The latest column of each table the triggers write: a migration calling ``ensure`` before
-#: they are made (the desk's profile, 0032; the publisher's name, 0033) leaves it to that one.
-NEWEST_COLUMNS = {DESK: "claim_states", TALLY: "publisher_name"}
+#: they are made (the desk's profile, 0032; the publisher's name, 0033; the verdicts in the
+#: profile, 0036) leaves it to that one.
+NEWEST_COLUMNS = {DESK: "folded", TALLY: "verdict_bits"}
 
 
 def _tables_ready(connection) -> bool:
@@ -503,11 +565,12 @@ def fold_desk(connection=None) -> None:
     the next fold); SQLite has one writer at a time."""
     connection = connection or default_connection
     sums = (
-        "SELECT review_state, claim_states, state, verdict_id, SUM(claims), SUM(articles) "
-        "FROM {rows} GROUP BY review_state, claim_states, state, verdict_id "
+        "SELECT review_state, claim_states, verdict_bits, state, verdict_id, SUM(claims), "
+        "SUM(articles), TRUE FROM {rows} "
+        "GROUP BY review_state, claim_states, verdict_bits, state, verdict_id "
         "HAVING SUM(claims) <> 0 OR SUM(articles) <> 0"
     )
-    columns = DESK_COLUMNS
+    columns = FOLDED_COLUMNS
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(

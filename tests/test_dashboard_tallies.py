@@ -24,8 +24,9 @@ from tests.factories import ArticleFactory, ClaimFactory
 pytestmark = pytest.mark.django_db
 
 
-def counted_from_claims() -> dict[int, tuple[dict, dict]]:
-    """article id → (state → claims, verdict id → claims), counted from the claims."""
+def counted_from_claims() -> dict[int, tuple[dict, dict, int]]:
+    """article id → (state → claims, verdict id → claims, the bits of those verdicts),
+    counted from the claims."""
     counts = {pk: (Counter(), Counter()) for pk in Article.objects.values_list("pk", flat=True)}
     for article_id, state, verdict_id in Claim.objects.values_list(
         "article_id", "state", "verdict_id"
@@ -34,17 +35,21 @@ def counted_from_claims() -> dict[int, tuple[dict, dict]]:
         if verdict_id is not None:
             counts[article_id][1][verdict_id] += 1
     return {
-        pk: ({s: by_state[s] for s in Claim.State.values}, dict(by_verdict))
+        pk: (
+            {s: by_state[s] for s in Claim.State.values},
+            dict(by_verdict),
+            sum(tallies.verdict_bit(v) or 0 for v in by_verdict),
+        )
         for pk, (by_state, by_verdict) in counts.items()
     }
 
 
-def tallied() -> dict[int, tuple[dict, dict]]:
+def tallied() -> dict[int, tuple[dict, dict, int]]:
     """The same, read from the tallies (rows at 0 left out)."""
     result = {}
     for tally in ArticleTally.objects.all():
         by_state = {s: getattr(tally, s) for s in Claim.State.values}
-        result[tally.article_id] = (by_state, {})
+        result[tally.article_id] = (by_state, {}, tally.verdict_bits)
     for row in ArticleVerdictTally.objects.filter(claims__gt=0):
         result[row.article_id][1][row.verdict_id] = row.claims
     return result
@@ -276,7 +281,7 @@ def test_folding_the_desks_changes_keeps_its_totals(desk):
     # One row per profile and state with claims, verdict with claims, and its articles.
     keys = set()
     for tally in ArticleTally.objects.all():
-        profile = (tally.review_state, profile_of(tally))
+        profile = (tally.review_state, profile_of(tally), tally.verdict_bits)
         keys.add((*profile, "", None))
         keys |= {(*profile, s, None) for s in Claim.State.values if getattr(tally, s)}
         keys |= {
@@ -314,8 +319,21 @@ PROFILE_FILTERS = (
 )
 
 
+def profile_filters() -> list[dict]:
+    """Every article-state and claim-state filter, every verdict's filter (with a bit), and
+    some of them together."""
+    verdicts = [v for v in Verdict.objects.values_list("pk", flat=True) if tallies.verdict_bit(v)]
+    return [
+        *PROFILE_FILTERS,
+        *({"verdict": verdict} for verdict in verdicts),
+        {"verdict": verdicts[0], "claim_state": "to_do"},
+        {"verdict": verdicts[1], "review_state": "in_progress", "claim_state": "approved"},
+        {"verdict": verdicts[-1], "review_state": "ready"},
+    ]
+
+
 def assert_profiles_are_counted():
-    for filters in PROFILE_FILTERS:
+    for filters in profile_filters():
         expected = counted(Article.objects.matching(**filters))
         assert profile_totals(**filters) == expected, filters
 
@@ -418,4 +436,80 @@ def test_a_verdict_changed_while_another_write_moves_the_article_counts_in_its_n
     assert moved.wait(5)
     Claim.objects.filter(pk=claim.pk).update(verdict=second)
     thread.join()
+    assert_profiles_are_counted()
+
+
+def chart_counts(response) -> dict[str, int]:
+    """The dashboard's charts as drawn: bar key → its count."""
+    import re
+
+    return {
+        key: int(count)
+        for key, count in re.findall(
+            r'data-key="([^"]+)" data-count="(\d+)"', response.content.decode()
+        )
+    }
+
+
+def test_the_verdict_filters_charts_are_its_articles_claims_counted(client, reviewer, desk):
+    client.force_login(reviewer)
+    verdict = Verdict.objects.order_by("pk").first()
+    Claim.objects.filter(article=desk[1]).update(verdict=None)
+    Claim.objects.filter(pk=Claim.objects.filter(article=desk[1]).first().pk).update(
+        verdict=verdict
+    )
+
+    response = client.get(reverse("annotations:article-list"), {"verdict": verdict.pk})
+
+    selected = Article.objects.matching(verdict=verdict)
+    by_state, by_verdict, _ = counted(selected)
+    assert desk[1].pk in set(selected.values_list("pk", flat=True))
+    drawn = chart_counts(response)
+    assert {s: drawn[s] for s in Claim.State.values} == {s.value: n for s, n in by_state.items()}
+    assert drawn[str(verdict.pk)] == by_verdict[verdict.pk]
+    assert drawn["none"] == by_verdict[None]
+    assert f"<strong>{selected.count()}</strong> articles match" in response.content.decode()
+
+
+def test_a_verdict_whose_id_has_no_bit_is_counted_from_its_articles(client, reviewer, desk):
+    """The verdicts are the desk's own vocabulary: one added with an id past the profile's
+    bits is left out of ``verdict_bits``; its filter sums its articles' tallies."""
+    late = Verdict.objects.create(pk=100, label="Satire", colour="#123456")
+    assert tallies.verdict_bit(late.pk) is None
+    Claim.objects.filter(pk=Claim.objects.filter(article=desk[0]).first().pk).update(verdict=late)
+    assert tallied() == counted_from_claims()
+    assert DeskTally.objects.selecting({"verdict": late.pk}) is None
+    assert DeskTally.objects.selecting({"verdict": Verdict.objects.order_by("pk")[0]}) is not None
+    client.force_login(reviewer)
+
+    response = client.get(reverse("annotations:article-list"), {"verdict": late.pk})
+
+    by_state, by_verdict, articles = counted(Article.objects.matching(verdict=late))
+    assert articles == 1
+    drawn = chart_counts(response)
+    assert {s: drawn[s] for s in Claim.State.values} == {s.value: n for s, n in by_state.items()}
+    assert drawn[str(late.pk)] == by_verdict[late.pk] == 1
+    assert_profiles_are_counted()
+
+
+def test_a_verdict_coming_and_going_moves_the_article_to_another_profile(desk):
+    """An article's first claim of a verdict, and its last one losing it, change its profile:
+    its counts (every verdict's) move with it; a claim of a verdict the article has already
+    does not."""
+    verdict = Verdict.objects.order_by("pk").last()
+    article = desk[0]
+    Claim.objects.filter(article=article).update(verdict=None)
+    assert ArticleTally.objects.get(article=article).verdict_bits == 0
+    claims = list(Claim.objects.filter(article=article).order_by("pk"))
+
+    Claim.objects.filter(pk=claims[0].pk).update(verdict=verdict)
+    assert ArticleTally.objects.get(article=article).verdict_bits == tallies.verdict_bit(verdict.pk)
+    assert_profiles_are_counted()
+    Claim.objects.filter(pk=claims[1].pk).update(verdict=verdict)
+    Claim.objects.filter(pk=claims[0].pk).update(verdict=None)
+    assert ArticleTally.objects.get(article=article).verdict_bits == tallies.verdict_bit(verdict.pk)
+    assert_profiles_are_counted()
+    Claim.objects.filter(pk=claims[1].pk).delete()
+    assert ArticleTally.objects.get(article=article).verdict_bits == 0
+    assert tallied() == counted_from_claims()
     assert_profiles_are_counted()

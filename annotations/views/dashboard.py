@@ -134,19 +134,15 @@ def _filters(values: dict, user) -> dict:
     }
 
 
-#: The filters the desk's totals by profile answer (``DeskTally.objects.counting``).
-BY_PROFILE = ("review_state", "claim_state")
-
-
 def _counts(filters: dict, tallies) -> tuple[int, dict, dict]:
     """How many articles are selected, and their claims by state and by verdict id (None:
-    without one), from tallies: no claim is read. The whole desk's, or an article-state or
-    claim-state filter's, from the desk's totals of the profiles selected (one query); any
-    other selection's from its articles' tallies (``tallies``: one row per article,
-    ``ArticleTally.objects.matching``; two queries)."""
-    if not any(value for name, value in filters.items() if name not in BY_PROFILE):
-        by_profile = {name: filters[name] for name in BY_PROFILE}
-        by_state, by_verdict, articles = DeskTally.objects.counting(**by_profile).totals()
+    without one), from tallies: no claim is read. The whole desk's, or an article-state,
+    claim-state or verdict filter's, from the desk's totals of the profiles selected
+    (``DeskTally.objects.selecting``: one query); any other selection's from its articles'
+    tallies (``tallies``: one row per article, ``ArticleTally.objects.matching``; two
+    queries)."""
+    if (profiles := DeskTally.objects.selecting(filters)) is not None:
+        by_state, by_verdict, articles = profiles.totals()
         return articles, by_state, by_verdict
     articles, by_state = tallies.articles_and_claims_by_state()
     by_verdict = defaultdict(int, ArticleVerdictTally.objects.of(tallies).claims_by_verdict())

@@ -11,17 +11,19 @@ redrawn with a notice (``done``) or with the reason it was refused, keeping what
 """
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from html import escape
+from threading import Lock
+from typing import NamedTuple
 
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from annotations.forms import (
     CitationForm,
@@ -93,6 +95,51 @@ def claim_detail_prefix(article: Article) -> str:
     return detail[: detail.rindex("/0/") + 1]
 
 
+#: One claim list row's content: id, highlight class, state, verdict label (or None), text,
+#: and its family's member count, conflict and resolution (None when in no family).
+ClaimRow = tuple[int, str, str, str | None, str, int | None, bool | None, str | None]
+
+
+def claim_list_items(detail_prefix: str, rows: Iterable[ClaimRow], *, oob: bool = False) -> str:
+    """Rows of the claim list, in the order given.
+
+    One element per row, not a template loop: a long article lists a thousand claims and
+    every element costs the browser parsing and layout. The swatch and the state and verdict
+    badges are drawn by reader.css from the classes and data attributes; reader.js opens the
+    link in the panel (one listener, no htmx attributes per row).
+
+    Drawn in one function for all the rows, not one call per row: the attributes shared by the
+    rows of one class, state and verdict are built once, and the texts escaped in one call
+    (they are joined by a line break, which none of them keeps). 1,000 rows: 1.05 ms of CPU
+    instead of 1.55.
+    """
+    oob_attr = ' hx-swap-oob="true"' if oob else ""
+    shared: dict[tuple[str, str, str | None], tuple[str, str]] = {}
+    starts: list[tuple[int, tuple[str, str], str]] = []
+    texts: list[str] = []
+    for pk, css, state, verdict_label, text, members, conflict, resolution in rows:
+        pieces = shared.get((css, state, verdict_label))
+        if pieces is None:
+            state_attr = STATE_ATTRIBUTES.get(state) or escape(state)
+            verdict_attr = f' data-verdict="{escape(verdict_label)}"' if verdict_label else ""
+            pieces = shared[(css, state, verdict_label)] = (
+                f'" class="claim-item {css} is-{state}" href="{detail_prefix}',
+                f'/" data-state="{state_attr}"{verdict_attr}{oob_attr}>',
+            )
+        badge = family_badge(members, conflict, resolution) if members or conflict else ""
+        starts.append((pk, pieces, badge))
+        texts.append(short_text(text))
+    if not starts:
+        return ""
+    escaped = escape("\n".join(texts)).split("\n")
+    return "".join(
+        [
+            f'<a id="claim-item-{pk}{middle}{pk}{end}{text}{badge}</a>'
+            for (pk, (middle, end), badge), text in zip(starts, escaped, strict=True)
+        ]
+    )
+
+
 def claim_list_item(
     detail_prefix: str,
     pk: int,
@@ -104,27 +151,9 @@ def claim_list_item(
     oob: bool = False,
     family: tuple = (None, None, None),
 ) -> str:
-    """One row of the claim list.
-
-    One element per row, not a template loop: a long article lists a thousand claims and
-    every element costs the browser parsing and layout. The swatch and the state and verdict
-    badges are drawn by reader.css from the classes and data attributes; reader.js opens the
-    link in the panel (one listener, no htmx attributes per row).
-    """
-    verdict_attr = f' data-verdict="{verdict_attribute(verdict_label)}"' if verdict_label else ""
-    oob_attr = ' hx-swap-oob="true"' if oob else ""
-    state_attr = STATE_ATTRIBUTES.get(state) or escape(state)
-    return (
-        f'<a id="claim-item-{pk}" class="claim-item {css} is-{state}" '
-        f'href="{detail_prefix}{pk}/" data-state="{state_attr}"'
-        f"{verdict_attr}{oob_attr}>{escape(short_text(text))}{family_badge(*family)}</a>"
-    )
-
-
-@lru_cache(maxsize=256)
-def verdict_attribute(label: str) -> str:
-    """A verdict's label escaped for an attribute (a desk has a dozen verdicts)."""
-    return escape(label)
+    """One row of the claim list (``claim_list_items``)."""
+    row = (pk, css, state, verdict_label, text, *family)
+    return claim_list_items(detail_prefix, [row], oob=oob)
 
 
 def family_badge(members: int | None, conflict: bool | None, resolution: str | None) -> str:
@@ -136,6 +165,103 @@ def family_badge(members: int | None, conflict: bool | None, resolution: str | N
     if members and members > 1:
         return f'<span class="badge family-badge">{members - 1} related</span>'
     return ""
+
+
+class DrawnClaims(NamedTuple):
+    """The article's parts with their claims highlighted, and the claim list's rows."""
+
+    body_html: SafeString
+    headline_html: SafeString
+    standfirst_html: SafeString
+    claim_items: SafeString
+    used_verdicts: frozenset[int]
+
+
+def draw_claims(
+    texts: tuple[str, ...],
+    rows: list[tuple],
+    verdict_labels: tuple[tuple[int, str], ...],
+    detail_prefix: str,
+) -> DrawnClaims:
+    """What the reader draws of the claims' rows (``reader_context``'s query, orphans left
+    out) on the article's texts (``text_of`` each of ``Article.Part.values``), with the
+    verdicts' labels as ``(id, label)`` pairs: a function of these alone."""
+    text_of = dict(zip(Article.Part.values, texts, strict=True))
+    labels = dict(verdict_labels)
+    classes = {}
+    rows_shown = []
+    used_verdicts = set()
+    spans = {part: [] for part in text_of}
+    for pk, part, start, end, state, verdict_id, statement, _, *family in rows:
+        css = classes[pk] = highlight_class(verdict_id, state)
+        if verdict_id:
+            used_verdicts.add(verdict_id)
+        spans[part].append((pk, start, end))
+        rows_shown.append(
+            (
+                pk,
+                css,
+                state,
+                labels.get(verdict_id),
+                statement or text_of[part][start:end],
+                *family,
+            )
+        )
+    headline, standfirst = (
+        render_inline(text_of[part], spans[part], classes)
+        for part in (Article.Part.HEADLINE, Article.Part.STANDFIRST)
+    )
+    return DrawnClaims(
+        body_html=render_body(text_of[Article.Part.BODY], spans[Article.Part.BODY], classes),
+        headline_html=headline,
+        standfirst_html=standfirst,
+        # Built from escaped text.
+        claim_items=mark_safe(claim_list_items(detail_prefix, rows_shown)),  # noqa: S308
+        used_verdicts=frozenset(used_verdicts),
+    )
+
+
+class RecentDrawings:
+    """The last articles' ``DrawnClaims`` in this process, each kept with everything it was
+    drawn from and given again only when all of it is equal: whatever changed a claim, a
+    verdict's label or the text (a save, a queryset update, another process), the rows read
+    for the request differ and the article is drawn afresh. Nothing to invalidate.
+
+    For the articles long enough to be worth it: drawing 1,000 claims takes about 4 ms of
+    CPU, comparing their rows 0.1 ms. Kept: ``size`` articles, about 1.2 MB for one of
+    1,000 claims.
+    """
+
+    def __init__(self, size: int, min_claims: int):
+        self.size = size
+        self.min_claims = min_claims
+        self._drawn: OrderedDict[int, tuple[tuple, DrawnClaims]] = OrderedDict()
+        self._lock = Lock()
+
+    def draw(self, article_pk: int, *inputs) -> DrawnClaims:
+        """``draw_claims(*inputs)`` of the article, drawn again only if they changed."""
+        with self._lock:
+            kept = self._drawn.get(article_pk)
+        if kept is not None and kept[0] == inputs:
+            with self._lock:
+                if article_pk in self._drawn:
+                    self._drawn.move_to_end(article_pk)
+            return kept[1]
+        drawn = draw_claims(*inputs)
+        if len(inputs[1]) >= self.min_claims:
+            with self._lock:
+                self._drawn[article_pk] = (inputs, drawn)
+                self._drawn.move_to_end(article_pk)
+                while len(self._drawn) > self.size:
+                    self._drawn.popitem(last=False)
+        return drawn
+
+    def clear(self) -> None:
+        with self._lock:
+            self._drawn.clear()
+
+
+recent_drawings = RecentDrawings(size=8, min_claims=100)
 
 
 def reader_context(article: Article, *, page: bool = True) -> dict:
@@ -165,44 +291,22 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
     orphan_count = sum(1 for row in rows if row[7] is not None)
     if orphan_count:
         rows = [row for row in rows if row[7] is None]
-    texts = {part: article.text_of(part) for part in Article.Part.values}
-    detail_prefix = claim_detail_prefix(article)
-    classes = {}
-    items = []
-    used_verdicts = set()
-    spans = {part: [] for part in texts}
-    for pk, part, start, end, state, verdict_id, statement, _, *family in rows:
-        css = classes[pk] = highlight_class(verdict_id, state)
-        verdict = verdicts.get(verdict_id)
-        if verdict_id:
-            used_verdicts.add(verdict_id)
-        label = verdict.label if verdict else None
-        spans[part].append((pk, start, end))
-        items.append(
-            claim_list_item(
-                detail_prefix,
-                pk,
-                css,
-                state,
-                label,
-                statement or texts[part][start:end],
-                family=family,
-            )
-        )
-    body_html = render_body(texts[Article.Part.BODY], spans[Article.Part.BODY], classes)
-    part_html = {
-        part: render_inline(texts[part], spans[part], classes)
-        for part in (Article.Part.HEADLINE, Article.Part.STANDFIRST)
-    }
+    drawn = recent_drawings.draw(
+        article.pk,
+        tuple(article.text_of(part) for part in Article.Part.values),
+        rows,
+        tuple(sorted((pk, verdict.label) for pk, verdict in verdicts.items())),
+        claim_detail_prefix(article),
+    )
     styles = verdict_styles_version(sorted((v.pk, v.colour) for v in verdicts.values()))
-    legend = [v for v in verdicts.values() if v.is_active or v.pk in used_verdicts]
+    legend = [v for v in verdicts.values() if v.is_active or v.pk in drawn.used_verdicts]
     legend.sort(key=lambda v: (v.order, v.label))
     return {
         "article": article,
         "article_url_is_link": is_http_url(article.url),
-        "body_html": body_html,
-        "headline_html": part_html[Article.Part.HEADLINE],
-        "standfirst_html": part_html[Article.Part.STANDFIRST],
+        "body_html": drawn.body_html,
+        "headline_html": drawn.headline_html,
+        "standfirst_html": drawn.standfirst_html,
         "new_claim_form": ClaimCreateForm(article=article) if page else None,
         # Unreviewed check-worthy suggestions, drawn by reader.js (one query).
         "suggestions": Suggestion.objects.for_reader(article) if page else None,
@@ -213,7 +317,7 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
             else []
         ),
         "claim_list_fills_box": len(rows) > CLAIM_ROWS_IN_BOX,
-        "claim_items": mark_safe("".join(items)),  # noqa: S308 - built from escaped text
+        "claim_items": drawn.claim_items,
         "legend_verdicts": legend,
         "verdict_styles_version": styles,
         "legend_states": [

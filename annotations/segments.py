@@ -6,7 +6,6 @@ that lists all the claims covering it. Built as one string here rather than in a
 a long article has thousands of segments and this is the reader's hot path.
 """
 
-import re
 from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -87,7 +86,112 @@ def _class_lookup(
 
 
 #: The characters ``html.escape`` replaces (quotes too).
-ESCAPED = re.compile(r"[&<>\"']")
+ESCAPED_CHARACTERS = "&<>\"'"
+
+#: A run's opening tag up to its ``data-s`` value, when no claim covers it.
+UNCOVERED = '<span data-s="'
+
+
+def escape_positions(text: str) -> list[int]:
+    """Where ``text`` has a character ``html.escape`` replaces, in order. (``str.find`` for
+    each character: an article has a few dozen, and a regular expression over the whole body
+    took twenty times as long.)"""
+    found = []
+    for character in ESCAPED_CHARACTERS:
+        at = text.find(character)
+        while at != -1:
+            found.append(at)
+            at = text.find(character, at + 1)
+    found.sort()
+    return found
+
+
+#: Each segment of ``split_at_boundaries`` as two lists: where it ends, and its opening tag up
+#: to the ``data-s`` value (``UNCOVERED`` where no claim covers it).
+Runs = tuple[list[int], list[str]]
+
+
+def _mark_classes(lookup: Callable[[int], str] | None) -> Callable[[int, int], str]:
+    """The class attribute of a covered segment from its innermost claim and its depth (the
+    number of claims covering it), each (claim class, depth) built once."""
+    classes: dict[tuple[str | None, int], str] = {}
+
+    def mark_class(innermost: int, depth: int) -> str:
+        key = (lookup(innermost) if lookup is not None else None, depth)
+        css = classes.get(key)
+        if css is None:
+            css = "hl"
+            if lookup is not None:
+                css = f"hl {escape(key[0] or '')}".rstrip()
+            if depth > 1:
+                css += f" layered depth-{min(depth, 4)}"
+            classes[key] = css
+        return css
+
+    return mark_class
+
+
+def _runs(
+    length: int, spans: Iterable[tuple[int, int, int]], lookup: Callable[[int], str] | None
+) -> Runs:
+    spans = list(spans)
+    clipped = {}  # as split_at_boundaries: the last span given for a claim id wins
+    for claim_id, start, end in spans:
+        clipped[claim_id] = (start if start > 0 else 0, end if end < length else length)
+    claims = sorted(
+        [(start, claim_id, end) for claim_id, (start, end) in clipped.items() if start < end]
+    )
+    if all(before[2] <= after[0] for before, after in zip(claims, claims[1:], strict=False)):
+        return _disjoint_runs(length, claims, lookup)
+    return _swept_runs(length, spans, lookup)
+
+
+def _swept_runs(
+    length: int, spans: Iterable[tuple[int, int, int]], lookup: Callable[[int], str] | None
+) -> Runs:
+    """The runs of any claims, overlapping or not: from ``split_at_boundaries``."""
+    mark_class = _mark_classes(lookup)
+    ends: list[int] = []
+    openings: list[str] = []
+    for _, end, ids in split_at_boundaries(length, spans):
+        ends.append(end)
+        if ids:
+            id_text = " ".join(map(str, ids))
+            openings.append(
+                f'<mark class="{mark_class(ids[-1], len(ids))}" data-claims="{id_text}" data-s="'
+            )
+        else:
+            openings.append(UNCOVERED)
+    return ends, openings
+
+
+def _disjoint_runs(
+    length: int, claims: list[tuple[int, int, int]], lookup: Callable[[int], str] | None
+) -> Runs:
+    """The runs of claims no two of which overlap (most articles), given as ``(start, id,
+    end)`` in order, clipped and not empty: each claim is one segment and the gaps between
+    them the others, without a sweep over the boundaries. The same runs as ``_swept_runs``
+    (tests/test_property_segments.py); 0.35 ms of CPU instead of 2.1 for 1,000 claims."""
+    mark_class = _mark_classes(lookup)
+    ends: list[int] = []
+    openings: list[str] = []
+    alone: dict[str | None, str] = {}  # the class of a claim covering a segment alone
+    position = 0
+    for start, claim_id, end in claims:
+        if start > position:
+            ends.append(start)
+            openings.append(UNCOVERED)
+        name = lookup(claim_id) if lookup is not None else None
+        css = alone.get(name)
+        if css is None:
+            css = alone[name] = mark_class(claim_id, 1)
+        ends.append(end)
+        openings.append(f'<mark class="{css}" data-claims="{claim_id}" data-s="')
+        position = end
+    if position < length:
+        ends.append(length)
+        openings.append(UNCOVERED)
+    return ends, openings
 
 
 def render_paragraphs(
@@ -103,55 +207,44 @@ def render_paragraphs(
     The HTML of a paragraph depends only on the claims that cover part of it, so a paragraph
     rendered from those claims alone is the same as in the whole body.
     """
-    lookup = _class_lookup(claim_class)
-    segments = split_at_boundaries(len(body), spans)
+    ends, openings = _runs(len(body), spans, _class_lookup(claim_class))
     # Where the body has a character to escape: a piece of text without one is written as it
     # is (most pieces, between two claim boundaries, have none; escaping each was a fifth of
-    # the reader's time for a 1,000-claim article).
-    escaped_at = [match.start() for match in ESCAPED.finditer(body)]
-    last_escaped = escaped_at[-1] if escaped_at else -1
-    # The class attribute of a covered segment, by (innermost claim's class, depth).
-    classes: dict[tuple[str | None, int], str] = {}
+    # the reader's time for a 1,000-claim article). ``next_escape``: the first at or after
+    # the piece before, looked up again only when a piece passes it.
+    escaped_at = escape_positions(body)
+    next_escape = escaped_at[0] if escaped_at else len(body)
     index = 0
-    count = len(segments)
+    count = len(ends)
+    uncovered = UNCOVERED  # a local name: read 2,000 times for a long article
     for p_start, p_end in paragraph_spans(body):
         if within is not None and not (p_start < within[1] and p_end > within[0]):
             continue
         out: list[str] = []
         append = out.append
         # Skip segments that lie wholly before this paragraph.
-        while index < count and segments[index][1] <= p_start:
+        while index < count and ends[index] <= p_start:
             index += 1
         position = p_start
-        while position < p_end and index < count:
-            _, segment_end, ids = segments[index]
-            piece_end = min(segment_end, p_end)
-            text = body[position:piece_end]
-            if (
-                last_escaped >= position
-                and escaped_at[bisect_left(escaped_at, position)] < piece_end
-            ):
-                text = escape(text)
-            if ids:
-                depth = len(ids)
-                key = (lookup(ids[-1]) if lookup is not None else None, depth)
-                css = classes.get(key)
-                if css is None:
-                    css = "hl"
-                    if lookup is not None:
-                        css = f"hl {escape(key[0] or '')}".rstrip()
-                    if depth > 1:
-                        css += f" layered depth-{min(depth, 4)}"
-                    classes[key] = css
-                id_text = " ".join(map(str, ids))
-                append(f'<mark class="{css}" data-claims="{id_text}" data-s="{position}">')
-                append(text)
-                append("</mark>")
-            else:
-                append(f'<span data-s="{position}">{text}</span>')
-            position = piece_end
-            if piece_end >= segment_end:
+        while position < p_end:
+            opening = openings[index]
+            piece_end = ends[index]
+            if piece_end <= p_end:
                 index += 1
+            else:  # the segment goes on in the next paragraph
+                piece_end = p_end
+            text = body[position:piece_end]
+            if next_escape < piece_end:
+                if next_escape < position:
+                    found = bisect_left(escaped_at, position)
+                    next_escape = escaped_at[found] if found < len(escaped_at) else len(body)
+                if next_escape < piece_end:
+                    text = escape(text)
+            if opening is uncovered:
+                append(f'<span data-s="{position}">{text}</span>')
+            else:
+                append(f'{opening}{position}">{text}</mark>')
+            position = piece_end
         yield p_start, p_end, "".join(out)
 
 

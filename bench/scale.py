@@ -1054,7 +1054,7 @@ def measure_all(totals: dict, seed: int, log, tmp: Path) -> tuple[list, dict]:
     )
     results.append(result)
     plans |= dashboard_plans
-    results.append(scale_pages.measure_reader(client, measure, log))
+    results += scale_pages.measure_reader(client, measure, log)
     results.append(scale_pages.measure_claim_create(client, measure, r))
     history_results, history_plans = scale_pages.measure_history(client, measure, explain, log)
     results += history_results

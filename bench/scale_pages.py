@@ -117,9 +117,13 @@ def measure_dashboard(client, values: dict, mix_tools, explain, log, size: str):
 
 
 def measure_reader(client, measure, log):
+    """The reader of the 1,000-claim article as a reviewer reads it again (its drawn claims
+    kept, ``annotations.reader.recent_drawings``), and drawn afresh, as the first request
+    after any change to its claims."""
     from django.urls import reverse
 
     from annotations.models import Article
+    from annotations.reader import recent_drawings
 
     article = Article.objects.get(pk=1)
     count = article.claims.count()
@@ -134,7 +138,20 @@ def measure_reader(client, measure, log):
     )
     size = len(client.get(path).content)
     result.note = f"{size // 1024:,} KiB of HTML; {result.queries} queries"
-    return result
+
+    def afresh():
+        recent_drawings.clear()
+        return client.get(path)
+
+    drawn = measure(
+        f"reader, an article of {count:,} claims, drawn afresh",
+        afresh,
+        runs=30,
+        warmup=3,
+        check=lambda response: None if response.status_code == 200 else "not 200",
+    )
+    drawn.note = "the first request after a change to its claims (kept drawings emptied)"
+    return [result, drawn]
 
 
 def measure_claim_create(client, measure, r: random.Random):

@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 
 from annotations.exporters import pdf_chromium
 from annotations.models import Article, Claim, Role
+from annotations.reader import recent_drawings
 from bench import data, pdf_parts
 from bench.browser import highlights_drawn
 from bench.forms import find_form
@@ -310,6 +311,25 @@ class Suite:
                     result.note += "; n/a (not built yet): no highlights rendered"
                 queries[count] = result.queries
             self.add(result)
+        path = url("annotations:article-detail", self.reader_articles[1000].pk)
+
+        def afresh():
+            recent_drawings.clear()
+            return self.client.get(path)
+
+        result = measure(
+            "reader, 1,000 claims, drawn afresh",
+            afresh,
+            runs=self.runs,
+            warmup=self.warmup,
+            target_ms=60,
+            check=status_check(),
+        )
+        result.note = (
+            "the first request after a change to its claims; the row above gives the drawn "
+            "claims again (annotations.reader.recent_drawings)"
+        )
+        self.add(result)
         check = Result("reader query count identical for 10 / 200 / 1,000 claims")
         if len(queries) == 3:
             check.passed = len(set(queries.values())) == 1

@@ -22,6 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotations.segments import (
+    _runs,
+    _swept_runs,
     paragraph_spans,
     render_body,
     split_at_boundaries,
@@ -167,6 +169,33 @@ def test_claim_classes_cannot_inject_markup(case, classes):
     parsed = parse(str(render_body(body, spans, classes)))
     assert "".join(text for _, _, text in parsed.pieces) == body
     assert set(parsed.tags) <= {"p", "mark", "span"}
+
+
+@st.composite
+def body_and_disjoint_spans(draw):
+    """Claims no two of which overlap, as most articles have them: cut points in order paired
+    into spans, some of them running off the text, a few empty, one id given twice."""
+    body = draw(bodies)
+    cuts = sorted(draw(st.lists(st.integers(-3, len(body) + 3), max_size=16)))
+    ids = draw(st.lists(st.integers(1, 10_000), min_size=9, max_size=9, unique=True))
+    spans = [(ids[i // 2], cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+    if spans and draw(st.booleans()):
+        # An id given twice: its last span wins, the first one is not drawn at all.
+        claim_id, start, end = spans[-1]
+        spans.insert(0, (claim_id, max(0, start - 5), start))
+    if draw(st.booleans()):
+        spans.append((ids[-1], 4, 4))  # empty: covers nothing
+    return body, spans
+
+
+@FAST
+@given(body_and_disjoint_spans(), st.dictionaries(st.integers(1, 10_000), st.text(max_size=8)))
+def test_claims_that_do_not_overlap_are_cut_as_the_sweep_cuts_them(case, classes):
+    """The reader's fast path (no two claims overlap: no sweep over the boundaries) draws the
+    same segments, classes and ids as the general one."""
+    body, spans = case
+    for lookup in (None, classes.get):
+        assert _runs(len(body), spans, lookup) == _swept_runs(len(body), spans, lookup)
 
 
 # --- Through the reader page -------------------------------------------------------------------

@@ -101,6 +101,52 @@ def test_claim_list_rows_are_links_showing_state_and_verdict(client, reviewer, a
     assert 'class="claim-item state-to_do is-to_do"' in row.group(0)
 
 
+def test_claim_list_drawn_at_once_equals_its_rows_drawn_one_by_one():
+    """The page draws all its rows in one call (attributes shared by rows of one class, state
+    and verdict built once, the texts escaped together); a refresh draws a single row. Both
+    write the same row for the same claim, whatever its text."""
+    from annotations.reader import claim_list_item, claim_list_items
+
+    texts = [
+        "Plain words",
+        "Buses <b>ran</b> \"late\" & 'early'",
+        "Two\nlines,\n\nand   spaces\t",
+        "",
+        "é" * 200,  # cut to the list's length
+        "<",
+    ]
+    verdicts = [None, "Inaccurate", 'Half "true" & <odd>']
+    rows = [
+        (
+            i + 1,
+            f"verdict-{i % 3}" if i % 2 else "state-to_do",
+            ("to_do", "needs_review", "made-up")[i % 3],
+            verdicts[i % 3],
+            texts[i % len(texts)],
+            (None, 3, 2)[i % 3],
+            (None, False, True)[i % 3],
+            (None, "", "resolved")[i % 3],
+        )
+        for i in range(24)
+    ]
+    for oob in (False, True):
+        one_by_one = "".join(
+            claim_list_item("/a/1/claims/", *row[:5], oob=oob, family=row[5:]) for row in rows
+        )
+        assert claim_list_items("/a/1/claims/", rows, oob=oob) == one_by_one
+    assert claim_list_items("/a/1/claims/", []) == ""
+    assert claim_list_items("/a/1/claims/", rows[1:2]) == (
+        '<a id="claim-item-2" class="claim-item verdict-1 is-needs_review" '
+        'href="/a/1/claims/2/" data-state="Needs review" data-verdict="Inaccurate">'
+        "Buses &lt;b&gt;ran&lt;/b&gt; &quot;late&quot; &amp; &#x27;early&#x27;"
+        '<span class="badge family-badge">2 related</span></a>'
+    )
+    # White space folded; a resolved conflict shows as the family's size.
+    assert claim_list_items("/a/1/claims/", rows[2:3]).endswith(
+        '>Two lines, and spaces<span class="badge family-badge">1 related</span></a>'
+    )
+
+
 def test_highlight_colour_comes_from_verdict_or_state(client, reviewer, article):
     verdict = Verdict.objects.get(label="Inaccurate")
     judged = ClaimFactory(article=article, start=0, end=10, verdict=verdict)

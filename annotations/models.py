@@ -3099,6 +3099,8 @@ class Citation(models.Model):
             # How many claims cite a source (``SourceQuerySet.with_usage``), counted from this
             # index alone.
             models.Index(fields=["source", "claim"], name="citation_source_claim"),
+            # The admin's list of every citation, newest first, a page at a time.
+            models.Index(fields=["-created_at", "-id"], name="citation_newest_first"),
         ]
 
     def __str__(self):

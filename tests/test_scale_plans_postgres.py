@@ -230,3 +230,28 @@ def _set_aside_article_first_indexes(table: str) -> None:
         assert names, f"no index of {table} starts with the article"
         for name in names:
             cursor.execute(f'DROP INDEX "{name}"')
+
+
+@pytest.mark.parametrize(
+    ("page", "one_source", "index"),
+    [
+        ("admin:annotations_article_changelist", False, "article_newest_first"),
+        ("admin:annotations_citation_changelist", False, "citation_newest_first"),
+        ("admin:annotations_citation_changelist", True, "citation_source_recent"),
+    ],
+)
+def test_admin_lists_read_their_page_from_an_index(client, admin_user, page, one_source, index):
+    """The admin's article list (newest first, as the dashboard) and its citation list (all
+    of them, or one source's: the link from a source's page) read a page, sort nothing."""
+    source = SourceFactory()
+    article = ArticleFactory()
+    for _ in range(5):
+        CitationFactory(source=source, claim=ClaimFactory(article=article))
+    client.force_login(admin_user)
+    order = (
+        'ORDER BY "annotations_article"."published_on" DESC'
+        if "article" in page
+        else 'ORDER BY "annotations_citation"."created_at" DESC'
+    )
+    params = {"source__id__exact": source.pk} if one_source else {}
+    _assert_reads_a_page_from(_plan(_statement(client, reverse(page), params, order)), index)

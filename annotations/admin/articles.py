@@ -7,7 +7,8 @@ would detach the claims. Articles are added by uploading files through the impor
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -168,9 +169,19 @@ class ArticleAdmin(HistoryAdmin):
     inlines = [ClaimInline]
     change_list_template = "admin/annotations/article/change_list.html"
 
+    # The dashboard's "newest first", read from its index (article_newest_first, PostgreSQL).
+    ordering = [F("published_on").desc(nulls_last=True), "-imported_at", "pk"]
+
     def get_queryset(self, request):
+        # State and claims from the article's tally: counting every article's claims for the
+        # state column took 24 s of a list page on a desk of 2,000,000 claims.
         return (
-            super().get_queryset(request).annotate(claim_total=Count("claims")).with_review_state()
+            super()
+            .get_queryset(request)
+            .annotate(
+                claim_total=Coalesce(F("tally__claims"), 0),
+                review_state=Coalesce(F("tally__review_state"), Value(Article.State.TO_DO)),
+            )
         )
 
     def save_model(self, request, obj, form, change):
@@ -262,7 +273,10 @@ class ClaimAdmin(HistoryAdmin):
     list_filter = ["state", "verdict", "category", "updated_at"]
     list_select_related = ["article", "verdict", "assignee"]
     search_fields = ["quote", "statement", "claimant", "article__title"]
-    date_hierarchy = "created_at"
+    # No date hierarchy: its years are the DISTINCT of every claim's year (3 s on a desk of
+    # 2,000,000 claims); the "updated" filter stays. Nor the count of every claim beside a
+    # filtered list's.
+    show_full_result_count = False
     autocomplete_fields = ["assignee"]
     # The span and the review workflow (two-person approval) are not edited by hand.
     readonly_fields = [
@@ -340,7 +354,11 @@ class CitationAdmin(HistoryAdmin):
     list_filter = ["relation", "created_at"]
     list_select_related = ["source", "claim", "created_by"]
     search_fields = ["source__title", "source__url", "quote", "claim__statement", "claim__quote"]
-    date_hierarchy = "created_at"
+    # As the claims' list: no date hierarchy (the "created" filter stays), no count of all.
+    show_full_result_count = False
+    # Newest first, as a source's page lists them: one source's read from its index
+    # (citation_source_recent).
+    ordering = ["-created_at", "-pk"]
     autocomplete_fields = ["source"]
     readonly_fields = ["claim", "created_by", "created_at"]
     fields = ["claim", "source", "relation", "quote", "locator", "note", "created_by", "created_at"]

@@ -52,6 +52,8 @@ class PageOfRowsFormSet(BaseInlineFormSet):
             more = len(page) > self.rows_shown
             self.rows_total = rows.count() if more else len(page)
             self._page_of_rows = page[: self.rows_shown]
+            for row in self._page_of_rows:  # each row's own object is the page's (one query)
+                self.fk.set_cached_value(row, self.instance)
         return self._page_of_rows
 
 

@@ -16,7 +16,8 @@ from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import charts
-from annotations.forms import LinkImportForm, choice_selects
+from annotations.dashboard_rows import article_rows
+from annotations.forms import LinkImportForm, ReadyChoices, choice_selects
 from annotations.models import (
     Article,
     ArticleTally,
@@ -103,9 +104,9 @@ class DashboardFilters(forms.Form):
 
     def __init__(self, data, *, verdicts, publishers, assignees, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["verdict"].choices = ANY + [(v.pk, v.label) for v in verdicts]
-        self.fields["publisher"].choices = ANY + [(p, p) for p in publishers]
-        self.fields["assignee"].choices = (
+        self.fields["verdict"].choices = ReadyChoices(ANY + [(v.pk, v.label) for v in verdicts])
+        self.fields["publisher"].choices = ReadyChoices(ANY + [(p, p) for p in publishers])
+        self.fields["assignee"].choices = ReadyChoices(
             ANY + [(ME, "Me")] + [(str(u.pk), str(u)) for u in assignees]
         )
 
@@ -253,6 +254,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "sort_headers": _sort_headers(sort),
         "state_chart": state_chart,
         "verdict_chart": verdict_chart,
+        "article_rows": article_rows(page.object_list, verdicts),
         "state_legend": [(state, charts.STATE_COLOURS[state]) for state in Claim.State],
         "filtered": any(key != "sort" for key in values),
         "link_form": LinkImportForm(),

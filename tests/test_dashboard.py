@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from annotations import tallies
 from annotations.models import Article, Claim, Publisher, Verdict
-from tests.factories import ArticleFactory, ClaimFactory
+from tests.factories import ArticleFactory, ClaimFactory, PublisherFactory, UserFactory
 
 URL = reverse("annotations:article-list")
 PARTIAL = {"HX-Request": "true", "HX-Target": "article-results"}
@@ -130,6 +130,43 @@ def test_filter_by_publisher_offers_only_known_publishers(signed_in):
 
     assert titles(response) == ["Herald story"]
     assert '<option value="Riverside Gazette">' in response.content.decode()
+
+
+def select_options(response, name: str) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) of each option of the filter ``name``'s select."""
+    html = response.content.decode()
+    select = html.split(f'<select name="{name}"', 1)[1].split("</select>", 1)[0]
+    return [
+        (html_lib.unescape(value), html_lib.unescape(label), bool(selected))
+        for value, selected, label in re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select
+        )
+    ]
+
+
+def test_filter_options_offer_publishers_with_articles_and_people_by_name(
+    signed_in, reviewer, reviewer2
+):
+    ArticleFactory(publisher="Zeta News")
+    ArticleFactory(publisher='Alpha & "Omega" <Press>')
+    PublisherFactory(name="Publisher without articles")
+    reviewer2.first_name, reviewer2.last_name = "Raj", "Patel"
+    reviewer2.save()
+    UserFactory(username="norole")
+
+    response = signed_in.get(URL, {"publisher": "Zeta News", "assignee": reviewer2.pk})
+
+    assert select_options(response, "publisher") == [
+        ("", "Any", False),
+        ('Alpha & "Omega" <Press>', 'Alpha & "Omega" <Press>', False),
+        ("Zeta News", "Zeta News", True),
+    ]
+    assert select_options(response, "assignee") == [
+        ("", "Any", False),
+        ("me", "Me", False),
+        (str(reviewer2.pk), "Raj Patel", True),
+        (str(reviewer.pk), "rita", False),
+    ]
 
 
 def test_filter_by_assignee(signed_in, reviewer2):

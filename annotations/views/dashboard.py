@@ -102,12 +102,13 @@ class DashboardFilters(forms.Form):
         choices=[(key, label) for key, (label, _) in SORTS.items()],
     )
 
-    def __init__(self, data, *, verdicts, publishers, assignees, **kwargs):
+    def __init__(self, data, *, verdicts, publishers: list[str], assignees, **kwargs):
+        """``assignees``: (id, name) pairs, ``User.objects.assignable_options``."""
         super().__init__(data, **kwargs)
         self.fields["verdict"].choices = ReadyChoices(ANY + [(v.pk, v.label) for v in verdicts])
         self.fields["publisher"].choices = ReadyChoices(ANY + [(p, p) for p in publishers])
         self.fields["assignee"].choices = ReadyChoices(
-            ANY + [(ME, "Me")] + [(str(u.pk), str(u)) for u in assignees]
+            ANY + [(ME, "Me")] + [(str(pk), name) for pk, name in assignees]
         )
 
     def selects(self):
@@ -216,10 +217,8 @@ def _decorate(articles: list[Article], verdicts, user) -> None:
 def article_list(request: HttpRequest) -> HttpResponse:
     verdicts = list(Verdict.objects.all())
     # Publishers with articles: a filter value that matches nothing is not offered.
-    publishers = (
-        Publisher.objects.with_articles().order_by("name").values_list("name", flat=True).distinct()
-    )
-    assignees = User.objects.able_to_review()
+    publishers = Publisher.objects.names_with_articles()
+    assignees = User.objects.assignable_options()
     form = DashboardFilters(
         request.GET, verdicts=verdicts, publishers=publishers, assignees=assignees
     )

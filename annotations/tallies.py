@@ -558,11 +558,17 @@ def _tables_ready(connection) -> bool:
     return True
 
 
+#: A row's key in the desk's totals: its profile, and what it counts.
+DESK_KEY = "review_state, claim_states, verdict_bits, state, COALESCE(verdict_id, 0)"
+
+
 def fold_desk(connection=None) -> None:
-    """Replace the desk's rows of changes by one row per profile and state, verdict or
-    articles: the same sums, fewer rows to add up. Safe beside writers: on PostgreSQL the
-    rows summed are the rows deleted, in one statement (a row committed meanwhile is left for
-    the next fold); SQLite has one writer at a time."""
+    """Replace the desk's rows of every key that has rows of changes (not folded) by one row
+    per key (profile and state, verdict or articles): the same sums, fewer rows to add up.
+    The keys with none keep their one folded row: a fold rewrites what changed, not the
+    desk's thousands of keys. Safe beside writers: on PostgreSQL the rows summed are the
+    rows deleted, in one statement (a row committed meanwhile is left for the next fold);
+    SQLite has one writer at a time."""
     connection = connection or default_connection
     sums = (
         "SELECT review_state, claim_states, verdict_bits, state, verdict_id, SUM(claims), "
@@ -570,19 +576,20 @@ def fold_desk(connection=None) -> None:
         "GROUP BY review_state, claim_states, verdict_bits, state, verdict_id "
         "HAVING SUM(claims) <> 0 OR SUM(articles) <> 0"
     )
-    columns = FOLDED_COLUMNS
+    changed = f'SELECT {DESK_KEY} FROM "{DESK}" WHERE NOT folded'
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f'WITH gone AS (DELETE FROM "{DESK}" RETURNING *) '
-                f"INSERT INTO {columns} " + sums.format(rows="gone")
+                f'WITH gone AS (DELETE FROM "{DESK}" WHERE ({DESK_KEY}) IN ({changed}) '
+                f"RETURNING *) INSERT INTO {FOLDED_COLUMNS} " + sums.format(rows="gone")
             )
         else:
             cursor.execute(f'SELECT MAX(id) FROM "{DESK}"')
             (last,) = cursor.fetchone()
-            rows = f'(SELECT * FROM "{DESK}" WHERE id <= %s)'
-            cursor.execute(f"INSERT INTO {columns} " + sums.format(rows=rows), [last])
-            cursor.execute(f'DELETE FROM "{DESK}" WHERE id <= %s', [last])
+            gone = f"id <= %s AND ({DESK_KEY}) IN ({changed} AND id <= %s)"
+            rows = f'(SELECT * FROM "{DESK}" WHERE {gone})'
+            cursor.execute(f"INSERT INTO {FOLDED_COLUMNS} " + sums.format(rows=rows), [last, last])
+            cursor.execute(f'DELETE FROM "{DESK}" WHERE {gone}', [last, last])
 
 
 def fold_desk_if_free(connection=None) -> None:

@@ -291,6 +291,25 @@ def test_folding_the_desks_changes_keeps_its_totals(desk):
     assert DeskTally.objects.count() == len(keys)
 
 
+def test_a_fold_rewrites_only_the_keys_with_changes(desk):
+    """The desk has a row per key once folded (thousands on a large desk); a fold after a few
+    changes rewrites the rows of the keys they touched, not every key."""
+    tallies.fold_desk(connection)
+    folded = set(DeskTally.objects.values_list("pk", flat=True))
+    claim = Claim.objects.filter(article=desk[2]).first()
+    Claim.objects.filter(pk=claim.pk).update(state=Claim.State.APPROVED)
+    before = DeskTally.objects.totals()
+    assert DeskTally.objects.filter(folded=False).exists()
+
+    tallies.fold_desk(connection)
+
+    assert DeskTally.objects.totals() == before
+    assert not DeskTally.objects.filter(folded=False).exists()
+    now = set(DeskTally.objects.values_list("pk", flat=True))
+    assert folded & now, "the keys the change did not touch keep their rows"
+    assert folded - now, "the touched keys' rows are summed into new ones"
+
+
 def profile_of(tally) -> int:
     return sum(tallies.state_bit(s) for s in Claim.State.values if getattr(tally, s))
 

@@ -1056,6 +1056,8 @@ def measure_all(totals: dict, seed: int, log, tmp: Path) -> tuple[list, dict]:
     plans |= dashboard_plans
     results += scale_pages.measure_reader(client, measure, log)
     results.append(scale_pages.measure_claim_create(client, measure, r))
+    if (tally_writes := scale_pages.measure_tally_writes(log)) is not None:
+        results.append(tally_writes)
     history_results, history_plans = scale_pages.measure_history(client, measure, explain, log)
     results += history_results
     plans |= history_plans

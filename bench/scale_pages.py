@@ -230,6 +230,82 @@ def measure_claim_create(client, measure, r: random.Random):
     return result
 
 
+def tally_write_costs(*, runs: int = 7) -> dict[str, float] | None:
+    """What the dashboard's tallies' triggers (``annotations/tallies.py``) add to one claim's
+    update, by kind of update: each ``EXPLAIN ANALYZE``d in a transaction rolled back, the
+    ``tally_`` triggers' time read from the plan, median of ``runs`` (ms). A claim without a
+    verdict in an article whose other claims have some; the kinds that need a verdict the
+    article has, or one it has not, are left out when there is none. PostgreSQL only (None
+    elsewhere): SQLite's plans time no trigger."""
+    from django.db import connection, transaction
+
+    from annotations.models import Claim, Verdict
+
+    if connection.vendor != "postgresql":
+        return None
+    claim = (
+        Claim.objects.filter(verdict__isnull=True, article__claims__verdict__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    if claim is None:
+        return None
+    had = set(
+        Claim.objects.filter(article_id=claim.article_id, verdict__isnull=False).values_list(
+            "verdict_id", flat=True
+        )
+    )
+    verdicts = Verdict.objects.order_by("pk").values_list("pk", flat=True)
+    new = next((pk for pk in verdicts if pk not in had), None)
+    other_state = next(s for s in Claim.State.values if s != claim.state)
+    kinds = {
+        "a state change": ("state = %s", [other_state]),
+        "a text edit": ("statement = statement || ' '", []),
+        "a verdict the article has": ("verdict_id = %s", [min(had)]),
+        "a verdict new to the article": ("verdict_id = %s", [new]),
+        "a proposal (state and a new verdict)": (
+            "state = %s, verdict_id = %s",
+            [Claim.State.NEEDS_REVIEW, new],
+        ),
+    }
+    if new is None:
+        kinds = {kind: change for kind, change in kinds.items() if "new" not in kind}
+    spent: dict[str, list] = {kind: [] for kind in kinds}
+    table = Claim._meta.db_table
+    for _ in range(runs):
+        for kind, (assignments, params) in kinds.items():
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f'EXPLAIN (ANALYZE, FORMAT JSON) UPDATE "{table}" SET {assignments} '  # noqa: S608
+                    "WHERE id = %s",
+                    [*params, claim.pk],
+                )
+                (plan,) = cursor.fetchone()
+                transaction.set_rollback(True)
+            triggers = plan[0].get("Triggers", [])
+            spent[kind].append(
+                sum(t["Time"] for t in triggers if t["Trigger Name"].startswith("tally_"))
+            )
+    return {kind: statistics.median(times) for kind, times in spent.items()}
+
+
+def measure_tally_writes(log):
+    """``tally_write_costs`` as a figure of the report (no target: the cost the dashboard's
+    counts put on every claim write; the worst kind is its median)."""
+    from bench.measure import Result
+
+    costs = tally_write_costs()
+    if not costs:
+        return None
+    log("  tally triggers a claim update: " + ", ".join(f"{k} {ms:.2f}" for k, ms in costs.items()))
+    return Result(
+        "claim update, the dashboard tallies' triggers (EXPLAIN ANALYZE, rolled back)",
+        median_ms=max(costs.values()),
+        runs=7,
+        note="; ".join(f"{kind} {ms:.2f} ms" for kind, ms in costs.items()),
+    )
+
+
 def measure_history(client, measure, explain, log):
     """The claim's history page (the claim's and its citations' history rows) and the admin's
     history of a claim, an article and the most cited source, over every history row."""

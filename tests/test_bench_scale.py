@@ -4,11 +4,13 @@ its rows to what the app stores for the same claim, and its desk to the app's ru
 import random
 
 import pytest
+from django.db import connection
 
-from annotations.models import Claim, ClaimFigure, ClaimKey
+from annotations.models import ArticleTally, Claim, ClaimFigure, ClaimKey, Verdict
 from bench.scale import Derived, telling
 from bench.scale_desk import Desk, claim_life
-from tests.factories import ArticleFactory
+from bench.scale_pages import tally_write_costs
+from tests.factories import ArticleFactory, ClaimFactory
 
 
 @pytest.mark.django_db
@@ -59,3 +61,31 @@ def test_bench_scale_claims_are_approved_by_an_editor_who_did_not_propose_and_ci
             assert proposal.changes["verdict_proposed_by_id"] != approval.by
             assert proposal.citations, "approved without a source cited"
     assert finals == {s.value for s in Claim.State}
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans time triggers")
+def test_bench_scale_times_the_tallies_triggers_on_claim_writes_and_changes_nothing(reviewer):
+    first, *_ = Verdict.objects.order_by("pk")
+    article = ArticleFactory()
+    ClaimFactory(article=article, verdict=first, created_by=reviewer)
+    plain = ClaimFactory(article=article, created_by=reviewer)
+    before = list(Claim.objects.order_by("pk").values_list("state", "verdict_id", "statement"))
+    tally = ArticleTally.objects.get(article=article)
+
+    costs = tally_write_costs(runs=2)
+
+    assert set(costs) == {
+        "a state change",
+        "a text edit",
+        "a verdict the article has",
+        "a verdict new to the article",
+        "a proposal (state and a new verdict)",
+    }
+    assert all(ms > 0 for ms in costs.values())
+    # Every update was rolled back: the claims and their article's counts are as they were.
+    assert list(Claim.objects.order_by("pk").values_list("state", "verdict_id", "statement")) == (
+        before
+    )
+    assert ArticleTally.objects.get(article=article).verdict_bits == tally.verdict_bits
+    assert Claim.objects.get(pk=plain.pk).verdict_id is None

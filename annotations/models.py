@@ -3998,6 +3998,17 @@ class ClaimFamily(models.Model):
     class Meta:
         ordering = ["-updated_at", "pk"]
         verbose_name_plural = "claim families"
+        indexes = [
+            # The dashboard's open conflicts (``open_conflicts``), on every dashboard page: the
+            # newest nine read from here, not every family scanned and sorted (22,746 families
+            # on the 2,000,000-claim desk: 4 ms of SQL on a quiet machine, 13-33 ms at a load
+            # of 10-12; README, "Scale").
+            models.Index(
+                fields=["-updated_at", "id"],
+                condition=Q(merged_into__isnull=True, conflict=True, resolution=""),
+                name="family_open_conflicts",
+            ),
+        ]
 
     def __str__(self):
         text = self.statement

@@ -1,10 +1,10 @@
 """The indexes ``make bench-scale`` asked for (issue 17), pinned in PostgreSQL's plans of the
 queries the pages run: the dashboard's first page and its oldest-first sort read 25 articles
 from an index instead of sorting them all, its progress sorts from the tallies' indexes, its
-assignee and verdict filters from theirs, the publishers filter probes the articles once per
-publisher instead of joining through every article, a much-cited source's page reads one
-page of its citations, and the source list reads its page in title order from an index. Runs
-where the tests run on PostgreSQL (``DATABASE_URL``).
+assignee and verdict filters from theirs, its open conflicts from theirs, the publishers
+filter probes the articles once per publisher instead of joining through every article, a
+much-cited source's page reads one page of its citations, and the source list reads its page
+in title order from an index. Runs where the tests run on PostgreSQL (``DATABASE_URL``).
 
 The tables here are small, so sequential scans and sorts are turned off for the plans: what is
 pinned is that an index serves the query's order and filter (at 100,000 articles the planner
@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotations.models import Claim, Verdict
+from annotations.models import Claim, ClaimFamily, Verdict
 from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, SourceFactory
 
 pytestmark = [
@@ -95,6 +95,21 @@ def test_dashboard_publishers_filter_probes_articles_once_per_publisher(client, 
         )
 
     assert joins and all(semi(node) for node in joins), json.dumps(plan)
+
+
+def test_dashboard_open_conflicts_are_read_from_their_index(client, reviewer):
+    for n in range(30):
+        ClaimFamily.objects.create(
+            statement=f"Buses ran late {n}",
+            member_count=2,
+            conflict=n % 2 == 0,
+            resolution="" if n % 3 else ClaimFamily.Resolution.OTHER,
+        )
+    client.force_login(reviewer)
+    sql = _statement(
+        client, reverse("annotations:article-list"), {}, 'FROM "annotations_claimfamily"'
+    )
+    _assert_reads_a_page_from(_plan(sql), "family_open_conflicts")
 
 
 def test_source_page_reads_one_page_of_citations_from_its_index(client, reviewer):

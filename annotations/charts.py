@@ -1,11 +1,17 @@
 """Geometry for the dashboard's server-rendered SVG charts (no JavaScript, no chart library).
 
-Templates draw the shapes; this module only works out where they go. Colours end up in SVG
-``fill`` attributes, which the Content-Security-Policy allows (they are not inline styles).
-Numbers are pre-formatted strings so the template never localises them into "12,5".
+This module works out where the shapes go; the rows' bars are drawn by
+``annotations.dashboard_rows`` and the bar charts by ``BarChart.html`` (a template drew them:
+1.2 ms of a dashboard request's CPU at a load average of 3.5, the strings 0.2 ms; README,
+"Scale"). Colours end up in SVG ``fill`` attributes, which the Content-Security-Policy allows
+(they are not inline styles). Numbers are pre-formatted strings, never localised into "12,5".
 """
 
 from dataclasses import dataclass
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 
 from annotations.models import Claim
 
@@ -79,6 +85,33 @@ class BarChart:
     @property
     def description(self) -> str:
         return ", ".join(f"{bar.part.label}: {bar.part.count}" for bar in self.bars) + "."
+
+    def html(self) -> SafeString:
+        """The chart as a ``<figure>`` of an SVG with a bar, its label and its number a row
+        (``tests/test_dashboard_rows.py`` holds it to the template it replaces)."""
+        slug, title = escape(self.slug), escape(self.title)
+        bars = "\n".join(
+            f'<g class="bar" data-key="{escape(str(bar.part.key))}" '
+            f'data-count="{bar.part.count}">\n'
+            f'<text x="0" y="{bar.text_y}" class="bar-label">'
+            f"{escape(Truncator(str(bar.part.label)).chars(20))}</text>\n"
+            f'<rect x="{self.label_width}" y="{bar.y}" width="{bar.width}" '
+            f'height="{self.bar_height}" rx="3" fill="{escape(bar.part.colour)}">\n'
+            f"<title>{escape(str(bar.part.label))}: {bar.part.count}</title>\n</rect>\n"
+            f'<text x="{bar.count_x}" y="{bar.text_y}" class="bar-count">{bar.part.count}</text>\n'
+            "</g>"
+            for bar in self.bars
+        )
+        claims = "claim" if self.total == 1 else "claims"
+        return mark_safe(  # noqa: S308 — every text escaped above
+            f'<figure class="chart card" id="chart-{slug}">\n'
+            f'<figcaption>{title} <span class="muted">· {self.total} {claims}</span></figcaption>\n'
+            f'<svg class="bar-chart" viewBox="0 0 {self.width} {self.height}" role="img" '
+            f'aria-labelledby="chart-{slug}-title chart-{slug}-desc">\n'
+            f'<title id="chart-{slug}-title">{title}</title>\n'
+            f'<desc id="chart-{slug}-desc">{escape(self.description)}</desc>\n'
+            f"{bars}\n</svg>\n</figure>"
+        )
 
 
 def bar_chart(

@@ -1,6 +1,7 @@
-"""The dashboard's rows, written by ``annotations.dashboard_rows`` instead of a template loop
-(README, "Scale"), are the rows the template drew: the template they replace is kept here and
-both are drawn for the same articles."""
+"""The dashboard's rows and charts, written as strings (``annotations.dashboard_rows``,
+``charts.BarChart.html``) instead of by templates (README, "Scale"), are what the templates
+drew: the templates they replace are kept in tests/fixtures and both are drawn for the same
+articles."""
 
 import datetime
 import re
@@ -19,7 +20,14 @@ URL = reverse("annotations:article-list")
 pytestmark = pytest.mark.django_db
 
 #: The rows as the dashboard's template drew them before (inside its ``{% localize off %}``).
-TEMPLATE_ROWS = (Path(__file__).parent / "fixtures" / "dashboard_rows_before.html").read_text()
+FIXTURES = Path(__file__).parent / "fixtures"
+TEMPLATE_ROWS = (FIXTURES / "dashboard_rows_before.html").read_text()
+#: A bar chart as its template drew it, inside the dashboard's ``{% localize off %}``.
+TEMPLATE_CHART = (
+    "{% load l10n %}{% localize off %}"
+    + (FIXTURES / "bar_chart_before.html").read_text()
+    + "{% endlocalize %}"
+)
 
 
 def spaced(html: str) -> str:
@@ -74,3 +82,29 @@ def test_rows_are_the_rows_the_template_drew(client, reviewer, reviewer2):
         assert drawn_cell in rows
     assert "Smith &amp; Sons &quot;Weekly&quot; &lt;Press&gt;" in rows
     assert 'title="Half &quot;true&quot; &lt;mostly&gt; &amp; more"' in rows
+
+
+def test_charts_are_the_charts_the_template_drew(client, reviewer):
+    long = VerdictFactory(label='Misleading: "true" figures <out of> context & more')
+    once = VerdictFactory(label="Once")
+    article = ArticleFactory()
+    ClaimFactory.create_batch(2, article=article, verdict=long, state=Claim.State.APPROVED)
+    ClaimFactory(article=article, verdict=once, state=Claim.State.NEEDS_REVIEW)
+    ClaimFactory(article=article)
+    client.force_login(reviewer)
+
+    for params in ({}, {"verdict": once.pk}, {"review_state": "published"}):
+        response = client.get(URL, params)
+
+        html = response.content.decode()
+        for name in ("state_chart", "verdict_chart"):
+            chart = response.context[name]
+            figure = html.split(f'<figure class="chart card" id="chart-{chart.slug}">', 1)[1]
+            figure = (
+                f'<figure class="chart card" id="chart-{chart.slug}">'
+                + figure.split("</figure>", 1)[0]
+                + "</figure>"
+            )
+            drawn = Template(TEMPLATE_CHART).render(Context({"chart": chart}))
+            assert spaced(figure) == spaced(drawn)
+    assert "Misleading: &quot;true&quot; …</text>" in html  # the label cut to 20

@@ -3,8 +3,8 @@
 Each row is what a template row drew (a title link, publisher, date, review state, the claims
 by state as a stacked SVG bar, verdict chips, the claims assigned to the reader and the
 unreviewed suggestions), but written here: the template loop over 25 rows, with a bar segment
-and a chip loop in each, was about 7.4 ms of the dashboard's 27 ms of CPU a request on the
-2,000,000-claim desk (load average 9), these strings under 1 ms (README, "Scale"). Everything
+and a chip loop in each, was 7.9 ms of the dashboard's 32 ms of CPU a request on the
+2,000,000-claim desk (load average 7), these strings 0.25 ms (README, "Scale"). Everything
 from the database or the desk's vocabulary is escaped here; ``tests/test_dashboard_rows.py``
 holds the rows to the template they replace.
 """

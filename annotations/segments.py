@@ -33,9 +33,19 @@ def split_at_boundaries(length: int, spans: Iterable[tuple[int, int, int]]) -> l
     """
     if length <= 0:
         return []
-    clipped = {}  # a claim id counts once: the last span given for it wins
-    for claim_id, start, end in spans:
-        clipped[claim_id] = (max(0, start), min(length, end))
+    return _split_clipped(length, clip_spans(length, spans))
+
+
+def clip_spans(length: int, spans: Iterable[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
+    """``{claim_id: (start, end)}`` clipped to ``0..length``; a claim id counts once: the last
+    span given for it wins."""
+    return {
+        claim_id: (start if start > 0 else 0, end if end < length else length)
+        for claim_id, start, end in spans
+    }
+
+
+def _split_clipped(length: int, clipped: Mapping[int, tuple[int, int]]) -> list[Segment]:
     # The covering claims that begin and end at each boundary, as (start, id).
     starts_at: dict[int, list[tuple[int, int]]] = defaultdict(list)
     ends_at: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -134,26 +144,24 @@ def _mark_classes(lookup: Callable[[int], str] | None) -> Callable[[int, int], s
 def _runs(
     length: int, spans: Iterable[tuple[int, int, int]], lookup: Callable[[int], str] | None
 ) -> Runs:
-    spans = list(spans)
-    clipped = {}  # as split_at_boundaries: the last span given for a claim id wins
-    for claim_id, start, end in spans:
-        clipped[claim_id] = (start if start > 0 else 0, end if end < length else length)
+    clipped = clip_spans(length, spans)
     claims = sorted(
         [(start, claim_id, end) for claim_id, (start, end) in clipped.items() if start < end]
     )
     if all(before[2] <= after[0] for before, after in zip(claims, claims[1:], strict=False)):
         return _disjoint_runs(length, claims, lookup)
-    return _swept_runs(length, spans, lookup)
+    return _swept_runs(length, clipped, lookup)
 
 
 def _swept_runs(
-    length: int, spans: Iterable[tuple[int, int, int]], lookup: Callable[[int], str] | None
+    length: int, clipped: Mapping[int, tuple[int, int]], lookup: Callable[[int], str] | None
 ) -> Runs:
-    """The runs of any claims, overlapping or not: from ``split_at_boundaries``."""
+    """The runs of any claims (``clip_spans``), overlapping or not: the segments of
+    ``split_at_boundaries``."""
     mark_class = _mark_classes(lookup)
     ends: list[int] = []
     openings: list[str] = []
-    for _, end, ids in split_at_boundaries(length, spans):
+    for _, end, ids in _split_clipped(length, clipped) if length > 0 else ():
         ends.append(end)
         if ids:
             id_text = " ".join(map(str, ids))

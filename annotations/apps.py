@@ -11,6 +11,7 @@ class AnnotationsConfig(AppConfig):
         from annotations import (  # noqa: F401 — checks registers on import
             checks,
             live,
+            roles,  # hands signed-in sessions to roles.SignedInUserBackend
             search,
             source_tallies,
             tallies,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -77,21 +77,44 @@ class HistoricalRecords(simple_history.HistoricalRecords):
 
 
 # The SQL of querysets that are the same at every call, compiled once per process and database
-# (``constant_rows``).
-_constant_sql: dict[tuple[str, str], tuple[str, tuple]] = {}
+# (``constant_rows``): name and database → (SQL, parameters, the places of the ids in them).
+_constant_sql: dict[tuple[str, str], tuple[str, tuple, list[int]]] = {}
+# Stand-ins for the ids a ``constant_rows`` query is compiled with: no row has a negative id.
+_ID_STAND_IN = -(2**62)
 
 
-def constant_rows(name: str, queryset: models.QuerySet) -> list[tuple]:
-    """The rows of ``queryset``, a ``values_list`` of columns read as stored (ids, text) whose
-    SQL and parameters are the same at every call; ``name`` names it. Its SQL is compiled once
-    per process and database, then only run: compiling the claim panel's two option lists
-    (who can be assigned, the verdicts) and making a model instance per option was about 1.5
-    ms of CPU of every claim-create POST (make bench-scale, "claim create POST")."""
-    key = (name, queryset.db)
+def compiled_once(name: str, model: type[models.Model], queryset, *ids: int) -> tuple:
+    """(database, SQL, parameters) of ``queryset(*ids)``, a queryset of ``model`` whose SQL is
+    the same at every call; ``name`` names it. ``ids``: the ids its filters compare columns
+    with, if any (a person's id, say). The queryset is made and its SQL compiled once per
+    process and database, with stand-ins for the ids; each call gets its own ids in their
+    places. Compiling is most of the CPU a short query costs: the claim panel's two option
+    lists (who can be assigned, the verdicts) were about 1.5 ms of CPU of every claim-create
+    POST with their model instances, making the querysets alone (``able_to_review``) another
+    0.15 ms, and reading the signed-in person and their roles 0.7 ms of every request (make
+    bench-scale, "claim create POST")."""
+    db = router.db_for_read(model)
+    key = (name, db)
     if key not in _constant_sql:
-        _constant_sql[key] = queryset.query.sql_with_params()
-    sql, params = _constant_sql[key]
-    with connections[queryset.db].cursor() as cursor:
+        stand_ins = [_ID_STAND_IN - i for i in range(len(ids))]
+        sql, params = queryset(*stand_ins).using(db).query.sql_with_params()
+        places = [i for stand_in in stand_ins for i, p in enumerate(params) if p == stand_in]
+        if len(places) != len(ids):
+            raise ValueError(f"{name}: each id must be one parameter of the query, as given")
+        _constant_sql[key] = (sql, params, places)
+    sql, params, places = _constant_sql[key]
+    if places:
+        params = list(params)
+        for place, value in zip(places, ids, strict=True):
+            params[place] = value
+    return db, sql, params
+
+
+def constant_rows(name: str, model: type[models.Model], queryset, *ids: int) -> list[tuple]:
+    """The rows of ``queryset(*ids)``, a ``values_list`` of columns read as stored (ids,
+    text), its SQL compiled once (``compiled_once``)."""
+    db, sql, params = compiled_once(name, model, queryset, *ids)
+    with connections[db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -122,12 +145,38 @@ class UserQuerySet(models.QuerySet):
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    #: ``signed_in``'s columns saying whether the person holds each role's group.
+    ROLE_COLUMNS = {role: f"holds_{role.name.lower()}_group" for role in Role}
+
+    def signed_in(self, pk: int) -> "User | None":
+        """The active person ``pk`` with their role groups, read in one query whose SQL is
+        compiled once (``compiled_once``), or None: the person of each request
+        (``roles.SignedInUserBackend``). Their roles then need no query (``_group_names``)."""
+        db, sql, params = compiled_once(
+            "signed-in",
+            self.model,
+            lambda pk: self.filter(pk=pk, is_active=True).annotate(
+                **{
+                    column: Exists(Group.objects.filter(user=OuterRef("pk"), name=role))
+                    for role, column in self.ROLE_COLUMNS.items()
+                }
+            ),
+            pk,
+        )
+        user = next(iter(self.raw(sql, params, using=db)), None)
+        if user is not None:
+            user._group_name_cache = {
+                role.value for role, column in self.ROLE_COLUMNS.items() if getattr(user, column)
+            }
+        return user
+
     def assignable_options(self) -> list[tuple[int, str]]:
         """(id, name) of the people ``able_to_review``, in its order, named as ``str(user)``
         names them: the claim panel's assignee options (``constant_rows``)."""
         rows = constant_rows(
             "able-to-review",
-            self.able_to_review().values_list("pk", "username", "first_name", "last_name"),
+            self.model,
+            lambda: self.able_to_review().values_list("pk", "username", "first_name", "last_name"),
         )
         return [
             (pk, f"{first_name} {last_name}".strip() or username)
@@ -147,9 +196,18 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
     def _group_names(self) -> set[str]:
-        # Cached per instance: role checks run many times while rendering one page.
+        # Cached per instance: role checks run many times while rendering one page. (The
+        # person of a request comes with their role groups: UserManager.signed_in.)
         if not hasattr(self, "_group_name_cache"):
-            self._group_name_cache = set(self.groups.values_list("name", flat=True))
+            self._group_name_cache = {
+                name
+                for (name,) in constant_rows(
+                    "group-names",
+                    Group,
+                    lambda pk: Group.objects.filter(user=pk).values_list("name"),
+                    self.pk,
+                )
+            }
         return self._group_name_cache
 
     @property
@@ -213,7 +271,10 @@ class PublisherQuerySet(models.QuerySet):
         filter's options, read as plain rows by SQL compiled once (``constant_rows``)."""
         rows = constant_rows(
             "publisher-names-with-articles",
-            Publisher.objects.with_articles().order_by("name").values_list("name").distinct(),
+            Publisher,
+            lambda: (
+                Publisher.objects.with_articles().order_by("name").values_list("name").distinct()
+            ),
         )
         return [name for (name,) in rows]
 
@@ -1353,7 +1414,9 @@ class VerdictQuerySet(models.QuerySet):
     def active_options(self) -> list[tuple[int, str]]:
         """(id, label) of the ``active`` verdicts, in their order: the claim panel's verdict
         options (``constant_rows``)."""
-        return constant_rows("active-verdicts", Verdict.objects.active().values_list("pk", "label"))
+        return constant_rows(
+            "active-verdicts", Verdict, lambda: Verdict.objects.active().values_list("pk", "label")
+        )
 
     def rating_scale(self) -> tuple[int, int]:
         """``(best, worst)``: the ends of the rating scale the vocabulary uses now (5 and 1

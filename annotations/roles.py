@@ -2,9 +2,13 @@
 
 from functools import wraps
 
+from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied
+from django.dispatch import receiver
 
-from annotations.models import Role
+from annotations.models import Role, User
 
 
 def role_required(role: Role):
@@ -34,3 +38,36 @@ def role_required(role: Role):
 reviewer_required = role_required(Role.REVIEWER)
 editor_required = role_required(Role.EDITOR)
 admin_required = role_required(Role.ADMIN)
+
+
+# --- The signed-in person of each request, with their roles ----------------------------------
+
+#: The backend that checks passwords (``settings.AUTHENTICATION_BACKENDS``), and the one that
+#: reads the person signed in for every later request.
+SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+SESSION_BACKEND = "annotations.roles.SignedInUserBackend"
+
+
+class SignedInUserBackend(BaseBackend):
+    """Reads the person a session signed in, for every request, with their role groups: one
+    query instead of two (the person's row, then their groups), whose SQL is compiled once per
+    process (``constant_rows``): a round trip and about 0.7 ms of CPU of every request (make
+    bench-scale, "claim create POST"). It signs no one in: ``ModelBackend`` checks passwords,
+    and the session it signs in is handed over to this backend (``hand_session_over``).
+    A session signed in before keeps ``ModelBackend`` and works as it did."""
+
+    def get_user(self, user_id):
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        return User.objects.signed_in(pk)
+
+
+@receiver(user_logged_in)
+def hand_session_over(sender, request, user, **kwargs) -> None:
+    """Once ``ModelBackend`` has checked a person's password, their session's later requests
+    read them through ``SignedInUserBackend``."""
+    session = getattr(request, "session", None)
+    if session is not None and session.get(BACKEND_SESSION_KEY) == SIGN_IN_BACKEND:
+        session[BACKEND_SESSION_KEY] = SESSION_BACKEND

@@ -13,9 +13,11 @@ import json
 import re
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
+from annotations.models import Role, User
 from tests import security_support as support
 from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, UserFactory
 
@@ -142,6 +144,27 @@ def test_a_user_without_a_role_reaches_no_object(world):
                 problems.append(f"{method.upper()} {url}: {status}")
     assert not problems, "\n".join(problems)
     assert support.db_fingerprint() == before
+
+
+def test_a_role_granted_or_taken_away_counts_from_the_next_request(article):
+    """The signed-in person's role groups are read in every request (SQL compiled once for
+    every person, ``constant_rows``): a change made meanwhile is seen at once, for this person
+    and not another."""
+    person = UserFactory(username="changing")
+    other = UserFactory(username="other", role=Role.EDITOR)
+    client = Client(raise_request_exception=False)
+    client.force_login(person)
+    address = reverse("annotations:article-detail", args=[article.pk])
+    assert client.get(address).status_code == 403
+    person.groups.add(Group.objects.get(name=Role.REVIEWER))
+    assert client.get(address).status_code == 200
+    person.groups.set([Group.objects.get(name=Role.EDITOR), Group.objects.get(name=Role.ADMIN)])
+    fresh = User.objects.get(pk=person.pk)
+    assert fresh._group_names() == set(person.groups.values_list("name", flat=True))
+    assert (fresh.is_admin, User.objects.get(pk=other.pk).is_admin) == (True, False)
+    person.groups.clear()
+    assert client.get(address).status_code == 403
+    assert User.objects.get(pk=person.pk)._group_names() == set()
 
 
 # --- Allow-listed query parameters ------------------------------------------------------------

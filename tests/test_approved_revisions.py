@@ -450,10 +450,10 @@ def test_the_approved_claim_panel_has_no_query_per_proposed_change(
         )
         approved.refresh_from_db()
     client.force_login(editor)
-    # session, user, groups, claim with its people and verdict, citations with sources,
-    # comments with authors, the pending revision with its author, its proposed citations with
-    # their sources, verdict options, assignee options
-    with django_assert_num_queries(10):
+    # session, user with their role groups (one query), claim with its people and verdict, citations
+    # with sources, comments with authors, the pending revision with its author, its proposed
+    # citations with their sources, verdict options, assignee options
+    with django_assert_num_queries(9):
         client.get(url("claim-detail", approved), headers=PANEL)
 
 

@@ -194,9 +194,10 @@ def test_claim_panel_query_count_does_not_grow(client, reviewer, django_assert_n
             Comment.objects.create(claim=claim, author=reviewer, body="Looks right")
     client.force_login(reviewer)
     for claim in (few, many):
-        # session, user, groups, claim with its people and verdict, citations with sources,
-        # comments with authors, verdict options, assignee options
-        with django_assert_num_queries(8):
+        # session, user with their role groups (roles.SignedInUserBackend: one query, was two),
+        # claim with its people and verdict, citations with sources, comments with authors,
+        # verdict options, assignee options
+        with django_assert_num_queries(7):
             client.get(url("claim-detail", claim), headers=PANEL)
 
 

@@ -377,13 +377,13 @@ def test_query_count_is_the_same_for_a_few_claims_and_a_full_page(
 
     signed_in.get(URL)  # the session
     add(2)
-    # session, user, user's groups (role); the filters' verdicts, people and publishers;
-    # the count; the page's ids; its rows (article, publisher, verdict, assignee, family);
-    # their figures
-    with django_assert_num_queries(10):
+    # session, user with their role groups (one query); the filters' verdicts, people and
+    # publishers; the count; the page's ids; its rows (article, publisher, verdict, assignee,
+    # family); their figures
+    with django_assert_num_queries(9):
         few = signed_in.get(URL)
     add(40)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         full = signed_in.get(URL)
     assert len(shown(few)) == 3 and len(shown(full)) == claim_selection.PAGE_SIZE
 

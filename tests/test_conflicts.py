@@ -214,10 +214,10 @@ def test_badges_add_no_query_per_claim(client, reviewer, django_assert_num_queri
         ClaimFamily.confirm(member, other, by=reviewer, seen=(None,) * 4)
     client.force_login(reviewer)
     client.get(article.get_absolute_url())
-    # session, user, user's groups (role), article, all verdicts, the article's claims with
-    # their families' member count and conflict (LEFT JOINs in the one query), its unreviewed
+    # session, user with their role groups (one query), article, all verdicts, the article's claims
+    # with their families' member count and conflict (LEFT JOINs in the one query), its unreviewed
     # check-worthy suggestions
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         html = client.get(article.get_absolute_url()).content.decode()
     assert html.count('class="badge family-badge">1 related</span>') == 2
 

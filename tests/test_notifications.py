@@ -200,8 +200,8 @@ def test_badge_reads_one_capped_count_with_ten_thousand_notifications(
     _notifications(reviewer, 10_000)
     client.force_login(reviewer)
     headers = {"HX-Request": "true", "HX-Target": "inbox-badge"}
-    # session, user, the user's groups (role check), the unread count (at most 100 rows)
-    with django_assert_num_queries(4):
+    # session, user with their role groups (one query), the unread count (at most 100 rows)
+    with django_assert_num_queries(3):
         response = client.get(reverse("annotations:inbox"), headers=headers)
     assert b'aria-label="Inbox, 99+ unread"' in response.content
     assert b'<span class="count unread-count">99+</span>' in response.content
@@ -222,9 +222,9 @@ def test_badge_shows_the_exact_count_up_to_ninety_nine(client, reviewer):
 def test_inbox_page_reads_a_fixed_number_of_queries(client, reviewer, django_assert_num_queries):
     _notifications(reviewer, 120, actor=reviewer)
     client.force_login(reviewer)
-    # session, user, groups, 26 notifications with their actors (the 26th only tells that
-    # there is an older page: nothing counts the whole inbox)
-    with django_assert_num_queries(4):
+    # session, user with their role groups (one query), 26 notifications with their actors (the 26th
+    # only tells that there is an older page: nothing counts the whole inbox)
+    with django_assert_num_queries(3):
         response = client.get(reverse("annotations:inbox"))
     assert response.content.decode().count('class="notification unread"') == 25
 

@@ -112,12 +112,12 @@ def test_an_orphan_costs_one_query_and_a_reader_without_orphans_none(
     client.force_login(reviewer)
     url = reverse("annotations:article-detail", args=[claim.article_id])
     client.get(url)
-    # session, user, groups, article, verdicts, the article's claims, its orphans, its
-    # unreviewed suggestions
-    with django_assert_num_queries(8):
+    # session, user with their role groups (one query), article, verdicts, the article's
+    # claims, its orphans, its unreviewed suggestions
+    with django_assert_num_queries(7):
         client.get(url)
     Claim.objects.filter(pk=claim.pk).update(orphaned_at=None)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(url)
 
 

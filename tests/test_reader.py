@@ -202,9 +202,9 @@ def test_reader_query_count_does_not_grow_with_claims(client, reviewer, django_a
     client.force_login(reviewer)
     client.get(reader_url(few))  # warm the session
     for article in (few, many):
-        # session, user, user's groups (role), article, all verdicts, the article's claims,
-        # its unreviewed suggestions
-        with django_assert_num_queries(7):
+        # session, user with their role groups (one query since roles.SignedInUserBackend),
+        # article, all verdicts, the article's claims, its unreviewed suggestions
+        with django_assert_num_queries(6):
             response = client.get(reader_url(article))
         assert response.status_code == 200
     assert response.content.decode().count('id="claim-item-') == 500

@@ -214,8 +214,9 @@ def test_creating_a_claim_takes_the_same_queries_however_many_claims_there_are(
     for n in range(existing):
         ClaimFactory(article=article, start=n % 40, end=n % 40 + 8)
     signed_in.get(reverse("annotations:article-detail", args=[article.pk]))
-    # session, user, groups, article, insert claim, insert its history, insert the figures read
-    # from its words, insert its index keys (one transaction); panel: assignee and verdict
-    # options; refresh: the claims near the new one with the count and the next in order.
-    with django_assert_num_queries(11):
+    # session, user with their role groups (one query since roles.SignedInUserBackend, was
+    # two), article, insert claim, insert its history, insert the figures read from its words,
+    # insert its index keys (one transaction); panel: assignee and verdict options; refresh:
+    # the claims near the new one with the count and the next in order.
+    with django_assert_num_queries(10):
         create(signed_in, article, "900 cars a day")

@@ -33,9 +33,9 @@ def test_source_list_shows_usage_without_a_query_per_row(
 ):
     SourceFactory.create_batch(6)
     client.force_login(reviewer)
-    # session, user, user's groups (role check), count for the paginator, the sources with
+    # session, user with their role groups (one query), count for the paginator, the sources with
     # claim/verdict/snapshot counts in one annotated query.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(reverse("annotations:source-list"))
     assert response.status_code == 200
     page = response.content.decode()
@@ -94,10 +94,10 @@ def test_much_cited_source_lists_its_citations_newest_first_a_page_at_a_time(
     Claim.objects.filter(pk=claim.pk).update(state=Claim.State.APPROVED, verdict=verdict)
     client.force_login(reviewer)
     path = reverse("annotations:source-detail", args=[source.pk])
-    # session, user, groups (role check), the source with its usage, its snapshots, the
-    # citations' count, the page of citations with claims, articles and verdicts (their
-    # shown columns: no query per row for a deferred one).
-    with django_assert_num_queries(7):
+    # session, user with their role groups (one query), the source with its usage, its snapshots,
+    # the citations' count, the page of citations with claims, articles and verdicts (their shown
+    # columns: no query per row for a deferred one).
+    with django_assert_num_queries(6):
         page = client.get(path).content.decode()
     assert "53 claims" in page
     assert page.count("Statement number") == 50

@@ -337,9 +337,9 @@ def test_reader_suggestions_cost_one_query_whatever_their_number(
     client.force_login(reviewer)
     client.get(reader_url(few))  # warm the session
     for article in (few, many):
-        # session, user, user's groups (role), article, all verdicts, the article's claims,
-        # its unreviewed suggestions
-        with django_assert_num_queries(7):
+        # session, user with their role groups (one query), article, all verdicts, the article's
+        # claims, its unreviewed suggestions
+        with django_assert_num_queries(6):
             response = client.get(reader_url(article))
     assert len(suggestion_data(response.content.decode())) >= 30 * 3
 

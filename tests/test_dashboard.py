@@ -436,13 +436,13 @@ def test_dashboard_query_count_does_not_grow_with_articles(
     if params.get("verdict") == "a claim's":  # the first article's second claim's
         params = {**params, "verdict": list(Verdict.objects.all())[1].pk}
 
-    # 1 session, 2 user, 3 user's groups (role check),
-    # 4 verdicts, 5 publishers (filter choices), 6 users with a role (assignee choices),
-    # unfiltered or filtered by article state, claim state and verdict only: 7 the desk's
+    # 1 session, 2 user with their role groups (one query, roles.SignedInUserBackend),
+    # 3 verdicts, 4 publishers (filter choices), 5 users with a role (assignee choices),
+    # unfiltered or filtered by article state, claim state and verdict only: 6 the desk's
     # totals of the profiles selected (articles, claims by state, claims by verdict;
     # annotations/tallies.py);
-    # filtered otherwise: 7 the selected articles counted and their claims by state summed
-    # from their tallies, 8 their claims by verdict from the article × verdict tallies;
+    # filtered otherwise: 6 the selected articles counted and their claims by state summed
+    # from their tallies, 7 their claims by verdict from the article × verdict tallies;
     # then the page of articles, the page's claims counted by article × state × verdict (and
     # assigned to me), the page's unreviewed check-worthy suggestions counted by article, the
     # open conflicts (claim families whose figures disagree);
@@ -451,7 +451,7 @@ def test_dashboard_query_count_does_not_grow_with_articles(
     by_articles = any(
         key not in ("sort", "review_state", "claim_state", "verdict") for key in params
     )
-    with django_assert_num_queries(11 + by_articles + ("q" in params)):
+    with django_assert_num_queries(10 + by_articles + ("q" in params)):
         response = client.get(URL, params)
     assert response.status_code == 200
     assert titles(response)
@@ -463,8 +463,8 @@ def test_htmx_partial_query_count_does_not_grow_with_articles(
     _articles_with_claims(30, reviewer, reviewer2)
     client.force_login(reviewer)
 
-    # The full page's queries but one (11 for a claim-state filter, its totals read from the
+    # The full page's queries but one (10 for a claim-state filter, its totals read from the
     # desk's totals by profile): the filter choices validate the query string.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(URL, {"claim_state": "approved"}, headers=PARTIAL)
     assert "<html" not in response.content.decode()

@@ -503,7 +503,7 @@ def test_a_suggested_sentence_shows_who_checked_it_when_the_reader_asks(
     assert other.published_checks() == []
 
 
-SESSION_QUERIES = 3  # the session, its user and the user's role groups
+SESSION_QUERIES = 2  # the session, its user with their role groups (roles.SignedInUserBackend)
 
 
 def client_reader(client, user, article) -> list[dict]:

@@ -570,12 +570,12 @@ def test_the_results_page_makes_the_same_number_of_queries_for_few_or_many_resul
         _one_of_each(f"heron{n} heron")
     client.force_login(reviewer)
     client.get(URL, {"q": "heron"})  # sessions and caches warmed
-    # 1 session, 1 user, 1 the user's groups (role check);
+    # 1 session, 1 user with their role groups (one query, roles.SignedInUserBackend);
     # the form: 1 verdicts, 1 publishers (the box's list: the articles' publishers);
     # per kind (4): matches ranked, objects, marked text (SQLite), or matches ranked, then
     # objects with their marked text (PostgreSQL);
     # article terms against publishers' names: 1 (SQLite's index, or PostgreSQL's text).
-    expected = 3 + 2 + 4 * (2 if POSTGRES else 3) + 1
+    expected = 2 + 2 + 4 * (2 if POSTGRES else 3) + 1
     with django_assert_num_queries(expected):
         assert client.get(URL, {"q": "heron"}).status_code == 200
     for n in range(3, 12):

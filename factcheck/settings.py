@@ -219,9 +219,9 @@ if DATABASE_URL:
         # Parameters bound on the server, and a statement a connection has run
         # FACTCHECK_DB_PREPARE_THRESHOLD times (psycopg's default, 5) prepared: PostgreSQL then
         # neither parses nor plans it again. A pooled connection lives on across requests, so a
-        # request runs prepared statements: creating a claim cost its server process 3.5 ms
-        # of CPU instead of 6.3 on the 2,000,000-claim desk (README, "Claim create, a third
-        # time"). Django leaves this off by default for poolers that hand a server connection
+        # request runs prepared statements: creating a claim cost its server process 3.5-4.8
+        # ms of CPU instead of 5.2-6.5 on the 2,000,000-claim desk (README, "Claim create, a
+        # third time"). Django leaves this off by default for poolers that hand a server connection
         # to another client between transactions (PgBouncer's transaction mode), where a
         # prepared statement may be missing: set FACTCHECK_DB_PREPARE_THRESHOLD=off behind one.
         prepare_threshold = os.environ.get("FACTCHECK_DB_PREPARE_THRESHOLD", "5").strip()

@@ -89,7 +89,10 @@ def test_quote_is_found_again_after_text_is_inserted_before_it(case, inserted):
     selector = selector_for(body, start, end, trim=False)
     new_body = inserted + body
     context = selector.prefix + selector.exact + selector.suffix
-    assume(new_body.count(context) == 1)
+    # Only one place in the new text holds the quote in its context, counting places that
+    # overlap ("00" is twice in "000": str.count says once).
+    places = [at for at in range(len(new_body)) if new_body.startswith(context, at)]
+    assume(len(places) == 1)
     found = locate(new_body, selector.exact, selector.prefix, selector.suffix, selector.start)
     assert found is not None
     assert (found.start, found.end) == (start + len(inserted), end + len(inserted))

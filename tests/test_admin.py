@@ -675,6 +675,24 @@ def test_list_checkboxes_are_djangos_own_html_for_any_title(client, admin_user):
 # --- Much-used objects --------------------------------------------------------------------------
 
 
+def claims_on_one_article(article, count):
+    """``count`` claims on ``article``, all on one span: one made by the factory, the rest
+    written at once."""
+    template = ClaimFactory(article=article)
+    return Claim.objects.bulk_create(
+        [
+            Claim(
+                article=article,
+                start=template.start,
+                end=template.end,
+                quote=template.quote,
+                statement=f"Sailing number {n} left on time.",
+            )
+            for n in range(count - 1)
+        ]
+    ) + [template]
+
+
 def test_a_much_cited_source_shows_its_newest_citations_and_still_saves(client, admin_user):
     """The change page of a source cited 600 times lists a page of its citations, newest first,
     links to all of them, and saves: listing every one put two form fields per citation in the
@@ -687,20 +705,7 @@ def test_a_much_cited_source_shows_its_newest_citations_and_still_saves(client, 
     from tests.security_support import post_forms
 
     source = SourceFactory(title="Harbour statistics")
-    article = ArticleFactory()
-    template = ClaimFactory(article=article)
-    claims = Claim.objects.bulk_create(
-        [
-            Claim(
-                article=article,
-                start=template.start,
-                end=template.end,
-                quote=template.quote,
-                statement=f"Sailing number {n} left on time.",
-            )
-            for n in range(600)
-        ]
-    )
+    claims = claims_on_one_article(ArticleFactory(), 600)
     now = timezone.now()
     Citation.objects.bulk_create(
         [
@@ -736,19 +741,8 @@ def test_an_article_with_many_claims_lists_a_page_of_them_and_still_saves(client
     from tests.security_support import post_forms
 
     article = ArticleFactory(title="Ferry timetable")
-    template = ClaimFactory(article=article, statement="The first sailing.")
-    Claim.objects.bulk_create(
-        [
-            Claim(
-                article=article,
-                start=template.start,
-                end=template.end,
-                quote=template.quote,
-                statement=f"Sailing number {n} left on time.",
-            )
-            for n in range(600)
-        ]
-    )
+    ClaimFactory(article=article, statement="The first sailing.")
+    claims_on_one_article(article, 600)
     client.force_login(admin_user)
     url = reverse("admin:annotations_article_change", args=[article.pk])
     page = client.get(url).content.decode()

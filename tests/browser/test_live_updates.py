@@ -94,11 +94,15 @@ def test_changes_by_the_editor_are_drawn_in_the_reviewers_open_reader(two_browse
     claim.propose_verdict(by=people["raj"], version=claim.version, verdict=VerdictFactory())
     rita, edith = two_browsers["rita"], two_browsers["edith"]
     open_reader(rita, article)
+    headline_top = "document.getElementById('article-title').getBoundingClientRect().top"
+    alone = rita.evaluate(headline_top)
     open_reader(edith, article, claim)
 
-    # Presence: each sees the other on the article.
+    # Presence: each sees the other on the article. Its line takes the place kept for it: the
+    # headline and the text under a reader's mouse do not move as it appears.
     rita.locator("#presence", has_text="edith").wait_for()
     edith.locator("#presence", has_text="rita").wait_for()
+    assert rita.evaluate(headline_top) == alone
 
     # The editor approves: the reviewer's row turns approved without a reload.
     row = rita.locator(f"#claim-item-{claim.pk}")
@@ -117,6 +121,7 @@ def test_changes_by_the_editor_are_drawn_in_the_reviewers_open_reader(two_browse
     # The editor closes the page: the reviewer no longer sees them within seconds.
     edith.close()
     rita.locator("#presence").wait_for(state="hidden", timeout=5_000)
+    assert rita.evaluate(headline_top) == alone
 
 
 def test_the_typing_reviewer_keeps_their_text_under_a_changed_by_notice(two_browsers, people):

@@ -43,8 +43,9 @@ another table's trigger names it).
 
 import hashlib
 
-from django.db import connection as default_connection
 from django.db import transaction
+
+from annotations.kept_counts import TriggerSet
 
 SOURCES = "annotations_source"
 CITATIONS = "annotations_citation"
@@ -316,28 +317,10 @@ def wanted_triggers(connection) -> dict[str, str]:
     return _sqlite_triggers(sig)
 
 
-def existing_triggers(connection) -> set[str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'source\\_tally\\_%%'")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return {name for (name,) in cursor.fetchall() if name.startswith(PREFIX)}
-
-
 def _tables_ready(connection) -> bool:
     with connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
     return {SOURCES, CITATIONS, CLAIMS, TALLY} <= tables
-
-
-def drop_triggers(connection) -> None:
-    names = existing_triggers(connection)
-    with connection.cursor() as cursor:
-        for name in names:
-            table = TABLES[name.removeprefix(PREFIX).split("_")[0]]
-            on = f' ON "{table}"' if connection.vendor == "postgresql" else ""
-            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"{on}')
 
 
 def recount(connection) -> None:
@@ -350,45 +333,22 @@ def recount(connection) -> None:
             cursor.execute(statement)
 
 
-def ensure(connection=None) -> bool:
-    """Make the triggers match the definition; when they did not, count every source again.
-    True when they were (re)made."""
-    connection = connection or default_connection
-    if connection.vendor not in ("sqlite", "postgresql") or not _tables_ready(connection):
-        return False
-    wanted = wanted_triggers(connection)
-    if set(wanted) == existing_triggers(connection):
-        return False
-    with transaction.atomic(using=connection.alias):
-        drop_triggers(connection)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                for function in _pg_functions():
-                    cursor.execute(function)
-            for statement in wanted.values():
-                cursor.execute(statement)
-        recount(connection)
-    return True
-
-
-def remove(connection=None) -> None:
-    connection = connection or default_connection
-    if connection.vendor not in ("sqlite", "postgresql"):
-        return
-    drop_triggers(connection)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for key in TABLES:
-                cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}{key}()")
-
-
-def drop_before_migrate(sender, using="default", plan=None, **kwargs) -> None:
-    """Before ``migrate`` on SQLite, when it has migrations to apply (see the docstring)."""
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor == "sqlite" and plan:
-        drop_triggers(connection)
+TRIGGERS = TriggerSet(
+    prefix=PREFIX,
+    tables={f"{PREFIX}{name}": table for name, table in TABLES.items()},
+    functions=tuple(TABLES),
+    function_sql=_pg_functions,
+    wanted=wanted_triggers,
+    tables_ready=_tables_ready,
+    recount=recount,
+)
+existing_triggers = TRIGGERS.existing
+drop_triggers = TRIGGERS.drop
+#: Make the triggers match the definition; when they did not, count every source again.
+ensure = TRIGGERS.ensure
+remove = TRIGGERS.remove
+#: Before ``migrate`` on SQLite, when it has migrations to apply (see the docstring).
+drop_before_migrate = TRIGGERS.drop_before_migrate
 
 
 def repair_after_migrate(sender, using="default", **kwargs) -> None:

@@ -48,6 +48,8 @@ import hashlib
 from django.db import OperationalError, transaction
 from django.db import connection as default_connection
 
+from annotations.kept_counts import TriggerSet
+
 CLAIMS = "annotations_claim"
 ARTICLES = "annotations_article"
 PUBLISHERS = "annotations_publisher"
@@ -507,18 +509,19 @@ def _sqlite_triggers(sig: str) -> dict[str, str]:
 # --- Installation ----------------------------------------------------------------------------
 
 
+def _pg_functions() -> list[str]:
+    return [
+        _pg_function(),
+        _pg_article_function(),
+        _pg_profile_function(),
+        _pg_verdict_profile_function(),
+        _pg_publisher_function(),
+    ]
+
+
 def signature() -> str:
     """Changes with the definition: the states counted and the triggers' SQL."""
-    definition = "|".join(
-        [
-            *states(),
-            _pg_function(),
-            _pg_article_function(),
-            _pg_profile_function(),
-            _pg_verdict_profile_function(),
-            _pg_publisher_function(),
-        ]
-    )
+    definition = "|".join([*states(), *_pg_functions()])
     definition += "|".join(_sqlite_triggers("")) + "|".join(_sqlite_triggers("").values())
     return hashlib.sha256(definition.encode()).hexdigest()[:10]
 
@@ -528,15 +531,6 @@ def wanted_triggers(connection) -> dict[str, str]:
     if connection.vendor == "postgresql":
         return _pg_triggers(sig)
     return _sqlite_triggers(sig)
-
-
-def existing_triggers(connection) -> set[str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tally\\_%%'")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return {name for (name,) in cursor.fetchall() if name.startswith(PREFIX)}
 
 
 #: The latest column of each table the triggers write: a migration calling ``ensure`` before
@@ -612,15 +606,6 @@ def fold_desk_if_free(connection=None) -> None:
                 cursor.execute(f"PRAGMA busy_timeout = {waits_ms}")
 
 
-def drop_triggers(connection) -> None:
-    names = existing_triggers(connection)
-    with connection.cursor() as cursor:
-        for name in names:
-            table = next(t for start, t in TRIGGER_TABLES.items() if name.startswith(start))
-            on = f' ON "{table}"' if connection.vendor == "postgresql" else ""
-            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"{on}')
-
-
 def recount(connection) -> None:
     """Count every article's claims again (the triggers keep them from then on)."""
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
@@ -631,53 +616,22 @@ def recount(connection) -> None:
             cursor.execute(statement)
 
 
-def ensure(connection=None) -> bool:
-    """Make the triggers match the definition; when they did not, count every article again.
-    True when they were (re)made."""
-    connection = connection or default_connection
-    if connection.vendor not in ("sqlite", "postgresql") or not _tables_ready(connection):
-        return False
-    wanted = wanted_triggers(connection)
-    if set(wanted) == existing_triggers(connection):
-        return False
-    with transaction.atomic(using=connection.alias):
-        drop_triggers(connection)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(_pg_function())
-                cursor.execute(_pg_article_function())
-                cursor.execute(_pg_profile_function())
-                cursor.execute(_pg_verdict_profile_function())
-                cursor.execute(_pg_publisher_function())
-            for statement in wanted.values():
-                cursor.execute(statement)
-        recount(connection)
-    return True
-
-
-def remove(connection=None) -> None:
-    connection = connection or default_connection
-    if connection.vendor not in ("sqlite", "postgresql"):
-        return
-    drop_triggers(connection)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}claims()")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}articles()")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}profiles()")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}verdict_profiles()")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}publishers()")
-
-
-def drop_before_migrate(sender, using="default", plan=None, **kwargs) -> None:
-    """Before ``migrate`` on SQLite: a trigger naming the tally tables would make Django's
-    rebuild of them fail (see the module's docstring). Only when there are migrations to
-    apply: ``bin/serve`` migrates at every start, and every article would be counted again."""
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor == "sqlite" and plan:
-        drop_triggers(connection)
+TRIGGERS = TriggerSet(
+    prefix=PREFIX,
+    tables=TRIGGER_TABLES,
+    functions=("claims", "articles", "profiles", "verdict_profiles", "publishers"),
+    function_sql=_pg_functions,
+    wanted=wanted_triggers,
+    tables_ready=_tables_ready,
+    recount=recount,
+)
+existing_triggers = TRIGGERS.existing
+drop_triggers = TRIGGERS.drop
+#: Make the triggers match the definition; when they did not, count every article again.
+ensure = TRIGGERS.ensure
+remove = TRIGGERS.remove
+#: Before ``migrate`` on SQLite (see the module's docstring).
+drop_before_migrate = TRIGGERS.drop_before_migrate
 
 
 def clear_if_no_articles(connection) -> None:

@@ -124,7 +124,19 @@ def test_source_page_reads_one_page_of_citations_from_its_index(client, reviewer
         {},
         'ORDER BY "annotations_citation"."created_at" DESC',
     )
+    _set_aside_all_citations_newest_first()
     _assert_reads_a_page_from(_plan(sql), "citation_source_recent")
+
+
+def _set_aside_all_citations_newest_first() -> None:
+    """Drop, inside the test's transaction (rolled back after it), the index of every
+    citation newest first. With five citations the planner may as well walk all of them in
+    that order and filter the source's out (CI's run did, after migration 0037 added it);
+    which it takes varies with the tables' statistics. What is pinned is that the source's
+    own index serves its filter and its order; at 400,000 citations the planner takes it by
+    cost (``make bench-scale``)."""
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX "citation_newest_first"')
 
 
 @pytest.mark.parametrize("usage", ["", "approved"])
@@ -269,4 +281,7 @@ def test_admin_lists_read_their_page_from_an_index(client, admin_user, page, one
         else 'ORDER BY "annotations_citation"."created_at" DESC'
     )
     params = {"source__id__exact": source.pk} if one_source else {}
-    _assert_reads_a_page_from(_plan(_statement(client, reverse(page), params, order)), index)
+    sql = _statement(client, reverse(page), params, order)
+    if one_source:
+        _set_aside_all_citations_newest_first()
+    _assert_reads_a_page_from(_plan(sql), index)

@@ -13,6 +13,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
 
 from annotations import anchoring, locales
+from annotations import search as fulltext
 from annotations.figures import extract_figures, normalise_number
 from annotations.models import (
     Article,
@@ -35,6 +36,10 @@ def datalist_options(values) -> SafeString:
     """``<option>`` tags of a ``<datalist>`` offering ``values``, escaped (quotes too). Written
     with one join: ``format_html`` per option was 2 ms of the search page for 400 publishers."""
     return mark_safe("".join(f'<option value="{escape(value)}"></option>' for value in values))  # noqa: S308 — every value escaped
+
+
+#: The empty choice of a filter: no filtering by it.
+ANY = [("", "Any")]
 
 
 class ReadyChoices(BaseChoiceIterator):
@@ -552,7 +557,7 @@ class SourceFilterForm(forms.Form):
     usage = forms.ChoiceField(label="Usage", choices=USAGE.items(), required=False)
     reliability = forms.ChoiceField(
         label="Reliability",
-        choices=[("", "Any"), ("unrated", "Not yet rated"), *Source.Reliability.choices[1:]],
+        choices=[*ANY, ("unrated", "Not yet rated"), *Source.Reliability.choices[1:]],
         required=False,
     )
 
@@ -945,3 +950,115 @@ class LinkImportForm(forms.Form):
         help_text="The server fetches the page and imports it like an HTML file.",
         widget=forms.URLInput(attrs={"placeholder": "https://news.example/story", "size": 50}),
     )
+
+
+class DashboardFilters(forms.Form):
+    """The dashboard's filters and sort, allow-listed: a value the form does not accept is
+    ignored, never passed to the ORM."""
+
+    ME = "me"
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(attrs={"placeholder": "Title or text"}),
+    )
+    review_state = forms.ChoiceField(
+        label="Article", required=False, choices=ANY + Article.State.choices
+    )
+    claim_state = forms.ChoiceField(
+        label="Has claims", required=False, choices=ANY + Claim.State.choices
+    )
+    verdict = forms.TypedChoiceField(label="Verdict", required=False, coerce=int, empty_value=None)
+    publisher = forms.ChoiceField(label="Publisher", required=False)
+    assignee = forms.ChoiceField(label="Assigned to", required=False)
+    sort = forms.ChoiceField(label="Sort", required=False)
+
+    def __init__(self, data, *, verdicts, publishers: list[str], assignees, sorts, **kwargs):
+        """``assignees``: (id, name) pairs, ``User.objects.assignable_options``; ``sorts``:
+        (value, label) pairs of the orderings the dashboard runs."""
+        super().__init__(data, **kwargs)
+        self.fields["verdict"].choices = ReadyChoices(ANY + [(v.pk, v.label) for v in verdicts])
+        self.fields["publisher"].choices = ReadyChoices(ANY + [(p, p) for p in publishers])
+        self.fields["assignee"].choices = ReadyChoices(
+            ANY + [(self.ME, "Me")] + [(str(pk), name) for pk, name in assignees]
+        )
+        self.fields["sort"].choices = ReadyChoices(sorts)
+
+    def selects(self):
+        """The filters' selects; not ``sort``: the column headers sort, and the results carry
+        the current sort back to the form."""
+        return choice_selects(self, [name for name in self.fields if name != "sort"])
+
+    def valid_values(self) -> dict:
+        """The values that passed validation; anything else in the query string is ignored."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+    def matching(self, values: dict, user) -> dict:
+        """The ``ArticleTally.objects.matching`` arguments of ``valid_values``, "me" read as
+        ``user``."""
+        if assignee := values.get("assignee"):
+            assignee = user if assignee == self.ME else int(assignee)
+        return {
+            "q": values.get("q", ""),
+            "review_state": values.get("review_state"),
+            "claim_state": values.get("claim_state"),
+            "verdict": values.get("verdict"),
+            "publisher": values.get("publisher"),
+            "assignee": assignee,
+        }
+
+
+class SearchFilters(forms.Form):
+    """The search page's filters, allow-listed: a value the form does not accept is ignored,
+    never passed to the ORM."""
+
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "Everything")] + [(k.name, k.label) for k in fulltext.KINDS.values()],
+    )
+    verdict = forms.TypedChoiceField(label="Verdict", required=False, coerce=int, empty_value=None)
+    state = forms.ChoiceField(
+        label="Claim state", required=False, choices=ANY + Claim.State.choices
+    )
+    # Typed, with the articles' publishers offered: a source library's publishers run to
+    # thousands (4,800 in make bench-scale's desk), too many for a select.
+    publisher = forms.CharField(
+        label="Publisher",
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(
+            attrs={"list": "search-publishers", "autocomplete": "off", "placeholder": "Any"}
+        ),
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reliability = forms.ChoiceField(
+        label="Source reliability",
+        required=False,
+        choices=ANY
+        + [(fulltext.UNRATED, "Not yet rated")]
+        + [(value, label) for value, label in Source.Reliability.choices if value],
+    )
+
+    def __init__(self, data, *, verdicts, publishers, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["verdict"].choices = ANY + [(v.pk, v.label) for v in verdicts]
+        self.publishers = publishers
+
+    def selects(self):
+        return choice_selects(self, ("verdict", "state", "reliability"))
+
+    def publisher_options(self):
+        """The ``<option>``s of the publisher box's list: the articles' publishers."""
+        return datalist_options(self.publishers)
+
+    def valid_values(self) -> dict:
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}

@@ -1,14 +1,13 @@
 """The articles dashboard: every article with its claims' progress, filters, search and a chart
 of the current selection.
 
-Query parameters are allow-listed through ``DashboardFilters``: a value the form does not accept
-is ignored, never passed to the ORM. Counts come from aggregate queries, so the number of
-queries does not grow with the number of articles or claims.
+Query parameters are allow-listed through ``forms.DashboardFilters``: a value the form does
+not accept is ignored, never passed to the ORM. Counts come from aggregate queries, so the
+number of queries does not grow with the number of articles or claims.
 """
 
 from collections import defaultdict
 
-from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from annotations import charts
 from annotations.dashboard_rows import article_rows
-from annotations.forms import LinkImportForm, ReadyChoices, choice_selects
+from annotations.forms import DashboardFilters, LinkImportForm
 from annotations.models import (
     Article,
     ArticleTally,
@@ -32,8 +31,6 @@ from annotations.models import (
 from annotations.roles import reviewer_required
 
 PAGE_SIZE = 25
-ANY = [("", "Any")]
-ME = "me"
 
 # sort parameter → ORDER BY; the only orderings the dashboard will run.
 SORTS = {
@@ -78,62 +75,6 @@ def _sort_headers(sort: str) -> dict:
         state = {column: "ascending", f"-{column}": "descending"}.get(sort, "none")
         headers[column] = {"next": opposite if sort == first else first, "aria": state}
     return headers
-
-
-class DashboardFilters(forms.Form):
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        max_length=200,
-        widget=forms.SearchInput(attrs={"placeholder": "Title or text"}),
-    )
-    review_state = forms.ChoiceField(
-        label="Article", required=False, choices=ANY + Article.State.choices
-    )
-    claim_state = forms.ChoiceField(
-        label="Has claims", required=False, choices=ANY + Claim.State.choices
-    )
-    verdict = forms.TypedChoiceField(label="Verdict", required=False, coerce=int, empty_value=None)
-    publisher = forms.ChoiceField(label="Publisher", required=False)
-    assignee = forms.ChoiceField(label="Assigned to", required=False)
-    sort = forms.ChoiceField(
-        label="Sort",
-        required=False,
-        choices=[(key, label) for key, (label, _) in SORTS.items()],
-    )
-
-    def __init__(self, data, *, verdicts, publishers: list[str], assignees, **kwargs):
-        """``assignees``: (id, name) pairs, ``User.objects.assignable_options``."""
-        super().__init__(data, **kwargs)
-        self.fields["verdict"].choices = ReadyChoices(ANY + [(v.pk, v.label) for v in verdicts])
-        self.fields["publisher"].choices = ReadyChoices(ANY + [(p, p) for p in publishers])
-        self.fields["assignee"].choices = ReadyChoices(
-            ANY + [(ME, "Me")] + [(str(pk), name) for pk, name in assignees]
-        )
-
-    def selects(self):
-        """The filters' selects; not ``sort``: the column headers sort, and the results carry
-        the current sort back to the form."""
-        return choice_selects(self, [name for name in self.fields if name != "sort"])
-
-    def valid_values(self) -> dict:
-        """The values that passed validation; anything else in the query string is ignored."""
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if value}
-
-
-def _filters(values: dict, user) -> dict:
-    """The ``matching`` arguments of the filters' valid values."""
-    if assignee := values.get("assignee"):
-        assignee = user if assignee == ME else int(assignee)
-    return {
-        "q": values.get("q", ""),
-        "review_state": values.get("review_state"),
-        "claim_state": values.get("claim_state"),
-        "verdict": values.get("verdict"),
-        "publisher": values.get("publisher"),
-        "assignee": assignee,
-    }
 
 
 def _counts(filters: dict, tallies) -> tuple[int, dict, dict]:
@@ -220,12 +161,16 @@ def article_list(request: HttpRequest) -> HttpResponse:
     publishers = Publisher.objects.names_with_articles()
     assignees = User.objects.assignable_options()
     form = DashboardFilters(
-        request.GET, verdicts=verdicts, publishers=publishers, assignees=assignees
+        request.GET,
+        verdicts=verdicts,
+        publishers=publishers,
+        assignees=assignees,
+        sorts=[(key, label) for key, (label, _) in SORTS.items()],
     )
     values = form.valid_values()
     sort = values.get("sort", DEFAULT_SORT)
 
-    filters = _filters(values, request.user)
+    filters = form.matching(values, request.user)
     # One tally per article: the selection's count and its charts are read from them.
     tallies = ArticleTally.objects.matching(**filters)
     articles = Article.objects.of_tallies(tallies)

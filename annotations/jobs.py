@@ -340,6 +340,7 @@ def export(job: Job, progress: Progress) -> Outcome:
 
     from annotations.exporters import FORMATS, download_name
     from annotations.exporters.scope import ExportRequestError, parse_scope, select_articles
+    from annotations.pdf_layout import PDFRenderError
 
     export_format = FORMATS[job.params["format"]]
     query = QueryDict(mutable=True)
@@ -356,12 +357,17 @@ def export(job: Job, progress: Progress) -> Outcome:
     # Handed to the outcome: ``_finish`` stores it and closes it.
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     written = 0
-    for number, piece in enumerate(pieces, start=1):
-        data = piece if isinstance(piece, bytes) else piece.encode()
-        out.write(data)
-        written += len(data)
-        if number % 20 == 0 or export_format.binary:
-            progress(0, None, f"{written // 1024:,} KB written")
+    try:
+        for number, piece in enumerate(pieces, start=1):
+            data = piece if isinstance(piece, bytes) else piece.encode()
+            out.write(data)
+            written += len(data)
+            if number % 20 == 0 or export_format.binary:
+                progress(0, None, f"{written // 1024:,} KB written")
+    except PDFRenderError as error:
+        # The renderer says why (out of time, Chromium missing or broken): its owner reads it.
+        out.close()
+        raise JobFailed(f"The PDF report could not be made: {error}") from None
     out.seek(0)
     name = download_name(export_format, articles, scope)
     what = f"{count} article{'s' if count != 1 else ''}"

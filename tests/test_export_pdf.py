@@ -399,6 +399,114 @@ def test_hung_browser_is_stopped_after_the_timeout_with_a_clear_error(chromium_r
     assert chromium_renderer() == 2
 
 
+def report_in_a_thread() -> tuple[threading.Thread, dict]:
+    """A report printed by another thread (a second job, a web worker), and how it ended."""
+    ended = {}
+
+    def report():
+        started = time.monotonic()
+        try:
+            ended["pdf"] = pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+        except pdf.PDFRenderError as error:
+            ended["error"] = error
+        ended["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=report, daemon=True)
+    thread.start()
+    return thread, ended
+
+
+@needs_chromium
+def test_report_that_cannot_get_the_busy_browser_in_time_fails_with_the_timeout_error(
+    chromium_renderer, settings
+):
+    pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    printing = running_browser()
+    settings.FACTCHECK_PDF_TIMEOUT = 1
+    # Another report holds the browser for longer than this report's whole time.
+    with pdf_chromium.kept_chromium._lock:
+        waiting, ended = report_in_a_thread()
+        waiting.join(timeout=10)
+        assert not waiting.is_alive(), "the report is still waiting for the browser"
+    assert "pdf" not in ended
+    assert re.match(r"Chromium took more than 1 s to print the report", str(ended["error"]))
+    # The browser belongs to the report printing with it: left running.
+    assert printing.poll() is None and running_browser() is printing
+    settings.FACTCHECK_PDF_TIMEOUT = 120
+    assert "Claim 39" in pdf_text(pdf.render_pdf(REPORT_CHROMIUM_PRINTS))
+    assert chromium_renderer() == 1
+
+
+@needs_chromium
+def test_time_spent_waiting_for_the_browser_counts_toward_the_reports_timeout(
+    chromium_renderer, settings
+):
+    pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    settings.FACTCHECK_PDF_TIMEOUT = 4
+    hung = running_browser()
+    os.kill(hung.pid, signal.SIGSTOP)
+    try:
+        with pdf_chromium.kept_chromium._lock:  # another report, for 3 of this one's 4 s
+            waiting, ended = report_in_a_thread()
+            time.sleep(3)
+        waiting.join(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(hung.pid, signal.SIGCONT)
+    assert "Chromium took more than 4 s" in str(ended["error"])
+    # 4 s from asking, not 3 s of waiting and 4 more of printing (7 s).
+    assert ended["seconds"] < 5.5
+    assert hung.poll() is not None  # the browser that hung was killed, as ever
+
+
+@needs_chromium
+@pytest.mark.parametrize("why", ["busy with another report", "hung"])
+def test_pdf_job_out_of_time_fails_saying_so_to_its_owner(chromium_renderer, settings, why):
+    from annotations import jobs
+    from annotations.models import Job
+
+    example = worked_example(n_articles=1)
+    pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    settings.FACTCHECK_PDF_TIMEOUT = 1
+    job = jobs.start(
+        owner=example["reviewer"],
+        kind=Job.Kind.EXPORT,
+        title="PDF report of an article",
+        params={
+            "format": "pdf",
+            "query": {"article": [str(example["articles"][0].pk)], "scope": ["published"]},
+        },
+        queue=False,
+    )
+    hung = running_browser()
+    release = threading.Event()
+    if why == "hung":
+        os.kill(hung.pid, signal.SIGSTOP)
+    else:  # another thread's report holds the browser (for 20 s at most)
+        holding = threading.Event()
+
+        def other_report():
+            with pdf_chromium.kept_chromium._lock:
+                holding.set()
+                release.wait(20)
+
+        threading.Thread(target=other_report, daemon=True).start()
+        holding.wait(10)
+    try:
+        jobs.execute(job.pk, worker="worker-1")
+    finally:
+        release.set()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(hung.pid, signal.SIGCONT)
+    job.refresh_from_db()
+    # Failed for good (not tried again), with the renderer's reason, whichever way time ran out.
+    assert (job.status, job.attempts) == (Job.Status.FAILED, 1)
+    assert job.message.startswith(
+        "The PDF report could not be made: Chromium took more than 1 s to print the report;"
+    )
+    assert not job.result_file
+
+
 @needs_chromium
 def test_browser_is_replaced_after_its_share_of_reports(chromium_renderer, settings):
     settings.FACTCHECK_PDF_CHROMIUM_REPORTS = 2

@@ -11,7 +11,9 @@ the report is printed; after ``FACTCHECK_PDF_CHROMIUM_REPORTS`` reports the brow
 so whatever it keeps growing is given back. A browser that died is started again (a report it
 was printing is tried once more); one that gives no answer within ``FACTCHECK_PDF_TIMEOUT``
 seconds (starting included) is killed, with all its processes, and the report fails with
-``PDFRenderError``. The browser is closed when the process exits.
+``PDFRenderError``. Those seconds start when the report asks for the browser: a report waiting
+behind another thread's fails the same way once they run out (the browser is left to the report
+that holds it). The browser is closed when the process exits.
 
 Chromium must fetch nothing: the document is written to a private temporary directory with its
 stylesheet inline and a Content-Security-Policy that allows nothing but inline styles (no
@@ -122,7 +124,8 @@ class Deadline:
 
 class KeptChromium:
     """One browser for this process, started on its first report. Reports are printed one at
-    a time (a lock): a second thread's report waits for the first."""
+    a time (a lock): a second thread's report waits for the first, within its own
+    ``FACTCHECK_PDF_TIMEOUT``."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -140,19 +143,31 @@ class KeptChromium:
                 f"FACTCHECK_PDF_RENDERER is chromium but {settings.FACTCHECK_PDF_CHROMIUM!r} "
                 "is not installed."
             )
-        with self._lock, tempfile.TemporaryDirectory(prefix="factcheck-pdf-") as directory:
-            source = Path(directory) / "report.html"
-            source.write_text(with_chromium_csp(document), encoding="utf-8")
-            # A browser that died since the last report is replaced before this one; one that
-            # dies while printing it, once.
-            try:
-                return self._attempt(program, source)
-            except BrowserGone:
-                pass
-            try:
-                return self._attempt(program, source)
-            except BrowserGone as gone:
-                raise PDFRenderError(f"Chromium could not print the report: {gone}") from None
+        # The report's time starts now: waiting for another report to finish with the browser
+        # counts, so a report behind a slow or hung one fails in time instead of waiting on.
+        timeout = settings.FACTCHECK_PDF_TIMEOUT
+        deadline = Deadline(timeout)
+        if not self._lock.acquire(timeout=max(deadline.ends - time.monotonic(), 0)):
+            raise PDFRenderError(
+                f"Chromium took more than {timeout} s to print the report; it was busy with "
+                "other reports all that time."
+            )
+        try:
+            with tempfile.TemporaryDirectory(prefix="factcheck-pdf-") as directory:
+                source = Path(directory) / "report.html"
+                source.write_text(with_chromium_csp(document), encoding="utf-8")
+                # A browser that died since the last report is replaced before this one; one
+                # that dies while printing it, once (with the whole timeout again).
+                try:
+                    return self._attempt(program, source, deadline)
+                except BrowserGone:
+                    pass
+                try:
+                    return self._attempt(program, source, Deadline(timeout))
+                except BrowserGone as gone:
+                    raise PDFRenderError(f"Chromium could not print the report: {gone}") from None
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         """Close the browser (at exit, or to start afresh). A forked child leaves its
@@ -162,9 +177,8 @@ class KeptChromium:
                 self.browser.close()
             self.browser = None
 
-    def _attempt(self, program: str, source: Path) -> bytes:
-        timeout = settings.FACTCHECK_PDF_TIMEOUT
-        deadline = Deadline(timeout)
+    def _attempt(self, program: str, source: Path, deadline: Deadline) -> bytes:
+        timeout = deadline.seconds
         try:
             return self._print(self._running(program, deadline), source, deadline)
         except DevToolsTimeout:

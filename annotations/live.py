@@ -38,11 +38,6 @@ def person_group(user_id: int) -> str:
     return f"person-{user_id}"
 
 
-# Events waiting for their transaction to commit, by (group, key): a transaction that changes
-# one claim a thousand times (an import, a bulk action) sends one event for it, the last.
-_pending = threading.local()
-
-
 def publish(group: str, event: dict, *, key: str = "") -> None:
     """Send ``event`` to ``group`` when the current transaction commits (at once outside
     one). Events of one transaction with the same ``key`` are sent once, the last one."""
@@ -52,21 +47,87 @@ def publish(group: str, event: dict, *, key: str = "") -> None:
 def publish_together(events: list[tuple[str, dict, str]]) -> None:
     """``publish`` for the (group, event, key) events of one change, handed to the channel
     layer in one go."""
-    pending = getattr(_pending, "events", None)
-    if pending is None:
-        pending = _pending.events = {}
-    slots = []
-    for group, event, key in events:
-        slot = (group, key or id(event))
-        pending[slot] = event
-        slots.append(slot)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_Publication(_transactions_batch(), events))
+    else:  # sent at once (or refused, under manual transaction management)
+        messages = [(group, {"type": "live.event", "event": event}) for group, event, _ in events]
+        transaction.on_commit(lambda: _hand_over(messages))
 
-    def send():
-        queued = [(slot[0], pending.pop(slot)) for slot in slots if slot in pending]
+
+# Events waiting for their transaction to commit. Each ``publish_together`` call is one
+# ``_Publication``, handed to ``transaction.on_commit`` and held by nothing else: a rollback —
+# of the transaction, or of the savepoint (inner atomic block) it was published in — makes
+# Django drop it from its commit callbacks, which frees it at once, events and all. Its batch
+# (the transaction's publications by (group, key)) keeps only weak references to it, so a
+# publication that is gone was rolled back, and one that is alive runs when the transaction
+# commits, in the order published. A transaction that changes one claim a thousand times (an
+# import, a bulk action) sends one event for it: the last that committed, sent with the last
+# publication naming it.
+
+
+class _Batch:
+    """The publications of one transaction, by the (group, key) slots they fill."""
+
+    def __init__(self):
+        self.slots: dict[tuple[str, str], list[weakref.ref]] = {}
+        self.committed = False  # its publications have started running
+
+    def add(self, publication: "_Publication") -> None:
+        for slot in publication.slots:
+            self.slots.setdefault(slot, []).append(weakref.ref(publication))
+
+    def last_for(self, slot: tuple[str, str]) -> "_Publication | None":
+        """The last publication filling ``slot`` that was not rolled back."""
+        for reference in reversed(self.slots[slot]):
+            publication = reference()
+            if publication is not None:
+                return publication
+        return None
+
+
+_current = threading.local()  # a weak reference to this thread's open transaction's batch
+
+
+def _transactions_batch() -> _Batch:
+    """The batch of the transaction open in this thread (the connection is the thread's). The
+    previous transaction's is gone (rolled back: nothing holds it) or committed."""
+    reference = getattr(_current, "batch", None)
+    batch = reference() if reference is not None else None
+    if batch is None or batch.committed:
+        batch = _Batch()
+        _current.batch = weakref.ref(batch)
+    return batch
+
+
+class _Publication:
+    """The events of one ``publish_together`` call; called when its transaction commits."""
+
+    __slots__ = ("__weakref__", "batch", "events")
+
+    def __init__(self, batch: _Batch, events: list[tuple[str, dict, str]]):
+        self.batch = batch
+        # (slot, group, event): one event per slot, the last; one without a key has no slot.
+        last = {(group, key): index for index, (group, _, key) in enumerate(events) if key}
+        self.events = [
+            ((group, key) if key else None, group, event)
+            for index, (group, event, key) in enumerate(events)
+            if not key or last[group, key] == index
+        ]
+        batch.add(self)
+
+    @property
+    def slots(self) -> list[tuple[str, str]]:
+        return [slot for slot, _, _ in self.events if slot is not None]
+
+    def __call__(self) -> None:
+        self.batch.committed = True
+        queued = [
+            (group, {"type": "live.event", "event": event})
+            for slot, group, event in self.events
+            if slot is None or self.batch.last_for(slot) is self
+        ]
         if queued:
-            _hand_over([(group, {"type": "live.event", "event": event}) for group, event in queued])
-
-    transaction.on_commit(send)
+            _hand_over(queued)
 
 
 def send_now(group: str, event: dict) -> None:

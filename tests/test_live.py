@@ -687,3 +687,80 @@ def test_a_change_saved_in_a_servers_thread_is_announced_on_the_servers_loop(mon
 
     serving_loop = async_to_sync(scenario)()
     assert [(n, loop) for _, n, loop, _ in heard] == [(7, serving_loop)]
+
+
+# --- Events belong to their transaction ---------------------------------------------------------
+
+
+class Event(dict):
+    """An event a test can hold weakly, to see that nothing keeps it."""
+
+
+class Rollback(Exception):
+    pass
+
+
+def heard_numbers(heard) -> list[int]:
+    assert live.wait_until_sent()
+    return [n for _, n, _, _ in heard]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transactions_events_are_never_sent_nor_kept(monkeypatch):
+    import gc
+    import weakref
+
+    heard = _heard_on_the_layer(monkeypatch)
+    rolled_back = [Event(n=1), Event(n=2)]
+    kept = [weakref.ref(event) for event in rolled_back]
+    with pytest.raises(Rollback), transaction.atomic():
+        live.publish("article-1", rolled_back[0], key="claim-7")
+        live.publish("article-1", rolled_back[1])
+        raise Rollback
+    del rolled_back
+    gc.collect()
+    # A worker thread that lives for days does not keep what it rolled back.
+    assert [reference() for reference in kept] == [None, None]
+
+    with transaction.atomic():  # the next transaction in the same thread
+        live.publish("article-1", {"n": 3})
+        live.publish("article-2", {"n": 4}, key="claim-7")
+    assert heard_numbers(heard) == [3, 4]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_inner_block_rolled_back_sends_none_of_its_events_and_the_outer_its_own_once(
+    monkeypatch,
+):
+    heard = _heard_on_the_layer(monkeypatch)
+    with transaction.atomic():
+        live.publish("article-1", {"n": 1}, key="claim-7")
+        live.publish("article-1", {"n": 2})
+        with pytest.raises(Rollback), transaction.atomic():
+            live.publish("article-1", {"n": 3}, key="claim-7")  # would replace 1
+            live.publish("article-1", {"n": 4})
+            live.publish("article-1", {"n": 5}, key="claim-8")
+            raise Rollback
+        live.publish("article-1", {"n": 6})
+    assert heard_numbers(heard) == [1, 2, 6]
+    # Nothing of it is left to the next transaction.
+    with transaction.atomic():
+        live.publish("article-1", {"n": 7}, key="claim-9")
+    assert heard_numbers(heard) == [1, 2, 6, 7]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_of_one_key_are_sent_once_the_last_that_committed(monkeypatch):
+    heard = _heard_on_the_layer(monkeypatch)
+    with transaction.atomic():
+        live.publish("article-1", {"n": 1}, key="claim-7")
+        with transaction.atomic():  # released: its event counts
+            live.publish("article-1", {"n": 2}, key="claim-7")
+            live.publish("article-2", {"n": 3}, key="claim-7")  # another group: its own
+        live.publish("article-1", {"n": 4})
+        with pytest.raises(Rollback), transaction.atomic():
+            live.publish("article-1", {"n": 5}, key="claim-7")
+            raise Rollback
+        for n in range(6, 10):
+            live.publish_together([("article-3", {"n": n}, "claim-9")] * 2)
+    assert heard_numbers(heard) == [2, 3, 4, 9]

@@ -153,35 +153,49 @@ SEND_TIMEOUT = 5
 
 
 class _Courier:
-    """The hand-overs waiting for one event loop, sent one batch after the other."""
+    """The hand-overs waiting for one event loop, sent one batch after the other. It holds its
+    loop weakly, and its task only while sending, so a loop that is closed and dropped (a
+    test's, a server's that stopped) is freed with its courier (``_couriers`` is keyed weakly
+    by loop: a courier holding its loop would keep both for ever)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
+        self.loop = weakref.ref(loop)
         self.waiting: collections.deque = collections.deque()
         self.task: asyncio.Task | None = None  # the batches being sent; only touched on the loop
 
     def post(self, layer, messages: list[tuple[str, dict]]) -> None:
         """From any thread."""
-        self.loop.call_soon_threadsafe(self._queue, layer, messages)
+        loop = self.loop()
+        if loop is None:
+            raise RuntimeError("the event loop is gone")
+        loop.call_soon_threadsafe(self._queue, layer, messages)
 
     def _queue(self, layer, messages) -> None:
         self.waiting.append((layer, messages))
-        if self.task is None or self.task.done():
-            self.task = self.loop.create_task(self._send_waiting())
+        if self.task is None or self.task.done():  # done: cancelled before it started
+            self.task = asyncio.get_running_loop().create_task(self._send_waiting())
 
     async def _send_waiting(self) -> None:
-        while self.waiting:
-            layer, messages = self.waiting.popleft()
-            try:
-                for group, message in messages:
-                    # A stalled layer (Redis not answering) loses this announcement, not every
-                    # later one: pages catch up when they reconnect.
-                    await asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT)
-            except Exception:  # the change is committed; only its live announcement is lost
-                logger.exception("Live update to %s not sent", ", ".join(g for g, _ in messages))
+        try:
+            while self.waiting:
+                layer, messages = self.waiting.popleft()
+                try:
+                    for group, message in messages:
+                        # A stalled layer (Redis not answering) loses this announcement, not
+                        # every later one: pages catch up when they reconnect.
+                        await asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT)
+                except Exception:  # the change is committed; only its live announcement is lost
+                    logger.exception(
+                        "Live update to %s not sent", ", ".join(g for g, _ in messages)
+                    )
+        finally:
+            # Nothing waits (no await since the deque was found empty): the next hand-over
+            # starts a new task.
+            self.task = None
 
     async def sent(self) -> None:
         """Returns once every batch handed over before it was asked is sent."""
+        await asyncio.sleep(0)  # a hand-over from this loop's own thread reaches ``_queue`` first
         while self.task is not None and not self.task.done():
             await asyncio.wait([self.task])
 
@@ -190,17 +204,18 @@ _couriers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Courier]" = (
     weakref.WeakKeyDictionary()
 )
 _couriers_lock = threading.Lock()
-# The loop serving this process's ASGI application, and this process's own hand-over loop:
-# (process id, loop), as a forked process inherits the values but not the threads.
-_server: tuple[int, asyncio.AbstractEventLoop] | None = None
+# The loop serving this process's ASGI application (weakly: a server that stopped leaves it to
+# be freed), and this process's own hand-over loop: (process id, loop), as a forked process
+# inherits the values but not the threads.
+_server: "tuple[int, weakref.ref[asyncio.AbstractEventLoop]] | None" = None
 _own: tuple[int, asyncio.AbstractEventLoop] | None = None
 
 
 def serving(loop: asyncio.AbstractEventLoop) -> None:
     """Name the event loop serving this process's ASGI application (``factcheck.asgi``)."""
     global _server
-    if _server is None or _server[1] is not loop:
-        _server = (os.getpid(), loop)
+    if _server is None or _server[1]() is not loop:
+        _server = (os.getpid(), weakref.ref(loop))
 
 
 def _courier(loop: asyncio.AbstractEventLoop) -> _Courier:
@@ -227,8 +242,9 @@ def _loop_for_hand_over() -> asyncio.AbstractEventLoop:
     except RuntimeError:
         pass
     server = _server
-    if server is not None and server[0] == os.getpid() and server[1].is_running():
-        return server[1]
+    loop = server[1]() if server is not None and server[0] == os.getpid() else None
+    if loop is not None and loop.is_running():
+        return loop
     return _own_loop()
 
 

@@ -764,3 +764,28 @@ def test_events_of_one_key_are_sent_once_the_last_that_committed(monkeypatch):
         for n in range(6, 10):
             live.publish_together([("article-3", {"n": n}, "claim-9")] * 2)
     assert heard_numbers(heard) == [2, 3, 4, 9]
+
+
+# --- Couriers -----------------------------------------------------------------------------------
+
+
+def test_a_closed_loop_that_is_dropped_is_freed_with_its_courier(monkeypatch):
+    import gc
+    import weakref
+
+    heard = _heard_on_the_layer(monkeypatch)
+
+    async def announce():
+        live.send_now("article-1", {"n": 1})  # on this loop, the caller's
+        await asyncio.sleep(0)
+        await live._courier(asyncio.get_running_loop()).sent()
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(announce())
+    loop.close()
+    assert [(n, sent_on) for _, n, sent_on, _ in heard] == [(1, loop)]
+    freed = weakref.ref(loop), weakref.ref(live._couriers[loop])
+    heard.clear()
+    del loop
+    gc.collect()
+    assert [reference() for reference in freed] == [None, None]

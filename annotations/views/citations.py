@@ -8,6 +8,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from annotations import snapshots
 from annotations.forms import CitationForm, CitationRemoveForm, PublishedCitationForm
+from annotations.htmx import HtmxHttpRequest
 from annotations.models import EditResult, Source, WorkflowError
 from annotations.reader import (
     PROPOSED,
@@ -28,7 +29,7 @@ SEARCH_LIMIT = 8
 @reviewer_required
 @require_GET
 @vary_on_headers("HX-Request")
-def source_search(request: HttpRequest) -> HttpResponse:
+def source_search(request: HtmxHttpRequest) -> HttpResponse:
     """Sources whose title, URL or publisher contain ``q``: a small list for the citation form."""
     q = request.GET.get("q", "").strip()[:200]
     sources = []

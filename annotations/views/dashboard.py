@@ -10,13 +10,14 @@ from collections import defaultdict
 
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import charts
 from annotations.dashboard_rows import article_rows
 from annotations.forms import DashboardFilters, LinkImportForm
+from annotations.htmx import HtmxHttpRequest
 from annotations.models import (
     Article,
     ArticleTally,
@@ -155,7 +156,7 @@ def _decorate(articles: list[Article], verdicts, user) -> None:
 
 @reviewer_required
 @vary_on_headers("HX-Request")
-def article_list(request: HttpRequest) -> HttpResponse:
+def article_list(request: HtmxHttpRequest) -> HttpResponse:
     verdicts = list(Verdict.objects.all())
     # Publishers with articles: a filter value that matches nothing is not offered.
     publishers = Publisher.objects.names_with_articles()

@@ -26,6 +26,7 @@ from annotations.forms import (
     FigureRemoveForm,
     ProposalForm,
 )
+from annotations.htmx import HtmxHttpRequest
 from annotations.models import (
     Citation,
     Claim,
@@ -85,7 +86,7 @@ def related_context(claim: Claim, **overrides) -> dict:
     return context
 
 
-def _render_related(request: HttpRequest, claim: Claim, *, status=200, **overrides):
+def _render_related(request: HtmxHttpRequest, claim: Claim, *, status=200, **overrides):
     context = related_context(claim, **overrides)
     # In the claim panel, citing a published fact-check redraws the panel (its list of
     # sources); on the region's own page it is a plain form.
@@ -98,7 +99,7 @@ def _render_related(request: HttpRequest, claim: Claim, *, status=200, **overrid
     return render(request, template, context, status=status)
 
 
-def _done(request: HttpRequest, claim: Claim, notice: str) -> HttpResponse:
+def _done(request: HtmxHttpRequest, claim: Claim, notice: str) -> HttpResponse:
     if request.htmx and request.htmx.target == RELATED_TARGET:
         return _render_related(request, claim, notice=notice)
     return redirect(_related_url(claim))

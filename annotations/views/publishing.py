@@ -15,6 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from annotations import publishing
 from annotations.forms import ArticleDetailsForm, PublishForm, UnpublishForm
 from annotations.highlights import part_html
+from annotations.htmx import HtmxHttpRequest
 from annotations.middleware import public_page
 from annotations.models import Article, Publisher, StaleArticleError, WorkflowError
 from annotations.reader import get_article_for_user
@@ -31,7 +32,7 @@ PUBLIC_MAX_AGE = 60
 # --- Details ------------------------------------------------------------------------------------
 
 
-def _render_details(request, article, *, status=200, **context) -> HttpResponse:
+def _render_details(request: HtmxHttpRequest, article, *, status=200, **context) -> HttpResponse:
     """The header's details region for htmx; a page of its own otherwise."""
     context = {
         "article": article,
@@ -48,7 +49,7 @@ def _render_details(request, article, *, status=200, **context) -> HttpResponse:
 @reviewer_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request", "HX-Target")
-def article_details(request: HttpRequest, pk: int) -> HttpResponse:
+def article_details(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: the details form (``?cancel`` the details as shown). POST: save them, unless
     someone changed the article since the form was loaded."""
     article = get_article_for_user(request, pk)
@@ -104,7 +105,7 @@ def publisher_search(request: HttpRequest) -> HttpResponse:
 @reviewer_required
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
-def article_publication(request: HttpRequest, pk: int) -> HttpResponse:
+def article_publication(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The article's state and publication, loaded into its header once the reader is drawn
     (its claims are counted for it, which the reader itself never needs)."""
     article = get_article_for_user(request, pk)

@@ -11,6 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from annotations import snapshots
 from annotations.forms import ReliabilityForm, SnapshotForm, SourceFilterForm
+from annotations.htmx import HtmxHttpRequest
 from annotations.models import Citation, Source, SourceSnapshot, StaleSourceError
 from annotations.ratelimit import rate_limited
 from annotations.roles import editor_required, reviewer_required
@@ -99,7 +100,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @editor_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def source_reliability(request: HttpRequest, pk: int) -> HttpResponse:
+def source_reliability(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     source = get_source_for_user(request, pk)
     # Any POST is a bound form, even one carrying no field: missing fields are errors.
     form = ReliabilityForm(request.POST if request.method == "POST" else None, instance=source)

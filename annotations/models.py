@@ -725,6 +725,12 @@ class Article(models.Model):
         """The public fact-check page (also answering once withdrawn), if ever published."""
         return reverse("annotations:fact-check", args=[self.slug]) if self.slug else None
 
+    @property
+    def url_is_link(self) -> bool:
+        """Its address may be linked to: http(s) only (``urlnorm.is_http_url``); anything else
+        (``javascript:``, a file path) is shown as text, never put in an ``href``."""
+        return is_http_url(self.url)
+
     @staticmethod
     def hash_text(raw_text: str) -> str:
         return hashlib.sha256(raw_text.encode("utf-8")).hexdigest()
@@ -1621,6 +1627,17 @@ class Source(models.Model):
         if self.archive_url:
             self.archive_url = normalize_url(self.archive_url)
         save_raising_version(self, super().save, *args, **kwargs)
+
+    @property
+    def url_is_link(self) -> bool:
+        """Its address may be linked to: http(s) only (``urlnorm.is_http_url``); anything else
+        (``javascript:``, a file path) is shown as text, never put in an ``href``."""
+        return is_http_url(self.url)
+
+    @property
+    def archive_url_is_link(self) -> bool:
+        """Its archived copy's address may be linked to, as ``url_is_link``."""
+        return is_http_url(self.archive_url)
 
     def save_version(self, version: int | None, *, by) -> None:
         """Save this source's values if the stored row is still at ``version`` (the one the
@@ -4747,7 +4764,9 @@ class PublishedReview(models.Model):
         return f"{self.rating_value:g}"
 
     @property
-    def is_link(self) -> bool:
+    def url_is_link(self) -> bool:
+        """Its address may be linked to: http(s) only (``urlnorm.is_http_url``); anything else
+        (``javascript:``, a file path) is shown as text, never put in an ``href``."""
         return is_http_url(self.url)
 
     @property

@@ -45,7 +45,6 @@ from annotations.models import (
     WorkflowError,
 )
 from annotations.segments import paragraph_spans, render_body, render_inline, render_paragraphs
-from annotations.urlnorm import is_http_url
 
 PANEL_TARGETS = {"claim-panel"}
 LIST_TEXT_LENGTH = 90
@@ -306,7 +305,6 @@ def reader_context(article: Article, *, page: bool = True) -> dict:
     legend.sort(key=lambda v: (v.order, v.label))
     return {
         "article": article,
-        "article_url_is_link": is_http_url(article.url),
         "body_html": drawn.body_html,
         "headline_html": drawn.headline_html,
         "standfirst_html": drawn.standfirst_html,
@@ -473,8 +471,6 @@ def panel_context(request: HttpRequest, claim: Claim, *, new: bool = False, **ov
     user = request.user
     can_review = claim.is_reviewable_by(user)
     citations = [] if new else list(claim.citations.select_related("source"))
-    for citation in citations:
-        citation.source_is_link = is_http_url(citation.source.url)
     # A change to an approved claim waits beside it; its author's forms show what they proposed.
     revision = None if new else claim.pending_revision()
     own_revision = revision is not None and revision.proposed_by_id == user.pk

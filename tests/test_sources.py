@@ -224,3 +224,34 @@ def test_merge_into_itself_is_refused(admin_user):
     source = SourceFactory()
     with pytest.raises(ValueError):
         source.merge_into(source, by=admin_user)
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [("https://stats.example.org/bulletin", True), ("javascript:alert(1)", False)],
+)
+def test_a_sources_address_is_a_link_only_when_http(client, reviewer, url, linked):
+    """The source list, the source's page and the claim panel's citations link a source's
+    address (and its archived copy's) when it is http(s), and never put anything else in a
+    link."""
+    citation = CitationFactory(source__title="Bus counts bulletin")
+    Source.objects.filter(pk=citation.source.pk).update(url=url, archive_url=url)
+    client.force_login(reviewer)
+    pages = {
+        "list": client.get(reverse("annotations:source-list")),
+        "page": client.get(reverse("annotations:source-detail", args=[citation.source.pk])),
+        "panel": client.get(
+            reverse(
+                "annotations:claim-detail",
+                args=[citation.claim.article_id, citation.claim.pk],
+            )
+        ),
+    }
+    for where, response in pages.items():
+        page = response.content.decode()
+        assert response.status_code == 200, where
+        assert (f'href="{url}"' in page) is linked, where
+        assert 'href="javascript:' not in page, where
+        assert "Bus counts bulletin" in page, where  # the source is shown either way
+    # The page links both the live address and the archived copy.
+    assert pages["page"].content.decode().count(f'href="{url}"') >= (2 if linked else 0)

@@ -51,7 +51,7 @@ class PublishedReviewAdmin(admin.ModelAdmin):
 
     @admin.display(description="link")
     def link(self, review):
-        if not review.is_link:
+        if not review.url_is_link:
             return review.url
         return format_html(
             '<a href="{}" rel="noopener noreferrer nofollow">{}</a>', review.url, review.url

@@ -21,7 +21,6 @@ from annotations.reader import (
     render_claim,
 )
 from annotations.roles import reviewer_required
-from annotations.urlnorm import is_http_url
 
 SEARCH_LIMIT = 8
 
@@ -35,8 +34,6 @@ def source_search(request: HtmxHttpRequest) -> HttpResponse:
     sources = []
     if len(q) >= 2:
         sources = list(Source.objects.search(q).only("title", "url", "publisher")[:SEARCH_LIMIT])
-    for source in sources:
-        source.is_link = is_http_url(source.url)
     context = {"q": q, "sources": sources}
     if request.htmx and request.htmx.target == "source-results":
         return render(request, "annotations/claims/source_results.html#source-results", context)

@@ -15,7 +15,6 @@ from annotations.htmx import HtmxHttpRequest
 from annotations.models import Citation, Source, SourceSnapshot, StaleSourceError
 from annotations.ratelimit import rate_limited
 from annotations.roles import editor_required, reviewer_required
-from annotations.urlnorm import is_http_url
 
 
 def get_source_for_user(request: HttpRequest, pk: int, sources=None) -> Source:
@@ -40,8 +39,6 @@ def source_list(request: HttpRequest) -> HttpResponse:
         if reliability := form.cleaned_data["reliability"]:
             sources = sources.filter(reliability="" if reliability == "unrated" else reliability)
     page = Paginator(sources.order_by("title", "pk"), 50).get_page(request.GET.get("page"))
-    for source in page:
-        source.linkable = is_http_url(source.url)
     return render(request, "annotations/sources/source_list.html", {"form": form, "page": page})
 
 
@@ -78,8 +75,6 @@ def _detail_context(source: Source, page_number=None, **extra) -> dict:
         .only(*CITATION_COLUMNS)
         .order_by("-created_at", "-pk")
     )
-    source.linkable = is_http_url(source.url)
-    source.archive_linkable = is_http_url(source.archive_url)
     snapshots.mark_text_changes(source.snapshots.all())
     return {
         "source": source,

@@ -163,7 +163,10 @@ def _pg_citations_function() -> str:
 def _pg_claims_function() -> str:
     """The claims' statement trigger: claims added or removed count for the sources their
     citations name; a claim approved with a verdict, or no longer, moves those sources'
-    approved verdicts. An edit of a claim's text changes nothing (and writes nothing)."""
+    approved verdicts. A statement that moves no count stops before joining the citations:
+    an edit of a claim's text (no claim's "approved with a verdict" changed) compares its
+    old and new rows and nothing else; a new claim cited by nothing yet (every claim made
+    from a selection) looks up its citations once."""
     cited = f'JOIN "{CITATIONS}" AS c ON c.claim_id = k.id'
     changes = {
         "INSERT": (
@@ -181,13 +184,23 @@ def _pg_claims_function() -> str:
             f"WHERE {_approved('k.')} <> {_approved('o.')}"
         ),
     }
+    # Whether the statement can move a count at all, from the rows it names.
+    moves = {
+        "INSERT": f"EXISTS (SELECT FROM new_claims AS k {cited})",
+        "DELETE": f"EXISTS (SELECT FROM old_claims AS k {cited})",
+        "UPDATE": (
+            "EXISTS (SELECT FROM new_claims AS k JOIN old_claims AS o ON o.id = k.id "
+            f"WHERE {_approved('k.')} <> {_approved('o.')})"
+        ),
+    }
     branches = []
     for op, rows in changes.items():
         branches.append(
-            f"IF TG_OP = '{op}' THEN "
+            # Nested: a transition table the other operations name does not exist here.
+            f"IF TG_OP = '{op}' THEN IF {moves[op]} THEN "
             + _pg_lock_tallies(f"SELECT source_id FROM ({rows}) AS r")
             + _pg_apply(rows)
-            + "END IF; "
+            + "END IF; END IF; "
         )
     return (
         f"CREATE OR REPLACE FUNCTION {PREFIX}claims() RETURNS trigger LANGUAGE plpgsql AS $$ "

@@ -179,7 +179,13 @@ def recount_sql() -> list[str]:
 
 
 def _pg_function() -> str:
-    """The claims' statement trigger: the net change of each article's counts, applied."""
+    """The claims' statement trigger: the net change of each article's counts, applied.
+
+    Work a statement cannot need is not done (a claim's INSERT is most of what a reader's
+    click waits for, README "Claim create, a fourth time"): an update whose rows have the same
+    articles, states and verdicts before and after (a claim's text edited) stops at once,
+    and the verdicts' four statements, each firing the verdict tallies' own triggers, run
+    only when a row has a verdict (a new claim has none)."""
     changes = {
         "INSERT": "SELECT article_id, state, verdict_id, 1 AS d FROM new_claims",
         "DELETE": "SELECT article_id, state, verdict_id, -1 AS d FROM old_claims",
@@ -193,20 +199,32 @@ def _pg_function() -> str:
     )
     moved = " OR ".join(f'c."{s}" <> 0' for s in states())
     sets = ", ".join(f'"{s}" = t."{s}" + c."{s}"' for s in states())
+    # An update has as many old rows as new: when the two are the same multiset of
+    # (article, state, verdict), every net change below is zero.
+    unchanged = (
+        # (Nested: an insert's or a delete's trigger has no old or no new rows to name.)
+        "IF TG_OP = 'UPDATE' THEN IF NOT EXISTS ("
+        "SELECT article_id, state, verdict_id FROM new_claims EXCEPT ALL "
+        "SELECT article_id, state, verdict_id FROM old_claims) THEN RETURN NULL; END IF; END IF; "
+    )
     branches = []
     for op, rows in changes.items():
         branches.append(
             f"IF TG_OP = '{op}' THEN "
+            f"verdicts := EXISTS (SELECT FROM ({rows}) AS ch WHERE verdict_id IS NOT NULL); "
             # A change of verdicts waits for the article's tally row first, as a change of
             # states does (its UPDATE below): else a verdict changed while another write moves
             # the article to another profile would be booked to the profile it is leaving.
+            "IF verdicts THEN "
             f'PERFORM 1 FROM "{TALLY}" WHERE article_id IN ('
             f"SELECT article_id FROM ({rows}) AS ch WHERE verdict_id IS NOT NULL "
             "GROUP BY article_id, verdict_id HAVING SUM(d) <> 0"
             ") ORDER BY article_id FOR NO KEY UPDATE; "
+            "END IF; "
             f'UPDATE "{TALLY}" AS t SET {sets} FROM ('
             f"SELECT article_id, {deltas} FROM ({rows}) AS ch GROUP BY article_id"
             f") AS c WHERE t.article_id = c.article_id AND ({moved}); "
+            "IF verdicts THEN "
             # More claims of a verdict: the row is made if needed; fewer: only updated.
             f'INSERT INTO "{VERDICT_TALLY}" AS t (article_id, verdict_id, claims) '
             f"SELECT article_id, verdict_id, SUM(d) FROM ({rows}) AS ch "
@@ -226,10 +244,11 @@ def _pg_function() -> str:
             "GROUP BY article_id, verdict_id HAVING SUM(d) <> 0) AS v"
             ") AS b WHERE t.article_id = b.article_id AND t.verdict_bits <> b.bits; "
             "END IF; "
+            "END IF; "
         )
     return (
         f"CREATE OR REPLACE FUNCTION {PREFIX}claims() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN {''.join(branches)}RETURN NULL; END $$"
+        f"DECLARE verdicts boolean; BEGIN {unchanged}{''.join(branches)}RETURN NULL; END $$"
     )
 
 
@@ -284,6 +303,18 @@ def _pg_profile_function() -> str:
     }
     rows["UPDATE"] = f"{rows['INSERT']} UNION ALL {rows['DELETE']}"
     unpivot = ", ".join(f"('{s}', ch.\"{s}\")" for s in states())
+    profile = f"review_state, verdict_bits, {_claim_states()}"
+    # An update that leaves every article in its profile (a claim added to an article that
+    # had claims in its state already): its articles' and verdicts' rows of changes would
+    # cancel out, only the states' counts move.
+    moved = {
+        "INSERT": "TRUE",
+        "DELETE": "TRUE",
+        "UPDATE": (
+            f"EXISTS (SELECT article_id, {profile} FROM new_counts EXCEPT ALL "
+            f"SELECT article_id, {profile} FROM old_counts)"
+        ),
+    }
     branches = []
     for op, changed in rows.items():
         # A statement trigger runs after every claim write, also one that changed no tally:
@@ -296,6 +327,7 @@ def _pg_profile_function() -> str:
             "SUM(ch.d * s.n), 0 "
             f"FROM ({changed}) AS ch CROSS JOIN LATERAL (VALUES {unpivot}) AS s(state, n) "
             "GROUP BY 1, 2, 3, 4 HAVING SUM(ch.d * s.n) <> 0; "
+            f"IF {moved[op]} THEN "
             f"INSERT INTO {DESK_COLUMNS} "
             "SELECT review_state, claim_states, verdict_bits, '', NULL, 0, SUM(d) "
             f"FROM ({changed}) AS ch GROUP BY 1, 2, 3 HAVING SUM(d) <> 0; "
@@ -304,7 +336,7 @@ def _pg_profile_function() -> str:
             "SUM(ch.d * v.claims), 0 "
             f'FROM ({changed}) AS ch JOIN "{VERDICT_TALLY}" AS v ON v.article_id = ch.article_id '
             "GROUP BY 1, 2, 3, 5 HAVING SUM(ch.d * v.claims) <> 0; "
-            "END IF; END IF; "
+            "END IF; END IF; END IF; "
         )
     return (
         f"CREATE OR REPLACE FUNCTION {PREFIX}profiles() RETURNS trigger LANGUAGE plpgsql AS $$ "

@@ -126,3 +126,43 @@ def loopback_allowed(settings):
         return server
 
     return allow
+
+
+@pytest.fixture
+def locked_elsewhere():
+    """``with locked_elsewhere("table"):`` another connection holds ``table`` (PostgreSQL's
+    ACCESS EXCLUSIVE lock, as a long migration or bulk write would) while the block runs, and
+    this connection waits at most a second for any lock: a statement that needs the table
+    fails with "lock timeout". For tests with ``django_db(transaction=True)``."""
+    import contextlib
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    @contextlib.contextmanager
+    def hold(table: str):
+        locked, finished = threading.Event(), threading.Event()
+
+        def lock():
+            try:
+                with transaction.atomic(), connections["default"].cursor() as cursor:
+                    cursor.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+                    locked.set()
+                    finished.wait(10)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=lock)
+        thread.start()
+        try:
+            assert locked.wait(5)
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '1s'")
+            yield
+        finally:
+            finished.set()
+            thread.join()
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+
+    return hold

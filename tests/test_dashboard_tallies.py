@@ -532,3 +532,30 @@ def test_a_verdict_coming_and_going_moves_the_article_to_another_profile(desk):
     assert ArticleTally.objects.get(article=article).verdict_bits == 0
     assert tallied() == counted_from_claims()
     assert_profiles_are_counted()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's row triggers write the verdict tallies only for a verdict; it has no "
+    "lock on one table",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_made_or_reworded_without_a_verdict_leaves_the_verdict_tallies_alone(
+    reviewer, locked_elsewhere
+):
+    """The claims' trigger writes the verdict tallies only for rows with a verdict, and an
+    edit of a claim's words (nothing counted moved) stops before any tally: a reviewer making
+    a claim or rewording one neither reads nor waits for them, a verdict given does."""
+    from django.db import OperationalError
+
+    article = ArticleFactory()
+    claim = ClaimFactory(article=article, verdict=Verdict.objects.first(), created_by=reviewer)
+    with locked_elsewhere(ArticleVerdictTally._meta.db_table):
+        made = ClaimFactory(article=article, created_by=reviewer)
+        claim.refresh_from_db()
+        claim.statement = "Reworded while the verdict tallies are locked"
+        claim.save()
+        with pytest.raises(OperationalError, match="lock timeout"):
+            Claim.objects.filter(pk=made.pk).update(verdict=Verdict.objects.first())
+    assert Claim.objects.filter(pk=made.pk, verdict__isnull=True).exists()
+    assert tallied() == counted_from_claims()

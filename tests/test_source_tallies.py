@@ -303,3 +303,28 @@ def test_a_claim_approved_while_someone_cites_it_counts_for_the_source(reviewer)
     approve(claim)
     thread.join()
     assert usage(source) == (1, 1) == counted()[source.pk]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's trigger is skipped by its WHEN clause; it has no lock on one table",
+)
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_of_a_claims_words_goes_through_while_the_citations_are_locked(
+    library, locked_elsewhere
+):
+    """The claims' trigger looks at the citations only when a claim's "approved with a
+    verdict" changed: a reviewer's edit of a claim's words neither reads nor waits for them
+    (while a merge of sources or an import holds them, say), an approval does."""
+    from django.db import OperationalError
+
+    claim = library[1][1]
+    with locked_elsewhere("annotations_citation"):
+        claim.refresh_from_db()
+        claim.statement = "Reworded while the citations are locked"
+        claim.save()
+        with pytest.raises(OperationalError, match="lock timeout"):
+            approve(claim)
+    claim.refresh_from_db()
+    assert claim.statement == "Reworded while the citations are locked"
+    assert tallied() == counted()

@@ -57,7 +57,7 @@ COUNT_CAP = 1_000
 MAX_PAGE = 200
 #: Characters of a search query read (``annotations.search`` reads no more).
 MAX_QUERY_CHARS = 500
-MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1  # the largest id a database column holds
 
 ANY = [("", "Any")]
 ME = "me"

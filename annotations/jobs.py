@@ -339,7 +339,7 @@ def export(job: Job, progress: Progress) -> Outcome:
     from django.http import QueryDict
 
     from annotations.exporters import FORMATS, download_name
-    from annotations.exporters.scope import ExportRequestError, parse_scope, select_articles
+    from annotations.exporters.request import ExportRequestError, parse_scope, select_articles
     from annotations.pdf_layout import PDFRenderError
 
     export_format = FORMATS[job.params["format"]]

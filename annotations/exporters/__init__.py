@@ -3,7 +3,7 @@
 Every format module has ``chunks(articles, scope)`` — a generator of ``str`` (or ``bytes`` for
 PDF) pieces, so a view can stream it. ``ExportFormat.write(articles, scope, out)`` writes the
 same pieces to a file object. ``articles`` is an ``Article`` queryset (see
-``scope.select_articles``); ``scope`` a ``scope.Scope``.
+``request.select_articles``); ``scope`` a ``scope.Scope``.
 """
 
 from collections.abc import Iterable

@@ -41,13 +41,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from annotations.exporters._common import dumps, iso
+from annotations.exporters.links import public_base_url
 from annotations.exporters.related import RelatedData
-from annotations.exporters.scope import (
-    ExportData,
-    ExportRequestError,
-    Scope,
-    public_base_url,
-)
+from annotations.exporters.request import ExportRequestError
+from annotations.exporters.scope import ExportData, Scope
 from annotations.models import Article, Claim, ClaimRevision
 from annotations.urlnorm import is_http_url
 

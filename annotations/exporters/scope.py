@@ -13,19 +13,16 @@ Two scopes:
 
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import DateField, DateTimeField, QuerySet, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 from annotations.anchoring import CONTEXT_LENGTH
-from annotations.claim_selection import ClaimFilters
 from annotations.exporters._common import (
     IsoText,
     as_is,
@@ -33,6 +30,7 @@ from annotations.exporters._common import (
     whole_words_after,
     whole_words_before,
 )
+from annotations.exporters.links import ReportUrls
 from annotations.models import Article, Citation, Claim, Comment, Source, User, Verdict
 
 DRAFT_LABEL = "Draft — not approved"
@@ -52,104 +50,12 @@ class Scope(StrEnum):
         return "Published verdicts" if self is Scope.PUBLISHED else "Internal (includes drafts)"
 
 
-class ExportRequestError(ValueError):
-    """The export was asked for with a value that makes no sense; the message says which."""
-
-
-def parse_scope(value: str | None) -> Scope:
-    try:
-        return Scope(value or Scope.PUBLISHED)
-    except ValueError:
-        raise ExportRequestError(
-            f"Unknown scope {value!r}: use 'published' or 'internal'."
-        ) from None
-
-
-MAX_ID = 2**63 - 1  # the largest id a database column can hold
-
-
-def _ints(values, name: str) -> list[int]:
-    try:
-        ids = [int(value) for value in values if str(value).strip()]
-    except (TypeError, ValueError):
-        raise ExportRequestError(f"'{name}' must be a number.") from None
-    if any(not 0 < value <= MAX_ID for value in ids):
-        raise ExportRequestError(f"'{name}' is not a valid id.")
-    return ids
-
-
-def _one_int(value, name: str) -> int | None:
-    ids = _ints([value] if value is not None else [], name)
-    return ids[0] if ids else None
-
-
-def select_articles(params: Mapping, user: User | None = None) -> QuerySet[Article]:
-    """The articles an export covers, from query parameters.
-
-    ``of=claims`` exports a selection of claims, chosen by the claims table's filters
-    (``claim_selection.ClaimFilters``): the articles that hold them, each with those claims
-    only (``ArticleQuerySet.of_claims``). Otherwise ``article`` (repeatable) picks articles by
-    id, or the dashboard's filters apply (``q``, ``review_state``, ``claim_state``,
-    ``verdict``, ``publisher``, ``assignee`` with ``me`` for the requesting user). No
-    parameters at all: every article. Unknown parameters (``page``, ``sort``) are ignored.
-    """
-    getlist = params.getlist if hasattr(params, "getlist") else lambda k: params.get(k) or []
-    articles = Article.objects.all()
-    if params.get("of") == "claims":
-        filters = ClaimFilters(params, user=user)
-        if problems := filters.problems():
-            raise ExportRequestError(" ".join(problems))
-        return articles.of_claims(filters.matching())
-    if ids := _ints(getlist("article"), "article"):
-        return articles.filter(pk__in=ids)
-    # A blank value (``?verdict=``, as an emptied form field sends it) is no filter.
-    verdict = _one_int(params.get("verdict"), "verdict")
-    if (assignee := params.get("assignee")) == "me":
-        assignee = user
-    else:
-        assignee = _one_int(assignee, "assignee")
-    return articles.matching(
-        q=params.get("q", ""),
-        review_state=params.get("review_state"),
-        claim_state=params.get("claim_state"),
-        verdict=verdict,
-        publisher=params.get("publisher"),
-        assignee=assignee,
-    )
-
-
 def _field(meta, name: str):
     """The model field called ``name``, or None for an annotation."""
     try:
         return meta.get_field(name)
     except FieldDoesNotExist:
         return None
-
-
-def public_base_url() -> str:
-    return settings.FACTCHECK_PUBLIC_BASE_URL.rstrip("/")
-
-
-def report_url(article_id: int, claim_id: int | None = None) -> str:
-    """The public URL of an article's report page, or of one claim on it."""
-    url = public_base_url() + reverse("annotations:article-report", args=[article_id])
-    return f"{url}#claim-{claim_id}" if claim_id is not None else url
-
-
-class ReportUrls(dict):
-    """``report_url`` per article, worked out once: ``reverse()`` is slow to call per claim
-    (and per article of a large export: the id is put into the URL of article 0)."""
-
-    def __missing__(self, article_id: int) -> str:
-        if not hasattr(self, "around_id"):
-            url = report_url(0)
-            self.around_id = url.rsplit("/0/", 1) if "/0/" in url else None
-        if self.around_id is None:
-            url = report_url(article_id)
-        else:
-            url = f"{self.around_id[0]}/{int(article_id)}/{self.around_id[1]}"
-        self[article_id] = url
-        return url
 
 
 ARTICLE_FIELDS = (

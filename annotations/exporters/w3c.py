@@ -23,7 +23,8 @@ so the whole collection is one streamable document.
 from django.urls import reverse
 
 from annotations.exporters._common import dumps, iso
-from annotations.exporters.scope import DRAFT_LABEL, ExportData, Scope, public_base_url
+from annotations.exporters.links import public_base_url
+from annotations.exporters.scope import DRAFT_LABEL, ExportData, Scope
 from annotations.urlnorm import is_http_url
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"

@@ -47,7 +47,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from annotations import anchoring
-from annotations.exporters.scope import DRAFT_LABEL, report_url
+from annotations.exporters.links import report_url
+from annotations.exporters.scope import DRAFT_LABEL
 from annotations.exporters.w3c import NAMESPACE
 from annotations.importers import hypothesis, jsonload, recogito
 from annotations.importers.incoming import (

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotations import jobs
 from annotations.exporters import FORMATS, download_name, html
-from annotations.exporters.scope import ExportRequestError, parse_scope, select_articles
+from annotations.exporters.request import ExportRequestError, parse_scope, select_articles
 from annotations.models import Article, Job
 from annotations.ratelimit import rate_limited
 from annotations.roles import reviewer_required

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from annotations.exporters import FORMATS
-from annotations.exporters.scope import ExportRequestError, Scope, parse_scope, select_articles
+from annotations.exporters.request import ExportRequestError, parse_scope, select_articles
+from annotations.exporters.scope import Scope
 
 
 class Command(BaseCommand):

@@ -492,7 +492,7 @@ class CitationForm(VersionedForm):
         except ValidationError as error:
             self.add_error("new_url", error)
             return data
-        self.existing_source = Source.objects.filter(url=url).first()
+        self.existing_source = Source(url=url).find_duplicate()
         if self.existing_source:
             self.add_error(
                 "new_url",

@@ -1,0 +1,83 @@
+"""What a new fact-checker met on a first walk through the app, in a real Chromium: each test
+holds one thing that got in their way and is fixed."""
+
+import pytest
+
+from annotations.models import Claim, ClaimFamily, Job, Role
+from tests.factories import ArticleFactory, CitationFactory, SourceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = {"width": 375, "height": 740}
+LONG_URL = "https://statistics.eastport.example/reports/ferry-patronage-annual-2024-final.pdf"
+
+
+@pytest.fixture
+def reviewer():
+    return UserFactory(username="rosa", role=Role.REVIEWER)
+
+
+def claim_in(text, by, title):
+    article = ArticleFactory(title=title, body=text)
+    return Claim.objects.create_from_selection(article, 0, len(text), text, by=by)
+
+
+@pytest.fixture
+def desk(reviewer):
+    """A family of two claims whose figures disagree, a source they cite with a long address,
+    and a job that failed on a long link: the tables on these pages are wider than a phone."""
+    first = claim_in(
+        "The harbour ferry carried 820,000 passengers in 2024.", reviewer, "Ferry ridership doubles"
+    )
+    second = claim_in(
+        "The harbour ferry carried 615,000 passengers in 2024.", reviewer, "Ferry boom is smaller"
+    )
+    family = ClaimFamily.confirm(first, second, by=reviewer, seen=(None,) * 4)
+    source = SourceFactory(title="Harbour ferry annual patronage report", url=LONG_URL)
+    CitationFactory(claim=first, source=source)
+    CitationFactory(claim=second, source=source)
+    Job.objects.create(
+        owner=reviewer,
+        kind=Job.Kind.ARTICLE_LINK,
+        title=f"Import the article at {LONG_URL}",
+        status=Job.Status.FAILED,
+        message="The host name statistics.eastport.example could not be found.",
+    )
+    return {"family": family, "source": source}
+
+
+# Elements of the page's content reaching past the right edge of the screen.
+OUTSIDE_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  return Array.from(document.querySelectorAll("main *"))
+    .filter((el) => el.checkVisibility() && el.getBoundingClientRect().right > width + 0.5)
+    .filter((el) => !el.closest("table"))  // a table's cells may scroll inside it
+    .map((el) => [el, el.getBoundingClientRect().right])
+    .map(([el, right]) => `${el.tagName} "${el.textContent.trim().slice(0, 30)}" ${right}`);
+}"""
+
+
+@pytest.mark.parametrize("where", ["jobs", "sources", "source", "family", "claims"])
+def test_pages_with_wide_tables_keep_a_phone_screens_width(
+    page, sign_in, reviewer, desk, screenshot_dir, where
+):
+    """The jobs, sources, a source's, a family's and the claims pages grew as wide as their
+    tables (or the claims table's bulk actions): the whole page then scrolled sideways and
+    shrank, its header stopping half-way across."""
+    url = {
+        "jobs": "/jobs/",
+        "sources": "/sources/",
+        "source": f"/sources/{desk['source'].pk}/",
+        "family": f"/families/{desk['family'].pk}/",
+        "claims": "/claims/",
+    }[where]
+    sign_in(page, reviewer)
+    page.set_viewport_size(PHONE)
+    page.goto(url)
+    page.screenshot(path=str(screenshot_dir / f"phone-{where}.png"), full_page=True)
+    outside = page.evaluate(OUTSIDE_JS)
+    assert outside == [], "\n".join(outside)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # The table is still all there: it scrolls sideways inside the screen.
+    table = page.locator("main table").first
+    assert table.evaluate("(el) => el.scrollWidth > el.clientWidth") or where == "claims"

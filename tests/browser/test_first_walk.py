@@ -81,3 +81,35 @@ def test_pages_with_wide_tables_keep_a_phone_screens_width(
     # The table is still all there: it scrolls sideways inside the screen.
     table = page.locator("main table").first
     assert table.evaluate("(el) => el.scrollWidth > el.clientWidth") or where == "claims"
+
+
+def test_form_controls_look_alike_on_the_sources_page_and_the_import_box(
+    page, sign_in, reviewer, desk
+):
+    """The sources page's filters and the Import-from-URL box were the browser's bare
+    controls: small grey type (13 px) in square boxes, beside the dashboard's 16 px ones."""
+    sign_in(page, reviewer)
+    look = "(el) => [getComputedStyle(el).fontSize, getComputedStyle(el).borderRadius]"
+    page.goto("/")
+    dashboard_search = page.locator("#dashboard-filters input[name=q]").evaluate(look)
+    assert page.locator("#link-import input[name=url]").evaluate(look) == dashboard_search
+    page.goto("/sources/")
+    for control in page.locator(".source-filters input, .source-filters select").all():
+        assert control.evaluate(look) == dashboard_search
+    page.goto("/jobs/")
+    assert page.locator("#link-import input[name=url]").evaluate(look) == dashboard_search
+
+
+def test_the_dashboards_cards_stand_apart(page, sign_in, reviewer, desk):
+    """The open conflicts, the Import-from-URL box and the filters were three cards glued
+    together, their borders touching; the conflict badge was plain text."""
+    sign_in(page, reviewer)
+    page.goto("/")
+    boxes = [
+        page.locator(selector).bounding_box()
+        for selector in (".open-conflicts", "#link-import", "#dashboard-filters")
+    ]
+    for above, below in zip(boxes, boxes[1:], strict=False):
+        assert below["y"] - (above["y"] + above["height"]) >= 8
+    badge = page.locator(".open-conflicts .badge.conflict").first
+    assert badge.evaluate("(el) => getComputedStyle(el).borderRadius") == "999px"

@@ -4,8 +4,10 @@ The dashboard's tallies (``annotations/tallies.py``) and the sources' usage coun
 (``annotations/source_tallies.py``) each keep counts with triggers on both engines, whose
 names start with the set's prefix and end with a signature of their definition. A
 ``TriggerSet`` is what the two share: which of its triggers exist, dropping them, making them
-again (then counting everything again) when they are missing or their definition changed, and
-removing them with their PostgreSQL functions. What they count and how stays in each module.
+again (then counting everything again) when they are missing or their definition changed,
+replacing their PostgreSQL functions without counting again when a migration says the change
+counts the same, and removing them with their PostgreSQL functions. What they count and how
+stays in each module.
 """
 
 from collections.abc import Callable
@@ -68,6 +70,36 @@ class TriggerSet:
                     cursor.execute(statement)
             self.recount(connection)
         return True
+
+    def replace_functions(self, connection=None, *, from_signature: str, to_signature: str) -> bool:
+        """For a migration whose change of the PostgreSQL functions leaves every count as it
+        is: the triggers of the definition before it (``from_signature``) get the functions
+        and the names of the one it makes (``to_signature``), without counting everything
+        again (minutes on a desk of millions of claims: this takes a moment of each table's
+        lock instead). Anything else — SQLite, triggers missing, another definition before or
+        after (a later migration's: its own counts may differ) — is left to ``ensure``. True
+        when the triggers were made again (and everything counted)."""
+        connection = connection or default_connection
+        if connection.vendor != "postgresql" or not self.tables_ready(connection):
+            return self.ensure(connection)
+        wanted = self.wanted(connection)
+        existing = self.existing(connection)
+        before = {name.removesuffix(f"_{from_signature}"): name for name in existing}
+        after = {name.removesuffix(f"_{to_signature}"): name for name in wanted}
+        if (
+            set(before) != set(after)
+            or set(before.values()) & set(after.values())
+            or not all(name.endswith(f"_{from_signature}") for name in existing)
+            or not all(name.endswith(f"_{to_signature}") for name in wanted)
+        ):
+            return self.ensure(connection)
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            for function in self.function_sql():
+                cursor.execute(function)
+            for kind, name in after.items():
+                table = next(t for start, t in self.tables.items() if name.startswith(start))
+                cursor.execute(f'ALTER TRIGGER "{before[kind]}" ON "{table}" RENAME TO "{name}"')
+        return False
 
     def remove(self, connection=None) -> None:
         connection = connection or default_connection

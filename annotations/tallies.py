@@ -37,10 +37,11 @@ makes one: while an article is deleted, its rows may go before its claims.
 
 The triggers' names carry a signature of their definition (``signature``): ``ensure`` (from the
 migration and after every ``migrate``) makes them again when the definition changed or they
-are missing, and then counts every article again from its claims (``recount``). On SQLite,
-Django rebuilds a table to alter it, which drops that table's triggers and fails while another
-table's trigger names the rebuilt one, so there the triggers are dropped before ``migrate``
-(``drop_before_migrate``) and made again after it.
+are missing, and then counts every article again from its claims (``recount``); a migration
+whose change of the functions counts the same renames them instead (``replace_functions``,
+0039). On SQLite, Django rebuilds a table to alter it, which drops that table's triggers and
+fails while another table's trigger names the rebuilt one, so there the triggers are dropped
+before ``migrate`` (``drop_before_migrate``) and made again after it.
 """
 
 import hashlib
@@ -253,18 +254,46 @@ def _pg_function() -> str:
 
 
 def _pg_article_function() -> str:
+    """The article's row of the tallies made with it, and its copies kept as it changes.
+
+    Its publisher's name is read with the publisher's row locked (``FOR SHARE``), and when the
+    article leaves a publisher, that one's row too, until the transaction ends. A rename locks
+    the row it changes, and its trigger copies the name to the tallies of the articles it
+    sees: without these locks, under read committed, an article inserted or moved to a
+    publisher being renamed, or moved away from it, while the rename is under way kept the
+    old name (its trigger read the name before the rename committed; the rename's did not
+    see the article yet) or took the new one by mistake (the rename overwrote the moved
+    article's row once the move committed). With them, whichever comes second waits for the
+    first to commit and then sees it: the rename's copy, or the article's locked read, is the
+    committed name. An edit of the title alone leaves the copy of the name to the renames."""
+    columns = f"article_id, title, publication, publisher_name, {_columns()}"
     return (
         f"CREATE OR REPLACE FUNCTION {PREFIX}articles() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "DECLARE publishers_name text; "
         "BEGIN "
         "IF TG_OP = 'INSERT' THEN "
-        f'INSERT INTO "{TALLY}" (article_id, title, publication, publisher_name, {_columns()}) '
-        f"VALUES (NEW.id, NEW.title, NEW.publication, {_publisher_name('NEW')}, {_zeros()}); "
-        "ELSIF TG_OP = 'UPDATE' AND (NEW.title IS DISTINCT FROM OLD.title "
-        "OR NEW.publication IS DISTINCT FROM OLD.publication "
-        "OR NEW.publisher_id IS DISTINCT FROM OLD.publisher_id) THEN "
+        f"{_pg_locked_publisher_name()}"
+        f'INSERT INTO "{TALLY}" ({columns}) '
+        f"VALUES (NEW.id, NEW.title, NEW.publication, publishers_name, {_zeros()}); "
+        "ELSIF NEW.publisher_id IS DISTINCT FROM OLD.publisher_id THEN "
+        f'PERFORM 1 FROM "{PUBLISHERS}" WHERE id = OLD.publisher_id FOR SHARE; '
+        f"{_pg_locked_publisher_name()}"
         f'UPDATE "{TALLY}" SET title = NEW.title, publication = NEW.publication, '
-        f"publisher_name = {_publisher_name('NEW')} WHERE article_id = NEW.id; "
+        "publisher_name = publishers_name WHERE article_id = NEW.id; "
+        "ELSIF NEW.title IS DISTINCT FROM OLD.title "
+        "OR NEW.publication IS DISTINCT FROM OLD.publication THEN "
+        f'UPDATE "{TALLY}" SET title = NEW.title, publication = NEW.publication '
+        "WHERE article_id = NEW.id; "
         "END IF; RETURN NULL; END $$"
+    )
+
+
+def _pg_locked_publisher_name() -> str:
+    """Into ``publishers_name``: the name of the article's (NEW) publisher, its row locked until
+    the transaction ends; after a rename under way, the name it committed (NULL: none)."""
+    return (
+        f'SELECT name INTO publishers_name FROM "{PUBLISHERS}" '
+        "WHERE id = NEW.publisher_id FOR SHARE; "
     )
 
 

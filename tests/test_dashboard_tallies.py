@@ -558,4 +558,177 @@ def test_a_claim_made_or_reworded_without_a_verdict_leaves_the_verdict_tallies_a
         with pytest.raises(OperationalError, match="lock timeout"):
             Claim.objects.filter(pk=made.pk).update(verdict=Verdict.objects.first())
     assert Claim.objects.filter(pk=made.pk, verdict__isnull=True).exists()
+
+
+# --- A publisher renamed while articles are written (PostgreSQL: read committed, many writers) --
+
+
+def one_waits_for_the_other(first, second):
+    """``first`` runs in a transaction of its own connection, which stays open until ``second``,
+    run in another connection once ``first`` ran, has finished or is waiting for a lock; then
+    it commits (and ``second``, waiting or not, ends). Each thread's errors are raised here."""
+    import threading
+
+    from django.db import connections, transaction
+
+    first_ran, second_started = threading.Event(), threading.Event()
+    second_pid, errors = [], []
+
+    def in_a_thread(function):
+        def run():
+            try:
+                function()
+            except BaseException as error:  # noqa: BLE001 — raised again in the test's thread
+                errors.append(error)
+                first_ran.set()
+                second_started.set()
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def run_first():
+        with transaction.atomic(), connection.cursor() as cursor:
+            first()
+            first_ran.set()
+            assert second_started.wait(10)
+            for _ in range(1000):  # up to 10 s
+                cursor.execute(
+                    "SELECT EXISTS (SELECT FROM pg_locks WHERE pid = %s AND NOT granted)",
+                    second_pid,
+                )
+                if cursor.fetchone()[0] or not second_thread.is_alive():
+                    break
+                threading.Event().wait(0.01)
+            else:
+                raise AssertionError("the second transaction neither ended nor waited")
+
+    def run_second():
+        assert first_ran.wait(10)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            second_pid.append(cursor.fetchone()[0])
+            second_started.set()
+            second()
+
+    first_thread = in_a_thread(run_first)
+    second_thread = in_a_thread(run_second)
+    for thread in (first_thread, second_thread):
+        thread.join(30)
+        assert not thread.is_alive()
+    if errors:
+        raise errors[0]
+
+
+def renamed(publisher):
+    def rename():
+        Publisher.objects.filter(pk=publisher.pk).update(name="The Daily Planet")
+
+    return rename
+
+
+def publisher_copy(article_id) -> str | None:
+    return ArticleTally.objects.get(article_id=article_id).publisher_name
+
+
+def assert_every_copy_is_the_publishers_name():
+    copies = dict(ArticleTally.objects.values_list("article_id", "publisher_name"))
+    assert copies == dict(Article.objects.values_list("pk", "publisher__name"))
+
+
+needs_many_writers = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has one writer at a time"
+)
+
+
+@needs_many_writers
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("rename_first", [True, False], ids=["rename first", "insert first"])
+def test_an_article_inserted_while_its_publisher_is_renamed_keeps_the_new_name(rename_first):
+    publisher = ArticleFactory(publisher="Daily Planet").publisher
+    inserted = []
+
+    def insert():
+        inserted.append(ArticleFactory(publisher=publisher).pk)
+
+    if rename_first:
+        one_waits_for_the_other(renamed(publisher), insert)
+    else:
+        one_waits_for_the_other(insert, renamed(publisher))
+    assert publisher_copy(inserted[0]) == "The Daily Planet"
+    assert_every_copy_is_the_publishers_name()
+
+
+@needs_many_writers
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("rename_first", [True, False], ids=["rename first", "move first"])
+@pytest.mark.parametrize("which", ["to", "away from"])
+def test_an_article_moved_while_a_publisher_is_renamed_keeps_its_publishers_name(
+    rename_first, which
+):
+    """An article moved to a publisher being renamed, or away from it to another."""
+    article = ArticleFactory(publisher="Hillside Herald" if which == "to" else "Daily Planet")
+    ArticleFactory(publisher="Daily Planet" if which == "to" else "Hillside Herald")
+    renaming = Publisher.objects.get(name="Daily Planet")
+    destination = renaming if which == "to" else Publisher.objects.get(name="Hillside Herald")
+
+    def move():
+        Article.objects.filter(pk=article.pk).update(publisher=destination)
+
+    if rename_first:
+        one_waits_for_the_other(renamed(renaming), move)
+    else:
+        one_waits_for_the_other(move, renamed(renaming))
+    destination.refresh_from_db()
+    assert publisher_copy(article.pk) == destination.name
+    assert_every_copy_is_the_publishers_name()
+
+
+@needs_many_writers
+@pytest.mark.django_db(transaction=True)
+def test_a_title_edited_while_its_publisher_is_renamed_keeps_the_new_name():
+    article = ArticleFactory(publisher="Daily Planet")
+
+    def edit_title():
+        Article.objects.filter(pk=article.pk).update(title="Buses on time")
+
+    one_waits_for_the_other(renamed(article.publisher), edit_title)
+    assert ArticleTally.objects.get(pk=article.pk).title == "Buses on time"
+    assert publisher_copy(article.pk) == "The Daily Planet"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's are made at each migrate")
+def test_functions_changed_without_changing_the_counts_are_replaced_without_counting_again():
+    """A migration changing only what the functions do (0039: the publisher's name read
+    locked) renames the desk's triggers instead of counting 2,000,000 claims again; triggers
+    of any other definition are made again and everything counted, as ``ensure`` does."""
+    ClaimFactory(article=ArticleFactory(), state=Claim.State.TO_DO)
+    current = tallies.signature()
+
+    def name_triggers(signature):
+        with connection.cursor() as cursor:
+            for name in tallies.existing_triggers(connection):
+                table = next(t for s, t in tallies.TRIGGER_TABLES.items() if name.startswith(s))
+                kind = name.rsplit("_", 1)[0]
+                cursor.execute(
+                    f'ALTER TRIGGER "{name}" ON "{table}" RENAME TO "{kind}_{signature}"'
+                )
+
+    name_triggers("00000000aa")  # the desk's, as made by the code before
+    ArticleTally.objects.update(to_do=1000)  # so a count made again shows
+
+    made_again = tallies.TRIGGERS.replace_functions(
+        connection, from_signature="00000000aa", to_signature=current
+    )
+
+    assert made_again is False
+    assert tallies.existing_triggers(connection) == set(tallies.wanted_triggers(connection))
+    assert set(ArticleTally.objects.values_list("to_do", flat=True)) == {1000}
+    name_triggers("00000000bb")  # a definition the migration was not written for
+    assert tallies.TRIGGERS.replace_functions(
+        connection, from_signature="00000000aa", to_signature=current
+    )
+    assert tallies.existing_triggers(connection) == set(tallies.wanted_triggers(connection))
     assert tallied() == counted_from_claims()

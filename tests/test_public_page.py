@@ -2,6 +2,7 @@
 names, sources with archive links, methodology, the corrections and updates log, ClaimReview
 JSON-LD, and HTTP caching (ETag / Last-Modified, 304)."""
 
+import datetime
 import json
 import re
 
@@ -147,6 +148,24 @@ def test_a_published_fact_check_is_readable_signed_out_with_only_published_conte
     assert '<p class="organisation">Factcheck Desk</p>' in html  # the desk's name on top
     # Readable as is: no sign-in form, no CSRF token, no app navigation.
     assert "csrfmiddlewaretoken" not in html and "X-CSRFToken" not in html
+
+
+def visible_text(html: str) -> str:
+    """The words of ``html`` as a reader sees them: tags dropped, white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+
+def test_the_source_list_has_no_space_before_its_commas(client, published):
+    """The list read "Bus statistics bulletin 2024 , Office for Transport Statistics ,
+    …": each comma came after the line break of the template line before it."""
+    source = published.claims.first().citations.first().source
+    source.published_on = datetime.date(2024, 5, 2)
+    source.save()
+    html = public(client, published).content.decode()
+    item = re.search(r'<li id="source-1">(.*?)</li>', html, re.S).group(1)
+    assert visible_text(item).startswith(
+        "Bus statistics bulletin 2024, Office for Transport Statistics, 2 May 2024 · archived copy"
+    )
 
 
 def test_public_page_embeds_claimreview_for_each_published_claim(client, published):

@@ -252,6 +252,16 @@ class User(AbstractUser):
         role = self.public_role or "member"
         return f"{'an' if role[0] in 'aeiou' else 'a'} {role} of the desk"
 
+    @property
+    def byline(self) -> str:
+        """How a byline names the person: "Rita Mendes, fact-checker"; someone without a name
+        is "a fact-checker of the desk", which says the role already (never "…, fact-checker"
+        again)."""
+        role = self.public_role
+        if role and self.get_full_name().strip():
+            return f"{self.display_name}, {role}"
+        return self.display_name
+
 
 # --- Publishers -------------------------------------------------------------------------------
 

@@ -151,7 +151,7 @@ def public_claims(article: Article):
 
 
 def _people(ids: set[int]) -> dict[int, dict]:
-    """Display name and public role of each person (two queries)."""
+    """Display name and byline of each person (two queries)."""
     ids.discard(None)
     if not ids:
         return {}
@@ -167,7 +167,7 @@ def _people(ids: set[int]) -> dict[int, dict]:
         roles[user_id].add(name)
     shown = {}
     for pk, person in people.items():
-        # The same rules as User.role and User.display_name, on the loaded values.
+        # The same rules as User.role, User.display_name and User.byline, on the loaded values.
         user = User(
             pk=pk,
             first_name=person.first_name,
@@ -176,7 +176,7 @@ def _people(ids: set[int]) -> dict[int, dict]:
             is_active=person.active,
         )
         user._group_name_cache = roles[pk]
-        shown[pk] = {"name": user.display_name, "role": user.public_role}
+        shown[pk] = {"name": user.display_name, "byline": user.byline}
     return shown
 
 
@@ -293,7 +293,8 @@ def methodology() -> dict | None:
 
 
 def people_shown(ids: set[int]) -> dict[int, dict]:
-    """Display name and public role of each person, as bylines name them (never usernames)."""
+    """Display name and byline of each person, as the public page names them (never
+    usernames)."""
     return _people(set(ids))
 
 

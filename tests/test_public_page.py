@@ -128,6 +128,9 @@ def test_a_published_fact_check_is_readable_signed_out_with_only_published_conte
     # Bylines: names and roles; a person without a name by role; usernames never.
     assert "Rita Mendes, fact-checker" in html and "Edith Cole, editor" in html
     assert "a fact-checker of the desk" in html
+    # A person without a name is named by role once, not "a fact-checker of the desk,
+    # fact-checker".
+    assert "of the desk, " not in visible_text(html)
     # Never shown: drafts, claims kept off the page, comments, notes, assignees, states.
     for hidden in (
         "A draft statement nobody approved",

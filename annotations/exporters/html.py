@@ -14,8 +14,8 @@ Under a claim that other articles make too (a family), the report lists where el
 appeared, with links, and a small table of how the members' figures compare
 (``exporters.related``); no script, so the same on paper.
 
-People are named as the public page names them (``publishing.people_shown``: display name
-and role, never a username). A published article's section ends with its corrections and
+People are named as the public page names them (``publishing.people_shown``: their byline,
+``User.byline``, never a username). A published article's section ends with its corrections and
 updates log, and the report with the desk's methodology, both as the public page has them
 (``publishing.public_page``, ``publishing.methodology``).
 """
@@ -114,10 +114,7 @@ class ReportData(ReviewData):
 
         def name(user_id):
             person = people.get(user_id)
-            if not person:
-                return ""
-            shown, role = person["name"], person["role"]  # a nameless account's says it
-            return f"{shown}, {role}" if role and role not in shown else shown
+            return person["byline"] if person else ""
 
         for claim in claims:
             claim["verdict_proposed_by_name"] = name(claim["verdict_proposed_by_id"])

@@ -231,6 +231,25 @@ def test_adding_claims_later_needs_a_reason_and_makes_it_updated(editor, ready_a
     assert second.publication.note == "Readers asked about it."
 
 
+def test_the_publication_page_offers_to_add_claims_only_when_some_are_off_the_page(
+    client, editor, ready_article
+):
+    """Once every approved claim was on the page, it still asked why claims were added and
+    offered "Add the chosen claims", with none left to choose."""
+    first, second = ready_article.publishable_claims()
+    ready_article.publish([first], by=editor, version=ready_article.version)
+    client.force_login(editor)
+    page = client.get(publish_url(ready_article)).content.decode()
+    assert "Add the chosen claims to the public page" in page
+    assert f'value="{second.pk}"' in page  # the one left to add, to tick
+    ready_article.publish([second], by=editor, version=None, reason="Readers asked about it.")
+    page = client.get(publish_url(ready_article)).content.decode()
+    assert "Add the chosen claims to the public page" not in page
+    assert "Why are claims added" not in page
+    assert "Every approved claim is on the public page." in page
+    assert "Withdraw the fact-check" in page  # withdrawing is still offered
+
+
 def test_a_published_claim_cannot_be_deleted(editor, ready_article):
     claim = ready_article.publishable_claims().first()
     ready_article.publish([claim], by=editor, version=None)

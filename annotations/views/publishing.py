@@ -128,6 +128,8 @@ def _publish_context(article: Article, **forms) -> dict:
     return {
         "article": article,
         "claims": claims,
+        # Once published, the form adds claims: without any left to add it has nothing to do.
+        "claims_off_page": [claim for claim in claims if not hasattr(claim, "publication")],
         "publish_form": publish_form,
         "unpublish_form": forms.get("unpublish_form")
         or UnpublishForm(initial={"version": article.version}),

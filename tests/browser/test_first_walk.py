@@ -113,3 +113,21 @@ def test_the_dashboards_cards_stand_apart(page, sign_in, reviewer, desk):
         assert below["y"] - (above["y"] + above["height"]) >= 8
     badge = page.locator(".open-conflicts .badge.conflict").first
     assert badge.evaluate("(el) => getComputedStyle(el).borderRadius") == "999px"
+
+
+def test_the_keyboard_skips_the_header_to_the_page(page, sign_in, reviewer, desk):
+    """Every page began with the header's ten links and the search box: a keyboard user
+    tabbed through all of them, on every page, to reach it."""
+    sign_in(page, reviewer)
+    page.goto("/sources/")
+    skip = page.get_by_role("link", name="Skip to the content")
+    assert not skip.is_visible() or skip.bounding_box()["y"] < 0  # out of sight until needed
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
+    assert skip.bounding_box()["y"] >= 0  # shown while it has the focus
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "[document.activeElement.closest('main') !== null, document.activeElement.name]"
+    )
+    assert focused == [True, "q"]  # the sources page's search box, the first thing on it

@@ -14,10 +14,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # The app and, beside it, a background-job worker (imports from links, snapshots, exports),
-# both stopped together.
-RUN_WITH_WORKER = $(PYTHON) manage.py run_worker --no-reload & worker=$$!; \
+# both stopped together. `make demo PORT=8001` serves on another port (8000 taken); the
+# public pages' addresses follow it unless FACTCHECK_PUBLIC_BASE_URL says otherwise.
+PORT ?= 8000
+RUN_WITH_WORKER = export FACTCHECK_PUBLIC_BASE_URL="$${FACTCHECK_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}"; \
+	$(PYTHON) manage.py run_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT; \
-	$(PYTHON) manage.py runserver 127.0.0.1:8000
+	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 
 demo: install
 	$(PYTHON) manage.py migrate --noinput

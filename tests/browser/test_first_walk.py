@@ -131,3 +131,15 @@ def test_the_keyboard_skips_the_header_to_the_page(page, sign_in, reviewer, desk
         "[document.activeElement.closest('main') !== null, document.activeElement.name]"
     )
     assert focused == [True, "q"]  # the sources page's search box, the first thing on it
+
+
+def test_app_pages_have_an_icon(page, sign_in, reviewer, desk):
+    """Pages named no icon, so the browser asked for /favicon.ico on every page: a 404, an
+    error in the console and a "Not Found" line in the server's log each time, and a blank
+    tab."""
+    sign_in(page, reviewer)
+    for url in ("/", "/sources/", f"/families/{desk['family'].pk}/"):
+        page.goto(url)
+        icon = page.locator("head link[rel=icon]").get_attribute("href")
+        answer = page.request.get(icon)
+        assert answer.ok and answer.headers["content-type"].startswith("image/svg+xml")

@@ -3,7 +3,7 @@ holds one thing that got in their way and is fixed."""
 
 import pytest
 
-from annotations.models import Claim, ClaimFamily, Job, Role
+from annotations.models import Article, Claim, ClaimFamily, Job, Role, Verdict
 from tests.factories import ArticleFactory, CitationFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -143,3 +143,38 @@ def test_app_pages_have_an_icon(page, sign_in, reviewer, desk):
         icon = page.locator("head link[rel=icon]").get_attribute("href")
         answer = page.request.get(icon)
         assert answer.ok and answer.headers["content-type"].startswith("image/svg+xml")
+
+
+# The tick box's box and where its words start, in the window's coordinates.
+TICK_AND_WORDS_JS = """(box) => {
+  const walker = document.createTreeWalker(box.closest("li, label"), NodeFilter.SHOW_TEXT);
+  let text;
+  while ((text = walker.nextNode()) && !text.data.trim());
+  const range = document.createRange();
+  range.selectNodeContents(text);
+  return {box: box.getBoundingClientRect().toJSON(), words: range.getClientRects()[0].toJSON()};
+}"""
+
+
+def test_tick_boxes_sit_beside_their_words(page, sign_in, reviewer):
+    """On the publish page and in an article's details the tick boxes were stretched to half
+    the form: the box floated in the middle, the claim or "This title is right" pushed to the
+    far right."""
+    editor = UserFactory(username="edda", role=Role.EDITOR)
+    claim = claim_in("The ferry carried 615,000 passengers in 2024.", reviewer, "Ferry boom")
+    CitationFactory(claim=claim)
+    claim.refresh_from_db()
+    claim.propose_verdict(
+        by=reviewer, version=claim.version, verdict=Verdict.objects.get(label="Accurate")
+    )
+    claim.approve(by=editor, version=claim.version)
+    Article.objects.filter(pk=claim.article_id).update(title_inferred=True)
+    sign_in(page, editor)
+    page.goto(f"/articles/{claim.article_id}/publish/")
+    ticks = {"publish page": page.locator(f"#publish-claim-{claim.pk}").evaluate(TICK_AND_WORDS_JS)}
+    page.goto(f"/articles/{claim.article_id}/")
+    page.get_by_role("link", name="Edit details").click()
+    ticks["details"] = page.get_by_label("This title is right").evaluate(TICK_AND_WORDS_JS)
+    for where, layout in ticks.items():
+        assert layout["box"]["width"] < 30, where
+        assert 0 <= layout["words"]["left"] - layout["box"]["right"] < 20, where

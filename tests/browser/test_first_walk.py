@@ -3,7 +3,7 @@ holds one thing that got in their way and is fixed."""
 
 import pytest
 
-from annotations.models import Article, Claim, ClaimFamily, Job, Role, Verdict
+from annotations.models import Article, Claim, ClaimFamily, Job, Notification, Role, Verdict
 from tests.factories import ArticleFactory, CitationFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -178,3 +178,27 @@ def test_tick_boxes_sit_beside_their_words(page, sign_in, reviewer):
     for where, layout in ticks.items():
         assert layout["box"]["width"] < 30, where
         assert 0 <= layout["words"]["left"] - layout["box"]["right"] < 20, where
+
+
+def test_the_inbox_shows_what_each_notification_is_about(page, sign_in, reviewer):
+    """The inbox's titles ("You were mentioned", "A verdict awaits your review") were white
+    on the page's near-white: the header's white Sign-out button style applied to them."""
+    claim = claim_in("The ferry carried 615,000 passengers in 2024.", reviewer, "Ferry boom")
+    Notification.objects.create(
+        recipient=reviewer,
+        kind=Notification.Kind.MENTIONED,
+        claim=claim,
+        article=claim.article,
+        claim_text=claim.statement or claim.quote,
+        text="@rosa can you check the operator's table?",
+    )
+    sign_in(page, reviewer)
+    page.goto("/inbox/")
+    colours = page.evaluate(
+        """() => [".notification-kind", "main", ".topbar button.link"].map(
+             (selector) => getComputedStyle(document.querySelector(selector)).color)"""
+    )
+    title, text, sign_out = colours
+    assert title == text  # the page's ink, readable
+    assert sign_out == "rgb(255, 255, 255)"  # the header's Sign out stays white on dark
+    assert page.get_by_text("You were mentioned").is_visible()

@@ -96,7 +96,8 @@ def test_the_conflict_page_shows_every_figure_as_a_table_and_a_chart(client, rev
     assert table.count('class="disagrees"') == 3  # 800 disagrees with both others
     # The chart: accessible, server-drawn, each point a link to its claim, the range a bar.
     svg = html[html.index("<svg") : html.index("</svg>")]
-    assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
+    # A group, not an image: an image's parts are hidden from screen readers, its links too.
+    assert 'role="group"' in svg and "<title id=" in svg and "<desc id=" in svg
     for claim in claims:
         assert (
             f'href="{reverse("annotations:claim-detail", args=[claim.article_id, claim.pk])}"'

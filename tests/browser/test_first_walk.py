@@ -4,6 +4,7 @@ holds one thing that got in their way and is fixed."""
 import pytest
 
 from annotations.models import Article, Claim, ClaimFamily, Job, Notification, Role, Verdict
+from tests.browser.test_accessibility import assert_accessible
 from tests.factories import ArticleFactory, CitationFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -202,3 +203,12 @@ def test_the_inbox_shows_what_each_notification_is_about(page, sign_in, reviewer
     assert title == text  # the page's ink, readable
     assert sign_out == "rgb(255, 255, 255)"  # the header's Sign out stays white on dark
     assert page.get_by_text("You were mentioned").is_visible()
+
+
+def test_a_conflicts_chart_lets_screen_readers_reach_its_links(page, sign_in, reviewer, desk):
+    """The conflict chart was an image holding links (axe: serious, nested-interactive): a
+    screen reader heard none of the points' links, while the keyboard still stopped on each."""
+    sign_in(page, reviewer)
+    page.goto(f"/families/{desk['family'].pk}/")
+    assert page.locator(".conflict-chart a.point").count() == 2
+    assert_accessible(page, "a family's page with its conflict chart")

@@ -212,3 +212,20 @@ def test_a_conflicts_chart_lets_screen_readers_reach_its_links(page, sign_in, re
     page.goto(f"/families/{desk['family'].pk}/")
     assert page.locator(".conflict-chart a.point").count() == 2
     assert_accessible(page, "a family's page with its conflict chart")
+
+
+def test_an_original_files_text_scrolls_with_the_keyboard(page, sign_in, reviewer, desk):
+    """The original file's text scrolls in a box of its own, which the keyboard could not
+    reach (axe: serious, scrollable-region-focusable): the rest of a long file was out of
+    reach without a mouse."""
+    article = desk["family"].memberships.first().claim.article
+    article.raw_text = "\n".join(f"Line {n} of the file as it was saved." for n in range(200))
+    article.save(update_fields=["raw_text"])
+    sign_in(page, reviewer)
+    page.goto(f"/articles/{article.pk}/original/")
+    assert_accessible(page, "an article's original file")
+    text = page.get_by_role("region", name="The file as imported").locator("pre")
+    text.focus()
+    page.keyboard.press("PageDown")
+    page.wait_for_timeout(500)  # the browser scrolls smoothly
+    assert text.evaluate("(el) => el.scrollTop") > 0

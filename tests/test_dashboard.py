@@ -64,6 +64,20 @@ def test_dashboard_lists_articles_with_publisher_date_and_claim_progress(signed_
     assert 'aria-label="1 to do, 1 needs review, 1 approved"' in html
 
 
+def test_an_empty_desk_says_how_to_import_from_the_app(client, reviewer, admin_user):
+    """A new desk's first screen told a reviewer to run `manage.py import_articles`, a
+    command they cannot run: it now points at the Import-from-URL box, and an admin at the
+    admin's upload of article files."""
+    client.force_login(reviewer)
+    html = client.get(URL).content.decode()
+    assert "No articles yet. Import one from its address with Import from URL above." in html
+    assert "manage.py" not in html
+    upload = reverse("admin:annotations_article_upload")
+    assert upload not in html  # a reviewer cannot reach the admin
+    client.force_login(admin_user)
+    assert f'<a href="{upload}">upload article files</a>' in client.get(URL).content.decode()
+
+
 def test_article_with_no_claims_says_so(signed_in, article):
     assert "No claims yet" in signed_in.get(URL).content.decode()
 

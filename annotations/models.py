@@ -386,6 +386,17 @@ class ArticleQuerySet(models.QuerySet):
             return self
         return search.narrow(self, text, kind="article")
 
+    def by_id(self, pk: int) -> "Article | None":
+        """The article ``pk`` (all its columns, nothing related), or None, read by SQL compiled
+        once per process (``compiled_once``); called on ``Article.objects``, whatever the
+        queryset's own filters. For a response showing no publisher: the reader's claim panel
+        after each claim created, where the ORM's ``get`` with the publisher took 0.68 ms of
+        CPU and this 0.32 (README, "Claim create, a fourth time")."""
+        db, sql, params = compiled_once(
+            "article-by-id", Article, lambda pk: Article.objects.filter(pk=pk), pk
+        )
+        return next(iter(Article.objects.raw(sql, params, using=db)), None)
+
     def with_tally(self):
         """Only the articles with their tally (``ArticleTally``): all of them, as a trigger
         makes it with the article, but asking for it makes the join an inner one, so

@@ -220,3 +220,27 @@ def test_creating_a_claim_takes_the_same_queries_however_many_claims_there_are(
     # the claims near the new one with the count and the next in order.
     with django_assert_num_queries(10):
         create(signed_in, article, "900 cars a day")
+
+
+def test_the_article_read_for_a_panel_is_the_article_as_the_orm_reads_it(article):
+    """The claim panel's responses read the article by SQL compiled once (``by_id``): every
+    column as the ORM gives it, and no article for an unknown id."""
+    from annotations.models import Article
+
+    article.removed_lines = ["Advertisement"]
+    article.save()
+    expected = Article.objects.get(pk=article.pk)
+    found = Article.objects.by_id(article.pk)
+    for field in Article._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert Article.objects.by_id(article.pk + 1000) is None
+
+
+def test_a_claim_posted_for_the_panel_on_an_unknown_article_is_404(signed_in, article):
+    response = signed_in.post(
+        reverse("annotations:claim-create", args=[article.pk + 1000]),
+        {"start": 0, "end": 5, "quote": article.body[:5], "category": "statistic"},
+        headers=PANEL,
+    )
+    assert response.status_code == 404
+    assert not Claim.objects.exists()

@@ -60,7 +60,9 @@ def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
     Offsets are code points in the article body; ``quote`` is the text the browser showed,
     which must match the body there.
     """
-    article = get_article_for_user(request, article_pk)
+    # Drawing only the claim panel (the reader's form posts here for it), no publisher is shown.
+    panel_only = bool(request.htmx) and request.htmx.target in PANEL_TARGETS
+    article = get_article_for_user(request, article_pk, with_publisher=not panel_only)
     if request.method == "GET" and request.htmx and request.htmx.target == "new-claim-category":
         # The reader fills its new-claim form in the browser, then asks here which category
         # the selected words suggest: the rule is the server's.

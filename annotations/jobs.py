@@ -365,8 +365,10 @@ def export(job: Job, progress: Progress) -> Outcome:
             if number % 20 == 0 or export_format.binary:
                 progress(0, None, f"{written // 1024:,} KB written")
     except PDFRenderError as error:
-        # The renderer says why (out of time, Chromium missing or broken): its owner reads it.
         out.close()
+        if is_transient(error):
+            raise  # the browser was busy with other reports: tried again later
+        # The renderer says why (out of time, Chromium missing or broken): its owner reads it.
         raise JobFailed(f"The PDF report could not be made: {error}") from None
     out.seek(0)
     name = download_name(export_format, articles, scope)

@@ -417,19 +417,18 @@ def report_in_a_thread() -> tuple[threading.Thread, dict]:
 
 
 @needs_chromium
-def test_report_that_cannot_get_the_busy_browser_in_time_fails_with_the_timeout_error(
-    chromium_renderer, settings
-):
+def test_report_that_cannot_get_the_busy_browser_in_time_fails_as_busy(chromium_renderer, settings):
     pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
     printing = running_browser()
     settings.FACTCHECK_PDF_TIMEOUT = 1
-    # Another report holds the browser for longer than this report's whole time.
+    # Another report holds the browser for longer than this report may wait.
     with pdf_chromium.kept_chromium._lock:
         waiting, ended = report_in_a_thread()
         waiting.join(timeout=10)
         assert not waiting.is_alive(), "the report is still waiting for the browser"
     assert "pdf" not in ended
-    assert re.match(r"Chromium took more than 1 s to print the report", str(ended["error"]))
+    assert isinstance(ended["error"], pdf_chromium.ChromiumBusy)
+    assert str(ended["error"]).startswith("Chromium was busy with other reports for 1 s")
     # The browser belongs to the report printing with it: left running.
     assert printing.poll() is None and running_browser() is printing
     settings.FACTCHECK_PDF_TIMEOUT = 120
@@ -438,30 +437,25 @@ def test_report_that_cannot_get_the_busy_browser_in_time_fails_with_the_timeout_
 
 
 @needs_chromium
-def test_time_spent_waiting_for_the_browser_counts_toward_the_reports_timeout(
-    chromium_renderer, settings
-):
+def test_report_that_gets_the_browser_late_has_its_whole_time_to_print(chromium_renderer, settings):
+    """Waiting is not held against the browser: a report that got it with a moment of its
+    timeout left used to find the browser "hung" at once and kill it, healthy as it was."""
     pdf.render_pdf(REPORT_CHROMIUM_PRINTS)
+    printing = running_browser()
     settings.FACTCHECK_PDF_TIMEOUT = 4
-    hung = running_browser()
-    os.kill(hung.pid, signal.SIGSTOP)
-    try:
-        with pdf_chromium.kept_chromium._lock:  # another report, for 3 of this one's 4 s
-            waiting, ended = report_in_a_thread()
-            time.sleep(3)
-        waiting.join(timeout=30)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(hung.pid, signal.SIGCONT)
-    assert "Chromium took more than 4 s" in str(ended["error"])
-    # 4 s from asking, not 3 s of waiting and 4 more of printing (7 s).
-    assert ended["seconds"] < 5.5
-    assert hung.poll() is not None  # the browser that hung was killed, as ever
+    with pdf_chromium.kept_chromium._lock:  # another report, for 3.9 of this one's 4 s
+        waiting, ended = report_in_a_thread()
+        time.sleep(3.9)
+    waiting.join(timeout=30)
+    assert "error" not in ended, ended.get("error")
+    assert "Claim 39" in pdf_text(ended["pdf"])
+    assert printing.poll() is None and running_browser() is printing
+    assert chromium_renderer() == 1
 
 
 @needs_chromium
 @pytest.mark.parametrize("why", ["busy with another report", "hung"])
-def test_pdf_job_out_of_time_fails_saying_so_to_its_owner(chromium_renderer, settings, why):
+def test_pdf_job_out_of_time_says_so_to_its_owner(chromium_renderer, settings, why):
     from annotations import jobs
     from annotations.models import Job
 
@@ -499,12 +493,17 @@ def test_pdf_job_out_of_time_fails_saying_so_to_its_owner(chromium_renderer, set
         with contextlib.suppress(ProcessLookupError):
             os.kill(hung.pid, signal.SIGCONT)
     job.refresh_from_db()
-    # Failed for good (not tried again), with the renderer's reason, whichever way time ran out.
-    assert (job.status, job.attempts) == (Job.Status.FAILED, 1)
-    assert job.message.startswith(
-        "The PDF report could not be made: Chromium took more than 1 s to print the report;"
-    )
     assert not job.result_file
+    if why == "hung":
+        # Failed for good (not tried again), with the renderer's reason.
+        assert (job.status, job.attempts) == (Job.Status.FAILED, 1)
+        assert job.message.startswith(
+            "The PDF report could not be made: Chromium took more than 1 s to print the report;"
+        )
+    else:
+        # Nothing is wrong with a busy browser: queued to be tried again, saying why.
+        assert (job.status, job.attempts) == (Job.Status.QUEUED, 1)
+        assert "Chromium was busy with other reports for 1 s" in job.message
 
 
 @needs_chromium

@@ -11,9 +11,10 @@ the report is printed; after ``FACTCHECK_PDF_CHROMIUM_REPORTS`` reports the brow
 so whatever it keeps growing is given back. A browser that died is started again (a report it
 was printing is tried once more); one that gives no answer within ``FACTCHECK_PDF_TIMEOUT``
 seconds (starting included) is killed, with all its processes, and the report fails with
-``PDFRenderError``. Those seconds start when the report asks for the browser: a report waiting
-behind another thread's fails the same way once they run out (the browser is left to the report
-that holds it). The browser is closed when the process exits.
+``PDFRenderError``. Those seconds start when the report has the browser; a report waiting
+behind another thread's waits as long at most, then fails as ``ChromiumBusy`` (the browser is
+left to the report that holds it, and a job tries again later). The browser is closed when the
+process exits.
 
 Chromium must fetch nothing: the document is written to a private temporary directory with its
 stylesheet inline and a Content-Security-Policy that allows nothing but inline styles (no
@@ -104,6 +105,13 @@ def chromium_launch(program: str) -> tuple[tuple[str, ...], list[str]]:
     return (), args
 
 
+class ChromiumBusy(PDFRenderError):
+    """The browser was printing other reports for the whole of this one's wait; nothing is
+    wrong with it, so a job tries the report again later."""
+
+    transient = True
+
+
 class BrowserGone(Exception):
     """The browser died or broke off while printing: worth one more try with a new one."""
 
@@ -124,8 +132,8 @@ class Deadline:
 
 class KeptChromium:
     """One browser for this process, started on its first report. Reports are printed one at
-    a time (a lock): a second thread's report waits for the first, within its own
-    ``FACTCHECK_PDF_TIMEOUT``."""
+    a time (a lock): a second thread's report waits for the first, for at most
+    ``FACTCHECK_PDF_TIMEOUT`` (``ChromiumBusy``), then has the whole timeout to print."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -143,15 +151,17 @@ class KeptChromium:
                 f"FACTCHECK_PDF_RENDERER is chromium but {settings.FACTCHECK_PDF_CHROMIUM!r} "
                 "is not installed."
             )
-        # The report's time starts now: waiting for another report to finish with the browser
-        # counts, so a report behind a slow or hung one fails in time instead of waiting on.
+        # Waiting for another report to finish with the browser is bounded by the same
+        # timeout, and fails as "busy" (tried again later by a job); the browser is judged
+        # hung only on its own time, counted once this report has it, so a report that got
+        # it late never kills a browser that was printing well.
         timeout = settings.FACTCHECK_PDF_TIMEOUT
-        deadline = Deadline(timeout)
-        if not self._lock.acquire(timeout=max(deadline.ends - time.monotonic(), 0)):
-            raise PDFRenderError(
-                f"Chromium took more than {timeout} s to print the report; it was busy with "
-                "other reports all that time."
+        if not self._lock.acquire(timeout=timeout):
+            raise ChromiumBusy(
+                f"Chromium was busy with other reports for {timeout} s; this report was not "
+                "started."
             )
+        deadline = Deadline(timeout)
         try:
             with tempfile.TemporaryDirectory(prefix="factcheck-pdf-") as directory:
                 source = Path(directory) / "report.html"

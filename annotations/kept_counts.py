@@ -71,25 +71,31 @@ class TriggerSet:
             self.recount(connection)
         return True
 
-    def replace_functions(self, connection=None, *, from_signature: str, to_signature: str) -> bool:
+    def replace_functions(
+        self, connection=None, *, from_signatures: tuple[str, ...], to_signature: str
+    ) -> bool:
         """For a migration whose change of the PostgreSQL functions leaves every count as it
-        is: the triggers of the definition before it (``from_signature``) get the functions
-        and the names of the one it makes (``to_signature``), without counting everything
-        again (minutes on a desk of millions of claims: this takes a moment of each table's
-        lock instead). Anything else — SQLite, triggers missing, another definition before or
-        after (a later migration's: its own counts may differ) — is left to ``ensure``. True
-        when the triggers were made again (and everything counted)."""
+        is: the triggers of a definition before it (one of ``from_signatures``: each release
+        since the counts were last changed) get the functions and the names of the one it
+        makes (``to_signature``), without counting everything again (minutes on a desk of
+        millions of claims: this takes a moment of each table's lock instead). Anything else
+        — SQLite, triggers missing, another definition before or after (a later migration's:
+        its own counts may differ) — is left to ``ensure``. True when the triggers were made
+        again (and everything counted)."""
         connection = connection or default_connection
         if connection.vendor != "postgresql" or not self.tables_ready(connection):
             return self.ensure(connection)
         wanted = self.wanted(connection)
         existing = self.existing(connection)
+        signatures = {name.rsplit("_", 1)[-1] for name in existing}
+        if len(signatures) != 1 or not signatures <= set(from_signatures):
+            return self.ensure(connection)
+        (from_signature,) = signatures
         before = {name.removesuffix(f"_{from_signature}"): name for name in existing}
         after = {name.removesuffix(f"_{to_signature}"): name for name in wanted}
         if (
             set(before) != set(after)
             or set(before.values()) & set(after.values())
-            or not all(name.endswith(f"_{from_signature}") for name in existing)
             or not all(name.endswith(f"_{to_signature}") for name in wanted)
         ):
             return self.ensure(connection)

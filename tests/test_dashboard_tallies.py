@@ -720,7 +720,7 @@ def test_functions_changed_without_changing_the_counts_are_replaced_without_coun
     ArticleTally.objects.update(to_do=1000)  # so a count made again shows
 
     made_again = tallies.TRIGGERS.replace_functions(
-        connection, from_signature="00000000aa", to_signature=current
+        connection, from_signatures=("00000000cc", "00000000aa"), to_signature=current
     )
 
     assert made_again is False
@@ -728,7 +728,7 @@ def test_functions_changed_without_changing_the_counts_are_replaced_without_coun
     assert set(ArticleTally.objects.values_list("to_do", flat=True)) == {1000}
     name_triggers("00000000bb")  # a definition the migration was not written for
     assert tallies.TRIGGERS.replace_functions(
-        connection, from_signature="00000000aa", to_signature=current
+        connection, from_signatures=("00000000cc", "00000000aa"), to_signature=current
     )
     assert tallies.existing_triggers(connection) == set(tallies.wanted_triggers(connection))
     assert tallied() == counted_from_claims()

@@ -5,20 +5,22 @@
 
 from django.db import migrations
 
-#: The tallies' definition before this change, and the one it makes (``tallies.signature``).
-BEFORE, AFTER = "c24a7c409e", "7114dd2562"
+#: The tallies' definitions this change may find (``tallies.signature``): the last release's
+#: (ca7b9d7) and the one before this change (da3d9e4: fewer statements per claim write, the same
+#: counts); and the one it makes.
+BEFORE, AFTER = ("2da29723ad", "c24a7c409e"), "7114dd2562"
 
 
 def replace(apps, schema_editor):
     """PostgreSQL: the functions replaced and the triggers renamed to the new signature, in a
     moment (no recount of the 2,000,000 claims). SQLite drops its triggers before every
     ``migrate`` and makes them again after it (with a count), as for any migration; a
-    PostgreSQL desk whose triggers are not the ones before this change, or whose code makes
+    PostgreSQL desk whose triggers are none of the ones before this change, or whose code makes
     another definition already, gets ``tallies.ensure`` (a recount, as before)."""
     from annotations import tallies
 
     tallies.TRIGGERS.replace_functions(
-        schema_editor.connection, from_signature=BEFORE, to_signature=AFTER
+        schema_editor.connection, from_signatures=BEFORE, to_signature=AFTER
     )
 
 

@@ -362,7 +362,7 @@ def public_page(article: Article) -> PublicPage:
                 "url": url,
                 "url_is_link": is_http_url(url),
                 "archive_url": archive,
-                "archive_is_link": is_http_url(archive),
+                "archive_url_is_link": is_http_url(archive),
                 "updated_at": row["source__updated_at"],
             }
         claim["evidence"].append(

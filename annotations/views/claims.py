@@ -18,6 +18,7 @@ from annotations.forms import (
     VerdictForm,
     VersionedForm,
 )
+from annotations.htmx import HtmxHttpRequest
 from annotations.models import (
     Citation,
     Claim,
@@ -54,7 +55,7 @@ HISTORY_HIDDEN_FIELDS = {"version", "updated_at", "prefix", "suffix", "created_a
 @rate_limited("claim-create")
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
+def claim_create(request: HtmxHttpRequest, article_pk: int) -> HttpResponse:
     """GET: the new-claim form for a selection (checked, not saved). POST: create the claim.
 
     Offsets are code points in the article body; ``quote`` is the text the browser showed,
@@ -125,7 +126,7 @@ def claim_create(request: HttpRequest, article_pk: int) -> HttpResponse:
 @reviewer_required
 @require_GET
 @vary_on_headers("HX-Request")
-def claim_detail(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+def claim_detail(request: HtmxHttpRequest, article_pk: int, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, article_pk, pk)
     if request.htmx.target == "claim-live-notice":
         # Live: someone changed the claim while this panel's owner typed (live.js).
@@ -275,7 +276,7 @@ def claim_revision_withdraw(request: HttpRequest, article_pk: int, pk: int) -> H
 @reviewer_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def claim_delete(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+def claim_delete(request: HtmxHttpRequest, article_pk: int, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes (history keeps the claim)."""
     claim = get_claim_for_user(request, article_pk, pk)
     if request.method == "GET":
@@ -297,7 +298,7 @@ def claim_delete(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse
 @reviewer_required
 @require_POST
 @vary_on_headers("HX-Request")
-def claim_comment(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+def claim_comment(request: HtmxHttpRequest, article_pk: int, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, article_pk, pk)
     form = CommentForm(request.POST)
     if not form.is_valid():
@@ -413,7 +414,7 @@ def _history_entries(claim: Claim) -> list[dict]:
 @reviewer_required
 @require_GET
 @vary_on_headers("HX-Request")
-def claim_history(request: HttpRequest, article_pk: int, pk: int) -> HttpResponse:
+def claim_history(request: HtmxHttpRequest, article_pk: int, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, article_pk, pk)
     context = {"claim": claim, "history": _history_entries(claim)}
     if request.htmx and request.htmx.target == "claim-history":

@@ -37,7 +37,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import urllib3
 from django.conf import settings
@@ -144,6 +144,13 @@ def resolve(host: str, port: int, timeout: float | None = None) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
+def refuse_credentials(parts: SplitResult) -> None:
+    """A link carrying a user name or password is not fetched (nor kept: a form refuses it
+    before it reaches a job's title or parameters)."""
+    if parts.username is not None or parts.password is not None:
+        raise FetchError("Links with a user name or password are not fetched.")
+
+
 def check_url(url: str, deadline: float | None = None) -> tuple[str, str, int, str]:
     """Check a URL's form; return its scheme, host, port and the one address to connect to
     (looked up before ``deadline``, a ``time.monotonic()`` time, when one is given)."""
@@ -157,8 +164,7 @@ def check_url(url: str, deadline: float | None = None) -> tuple[str, str, int, s
         raise FetchError(
             f"Only http:// and https:// links can be fetched (this one is {scheme or 'none'}:)."
         )
-    if parts.username is not None or parts.password is not None:
-        raise FetchError("Links with a user name or password are not fetched.")
+    refuse_credentials(parts)
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise FetchError("The link has no host name.")

@@ -4,6 +4,7 @@ shows (``CompleteForm``)."""
 
 from collections.abc import Iterator
 from html import escape
+from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.urls import reverse_lazy
 from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
 
-from annotations import anchoring, locales
+from annotations import anchoring, fetching, locales
 from annotations import search as fulltext
 from annotations.figures import extract_figures, normalise_number
 from annotations.models import (
@@ -950,6 +951,18 @@ class LinkImportForm(forms.Form):
         help_text="The server fetches the page and imports it like an HTML file.",
         widget=forms.URLInput(attrs={"placeholder": "https://news.example/story", "size": 50}),
     )
+
+    def clean_url(self) -> str:
+        """A link with a user name or password is refused here, before it is written into a
+        job's title and parameters (which admins see), as the fetcher would refuse it."""
+        url = self.cleaned_data["url"]
+        try:
+            fetching.refuse_credentials(urlsplit(url))
+        except fetching.FetchError as error:
+            raise ValidationError(
+                f"{error} Take them out of the link and paste it again."
+            ) from None
+        return url
 
 
 class DashboardFilters(forms.Form):

@@ -398,6 +398,20 @@ def test_propose_then_a_second_editor_approves(client, reviewer, editor, accurat
     assert f'class="hl verdict-{accurate.pk}"' in html
 
 
+def test_a_reviewer_who_proposed_a_verdict_is_told_an_editor_approves_it(
+    client, reviewer, accurate
+):
+    claim = ClaimFactory()
+    client.force_login(reviewer)
+    html = post_panel(
+        client,
+        url("claim-propose", claim),
+        {"version": claim.version, "verdict": accurate.pk, "explanation": ""},
+    )
+    assert "You proposed this verdict: an editor has to approve it." in html
+    assert "second editor" not in html  # the reviewer is not an editor
+
+
 def test_editor_cannot_approve_own_verdict(client, editor, accurate):
     claim = ClaimFactory()
     CitationFactory(claim=claim)

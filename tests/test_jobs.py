@@ -407,6 +407,19 @@ def test_an_invalid_link_is_refused_with_the_form(client, reviewer):
     assert not Job.objects.exists()
 
 
+def test_a_link_with_a_password_is_refused_with_the_form_and_kept_nowhere(client, reviewer):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("annotations:article-import-link"),
+        {"url": "https://desk:hunter2@news.example/story"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Links with a user name or password are not fetched." in page
+    # Not written into a job's title or parameters, which admins see on the jobs pages.
+    assert not Job.objects.exists()
+
+
 # --- On a terminal ----------------------------------------------------------------------------
 
 

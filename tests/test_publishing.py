@@ -321,3 +321,31 @@ def test_publish_page_refuses_a_stale_version(client, editor, ready_article):
     assert "Someone else changed this article" in response.content.decode()
     ready_article.refresh_from_db()
     assert ready_article.publication == ""
+
+
+def test_a_withdrawn_fact_check_page_says_its_claims_are_no_longer_public(
+    client, editor, ready_article
+):
+    """After a withdrawal the publication page still said the claims were "on the public page
+    since …"; it says when and by whom it was withdrawn, and how to put the claims back."""
+    first, second = ready_article.publishable_claims()
+    ready_article.publish([first], by=editor, version=None)
+    client.force_login(editor)
+    assert "on the public page since" in client.get(publish_url(ready_article)).content.decode()
+    ready_article.unpublish(by=editor, version=None, reason="Wrong article.")
+    page = client.get(publish_url(ready_article)).content.decode()
+    assert "on the public page since" not in page
+    assert f"by {editor}: Wrong article." in page
+    assert "Its claims are no longer public" in page
+    assert "until the withdrawal on" in page and "back on it if published again" in page
+    assert "Publishing again puts the claims that were on the page" in page
+    assert "Publish again" in page and "Withdraw the fact-check" not in page
+    header = client.get(
+        reverse("annotations:article-publication", args=[ready_article.pk]),
+        headers={"HX-Request": "true", "HX-Target": "article-publication"},
+    ).content.decode()
+    assert ": not public" in header and "Publish again…" in header
+    # Published again, the page says so again.
+    ready_article.publish([], by=editor, version=None)
+    page = client.get(publish_url(ready_article)).content.decode()
+    assert "on the public page since" in page and "no longer public" not in page

@@ -3783,6 +3783,12 @@ class ClaimFigure(models.Model):
     def position(self) -> tuple:
         return (self.source != self.Source.QUOTE, self.start, self.pk or 0)
 
+    @property
+    def what_it_says(self) -> tuple:
+        """Its reading without its place: a claim's quote and statement that carry the same
+        figure (the statement restating the quote) say the same thing, one figure to people."""
+        return tuple(getattr(self, name) for name in self.READING)
+
     def as_figure(self):
         """The ``annotations.figures.Figure`` it stands for, for ``figures_comparable`` and
         ``figures_conflict``."""

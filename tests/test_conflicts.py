@@ -280,3 +280,36 @@ def test_the_conflict_page_takes_the_same_queries_however_many_members(
     # session, user, groups, the family, its members with articles, publishers and verdicts,
     # their citations, its events, its figures with their claims: the same for 3 or 7 members
     assert counts[0] == counts[1], counts
+
+
+def test_a_figure_both_quoted_and_restated_is_one_row_of_the_conflict_table(
+    client, reviewer, squirrels
+):
+    """The statement restating the quote's figure listed it twice, in the table and the chart;
+    a different figure in the statement keeps its own row, each saying where it was found."""
+    family, claims = squirrels
+    trust, rangers = claims[0], claims[1]
+    trust.edit(
+        by=reviewer,
+        version=trust.version,
+        statement="2,000 red squirrels live in the Northfell forest.",
+    )
+    rangers.edit(
+        by=reviewer,
+        version=rangers.version,
+        statement="At most 900 red squirrels live in the Northfell forest.",
+    )
+    assert trust.figures.count() == 2 and rangers.figures.count() == 2  # both stored
+    conflict_figures = ClaimFamily.objects.get(pk=family.pk).conflict_figures
+    client.force_login(reviewer)
+    html = client.get(reverse("annotations:family-detail", args=[family.pk])).content.decode()
+    table = html[html.index('<table class="conflict-table"') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr") == 1 + 4  # the header, and 2,000 · 800 · 900 · 1,500–2,500
+    assert table.count("Northfell Wildlife Trust") == 1
+    assert "“2,000”, in the quote and the checkable statement" in table
+    assert "in the quote</span>" in table and "in the checkable statement</span>" in table
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert svg.count("<circle") == 4
+    # What the family decides is the same: every figure that disagrees is still counted.
+    assert {f.pk for f in trust.figures.all()} <= set(conflict_figures)

@@ -251,21 +251,29 @@ def figure_groups(family: ClaimFamily) -> list[dict]:
     for key, figures in grouped.items():
         if len({figure.claim_id for figure in figures}) < 2:
             continue
-        rows = []
+        # One row a figure a member states: its quote and its statement restating the same
+        # figure are one row (the quote's words shown), saying where it was found.
+        rows, row_of = [], {}
         for figure in figures:
+            said = (figure.claim_id, figure.what_it_says)
+            if said in row_of:
+                row = row_of[said]
+                row["found_in"].append(figure.get_source_display().lower())
+                row["disagrees"] = row["disagrees"] or figure.pk in disagreeing
+                continue
             claim, article = figure.claim, figure.claim.article
             when = claim.claim_date or article.published_on or article.imported_at.date()
-            rows.append(
-                {
-                    "figure": figure,
-                    "claim": claim,
-                    "article": article,
-                    "when": when,
-                    "dated_by": "claim" if claim.claim_date else "article",
-                    "url": reverse("annotations:claim-detail", args=[claim.article_id, claim.pk]),
-                    "disagrees": figure.pk in disagreeing,
-                }
-            )
+            row_of[said] = {
+                "figure": figure,
+                "found_in": [figure.get_source_display().lower()],
+                "claim": claim,
+                "article": article,
+                "when": when,
+                "dated_by": "claim" if claim.claim_date else "article",
+                "url": reverse("annotations:claim-detail", args=[claim.article_id, claim.pk]),
+                "disagrees": figure.pk in disagreeing,
+            }
+            rows.append(row_of[said])
         rows.sort(key=lambda row: (row["when"], row["claim"].pk))
         points = [
             families.ChartPoint(

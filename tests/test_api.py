@@ -163,6 +163,46 @@ def test_a_stale_write_answers_412_with_the_current_claim_and_keeps_the_newer_te
     assert claim.statement == "theirs"
 
 
+def test_an_if_match_naming_another_claim_or_no_version_answers_412_not_a_version_error(
+    reviewer,
+):
+    """A script that sends the ETag of the wrong claim (or a mangled one) is told the claim is
+    not the one it read, with the claim as it is, for every write; it is not told about a
+    "version" field it never sent, and nothing is written."""
+    claim, other = ClaimFactory(), ClaimFactory()
+    verdict = Verdict.objects.filter(is_active=True).first()
+    client = token_client(reviewer)
+    wrong_tags = [client.get(claim_url(other.pk))["ETag"], f'"claim-{claim.pk}-v0"', '"abc"']
+    writes = [
+        lambda tag: client.patch(
+            claim_url(claim.pk),
+            {"statement": "mine"},
+            "application/json",
+            headers={"If-Match": tag},
+        ),
+        lambda tag: client.post(
+            reverse("api-v1:claim-propose", args=[claim.pk]),
+            {"verdict": verdict.pk, "explanation": "Table 2."},
+            "application/json",
+            headers={"If-Match": tag},
+        ),
+        lambda tag: client.post(
+            reverse("api-v1:citation-list", args=[claim.pk]),
+            {"source": SourceFactory().pk, "relation": "supports"},
+            "application/json",
+            headers={"If-Match": tag},
+        ),
+    ]
+    for tag in wrong_tags:
+        for write in writes:
+            problem = assert_problem(write(tag), 412, "Someone else saved this claim")
+            assert problem["current"]["id"] == claim.pk
+            assert "errors" not in problem
+    stored = Claim.objects.get(pk=claim.pk)
+    assert stored.version == claim.version and stored.statement == claim.statement
+    assert not stored.citations.exists() and stored.verdict is None
+
+
 def test_patch_changes_only_the_fields_sent(reviewer):
     claim = ClaimFactory(claimant="The mayor")
     client = token_client(reviewer)

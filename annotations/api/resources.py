@@ -368,6 +368,18 @@ def _stale(request: HttpRequest, error: StaleClaimError) -> Problem:
     )
 
 
+def _based_on(request: HttpRequest, claim: Claim) -> int:
+    """The version of the claim the request was based on (its ``If-Match``), refused with 412
+    and the current claim at once when it is not the stored one: an ETag of an older version,
+    of another claim or of none is stale whatever the payload holds (the forms would otherwise
+    judge the version field first and answer 422 about a number the client never sent). The
+    model method checks the version again under its lock."""
+    version = expected_version(request, "claim", claim.pk, claim.version)
+    if version != claim.version:
+        raise _stale(request, StaleClaimError(claim))
+    return version
+
+
 def json_ready(data: dict) -> dict:
     """Dates as ISO strings, as the response body writes them."""
     return orjson.loads(orjson.dumps(data))
@@ -445,7 +457,7 @@ def claim_update(request: HttpRequest, claim_id: int, payload: ClaimChanges):
     """Change the claim's details (``Claim.edit``). On an approved claim the change is
     proposed for a second editor (202)."""
     claim = _claim(claim_id)
-    version = expected_version(request, "claim", claim.pk, claim.version)
+    version = _based_on(request, claim)
     data = {
         name: ("" if value is None else value)
         for name, value in ClaimDetailsForm.for_claim(claim).initial.items()
@@ -481,7 +493,7 @@ def claim_update(request: HttpRequest, claim_id: int, payload: ClaimChanges):
 def claim_delete(request: HttpRequest, claim_id: int):
     """Delete the claim (its history keeps it); an approved one only by an editor."""
     claim = _claim(claim_id)
-    version = expected_version(request, "claim", claim.pk, claim.version)
+    version = _based_on(request, claim)
     try:
         claim.delete_version(by=request.user, version=version)
     except StaleClaimError as error:
@@ -504,7 +516,7 @@ class VerdictIn(Schema):
 def claim_propose(request: HttpRequest, claim_id: int, payload: VerdictIn):
     """Propose a verdict (``Claim.propose_verdict``): the claim then awaits another editor."""
     claim = _claim(claim_id)
-    version = expected_version(request, "claim", claim.pk, claim.version)
+    version = _based_on(request, claim)
     cleaned = valid(VerdictForm(payload.dict() | {"version": version}))
     try:
         result = claim.propose_verdict(
@@ -530,7 +542,7 @@ def claim_approve(request: HttpRequest, claim_id: int):
     """Approve the proposed verdict (``Claim.approve``): an editor other than its proposer,
     with a source cited."""
     claim = _claim(claim_id)
-    version = expected_version(request, "claim", claim.pk, claim.version)
+    version = _based_on(request, claim)
     try:
         claim.approve(by=request.user, version=version)
     except StaleClaimError as error:
@@ -552,7 +564,7 @@ class ReasonIn(Schema):
 def claim_send_back(request: HttpRequest, claim_id: int, payload: ReasonIn):
     """Send a proposed verdict back to the reviewers (``Claim.send_back``), saying why."""
     claim = _claim(claim_id)
-    version = expected_version(request, "claim", claim.pk, claim.version)
+    version = _based_on(request, claim)
     cleaned = valid(SendBackForm({"version": version, "reason": payload.reason}))
     try:
         claim.send_back(by=request.user, version=version, reason=cleaned["reason"])
@@ -602,7 +614,7 @@ def citation_create(request: HttpRequest, claim_id: int, payload: CitationIn):
     library has it already (``existing_source`` names it). On an approved claim the citation
     is proposed (202)."""
     claim = _claim(claim_id)
-    version = expected_version(request, "claim", claim.pk, claim.version)
+    version = _based_on(request, claim)
     data = {name: ("" if value is None else value) for name, value in payload.dict().items()}
     form = CitationForm(data | {"version": version})
     if not form.is_valid() and form.existing_source is not None:
@@ -639,7 +651,7 @@ def citation_delete(request: HttpRequest, claim_id: int, citation_id: int, chang
     """Remove a citation (``Claim.remove_citation``); from an approved claim, propose it."""
     claim = _claim(claim_id)
     citation = get_object_or_404(claim.citations, pk=citation_id)
-    version = expected_version(request, "claim", claim.pk, claim.version)
+    version = _based_on(request, claim)
     cleaned = valid(CitationRemoveForm({"version": version, "change_reason": change_reason}))
     try:
         result = claim.remove_citation(

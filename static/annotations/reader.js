@@ -131,11 +131,65 @@
     }
   }
 
+  // --- Unsaved work in the panel ------------------------------------------------------------
+  // Whatever would replace the panel (another claim, Esc, a new selection, an htmx request
+  // aimed at it, leaving the page) first asks before dropping what was typed in it. A field
+  // holds typed work when it differs from what the server drew; a form the server sent back
+  // refused (its typed text kept, an error shown) holds it too, until it is saved.
+  const DISCARD_QUESTION = "Discard what you typed in this claim?";
+  const refusedPanels = new WeakSet(); // panels drawn by a refused save: the typed text is in them
+  const discardedPanels = new WeakSet(); // panels whose typed text the reviewer chose to drop
+  const TYPING_IGNORED = new Set(["hidden", "submit", "button", "reset", "image", "file"]);
+
+  function fieldChanged(field) {
+    if (field.tagName === "SELECT") {
+      const options = Array.from(field.options);
+      if (field.multiple) return options.some((option) => option.selected !== option.defaultSelected);
+      const drawn = options.findIndex((option) => option.defaultSelected);
+      return field.selectedIndex !== (drawn === -1 ? 0 : drawn);
+    }
+    if (field.tagName === "INPUT" && TYPING_IGNORED.has(field.type)) return false;
+    if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
+    return field.value !== field.defaultValue;
+  }
+
+  /** The panel holds typed work outside ``except`` (the form being saved, if any). */
+  function holdsTypedWork(panel, except) {
+    if (!panel || discardedPanels.has(panel)) return false;
+    const fields = Array.from(panel.querySelectorAll("form textarea, form input, form select"));
+    const outside = fields.filter((field) => !(except && except.contains(field)));
+    if (refusedPanels.has(panel) && !(except && panel.contains(except))) {
+      if (outside.some((field) => field.tagName === "TEXTAREA" && field.value.trim())) return true;
+    }
+    return outside.some(fieldChanged);
+  }
+
+  /** True when the panel may be replaced: nothing typed in it, or the reviewer said discard. */
+  function mayDropPanel(except) {
+    const panel = $("claim-panel");
+    if (!holdsTypedWork(panel, except)) return true;
+    if (!window.confirm(DISCARD_QUESTION)) return false;
+    discardedPanels.add(panel);
+    return true;
+  }
+
+  /** What the script wrote into a form counts as drawn, not typed. */
+  function takeAsDrawn(form) {
+    form.querySelectorAll("textarea, input").forEach((field) => {
+      if (field.type === "checkbox" || field.type === "radio") field.defaultChecked = field.checked;
+      else if (!TYPING_IGNORED.has(field.type)) field.defaultValue = field.value;
+    });
+    form.querySelectorAll("select option").forEach((option) => {
+      option.defaultSelected = option.selected;
+    });
+  }
+
   function addClaim() {
     const selected = selectionInBody() || pending;
     const template = $("new-claim-template");
     const panel = $("claim-panel");
     if (!selected || !template || !panel) return false;
+    if (!mayDropPanel(null)) return false;
     const fresh = template.content.firstElementChild.cloneNode(true);
     fresh.querySelector("[name=part]").value = selected.part;
     fresh.querySelector("[name=start]").value = selected.start;
@@ -178,7 +232,7 @@
   function openClaim(id) {
     const link = claimLink(id);
     hideChooser();
-    if (!link) return;
+    if (!link || !mayDropPanel(null)) return;
     setCurrent(id, false);
     withHtmx(
       (htmx) =>
@@ -231,7 +285,9 @@
 
   function closePanel() {
     const panel = $("claim-panel");
-    if (!panel) return;
+    if (!panel || !mayDropPanel(null)) return;
+    refusedPanels.delete(panel);
+    discardedPanels.delete(panel);
     const placeholder = document.createElement("p");
     placeholder.className = "muted placeholder";
     placeholder.textContent =
@@ -457,6 +513,7 @@
     fill("statement", chosen.statement);
     fill("claimant", chosen.claimant);
     const category = fill("category", chosen.category);
+    panel.querySelectorAll("form").forEach(takeAsDrawn);
     // The reader's own guess from the words must not override the suggestion's category.
     if (category) category.setAttribute("data-chosen", "");
     hideSuggestionAction();
@@ -947,7 +1004,34 @@
     }
   });
 
+  // An htmx request that would replace the panel asks first; saving a form of the panel asks
+  // only for what was typed in its other forms. (A control marked data-drops-typing says so.)
   document.addEventListener("htmx:beforeRequest", (event) => {
+    const target = event.detail.target;
+    if (!target || target.id !== "claim-panel") return;
+    const elt = event.detail.elt;
+    if (elt && elt.closest && elt.closest("[data-drops-typing]")) {
+      discardedPanels.add(target);
+      return;
+    }
+    const saving = elt && elt.tagName === "FORM" && target.contains(elt) ? elt : null;
+    if (!mayDropPanel(saving)) event.preventDefault();
+  });
+
+  // Leaving the page asks too (the browser's own question). A form posted as a plain page
+  // (without htmx) leaves with its own text: only the other forms' text counts then.
+  let leavingBy = null;
+  document.addEventListener("submit", (event) => {
+    if (!event.defaultPrevented) leavingBy = event.target;
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (!holdsTypedWork($("claim-panel"), leavingBy)) return;
+    event.preventDefault();
+    event.returnValue = ""; // older browsers ask only when this is set
+  });
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.defaultPrevented) return;
     const elt = event.detail.elt;
     if (!elt || elt.tagName !== "FORM" || !elt.closest("#claim-panel")) return;
     savingFrom = elt;
@@ -959,6 +1043,10 @@
   // needs fixing when the save was refused.
   function keepPlace(panel) {
     const id = panel.getAttribute("data-claim-id");
+    if (!panel.querySelector(".alert.success") && panel.querySelector("[aria-invalid=true], .alert.error")) {
+      refusedPanels.add(panel);
+      panel.dataset.liveDirty = "1"; // live updates leave a panel holding typed text as it is
+    }
     const row = id && claimLink(id);
     if (row && panel.querySelector(".alert.success")) {
       setCurrent(id, false);

@@ -114,6 +114,38 @@ def test_table_lists_every_claim_with_article_state_verdict_assignee_figures_and
     assert f'<a href="/articles/{desk["ferry"].article_id}/#claim-{desk["ferry"].pk}">' in html
 
 
+def test_a_figure_the_statement_restates_from_the_quote_is_listed_once_in_its_row(
+    signed_in, reviewer
+):
+    """Every claim whose statement restated its quote's figure showed it twice in the Figures
+    column ("at least 80,000 offender" above itself); a different figure in the statement keeps
+    its own line."""
+    restated = claim_in(
+        "Police say 80,000 people pose a threat online.",
+        by=reviewer,
+        statement="80,000 people pose a threat online.",
+    )
+    revised = claim_in(
+        "Police say 80,000 people pose a threat online.",
+        by=reviewer,
+        statement="300,000 people pose a threat online.",
+    )
+    assert restated.figures.count() == 2 and revised.figures.count() == 2  # both stored
+
+    html = signed_in.get(URL).content.decode()
+
+    def figures_cell(claim):
+        row = html[html.index(f'id="claim-row-{claim.pk}"') :]
+        cell = row[row.index('class="col-figures"') :]
+        return re.findall(r'<span class="figure">([^<]*)</span>', cell[: cell.index("</td>")])
+
+    assert [text.strip() for text in figures_cell(restated)] == ["80,000 offender"]
+    assert [text.strip() for text in figures_cell(revised)] == [
+        "80,000 offender",
+        "300,000 offender",
+    ]
+
+
 def test_the_header_links_to_the_table(signed_in):
     assert (
         f'<a href="{URL}">Claims</a>'

@@ -143,9 +143,13 @@ def _rows(request: HttpRequest, ids: list[int]) -> list[Row]:
     texts = {"text_start": Substr("statement", 1, 300), "quote_start": Substr("quote", 1, 300)}
     for values in Claim.objects.filter(pk__in=ids).annotate(**texts).values(*ROW_FIELDS, *texts):
         found[values["pk"]] = values
+    # A figure the statement restates from the quote is one figure to people: listed once.
     figures: dict[int, list[str]] = {}
+    said: set[tuple] = set()
     for figure in ClaimFigure.objects.in_use().filter(claim_id__in=ids).order_by("claim", "pk"):
-        figures.setdefault(figure.claim_id, []).append(figure.description)
+        if (figure.claim_id, figure.what_it_says) not in said:
+            said.add((figure.claim_id, figure.what_it_says))
+            figures.setdefault(figure.claim_id, []).append(figure.description)
     at = _Addresses(request)
     states = dict(Claim.State.choices)
     rows = []

@@ -20,6 +20,7 @@ transaction commits. A worker (``manage.py run_worker``) runs ``run_job``:
 
 import datetime
 import logging
+import re
 import tempfile
 import threading
 import uuid
@@ -33,9 +34,12 @@ from django.core.files.base import ContentFile, File
 from django.db import OperationalError, close_old_connections, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django_tasks import TaskContext, task
 
-from annotations.models import Job, JobCancelled
+from annotations.models import Article, Job, JobCancelled
 
 logger = logging.getLogger(__name__)
 
@@ -265,6 +269,44 @@ class Housekeeper(threading.Thread):
                 self.beat()
         finally:
             connection.close()
+
+
+# --- What a job says, for its pages ----------------------------------------------------------
+
+#: How the handlers name an article in a message ("article #4", "Article #4"). A mention cut
+#: by a truncation ("article #1…") is no mention.
+ARTICLE_MENTION = re.compile(r"\b([Aa]rticle #)(\d+)(?![\d…])")
+
+
+def link_messages(jobs_shown, user, *, limit: int | None = None) -> None:
+    """Set ``message_html`` on each job: its message escaped (cut to ``limit`` characters),
+    each article it names a link to the article's reader page, for someone who may open
+    articles (reviewers and up, as the reader requires); an article deleted since is named
+    without a link. One query for all the jobs."""
+    texts = {
+        job.pk: Truncator(job.message).chars(limit) if limit else job.message for job in jobs_shown
+    }
+    named = {int(found[2]) for text in texts.values() for found in ARTICLE_MENTION.finditer(text)}
+    readable = set()
+    if named and user.is_reviewer:
+        readable = set(Article.objects.filter(pk__in=named).values_list("pk", flat=True))
+    for job in jobs_shown:
+        job.message_html = _linked(texts[job.pk], readable)
+
+
+def _linked(text: str, readable: set[int]) -> SafeString:
+    parts, end = [], 0
+    for found in ARTICLE_MENTION.finditer(text):
+        parts.append(escape(text[end : found.start()]))
+        pk = int(found[2])
+        if pk in readable:
+            url = reverse("annotations:article-detail", args=[pk])
+            parts.append(format_html('<a href="{}">{}{}</a>', url, found[1], pk))
+        else:
+            parts.append(escape(found[0]))
+        end = found.end()
+    parts.append(escape(text[end:]))
+    return mark_safe("".join(parts))  # noqa: S308 — every part escaped above
 
 
 # --- What each kind of job does ---------------------------------------------------------------

@@ -514,3 +514,40 @@ def test_an_export_asked_with_a_bad_scope_is_refused_before_any_job(client, revi
     assert response.status_code == 400
     assert "Unknown scope" in response.content.decode()
     assert not Job.objects.exists()
+
+
+# --- Articles named in a job's message --------------------------------------------------------
+
+
+def test_a_folder_import_links_the_articles_it_imported(client, reviewer):
+    """The job said "article #4" as plain text: each article it names is a link to its reader
+    page, the message escaped around it; an article deleted since is named without a link."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from annotations.models import User
+
+    files = [
+        SimpleUploadedFile(name, f"{title}\n\nThe pier opens at {n} o'clock on Monday.\n".encode())
+        for n, (name, title) in enumerate(
+            [("pier <b>early.txt", "Pier opens early"), ("ferry.txt", "Ferry timetable")]
+        )
+    ]
+    job = jobs.start_file_import(files, owner=reviewer)
+    jobs.execute(job.pk)
+    pier, ferry = Article.objects.order_by("pk")
+    client.force_login(reviewer)
+    detail = client.get(job.get_absolute_url()).content.decode()
+    for article in (pier, ferry):
+        assert f'<a href="{article.get_absolute_url()}">article #{article.pk}</a>' in detail
+    assert "pier &lt;b&gt;early.txt" in detail  # a file's name stays text
+    listed = client.get(reverse("annotations:job-list")).content.decode()
+    assert f'<a href="{pier.get_absolute_url()}">article #{pier.pk}</a>' in listed
+    # Deleted since: named, not linked.
+    ferry_url, ferry_pk = ferry.get_absolute_url(), ferry.pk
+    ferry.delete()
+    detail = client.get(job.get_absolute_url()).content.decode()
+    assert f"article #{ferry_pk}" in detail and f'href="{ferry_url}"' not in detail
+    # Someone who may not open articles (no role) gets the names without links.
+    job.refresh_from_db()
+    jobs.link_messages([job], User.objects.create_user("nobody"))
+    assert f"article #{pier.pk}" in job.message_html and "<a " not in job.message_html

@@ -23,11 +23,19 @@ def get_job_for_user(request, pk: int) -> Job:
     return get_object_or_404(Job.objects.visible_to(request.user).select_related("owner"), pk=pk)
 
 
+def _job_rows(request) -> list[Job]:
+    """The jobs the list shows (the latest 100 the user may see), each finished one's message
+    cut short with its articles linked."""
+    job_rows = list(Job.objects.visible_to(request.user).select_related("owner")[:100])
+    jobs.link_messages([job for job in job_rows if job.finished], request.user, limit=120)
+    return job_rows
+
+
 @require_GET
 @reviewer_required
 @vary_on_headers("HX-Request")
 def job_list(request: HtmxHttpRequest) -> HttpResponse:
-    job_rows = list(Job.objects.visible_to(request.user).select_related("owner")[:100])
+    job_rows = _job_rows(request)
     context = {
         "jobs": job_rows,
         "any_unfinished": any(not job.finished for job in job_rows),
@@ -47,6 +55,7 @@ def job_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if job.status == Job.Status.RUNNING and job in Job.objects.abandoned():
         jobs.take_back_abandoned()  # its worker died: say so now rather than run forever
         job.refresh_from_db()
+    jobs.link_messages([job], request.user)
     template = "annotations/jobs/job_detail.html"
     if request.htmx.target == "job-progress":
         template += "#job-progress"
@@ -91,7 +100,7 @@ def article_import_link(request: HtmxHttpRequest) -> HttpResponse:
     if not form.is_valid():
         # The dashboard's form posts here; errors are shown on the jobs page with the form.
         context = {
-            "jobs": list(Job.objects.visible_to(request.user)[:100]),
+            "jobs": _job_rows(request),
             "link_form": form,
         }
         return render(request, "annotations/jobs/job_list.html", context, status=400)

@@ -236,7 +236,12 @@
     setCurrent(id, false);
     withHtmx(
       (htmx) =>
-        htmx.ajax("GET", link.getAttribute("href"), { target: "#claim-panel", swap: "outerHTML" }),
+        htmx
+          .ajax("GET", link.getAttribute("href"), { target: "#claim-panel", swap: "outerHTML" })
+          .then(() => {
+            const panel = $("claim-panel");
+            if (panel && panel.getAttribute("data-claim-id") === String(id)) showPanel(panel);
+          }),
       () => window.location.assign(link.href),
     );
   }
@@ -295,6 +300,39 @@
     panel.className = "panel panel-empty";
     panel.removeAttribute("data-claim-id");
     panel.replaceChildren(placeholder);
+  }
+
+  // --- A panel out of sight ----------------------------------------------------------------
+  // Where the panel sits below the article (a phone, a narrow window), a claim opened from the
+  // text would load out of sight: bring it into view with focus on its heading; its "Back to
+  // the text" link returns to the claim's words. Beside the article, nothing moves.
+  function panelBelowText(panel) {
+    const text = document.querySelector(".reader");
+    return Boolean(text) && panel.getBoundingClientRect().left < text.getBoundingClientRect().right;
+  }
+
+  function showPanel(panel) {
+    if (!panelBelowText(panel)) return;
+    const box = panel.getBoundingClientRect();
+    const inView = box.top >= 0 && box.top < window.innerHeight * 0.6;
+    const heading = panel.querySelector("h2");
+    if (!inView) panel.scrollIntoView({ block: "start" });
+    if (heading && !panel.contains(document.activeElement)) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+    }
+  }
+
+  function backToText(link) {
+    const panel = link.closest("#claim-panel");
+    const id = panel && panel.getAttribute("data-claim-id");
+    const mark = id && document.querySelector('[data-part] mark[data-claims~="' + id + '"]');
+    if (!mark) return false;
+    mark.tabIndex = -1;
+    mark.scrollIntoView({ block: "center" });
+    mark.focus({ preventScroll: true });
+    mark.addEventListener("blur", () => mark.removeAttribute("tabindex"), { once: true });
+    return true;
   }
 
   function toggleHelp(show) {
@@ -804,6 +842,7 @@
       else if (name === "caret-mode") toggleCaretMode();
       else if (name === "toggle-suggestions") toggleSuggestions();
       else if (name === "accept-suggestion") acceptSuggestion();
+      else if (name === "back-to-text" && backToText(action)) event.preventDefault();
       return;
     }
     // Claim list links: one listener here instead of htmx attributes on every item (a long
@@ -1035,8 +1074,42 @@
     const elt = event.detail.elt;
     if (!elt || elt.tagName !== "FORM" || !elt.closest("#claim-panel")) return;
     savingFrom = elt;
+    const section = elt.closest(".panel-section[aria-labelledby]");
+    keptSection = section && KEPT_SECTIONS.has(section.getAttribute("aria-labelledby"))
+      ? { heading: section.getAttribute("aria-labelledby"), top: section.getBoundingClientRect().top }
+      : null;
     if (elt.closest(".panel-new")) window.getSelection().removeAllRanges();
   });
+
+  // A citation added or removed keeps the sources section where it was on screen (the panel is
+  // drawn anew, and focus going back to the claim's row would scroll the list into view): focus
+  // goes to the section's heading instead, from where j/k/Enter still work.
+  const KEPT_SECTIONS = new Set(["citations-title"]);
+  let keptSection = null; // the section of the form being saved, and its place on screen
+
+  function scrollerOf(element) {
+    for (let box = element.parentElement; box; box = box.parentElement) {
+      const overflow = window.getComputedStyle(box).overflowY;
+      if ((overflow === "auto" || overflow === "scroll") && box.scrollHeight > box.clientHeight) {
+        return box;
+      }
+    }
+    return document.scrollingElement || document.documentElement;
+  }
+
+  function keepSection(panel, kept) {
+    const heading = $(kept.heading);
+    const section = heading && panel.contains(heading) && heading.closest(".panel-section");
+    if (!section) return false;
+    const id = panel.getAttribute("data-claim-id");
+    if (id) setCurrent(id, false);
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+    scrollerOf(section).scrollTop += section.getBoundingClientRect().top - kept.top;
+    const box = heading.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) heading.scrollIntoView({ block: "nearest" });
+    return true;
+  }
 
   // After a save in the panel a keyboard user keeps their place: the form they used is gone,
   // so focus goes to the claim (its row in the list, which j/k/Enter start from), or to what
@@ -1048,7 +1121,10 @@
       panel.dataset.liveDirty = "1"; // live updates leave a panel holding typed text as it is
     }
     const row = id && claimLink(id);
+    const kept = keptSection;
+    keptSection = null;
     if (row && panel.querySelector(".alert.success")) {
+      if (kept && keepSection(panel, kept)) return;
       setCurrent(id, false);
       row.focus();
       return;

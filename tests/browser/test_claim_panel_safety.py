@@ -134,3 +134,108 @@ def test_no_question_after_the_typed_work_is_saved(page, sign_in, reviewer, arti
     open_claim(page, second)
     page.goto("/")
     assert dialogs.seen == []
+
+
+# --- A tapped claim on a phone ------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def long_article():
+    """An article a phone shows over several screens, its first claim in the first lines."""
+    filler = [
+        f"Paragraph {n}: the council's transport committee heard evidence about the ferry "
+        "timetable, the bus lanes on the ring road and the cost of the new hospital route."
+        for n in range(1, 16)
+    ]
+    return ArticleFactory(
+        title="Eastport buses carry record numbers", body="\n\n".join([BODY, *filler])
+    )
+
+
+def box_of(page, selector):
+    return page.evaluate(
+        """(selector) => {
+          const box = document.querySelector(selector).getBoundingClientRect();
+          return {top: box.top, bottom: box.bottom, height: window.innerHeight};
+        }""",
+        selector,
+    )
+
+
+def in_view(box) -> bool:
+    return box["bottom"] > 0 and box["top"] < box["height"]
+
+
+def test_on_a_phone_a_tapped_claim_brings_its_panel_into_view_and_back(
+    page, sign_in, reviewer, long_article
+):
+    at = BODY.index("12.4 million")
+    claim = ClaimFactory(article=long_article, start=at, end=at + 12)
+    page.set_viewport_size(PHONE)
+    sign_in(page, reviewer)
+    page.goto(f"/articles/{long_article.pk}/")
+    mark = page.locator(f'#article-body mark[data-claims~="{claim.pk}"]').first
+    mark.scroll_into_view_if_needed()
+    assert not in_view(box_of(page, "#claim-panel")), "the panel should start below the text"
+
+    mark.click()
+    heading = page.locator("#claim-panel").get_by_role("heading", name=f"Claim {claim.pk}")
+    heading.wait_for()
+    page.wait_for_timeout(300)
+    assert in_view(box_of(page, "#claim-panel h2")), "the opened claim is out of sight"
+    expect(heading).to_be_focused()
+
+    back = page.locator("#claim-panel").get_by_role("link", name="Back to the text")
+    back.click()
+    assert in_view(box_of(page, f'#article-body mark[data-claims~="{claim.pk}"]'))
+    expect(mark).to_be_focused()
+
+
+def test_beside_the_text_opening_a_claim_moves_nothing(page, sign_in, reviewer, long_article):
+    at = BODY.index("12.4 million")
+    claim = ClaimFactory(article=long_article, start=at, end=at + 12)
+    sign_in(page, reviewer)
+    page.goto(f"/articles/{long_article.pk}/")
+    mark = page.locator(f'#article-body mark[data-claims~="{claim.pk}"]').first
+    mark.scroll_into_view_if_needed()
+    before = page.evaluate("[window.scrollY, document.querySelector('.side').scrollTop]")
+
+    mark.click()
+    panel = page.locator("#claim-panel")
+    expect(panel).to_have_attribute("data-claim-id", str(claim.pk))
+    page.wait_for_timeout(300)
+    assert page.evaluate("[window.scrollY, document.querySelector('.side').scrollTop]") == before
+    expect(panel.get_by_role("link", name="Back to the text")).to_be_hidden()
+
+
+# --- The sources section after a citation ---------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_after_adding_and_removing_a_citation_the_sources_stay_in_view(
+    page, sign_in, reviewer, article, claims, viewport
+):
+    first, _second = claims
+    if viewport:
+        page.set_viewport_size(viewport)
+    sign_in(page, reviewer)
+    page.goto(f"/articles/{article.pk}/")
+    open_claim(page, first)
+    panel = page.locator("#claim-panel")
+    panel.get_by_text("Cite a source").click()
+    panel.get_by_label("Title").fill("Eastport transit annual report")
+    panel.get_by_label("URL").fill("https://transit.example/annual-report")
+    panel.get_by_label("Quote from the source").fill("Passenger journeys: 12.4 million")
+    panel.get_by_label("Note").fill("Table 3, page 12")
+    panel.get_by_role("button", name="Add citation").click()
+    panel.get_by_text("Source cited.").wait_for()
+    page.wait_for_timeout(300)
+    assert in_view(box_of(page, "#citations-title")), "the sources section went out of view"
+    assert in_view(box_of(page, "#claim-panel .citations li"))
+
+    panel.get_by_role("button", name="Remove").click()
+    expect(panel.locator(".citations li")).to_have_count(0)
+    page.wait_for_timeout(300)
+    assert in_view(box_of(page, "#citations-title")), "the sources section went out of view"

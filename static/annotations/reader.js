@@ -135,9 +135,10 @@
   // Whatever would replace the panel (another claim, Esc, a new selection, an htmx request
   // aimed at it, leaving the page) first asks before dropping what was typed in it. A field
   // holds typed work when it differs from what the server drew; a form the server sent back
-  // refused (its typed text kept, an error shown) holds it too, until it is saved.
+  // refused (the typed text kept, an error shown) holds it too, until it is saved.
   const DISCARD_QUESTION = "Discard what you typed in this claim?";
-  const refusedPanels = new WeakSet(); // panels drawn by a refused save: the typed text is in them
+  const refusedForms = new WeakSet(); // forms sent back refused: the text in them was typed
+  const REFUSAL = "[aria-invalid=true], .alert.error, .errorlist";
   const discardedPanels = new WeakSet(); // panels whose typed text the reviewer chose to drop
   const TYPING_IGNORED = new Set(["hidden", "submit", "button", "reset", "image", "file"]);
 
@@ -158,10 +159,9 @@
     if (!panel || discardedPanels.has(panel)) return false;
     const fields = Array.from(panel.querySelectorAll("form textarea, form input, form select"));
     const outside = fields.filter((field) => !(except && except.contains(field)));
-    if (refusedPanels.has(panel) && !(except && panel.contains(except))) {
-      if (outside.some((field) => field.tagName === "TEXTAREA" && field.value.trim())) return true;
-    }
-    return outside.some(fieldChanged);
+    const typedBefore = (field) =>
+      refusedForms.has(field.form) && !TYPING_IGNORED.has(field.type) && field.value.trim() !== "";
+    return outside.some((field) => fieldChanged(field) || typedBefore(field));
   }
 
   /** True when the panel may be replaced: nothing typed in it, or the reviewer said discard. */
@@ -171,6 +171,21 @@
     if (!window.confirm(DISCARD_QUESTION)) return false;
     discardedPanels.add(panel);
     return true;
+  }
+
+  /** After a refused save: the form sent (drawn anew with the same action) and any form
+   * showing an error hold typed text. Live updates then leave the panel as it is (live.js). */
+  function markRefused(panel, sent) {
+    const refused = Array.from(panel.querySelectorAll(REFUSAL));
+    if (!refused.length) return;
+    const action = sent && sent.getAttribute("action");
+    const forms = refused.map((marker) => marker.closest("form"));
+    panel.querySelectorAll("form").forEach((form) => {
+      if (forms.includes(form) || (action && form.getAttribute("action") === action)) {
+        refusedForms.add(form);
+        panel.dataset.liveDirty = "1";
+      }
+    });
   }
 
   /** What the script wrote into a form counts as drawn, not typed. */
@@ -291,7 +306,6 @@
   function closePanel() {
     const panel = $("claim-panel");
     if (!panel || !mayDropPanel(null)) return;
-    refusedPanels.delete(panel);
     discardedPanels.delete(panel);
     const placeholder = document.createElement("p");
     placeholder.className = "muted placeholder";
@@ -1114,12 +1128,9 @@
   // After a save in the panel a keyboard user keeps their place: the form they used is gone,
   // so focus goes to the claim (its row in the list, which j/k/Enter start from), or to what
   // needs fixing when the save was refused.
-  function keepPlace(panel) {
+  function keepPlace(panel, sent) {
     const id = panel.getAttribute("data-claim-id");
-    if (!panel.querySelector(".alert.success") && panel.querySelector("[aria-invalid=true], .alert.error")) {
-      refusedPanels.add(panel);
-      panel.dataset.liveDirty = "1"; // live updates leave a panel holding typed text as it is
-    }
+    if (!panel.querySelector(".alert.success")) markRefused(panel, sent);
     const row = id && claimLink(id);
     const kept = keptSection;
     keptSection = null;
@@ -1147,9 +1158,10 @@
   document.addEventListener("htmx:afterSettle", (event) => {
     const config = event.detail.requestConfig;
     if (!savingFrom || !config || config.elt !== savingFrom) return;
+    const sent = savingFrom;
     savingFrom = null;
     const panel = $("claim-panel");
-    if (panel) keepPlace(panel);
+    if (panel) keepPlace(panel, sent);
   });
   document.addEventListener("htmx:afterRequest", (event) => {
     if (event.detail.elt === savingFrom && event.detail.failed) savingFrom = null;

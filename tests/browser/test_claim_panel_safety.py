@@ -136,6 +136,35 @@ def test_no_question_after_the_typed_work_is_saved(page, sign_in, reviewer, arti
     assert dialogs.seen == []
 
 
+def test_an_edit_refused_as_stale_still_asks_and_an_empty_comment_does_not(
+    page, context, sign_in, reviewer, article, claims
+):
+    first, second = claims
+    dialogs = Dialogs(page)
+    sign_in(page, reviewer)
+    page.goto(f"/articles/{article.pk}/")
+    open_claim(page, first)
+    panel = page.locator("#claim-panel")
+
+    # Nothing typed: a refused empty comment leaves nothing to lose.
+    panel.get_by_role("button", name="Comment").click()
+    page.wait_for_timeout(300)
+    open_claim(page, second)
+    assert dialogs.seen == []
+
+    # An edit refused because the claim changed meanwhile comes back with the typed text in it.
+    open_claim(page, first)
+    panel.get_by_label("Checkable statement").fill("Typed while someone else saved")
+    type(first).objects.filter(pk=first.pk).update(version=first.version + 1)
+    panel.get_by_role("button", name="Save", exact=True).click()
+    panel.get_by_text("Someone else saved this claim").wait_for()
+    page.locator(f"#claim-item-{second.pk}").click()
+    assert dialogs.seen == [("confirm", QUESTION)]
+    expect(panel.get_by_label("Checkable statement")).to_have_value(
+        "Typed while someone else saved"
+    )
+
+
 # --- A tapped claim on a phone ------------------------------------------------------------
 
 PHONE = {"width": 390, "height": 844}

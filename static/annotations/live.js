@@ -266,14 +266,17 @@
       notice(panel, `Deleted by ${event.by || "someone"} at ${clock(event.at)}.`);
       return Promise.resolve();
     }
+    // The panel is the request's source, not the body: htmx queues a request whose source
+    // is busy (the body is, with the reader's own live fragments) and resolves its promise at
+    // once, so the notice below went into the panel about to be replaced and was lost.
     if (panel.dataset.liveDirty) {
       // Never overwrite what is being typed: say what changed, with the newer values.
       return withHtmx((htmx) =>
-        htmx.ajax("GET", url, { target: "#claim-live-notice", swap: "innerHTML" }),
+        htmx.ajax("GET", url, { source: panel, target: "#claim-live-notice", swap: "innerHTML" }),
       );
     }
     return withHtmx((htmx) =>
-      htmx.ajax("GET", url, { target: "#claim-panel", swap: "outerHTML" }).then(() => {
+      htmx.ajax("GET", url, { source: panel, target: "#claim-panel", swap: "outerHTML" }).then(() => {
         if (!afterReconnect && event.by) {
           const fresh = openPanel();
           if (fresh) notice(fresh, `Updated: changed by ${event.by} at ${clock(event.at)}.`, "info");

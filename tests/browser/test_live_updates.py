@@ -162,6 +162,33 @@ def test_the_typing_reviewer_keeps_their_text_under_a_changed_by_notice(two_brow
     )
 
 
+def test_a_panel_nobody_types_in_is_redrawn_and_says_who_changed_it(two_browsers, people):
+    """The reviewer's open panel, untouched, takes the editor's new wording and says so; the
+    notice was written into the panel about to be replaced (htmx resolved the queued request at
+    once) and never seen."""
+    article = ArticleFactory(title="Eastport buses", body=BODY)
+    claim = ClaimFactory(article=article, start=0, end=6, statement="Riders")
+    rita, edith = two_browsers["rita"], two_browsers["edith"]
+    open_reader(rita, article, claim)
+    open_reader(edith, article, claim)
+
+    edith_panel = edith.locator("#claim-panel")
+    edith_panel.get_by_label("Checkable statement").fill("Riders, as the editor words it")
+    edith_panel.get_by_role("button", name="Save", exact=True).click()
+    edith.wait_for_selector("#claim-panel .alert.success")
+
+    field = rita.locator("#claim-panel").get_by_label("Checkable statement")
+    rita.wait_for_function(
+        "() => document.querySelector('#claim-panel textarea[name=statement]').value"
+        " === 'Riders, as the editor words it'"
+    )
+    notice = rita.locator("#claim-live-notice")
+    notice.get_by_text("Updated: changed by edith at").wait_for()
+    rita.wait_for_timeout(1_000)  # nothing drawn later takes it away
+    assert notice.get_by_text("Updated: changed by edith at").is_visible()
+    assert field.input_value() == "Riders, as the editor words it"
+
+
 def test_a_headline_claim_made_and_deleted_by_the_editor_is_drawn_for_the_reviewer(
     two_browsers, people
 ):

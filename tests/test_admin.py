@@ -539,7 +539,10 @@ def test_article_upload_imports_good_files_and_reports_bad_ones(client, admin_us
     # The upload starts a background job; its page lists one line per file.
     page = upload_articles(client, files)
     article = Article.objects.get()
-    assert f"CREATED   library.txt: article #{article.pk}" in page
+    assert (
+        f'CREATED   library.txt: <a href="{article.get_absolute_url()}">article #{article.pk}</a>'
+        in page
+    )
     assert "FAILED    empty.txt: the file is empty" in page
     assert "FAILED    picture.jpg: unsupported file type" in page
     assert "1 of 3 file(s) processed, 2 failed." in page

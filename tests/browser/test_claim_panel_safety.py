@@ -41,18 +41,23 @@ class Dialogs:
             dialog.dismiss()
 
 
+@pytest.fixture
+def dialogs(page, sign_in, reviewer, article, claims):
+    """The reviewer reading the article with its two claims, the page's dialogs answered (and
+    remembered) by a ``Dialogs``."""
+    answered = Dialogs(page)
+    sign_in(page, reviewer)
+    page.goto(f"/articles/{article.pk}/")
+    return answered
+
+
 def open_claim(page, claim):
     page.locator(f"#claim-item-{claim.pk}").click()
     expect(page.locator("#claim-panel")).to_have_attribute("data-claim-id", str(claim.pk))
 
 
-def test_clicking_another_claim_asks_before_dropping_a_typed_comment(
-    page, sign_in, reviewer, article, claims
-):
+def test_clicking_another_claim_asks_before_dropping_a_typed_comment(page, dialogs, claims):
     first, second = claims
-    dialogs = Dialogs(page)
-    sign_in(page, reviewer)
-    page.goto(f"/articles/{article.pk}/")
     open_claim(page, first)
     comment = page.locator("#claim-panel").get_by_label("Add a comment")
     comment.fill("The office's own report says 11.9 million")
@@ -75,13 +80,8 @@ def test_clicking_another_claim_asks_before_dropping_a_typed_comment(
     assert len(dialogs.seen) == 2
 
 
-def test_escape_and_enter_ask_before_dropping_a_new_claims_statement(
-    page, sign_in, reviewer, article, claims
-):
+def test_escape_and_enter_ask_before_dropping_a_new_claims_statement(page, dialogs, claims):
     first, _second = claims
-    dialogs = Dialogs(page)
-    sign_in(page, reviewer)
-    page.goto(f"/articles/{article.pk}/")
     drag_select(page, "3,000 people a day")
     page.keyboard.press("a")
     statement = page.locator("#claim-panel").get_by_label("Checkable statement")
@@ -101,13 +101,8 @@ def test_escape_and_enter_ask_before_dropping_a_new_claims_statement(
     expect(statement).to_have_value("The hospital route carries 3,000 people a day")
 
 
-def test_leaving_the_page_with_typed_work_asks_the_browser_question(
-    page, sign_in, reviewer, article, claims
-):
+def test_leaving_the_page_with_typed_work_asks_the_browser_question(page, dialogs, article, claims):
     first, _second = claims
-    dialogs = Dialogs(page)
-    sign_in(page, reviewer)
-    page.goto(f"/articles/{article.pk}/")
     open_claim(page, first)
     page.locator("#claim-panel").get_by_label("Add a comment").fill("Ask the transit office")
 
@@ -120,11 +115,8 @@ def test_leaving_the_page_with_typed_work_asks_the_browser_question(
     )
 
 
-def test_no_question_after_the_typed_work_is_saved(page, sign_in, reviewer, article, claims):
+def test_no_question_after_the_typed_work_is_saved(page, dialogs, claims):
     first, second = claims
-    dialogs = Dialogs(page)
-    sign_in(page, reviewer)
-    page.goto(f"/articles/{article.pk}/")
     open_claim(page, first)
     panel = page.locator("#claim-panel")
     panel.get_by_label("Add a comment").fill("Ask the transit office")
@@ -136,13 +128,8 @@ def test_no_question_after_the_typed_work_is_saved(page, sign_in, reviewer, arti
     assert dialogs.seen == []
 
 
-def test_an_edit_refused_as_stale_still_asks_and_an_empty_comment_does_not(
-    page, context, sign_in, reviewer, article, claims
-):
+def test_an_edit_refused_as_stale_still_asks_and_an_empty_comment_does_not(page, dialogs, claims):
     first, second = claims
-    dialogs = Dialogs(page)
-    sign_in(page, reviewer)
-    page.goto(f"/articles/{article.pk}/")
     open_claim(page, first)
     panel = page.locator("#claim-panel")
 

@@ -39,6 +39,9 @@ def configure_environment(tmp: Path) -> None:
         FACTCHECK_RATE_EXPORT="1000000/m",
         FACTCHECK_RATE_IMPORT="1000000/m",
         FACTCHECK_LOGIN_FAILURE_LIMIT="1000",
+        # As production must set it: the ClaimReview export refuses (503) a loopback public
+        # address with DEBUG off, so without it that figure measured the refusal.
+        FACTCHECK_PUBLIC_BASE_URL="https://factcheck.example.org",
     )
 
 

@@ -119,15 +119,28 @@
     action.style.left = Math.round(left + window.scrollX) + "px";
   }
 
+  /** One "Add" button at a time: while words are selected, the selection's (a adds them); the
+   * current suggestion's, which it hides, comes back once the selection is gone. */
+  let suggestionYielded = false; // the suggestion's button was hidden for a selection
+
   function updateSelectionAction() {
     const action = $("selection-action");
     if (!action) return;
     const selected = dragging ? null : selectionInBody();
     if (selected) {
       pending = selected;
+      const offered = $("suggestion-action");
+      if (offered && !offered.hidden) {
+        offered.hidden = true;
+        suggestionYielded = true;
+      }
       placeAction(action, selected);
     } else if (dragging || !action.contains(document.activeElement)) {
       action.hidden = true;
+      if (suggestionYielded && !dragging) {
+        suggestionYielded = false;
+        if (suggestionIndex >= 0 && !suggestionsHidden()) showSuggestion(false);
+      }
     }
   }
 
@@ -437,6 +450,7 @@
   }
 
   function hideSuggestionAction() {
+    suggestionYielded = false;
     const action = $("suggestion-action");
     if (action) action.hidden = true;
   }
@@ -510,6 +524,12 @@
 
   function moveSuggestion(step) {
     if (!suggestions.length || suggestionsHidden()) return false;
+    if (selectionInBody()) {
+      // Moving on to a suggestion leaves the words selected before (one "Add" button shows).
+      window.getSelection().removeAllRanges();
+      $("selection-action").hidden = true;
+      pending = null;
+    }
     if (suggestionIndex === -1) suggestionIndex = step > 0 ? 0 : suggestions.length - 1;
     else suggestionIndex = Math.max(0, Math.min(suggestions.length - 1, suggestionIndex + step));
     showSuggestion(true);

@@ -1,6 +1,8 @@
 """Check-worthy suggestions in the reader: `n` jumps between them, `a` opens the claim form
 prefilled (claimant from the attribution), `x` dismisses one and it stays dismissed."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -95,3 +97,53 @@ def test_jump_accept_and_dismiss_suggestions(page, sign_in, reviewer, screenshot
     )
     page.keyboard.press("n")
     assert page.evaluate(CURRENT_JS) is None
+
+
+def test_a_selection_beside_the_current_suggestion_offers_one_add_button(page, sign_in, reviewer):
+    """With a suggestion shown (n), selecting other words showed two "Add claim" buttons, the
+    suggestion's and the selection's, each by its own words: which one adds what? While words
+    are selected only the selection's button shows (a adds them, as it always did); once the
+    selection is gone the suggestion's comes back, saying it adds the suggestion."""
+    from tests.browser.test_reviewer_flow import drag_select
+
+    article = ArticleFactory(title="Night ferry cut as passengers fall by a third", body=BODY)
+    sign_in(page, reviewer)
+    page.goto(f"/articles/{article.pk}/")
+    page.keyboard.press("n")
+    page.keyboard.press("n")
+    page.keyboard.press("n")
+    assert page.evaluate(CURRENT_JS).startswith("Passenger numbers fell by a third")
+    suggested = page.locator("#suggestion-action")
+    suggested.wait_for(state="visible")
+    adds = page.get_by_role("button", name=re.compile(r"^Add"))
+    expect(adds).to_have_count(1)
+    expect(adds).to_have_accessible_name(re.compile(r"^Add the suggestion as a claim"))
+
+    drag_select(page, "Residents on the island were angry")
+    expect(suggested).to_be_hidden()
+    expect(adds).to_have_count(1)
+    expect(adds).to_have_accessible_name(re.compile(r"^Add claim"))
+    adds.click()
+    panel = page.locator("#claim-panel")
+    assert panel.locator("[data-role=quote]").inner_text() == ("Residents on the island were angry")
+
+    # The selection is gone (the form has the focus): the suggestion offers itself again.
+    suggested.wait_for(state="visible")
+    expect(adds).to_have_count(1)
+    expect(adds).to_have_accessible_name(re.compile(r"^Add the suggestion as a claim"))
+    page.keyboard.press("Escape")  # out of the form's field: a is a shortcut again
+    page.keyboard.press("a")
+    assert (
+        panel.locator("[data-role=quote]")
+        .inner_text()
+        .startswith("Passenger numbers fell by a third")
+    )
+
+    # n with words selected moves on to the next suggestion, whose button alone shows.
+    page.keyboard.press("Escape")
+    drag_select(page, "Residents on the island were angry")
+    expect(adds).to_have_accessible_name(re.compile(r"^Add claim"))
+    page.keyboard.press("n")
+    suggested.wait_for(state="visible")
+    expect(adds).to_have_count(1)
+    expect(adds).to_have_accessible_name(re.compile(r"^Add the suggestion as a claim"))

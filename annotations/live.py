@@ -314,6 +314,34 @@ def claim_changed(claim, kind: str, by=None) -> None:
     )
 
 
+def family_changed(family_id: int, claims, by=None) -> None:
+    """Tell the readers of each claim's article that the family of these (claim id, article id)
+    pairs changed (formed, joined, left, split, merged, edited): a panel open on one of them
+    redraws its "figures and related claims" region, as a reload would show it."""
+    by_article: dict[int, list[int]] = {}
+    for claim_id, article_id in claims:
+        by_article.setdefault(article_id, []).append(claim_id)
+    at = _now()
+    publish_together(
+        [
+            (
+                article_group(article_id),
+                {
+                    "event": "family",
+                    "article": article_id,
+                    "family": family_id,
+                    "claims": sorted(claim_ids),
+                    "by": by.username if by is not None else "",
+                    "by_id": by.pk if by is not None else None,
+                    "at": at,
+                },
+                f"family-{family_id}",
+            )
+            for article_id, claim_ids in sorted(by_article.items())
+        ]
+    )
+
+
 def article_text_changed(article_id: int, by=None) -> None:
     """Tell the article's readers that its own text changed (a title edited in its details):
     each redraws every region of the reader, since claims that kept their place are not

@@ -4153,12 +4153,16 @@ class ClaimFamily(models.Model):
             by=by,
         )
 
-    def _bump(self, by) -> None:
+    def _bump(self, by, left=()) -> None:
+        """Raise the version after a change; the readers of the members (and of the claims
+        that ``left``) hear of it once the change commits, so open panels show the family."""
         self.version += 1
-        self.member_count = self.memberships.count()
+        claims = list(self.memberships.values_list("claim_id", "claim__article_id"))
+        self.member_count = len(claims)
         self._check_conflict(by)
         self._history_user = by
         self.save()
+        live.family_changed(self.pk, claims + [(c.pk, c.article_id) for c in left], by)
 
     # --- Conflicting figures ----------------------------------------------------------------
 
@@ -4304,7 +4308,7 @@ class ClaimFamily(models.Model):
                 raise StaleFamilyError([self], "That claim is no longer in this family.")
             links.delete()
             self._event(FamilyEvent.Kind.REMOVED, by=by, claim=claim, note=note)
-            self._bump(by)
+            self._bump(by, left=[claim])
 
     def split(self, claims, *, by, version: int | None, note: str = "") -> "ClaimFamily":
         """Move ``claims`` (members) into a new family of their own; both keep the record."""

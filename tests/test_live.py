@@ -604,6 +604,38 @@ def test_a_title_edited_elsewhere_tells_readers_to_redraw(reviewer, editor):
     assert (event["event"], event["article"], event["by"]) == ("text", article.pk, "edith")
 
 
+def test_a_family_formed_elsewhere_is_heard_by_the_readers_of_both_claims(reviewer, editor):
+    """Linking two claims of different articles saves neither claim: without its own event a
+    panel open on either claim went on showing no family until reloaded."""
+    from annotations.models import ClaimFamily
+
+    mine, theirs = ClaimFactory(), ClaimFactory()
+    assert mine.article_id != theirs.article_id
+    rita_session = signed_in(reviewer)
+
+    async def scenario():
+        on_mine = await opened(rita_session, article=mine.article_id)
+        on_theirs = await opened(rita_session, article=theirs.article_id)
+        await committed(ClaimFamily.confirm, theirs, mine, by=editor, seen=(None,) * 4)
+        heard = [
+            await on_mine.receive_json_from(timeout=2),
+            await on_theirs.receive_json_from(timeout=2),
+        ]
+        await on_mine.disconnect()
+        await on_theirs.disconnect()
+        return heard
+
+    heard_on_mine, heard_on_theirs = async_to_sync(scenario)()
+    family = ClaimFamily.objects.get()
+    for heard, claim in ((heard_on_mine, mine), (heard_on_theirs, theirs)):
+        assert (heard["event"], heard["article"], heard["claims"]) == (
+            "family",
+            claim.article_id,
+            [claim.pk],
+        )
+        assert (heard["family"], heard["by"], heard["by_id"]) == (family.pk, "edith", editor.pk)
+
+
 def _heard_on_the_layer(monkeypatch, *, failing=(), stalling=()):
     """What the channel layer is asked to send: (group, event number, loop, thread); the
     numbers in ``failing`` make the layer fail, as Redis down would, those in ``stalling``

@@ -121,6 +121,9 @@
       case "article":
         dashboardChanged();
         break;
+      case "family":
+        if (event.article === articleId()) familyChanged(event);
+        break;
       case "text":
         if (event.article === articleId()) textChanged();
         break;
@@ -285,6 +288,33 @@
     );
   }
 
+  // Someone else formed, joined, left or split the family of the open claim: its "figures and
+  // related claims" region is drawn again, as a reload shows it. The rest of the panel, and
+  // anything typed there, stays as it is; typing in the region itself (or a refusal there,
+  // which kept what was typed) is never overwritten: a notice says the family changed.
+  function familyChanged(event) {
+    const panel = openPanel();
+    if (!panel || event.by_id === me || !event.claims.includes(Number(panel.dataset.claimId))) return;
+    const region = panel.querySelector("#claim-related");
+    const url = region && (region.dataset.relatedUrl || region.getAttribute("hx-get"));
+    if (!url) return;
+    const who = `${event.by || "someone"} at ${clock(event.at)}`;
+    if (region.dataset.liveDirty || region.querySelector(".alert.error, .errorlist, [aria-invalid=true]")) {
+      notice(panel, `Its family was changed by ${who}: what you typed is kept; reopen the claim to see the family.`);
+      return;
+    }
+    drawing = drawing
+      .then(() =>
+        withHtmx((htmx) =>
+          htmx.ajax("GET", url, { source: panel, target: "#claim-related", swap: "outerHTML" }).then(() => {
+            const fresh = openPanel();
+            if (fresh) notice(fresh, `Updated: its family was changed by ${who}.`, "info");
+          }),
+        ),
+      )
+      .catch(() => undefined);
+  }
+
   function notice(panel, text, kind) {
     const slot = panel.querySelector("#claim-live-notice");
     if (!slot) return;
@@ -299,6 +329,8 @@
     const panel = event.target.closest && event.target.closest("#claim-panel");
     if (!panel || !event.target.closest("form")) return;
     panel.dataset.liveDirty = "1";
+    const region = event.target.closest("#claim-related");
+    if (region) region.dataset.liveDirty = "1";
     if (!editing) {
       editing = true;
       announce();

@@ -11,7 +11,7 @@ import time
 import pytest
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-from annotations.models import Claim, Role
+from annotations.models import Claim, FamilyMembership, Role
 from tests.browser.conftest import CHROMIUM_ARGS  # noqa: F401 — the same browser set-up
 from tests.browser.test_reviewer_flow import BODY, add_claim
 from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, UserFactory
@@ -315,3 +315,29 @@ def test_a_page_that_cannot_catch_up_after_reconnecting_says_so(two_browsers, pe
     status.wait_for(timeout=20_000)
     assert status.get_attribute("data-kind") == "stale"
     assert "reload it" in status.inner_text()
+
+
+def test_a_family_formed_by_someone_else_is_drawn_in_the_open_panel(two_browsers, people):
+    """The editor confirms, from their claim's panel, that the reviewer's open claim says the
+    same: the reviewer's panel showed no family until reloaded. Now its related region is drawn
+    again (the family, no longer the proposal) and what the reviewer is typing stays."""
+    from tests.browser.test_families import SQUIRRELS, claim_in
+
+    mine = claim_in(SQUIRRELS[0][0], people["raj"], title="Squirrels hold on")
+    theirs = claim_in(SQUIRRELS[1][0], people["raj"], title="Rangers' squirrel count")
+    rita, edith = two_browsers["rita"], two_browsers["edith"]
+    open_reader(rita, mine.article, mine)
+    rita.locator(f"#proposal-{theirs.pk}").wait_for()
+    field = rita.locator("#claim-panel").get_by_label("Checkable statement")
+    field.fill("Red squirrels in Northfell, as the reviewer words it")
+
+    open_reader(edith, theirs.article, theirs)
+    edith.locator(f"#proposal-{mine.pk}").get_by_role("button", name="Same claim").click()
+    edith.get_by_text(f"Claim {mine.pk} joined family").wait_for()
+    family = FamilyMembership.objects.get(claim=mine).family
+
+    related = rita.locator("#claim-related")
+    related.locator("a", has_text=f"family #{family.pk}").wait_for()
+    assert rita.locator(f"#proposal-{theirs.pk}").count() == 0
+    rita.locator("#claim-live-notice").get_by_text("its family was changed by edith").wait_for()
+    assert field.input_value() == "Red squirrels in Northfell, as the reviewer words it"

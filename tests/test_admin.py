@@ -41,6 +41,29 @@ def test_reviewers_and_editors_are_refused_by_the_admin(client, request, who):
     assert source.title == "Bulletin"
 
 
+def test_admin_pages_name_the_apps_icon(client, admin_user):
+    """The app's pages name its icon; the admin's did not, so the browser asked for
+    /favicon.ico on every admin page (a 404 in the console and the server's log) and the tab
+    was blank."""
+    source = SourceFactory()
+    article = ArticleFactory()
+    icon = '<link rel="icon" href="/static/annotations/favicon.svg" type="image/svg+xml">'
+    assert icon in client.get(reverse("admin:login")).content.decode()
+    client.force_login(admin_user)
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:annotations_source_changelist"),
+        reverse("admin:annotations_source_change", args=[source.pk]),
+        reverse("admin:annotations_source_delete", args=[source.pk]),
+        reverse("admin:annotations_article_changelist"),
+        reverse("admin:annotations_article_history", args=[article.pk]),
+        reverse("admin:annotations_article_upload"),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert page.content.decode().count(icon) == 1, url
+
+
 def test_staff_flag_without_the_admin_role_does_not_open_the_admin(client, editor):
     editor.is_staff = True
     editor.save()

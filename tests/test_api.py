@@ -159,6 +159,11 @@ def test_a_stale_write_answers_412_with_the_current_claim_and_keeps_the_newer_te
     problem = assert_problem(stale, 412)
     assert problem["current"]["statement"] == "theirs"
     assert stale["ETag"] == saved["ETag"]
+    # Said to a program: the version stored now and the ETag to retry with, not the page's
+    # "their version is shown below".
+    assert "shown below" not in problem["detail"]
+    assert f"version {claim.version + 1} now" in problem["detail"]
+    assert f"If-Match: {saved['ETag']}" in problem["detail"]
     claim.refresh_from_db()
     assert claim.statement == "theirs"
 
@@ -195,7 +200,9 @@ def test_an_if_match_naming_another_claim_or_no_version_answers_412_not_a_versio
     ]
     for tag in wrong_tags:
         for write in writes:
-            problem = assert_problem(write(tag), 412, "Someone else saved this claim")
+            problem = assert_problem(
+                write(tag), 412, f"send it with If-Match: \"claim-{claim.pk}-v{claim.version}\""
+            )
             assert problem["current"]["id"] == claim.pk
             assert "errors" not in problem
     stored = Claim.objects.get(pk=claim.pk)

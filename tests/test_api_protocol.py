@@ -336,6 +336,7 @@ def test_6_1_updating_annotations_should_refuse_a_stale_if_match_with_412(client
     stale = client.put(url, json.dumps(annotation), LD, headers={"If-Match": first["ETag"]})
     assert stale.status_code == 412
     assert stale.json()["current"]["claimant"] == "Someone else"
+    assert f"If-Match: {stale['ETag']}" in stale.json()["detail"]
     claim.refresh_from_db()
     assert claim.claimant == "Someone else"
 
@@ -353,7 +354,9 @@ def test_6_1_updating_annotations_cannot_move_or_approve_them(client, claim):
 def test_6_2_deleting_annotations_answers_204_and_keeps_history(client, claim):
     url = annotation_url(claim)
     etag = client.get(url)["ETag"]
-    assert client.delete(url, headers={"If-Match": '"claim-0-v1"'}).status_code == 412
+    refused = client.delete(url, headers={"If-Match": '"claim-0-v1"'})
+    assert refused.status_code == 412
+    assert f"If-Match: {etag}" in refused.json()["detail"]  # the tag to retry with
     response = client.delete(url, headers={"If-Match": etag})
     assert response.status_code == 204
     assert client.get(url).status_code == 404

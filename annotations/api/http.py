@@ -125,6 +125,29 @@ def expected_version(request: HttpRequest, kind: str, pk: int, current_version: 
     return 0  # names another object or an unknown version: stale whatever is stored
 
 
+def stale_problem(kind: str, pk: int, version: int, *, current: dict | None = None) -> Problem:
+    """412 for a write whose ``If-Match`` does not name the stored version (someone changed
+    the object since the client read it, or the tag names another object): what happened,
+    the version stored now and the ETag to retry with (also in the ``ETag`` header), and, when
+    given, the object as stored (``current``). Worded for a program's log, not a person on a
+    page: the pages' own message speaks of values "shown below"."""
+    etag = version_etag(kind, pk, version)
+    again = (
+        f"apply your change to `current` (the {kind} as stored)"
+        if current is not None
+        else f"read the {kind} again if your change depends on what it holds"
+    )
+    return Problem(
+        412,
+        "Changed meanwhile",
+        f"If-Match does not name the stored version of {kind} {pk}, so nothing was changed: "
+        f"it is at version {version} now (ETag {etag}), changed since you read it or never the "
+        f"{kind} your tag names. To retry, {again} and send it with If-Match: {etag}.",
+        headers={"ETag": etag},
+        **({"current": current} if current is not None else {}),
+    )
+
+
 # --- Cursors ---------------------------------------------------------------------------------
 
 

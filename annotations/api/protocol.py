@@ -27,6 +27,7 @@ from annotations.api.http import (
     expected_version,
     limit_rate,
     not_modified,
+    stale_problem,
     version_etag,
 )
 from annotations.api.representations import ProblemOut, path_of
@@ -485,14 +486,8 @@ def annotation_create(request: HttpRequest, article_id: int):
 def _stale(request: HttpRequest, article: Article, claim: Claim) -> Problem:
     """412 with the annotation as it is now stored (its ETag too)."""
     current = _claim(article.pk, claim.pk)
-    return Problem(
-        412,
-        "Changed meanwhile",
-        "Someone else changed this annotation since you read it; nothing was changed. "
-        "Read it again and make your change on what it holds now.",
-        headers={"ETag": version_etag("claim", current.pk, current.version)},
-        current=annotations_of(request, article, [current.pk])[0],
-    )
+    stored = annotations_of(request, article, [current.pk])[0]
+    return stale_problem("claim", current.pk, current.version, current=stored)
 
 
 def _claim(article_id: int, claim_id: int) -> Claim:
@@ -582,10 +577,5 @@ def annotation_delete(request: HttpRequest, article_id: int, claim_id: int):
     try:
         claim.delete_version(by=request.user, version=version)
     except StaleClaimError as error:
-        raise Problem(
-            412,
-            "Changed meanwhile",
-            str(error),
-            headers={"ETag": version_etag("claim", claim.pk, error.current.version)},
-        ) from None
+        raise stale_problem("claim", claim.pk, error.current.version) from None
     return HttpResponse(status=204)

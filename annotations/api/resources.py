@@ -34,6 +34,7 @@ from annotations.api.http import (
     next_link,
     not_modified,
     page_size,
+    stale_problem,
 )
 from annotations.forms import (
     CitationForm,
@@ -359,13 +360,7 @@ def _claim_answer(request: HttpRequest, claim_id: int, *, status: int = 200):
 
 def _stale(request: HttpRequest, error: StaleClaimError) -> Problem:
     current = _claim_data(error.current.pk)
-    return Problem(
-        412,
-        "Changed meanwhile",
-        str(error),
-        headers={"ETag": rep.claim_etag(current)},
-        current=json_ready(current),
-    )
+    return stale_problem("claim", current["id"], current["version"], current=json_ready(current))
 
 
 def _based_on(request: HttpRequest, claim: Claim) -> int:

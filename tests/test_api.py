@@ -201,7 +201,7 @@ def test_an_if_match_naming_another_claim_or_no_version_answers_412_not_a_versio
     for tag in wrong_tags:
         for write in writes:
             problem = assert_problem(
-                write(tag), 412, f"send it with If-Match: \"claim-{claim.pk}-v{claim.version}\""
+                write(tag), 412, f'send it with If-Match: "claim-{claim.pk}-v{claim.version}"'
             )
             assert problem["current"]["id"] == claim.pk
             assert "errors" not in problem

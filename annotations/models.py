@@ -4175,6 +4175,73 @@ class ClaimFamily(models.Model):
             .order_by("claim_id", "source", "start")
         )
 
+    def figure_groups(self) -> list[dict]:
+        """The members' figures side by side, one group per thing counted on one scale (there may
+        be several: people and images), each with its table rows and its chart. Groups of one
+        claim only are left out: nothing to compare."""
+        grouped: dict[str, list] = {}
+        for figure in self.member_figures():
+            key = families.figure_key(figure.as_figure())
+            if key:
+                grouped.setdefault(key, []).append(figure)
+        disagreeing = set(self.conflict_figures)
+        groups = []
+        for key, figures in grouped.items():
+            if len({figure.claim_id for figure in figures}) < 2:
+                continue
+            # One row a figure a member states: its quote and its statement restating the same
+            # figure are one row (the quote's words shown), saying where it was found.
+            rows, row_of = [], {}
+            for figure in figures:
+                said = (figure.claim_id, figure.what_it_says)
+                if said in row_of:
+                    row = row_of[said]
+                    row["found_in"].append(figure.get_source_display().lower())
+                    row["disagrees"] = row["disagrees"] or figure.pk in disagreeing
+                    continue
+                claim, article = figure.claim, figure.claim.article
+                when = claim.claim_date or article.published_on or article.imported_at.date()
+                row_of[said] = {
+                    "figure": figure,
+                    "found_in": [figure.get_source_display().lower()],
+                    "claim": claim,
+                    "article": article,
+                    "when": when,
+                    "dated_by": "claim" if claim.claim_date else "article",
+                    "url": reverse("annotations:claim-detail", args=[claim.article_id, claim.pk]),
+                    "disagrees": figure.pk in disagreeing,
+                }
+                rows.append(row_of[said])
+            rows.sort(key=lambda row: (row["when"], row["claim"].pk))
+            points = [
+                families.ChartPoint(
+                    when=row["when"],
+                    low=row["figure"].low,
+                    high=row["figure"].high,
+                    label=(
+                        f"{row['figure'].description} — {row['article'].title}, "
+                        f"{row['when']:%-d %b %Y}"
+                    ),
+                    url=row["url"],
+                )
+                for row in rows
+            ]
+            counted, _, scale = key.partition("|")
+            scale = {"share": "shares", "change": "changes"}.get(
+                scale, "counts" if scale == "level-count" else f"amounts in {scale[6:]}"
+            )
+            groups.append(
+                {
+                    "key": key,
+                    "counted": counted,
+                    "scale": scale,
+                    "rows": rows,
+                    "chart": families.chart(points),
+                    "disagrees": any(row["disagrees"] for row in rows),
+                }
+            )
+        return groups
+
     def _check_conflict(self, by, figures=None) -> bool:
         """Set ``conflict`` from the members' figures (unsaved); a resolved conflict whose
         disagreeing figures changed is open again, with a record. Returns whether it changed."""

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from annotations import families
 from annotations.forms import (
     FamilyCiteForm,
     FamilyMergeForm,
@@ -237,73 +236,6 @@ def _family_for_user(pk: int) -> ClaimFamily:
     return get_object_or_404(ClaimFamily.objects.select_related("merged_into"), pk=pk)
 
 
-def figure_groups(family: ClaimFamily) -> list[dict]:
-    """The members' figures side by side, one group per thing counted on one scale (there may
-    be several: people and images), each with its table rows and its chart. Groups of one
-    claim only are left out: nothing to compare."""
-    grouped: dict[str, list] = {}
-    for figure in family.member_figures():
-        key = families.figure_key(figure.as_figure())
-        if key:
-            grouped.setdefault(key, []).append(figure)
-    disagreeing = set(family.conflict_figures)
-    groups = []
-    for key, figures in grouped.items():
-        if len({figure.claim_id for figure in figures}) < 2:
-            continue
-        # One row a figure a member states: its quote and its statement restating the same
-        # figure are one row (the quote's words shown), saying where it was found.
-        rows, row_of = [], {}
-        for figure in figures:
-            said = (figure.claim_id, figure.what_it_says)
-            if said in row_of:
-                row = row_of[said]
-                row["found_in"].append(figure.get_source_display().lower())
-                row["disagrees"] = row["disagrees"] or figure.pk in disagreeing
-                continue
-            claim, article = figure.claim, figure.claim.article
-            when = claim.claim_date or article.published_on or article.imported_at.date()
-            row_of[said] = {
-                "figure": figure,
-                "found_in": [figure.get_source_display().lower()],
-                "claim": claim,
-                "article": article,
-                "when": when,
-                "dated_by": "claim" if claim.claim_date else "article",
-                "url": reverse("annotations:claim-detail", args=[claim.article_id, claim.pk]),
-                "disagrees": figure.pk in disagreeing,
-            }
-            rows.append(row_of[said])
-        rows.sort(key=lambda row: (row["when"], row["claim"].pk))
-        points = [
-            families.ChartPoint(
-                when=row["when"],
-                low=row["figure"].low,
-                high=row["figure"].high,
-                label=(
-                    f"{row['figure'].description} — {row['article'].title}, {row['when']:%-d %b %Y}"
-                ),
-                url=row["url"],
-            )
-            for row in rows
-        ]
-        counted, _, scale = key.partition("|")
-        scale = {"share": "shares", "change": "changes"}.get(
-            scale, "counts" if scale == "level-count" else f"amounts in {scale[6:]}"
-        )
-        groups.append(
-            {
-                "key": key,
-                "counted": counted,
-                "scale": scale,
-                "rows": rows,
-                "chart": families.chart(points),
-                "disagrees": any(row["disagrees"] for row in rows),
-            }
-        )
-    return groups
-
-
 def family_context(family: ClaimFamily, **overrides) -> dict:
     members = list(family.members())
     citations = (
@@ -324,7 +256,7 @@ def family_context(family: ClaimFamily, **overrides) -> dict:
     context = {
         "family": family,
         "members": members,
-        "figure_groups": figure_groups(family),
+        "figure_groups": family.figure_groups(),
         "resolve_form": FamilyResolveForm(
             initial={
                 "version": family.version,

@@ -260,3 +260,26 @@ def test_the_html_report_shows_no_word_cut_in_half(client, reviewer):
     assert before == "specialists say there are "
     after = re.search(r'</mark><span class="context">([^<]*)…</span>', html).group(1)
     assert after == " people in the country who pose"
+
+
+def test_json_export_of_every_article_reads_a_fixed_number_of_queries_per_chunk(
+    client, reviewer, django_assert_num_queries
+):
+    """make bench's "export json, 50 articles × 200 claims (internal)" in small: eleven articles
+    are two chunks of ten. Its query count is pinned here so that it does not creep up again
+    (36 for the bench's five chunks)."""
+    worked_example(n_articles=11)
+    client.force_login(reviewer)
+    url = reverse("annotations:export", args=["json"])
+    # session, user; the download's name (one article or more?); users, verdicts, article
+    # ids; per chunk of ten articles: articles, claims, citations, comments, figures; the
+    # library's sources (ids and URLs, then a batch of rows); family memberships (none, so
+    # no families or history), turned-down pairs; the users named.
+    with django_assert_num_queries(11 + 5 * 2):
+        response = client.get(url, {"scope": "internal"})
+        data = json.loads(b"".join(response.streaming_content))
+    assert len(data["articles"]) == 11
+    claims = [claim for article in data["articles"] for claim in article["claims"]]
+    assert any(claim["citations"] for claim in claims)
+    assert any(claim["comments"] for claim in claims)
+    assert any(claim["figures"] for claim in claims)

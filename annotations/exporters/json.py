@@ -17,7 +17,7 @@ from functools import cached_property
 import orjson
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
-from django.db.models.functions import JSONObject
+from django.db.models.functions import Cast, JSONObject
 
 from annotations.exporters._common import IsoText, dumps
 from annotations.exporters.scope import (
@@ -148,6 +148,23 @@ CITATION_JSON = JSONText(
     created_at=_time("created_at"),
 )
 COMMENT_JSON = JSONText(author="author__username", body="body", created_at=_time("created_at"))
+#: A claim's tags as the text the database stores, not parsed: nearly every claim has none.
+TAGS_TEXT = Cast("tags", TextField())
+NO_TAGS = "[]"
+
+
+def tags_json(stored: str) -> str:
+    """A claim's tags as the file spells them, from the text SQLite stores. The stored text
+    is Django's ``json.dumps`` (``", "`` between items, non-ASCII escaped), which orjson
+    writes otherwise: only the empty list, most claims', is the same in both.
+
+    Parsing every claim's ``[]`` through the field, to write it again, was a tenth of the
+    JSON export's time (make bench, "export json, 50 articles × 200 claims")."""
+    if stored == NO_TAGS:
+        return NO_TAGS
+    return orjson.dumps(
+        Claim._meta.get_field("tags").from_db_value(stored, None, connection)
+    ).decode()
 
 
 class FileData(ExportData):
@@ -175,7 +192,9 @@ class FileData(ExportData):
         exactly as orjson does: the same file as ``_load_claim_dicts`` writes, in a third of
         the time (no Python object per field)."""
         claims = self._claims(article_ids).in_reading_order("article_id")
-        rows = list(claims.values_list("pk", "article_id", *CLAIM_USER_FIELDS, "tags", CLAIM_JSON))
+        rows = list(
+            claims.values_list("pk", "article_id", *CLAIM_USER_FIELDS, TAGS_TEXT, CLAIM_JSON)
+        )
         self._record_users(rows, range(2, 2 + len(CLAIM_USER_FIELDS)))
         if not rows:
             return defaultdict(list)
@@ -213,12 +232,13 @@ class FileData(ExportData):
             # The claim's object, its last "}" replaced by its tags, citations, comments and
             # figures (written by orjson as on the other path: SQLite spells numbers with
             # fewer digits).
+            figured = figures.get(pk)
             grouped[article_id].append(
                 orjson.Fragment(
-                    f'{text[:-1]},"tags":{orjson.dumps(tags).decode()},'
+                    f'{text[:-1]},"tags":{tags_json(tags)},'
                     f'"citations":[{",".join(cited.get(pk, no_list))}],'
                     f'"comments":[{",".join(commented.get(pk, no_list))}],'
-                    f'"figures":{orjson.dumps(figures.get(pk, no_list)).decode()}}}'
+                    f'"figures":{orjson.dumps(figured).decode() if figured else "[]"}}}'
                 )
             )
         return grouped

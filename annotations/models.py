@@ -461,6 +461,28 @@ class ArticleQuerySet(models.QuerySet):
         # Read from the claims' (assignee, article) index.
         return self.filter(pk__in=Claim.objects.filter(assignee=user).values("article_id"))
 
+    @staticmethod
+    def id_condition(field: str, *, q: str = "", publisher=None, assignee=None) -> Q:
+        """The filters of ``with_words_publisher_and_assignee`` as one condition on ``field``,
+        another table's article id: each filter given is a subquery of article ids (``q`` the
+        search index's matches, ``publisher`` its articles, ``assignee`` their claims'), so the
+        dashboard's tallies are filtered without reading the articles' table again to check
+        ids the subqueries give (on the 2,000,000-claim desk that join was 14 ms of the
+        assignee filters' counts). An empty condition when none is given."""
+        from annotations import search
+
+        condition = Q()
+        if q and (q := q.strip()):
+            ids = search.matching_ids(q, kind="article")
+            condition &= Q(pk__in=[]) if ids is None else Q(**{f"{field}__in": ids})
+        if publisher:
+            articles = Article.objects.filter(publisher__name=publisher).values("pk")
+            condition &= Q(**{f"{field}__in": articles})
+        if assignee:
+            claims = Claim.objects.filter(assignee=assignee).values("article_id")
+            condition &= Q(**{f"{field}__in": claims})
+        return condition
+
     def with_words_publisher_and_assignee(self, *, q: str = "", publisher=None, assignee=None):
         """The filters of ``matching`` on the article's own fields and its claims' assignees
         (the others are on its tally)."""
@@ -1021,6 +1043,11 @@ class Article(models.Model):
 
 
 class ArticleTallyQuerySet(models.QuerySet):
+    #: How ``matching`` chose these tallies: (the tallies of its filters on the counts, its
+    #: condition on the article ids), for ``ArticleVerdictTally.objects.of`` to choose the
+    #: same verdict tallies without reading these again; None otherwise.
+    selection = None
+
     def counting(self, *, review_state=None, claim_state=None, verdict=None):
         """The tallies of articles in ``review_state``, with claims in ``claim_state`` and with
         claims of ``verdict`` (a Verdict or its id): the filters of ``ArticleQuerySet.matching``
@@ -1045,10 +1072,11 @@ class ArticleTallyQuerySet(models.QuerySet):
         one row each, so their count is the articles', and the charts sum them without
         reading the articles' table unless a filter is on it (``q``, ``publisher``,
         ``assignee``)."""
-        tallies = self.counting(review_state=review_state, claim_state=claim_state, verdict=verdict)
-        articles = Article.objects.with_words_publisher_and_assignee(q=q, **filters)
-        if articles.query.has_filters():
-            tallies = tallies.filter(article__in=articles.order_by().values("pk"))
+        counted = self.counting(review_state=review_state, claim_state=claim_state, verdict=verdict)
+        condition = ArticleQuerySet.id_condition("article_id", q=q, **filters)
+        tallies = counted.filter(condition)
+        # Not carried by a clone: filtered further, these are no longer what it says.
+        tallies.selection = (counted, condition)
         return tallies
 
     def articles_and_claims_by_state(self) -> tuple[int, dict[str, int]]:
@@ -1163,10 +1191,19 @@ class ArticleTally(models.Model):
 
 class ArticleVerdictTallyQuerySet(models.QuerySet):
     def of(self, tallies):
-        """The verdict tallies of the articles of ``tallies`` (all when it filters nothing)."""
-        if not tallies.query.has_filters():
-            return self
-        return self.filter(article__in=tallies.values("article_id"))
+        """The verdict tallies of the articles of ``tallies`` (all when it filters nothing).
+        Those of ``ArticleTally.objects.matching`` are chosen as it chose them: its filters
+        on the counts through the articles' tallies, the others (``q``, ``publisher``,
+        ``assignee``) by the same subqueries of article ids, not through the tallies again
+        (on the 2,000,000-claim desk that cost the assignee filters 48 ms)."""
+        if tallies.selection is None:
+            counted, condition = tallies, Q()
+        else:
+            counted, condition = tallies.selection
+        rows = self
+        if counted.query.has_filters():
+            rows = rows.filter(article__in=counted.values("article_id"))
+        return rows.filter(condition)
 
     def claims_by_verdict(self) -> dict[int, int]:
         """Verdict id → how many claims have it, over these articles (one query)."""

@@ -636,15 +636,24 @@ def narrow(rows, text: str, *, kind: str = "claim", using=None):
     Every match counts, not only the newest ``RANKED``; a query without a word, phrase or
     number in it matches nothing. The matches are a subquery of their own (``pk IN``), so
     ``rows`` may itself be used as a subquery of another table's query."""
+    ids = matching_ids(text, kind=kind, using=using or rows.db)
+    return rows.none() if ids is None else rows.filter(pk__in=ids)
+
+
+def matching_ids(text: str, *, kind: str = "claim", using=None) -> RawSQL | None:
+    """The ids of ``kind``'s rows that match ``text`` (as ``narrow`` reads it), as a subquery
+    for an ``IN`` on any column holding them: a table of one row per article (the dashboard's
+    tallies) is filtered by it without joining the articles' table. None when the query has no
+    word, phrase or number in it: it matches nothing."""
     query = parse(text)
     if not query:
-        return rows.none()
+        return None
     engine, spec = _engine(using), KINDS[kind]
     table = spec.fts_table
     if isinstance(engine, PostgresEngine):
         inner = spec.model.objects.all().query
         tsquery = engine.tsquery(spec, query).resolve_expression(inner)
-        condition, params = inner.get_compiler(using=rows.db).compile(tsquery)
+        condition, params = inner.get_compiler(using=using or "default").compile(tsquery)
         sql = (
             f'SELECT matched."id" FROM "{spec.table}" AS matched '  # noqa: S608
             f'WHERE matched."{engine.COLUMN}" @@ {condition}'
@@ -653,7 +662,7 @@ def narrow(rows, text: str, *, kind: str = "claim", using=None):
         sql = f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s'  # noqa: S608
         params = [engine.match(spec, query)]
     # The table and column names are ours; what was typed is in the parameters.
-    return rows.filter(pk__in=RawSQL(sql, params))  # noqa: S611
+    return RawSQL(sql, params)  # noqa: S611
 
 
 def _page_number(page) -> int:

@@ -153,24 +153,67 @@ def _desk_from_tallies() -> list[str]:
     ]
 
 
+#: The verdicts counted from the claims while a recount compares them with the tallies.
+RECOUNTED = "recounted_verdicts"
+
+
+def _differ(a: str, b: str) -> str:
+    """``a`` and ``b`` differ, one of them maybe NULL: one expression for both databases."""
+    return f"({a} <> {b} OR ({a} IS NULL) <> ({b} IS NULL))"
+
+
 def recount_sql() -> list[str]:
-    """Statements writing every article's counts again from its claims."""
+    """Statements counting every article's claims again, writing only the tallies that are
+    not what the claims say: a recount of a desk whose counts were right (a change of the
+    triggers that counts the same) rewrites nothing. Writing every row again, as it did, left
+    the 2,000,000-claim desk's tallies half as large again (31 → 47 MB, the verdict tallies
+    22 → 45 MB: PostgreSQL reuses the space but never gives it back) and the filters that sum
+    many tallies slower for good (README, "Scale")."""
+    tally, verdicts = f'"{TALLY}"', f'"{VERDICT_TALLY}"'
     sums = ", ".join(f'SUM({_counted(s)}) AS "{s}"' for s in states())
     sets = ", ".join(f'"{s}" = c."{s}"' for s in states())
-    article = f'"{TALLY}".article_id'
+    counts_differ = " OR ".join(f'{tally}."{s}" <> c."{s}"' for s in states())
+    zero_sets = ", ".join(f'"{s}" = 0' for s in states())
+    any_counted = " OR ".join(f'"{s}" <> 0' for s in states())
+    bits = _verdict_bits(f"{tally}.article_id")
+    same_verdict = f"r.article_id = {verdicts}.article_id AND r.verdict_id = {verdicts}.verdict_id"
+    publishers = f'"{ARTICLES}" AS a LEFT JOIN "{PUBLISHERS}" AS p ON p.id = a.publisher_id'
     return [
-        f'DELETE FROM "{VERDICT_TALLY}"',
-        f'DELETE FROM "{TALLY}"',
-        f'INSERT INTO "{TALLY}" (article_id, title, publication, publisher_name, {_columns()}) '
-        f"SELECT a.id, a.title, a.publication, p.name, {_zeros()} "
-        f'FROM "{ARTICLES}" AS a LEFT JOIN "{PUBLISHERS}" AS p ON p.id = a.publisher_id',
-        f'INSERT INTO "{VERDICT_TALLY}" (article_id, verdict_id, claims) '
+        f"DROP TABLE IF EXISTS {RECOUNTED}",
+        f"CREATE TEMPORARY TABLE {RECOUNTED} (article_id BIGINT NOT NULL, "
+        "verdict_id BIGINT NOT NULL, claims INTEGER NOT NULL, "
+        "PRIMARY KEY (article_id, verdict_id))",
+        f"INSERT INTO {RECOUNTED} (article_id, verdict_id, claims) "
         f'SELECT article_id, verdict_id, COUNT(*) FROM "{CLAIMS}" '
         "WHERE verdict_id IS NOT NULL GROUP BY article_id, verdict_id",
-        # The verdicts first: each article's verdict_bits are read from them.
-        f'UPDATE "{TALLY}" SET {sets}, verdict_bits = {_verdict_bits(article)} '
-        f'FROM (SELECT article_id, {sums} FROM "{CLAIMS}" GROUP BY article_id'
-        f') AS c WHERE "{TALLY}".article_id = c.article_id',
+        # The verdicts first: each article's verdict_bits are read from them. A row no claim
+        # has any more goes, as a recount always left none at 0.
+        f"DELETE FROM {verdicts} WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {RECOUNTED} AS r WHERE {same_verdict})",
+        f"UPDATE {verdicts} SET claims = r.claims FROM {RECOUNTED} AS r "
+        f"WHERE {same_verdict} AND {verdicts}.claims <> r.claims",
+        f"INSERT INTO {verdicts} (article_id, verdict_id, claims) "
+        f"SELECT r.article_id, r.verdict_id, r.claims FROM {RECOUNTED} AS r "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {verdicts} AS v "
+        "WHERE v.article_id = r.article_id AND v.verdict_id = r.verdict_id)",
+        f"DROP TABLE {RECOUNTED}",
+        # Each article one tally, with its title, publication and publisher's name.
+        f"DELETE FROM {tally} WHERE NOT EXISTS "
+        f'(SELECT 1 FROM "{ARTICLES}" AS a WHERE a.id = {tally}.article_id)',
+        f"INSERT INTO {tally} (article_id, title, publication, publisher_name, {_columns()}) "
+        f"SELECT a.id, a.title, a.publication, p.name, {_zeros()} FROM {publishers} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {tally} AS t WHERE t.article_id = a.id)",
+        f"UPDATE {tally} SET title = a.title, publication = a.publication, "
+        f"publisher_name = p.name FROM {publishers} WHERE a.id = {tally}.article_id AND "
+        f"({tally}.title <> a.title OR {tally}.publication <> a.publication "
+        f"OR {_differ(f'{tally}.publisher_name', 'p.name')})",
+        f"UPDATE {tally} SET {sets}, verdict_bits = {bits} "
+        f'FROM (SELECT article_id, {sums} FROM "{CLAIMS}" GROUP BY article_id) AS c '
+        f"WHERE {tally}.article_id = c.article_id "
+        f"AND ({counts_differ} OR {tally}.verdict_bits <> {bits})",
+        f"UPDATE {tally} SET {zero_sets}, verdict_bits = 0 "
+        f"WHERE ({any_counted} OR verdict_bits <> 0) AND NOT EXISTS "
+        f'(SELECT 1 FROM "{CLAIMS}" AS c WHERE c.article_id = {tally}.article_id)',
         # Last: the triggers of the tallies added rows of changes meanwhile.
         *_desk_from_tallies(),
     ]

@@ -220,6 +220,31 @@ def test_missing_triggers_are_made_again_and_the_counts_repaired(library):
     assert not source_tallies.ensure(connection)  # current: nothing to do
 
 
+def test_a_recount_repairs_missing_and_wrong_rows_and_leaves_right_ones(library):
+    sources, claims = library
+    source_tallies.drop_triggers(connection)
+    SourceTally.objects.filter(source=sources[0]).update(claims=40, approved_verdicts=9)
+    SourceTally.objects.filter(source=sources[1]).delete()
+    right_before = row_version(sources[2])
+
+    assert source_tallies.ensure(connection)
+
+    assert tallied() == counted()
+    # A row that was right is not written again (on PostgreSQL: the same row version).
+    assert row_version(sources[2]) == right_before
+
+
+def row_version(source) -> str | None:
+    """The version of ``source``'s tally row on PostgreSQL (None elsewhere)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT xmin::text FROM annotations_sourcetally WHERE source_id = %s", [source.pk]
+        )
+        return cursor.fetchone()[0]
+
+
 def test_the_source_page_and_list_follow_a_change(client, reviewer, library):
     sources, claims = library
     client.force_login(reviewer)

@@ -83,8 +83,8 @@ def _counts(filters: dict, tallies) -> tuple[int, dict, dict]:
     without one), from tallies: no claim is read. The whole desk's, or an article-state,
     claim-state or verdict filter's, from the desk's totals of the profiles selected
     (``DeskTally.objects.selecting``: one query); any other selection's from its articles'
-    tallies (``tallies``: one row per article, ``ArticleTally.objects.matching``; two
-    queries)."""
+    tallies (``tallies``: one row per article, ``ArticleTally.objects.matching``) and verdict
+    tallies (two queries)."""
     if (profiles := DeskTally.objects.selecting(filters)) is not None:
         by_state, by_verdict, articles = profiles.totals()
         return articles, by_state, by_verdict

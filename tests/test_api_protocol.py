@@ -380,13 +380,12 @@ def test_6_3_errors_answer_with_their_status(client, claim):
 
 
 def test_an_annotation_page_takes_as_many_queries_for_200_claims_as_for_2(
-    reviewer, django_assert_max_num_queries
+    reviewer, django_assert_num_queries
 ):
     from django.test import Client
 
     from annotations.models import ApiToken
 
-    counts = []
     for size in (2, 60):
         article = ArticleFactory()
         for _ in range(size):
@@ -394,14 +393,14 @@ def test_an_annotation_page_takes_as_many_queries_for_200_claims_as_for_2(
         _token, secret = ApiToken.issue(reviewer, f"t{size}")
         client = Client(headers={"Authorization": f"Bearer {secret}"})
         client.get(container_url(article.pk))  # the token's use recorded
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        with CaptureQueriesContext(connection) as queries:
+        # The token with its owner, the owner's roles; the article, its claims counted; the
+        # exports' loader: users, verdicts, the page's claims (the selection, read once),
+        # their rows, citations, sources, comments; the canonical IRIs among them. Pinned:
+        # make bench's "API annotation page of 200" took 15 before the page's claims were
+        # read once and the article was no longer read again as a chunk of an export.
+        with django_assert_num_queries(12):
             response = client.get(container_url(article.pk), {"page": 0})
         assert len(response.json()["items"]) == size
-        counts.append(len(queries))
-    assert counts[0] == counts[1]
 
 
 def test_a_headline_annotation_keeps_its_part_through_get_put_and_post(client):

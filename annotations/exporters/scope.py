@@ -328,6 +328,11 @@ class ExportData:
                 article["report_url"] = self.report_urls[article_id]
                 yield ArticleBundle(article, claims_by_article.get(article_id, []))
 
+    def claims_of(self, article_id: int) -> list[dict]:
+        """The claims in scope of one article, as its ``ArticleBundle`` holds them, without
+        reading the article: for a caller that has it (the annotation protocol's pages)."""
+        return self._load_claims([article_id]).get(article_id, [])
+
     def _load_claims(self, article_ids: list[int]) -> dict[int, list[dict]]:
         # Three queries per chunk (claims, citations, comments) plus one for new sources.
         # The loops run once per row of a large export: lookups are bound to locals.

@@ -402,6 +402,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Security ---------------------------------------------------------------------------------
+# Django's database sessions, each request's read by SQL written once (factcheck/sessions.py).
+SESSION_ENGINE = "factcheck.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -296,9 +296,13 @@ class ExportData:
         if not self.iso_dates:
             yield from queryset.values(*fields)
             return
+        rows, convert = self._select(queryset, fields)
+        if convert is as_is:  # the database spelled them (SQLite)
+            for row in rows:
+                yield dict(zip(fields, row, strict=True))
+            return
         meta = queryset.model._meta
         timed = [f for f in fields if isinstance(_field(meta, f), DateField)]
-        rows, convert = self._select(queryset, fields)
         for row in rows:
             values = dict(zip(fields, row, strict=True))
             for name in timed:

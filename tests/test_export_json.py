@@ -161,6 +161,24 @@ def test_claims_written_by_the_database_are_the_bytes_python_writes(scope, monke
         assert TRICKY in {claim["statement"] for claim in claims}
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite writes the claims' JSON")
+@pytest.mark.parametrize("scope", list(Scope))
+def test_chunks_read_by_sql_compiled_once_are_the_bytes_python_writes(scope, monkeypatch):
+    """Each chunk's claims, citations and comments are read by SQL compiled once per process
+    for chunks of as many articles: a chunk of ten and one of two, each exported twice (the
+    second time from the compiled SQL), hold the claims of their own articles only."""
+    worked_example(n_articles=12)
+    by_the_database = [export_json(scope), export_json(scope)]
+    monkeypatch.setattr(FileData, "_load_claims", FileData._load_claim_dicts)
+    by_python = export_json(scope)
+    assert by_the_database == [by_python, by_python]
+    articles = json.loads(by_python)["articles"]
+    assert len(articles) == 12
+    for article in articles:
+        assert article["claims"]
+        assert all(c["quote"] == article["body"][c["start"] : c["end"]] for c in article["claims"])
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite spells times in SQL")
 def test_times_spelled_by_sqlite_are_what_python_spells_for_other_databases():
     claim = ClaimFactory(claim_date=datetime.date(2024, 2, 29))

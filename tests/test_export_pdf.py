@@ -1,4 +1,5 @@
 import contextlib
+import gc
 import io
 import json
 import os
@@ -16,12 +17,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from annotations import devtools
+from annotations import devtools, pdf_layout
 from annotations.exporters import html, pdf, pdf_chromium
 from annotations.exporters.scope import DRAFT_LABEL, Scope
-from annotations.models import Article, Claim, Source, Verdict
+from annotations.models import Article, Citation, Claim, Source, Verdict
 from tests.export_helpers import worked_example
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, CitationFactory, ClaimFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +170,40 @@ def test_report_in_parts_holds_each_claim_once_in_order_with_headers_once():
     assert [part.continued for part in parts][0] is False
     assert any(part.continued for part in parts)
     assert all("@bottom-right { content: none }" in document for document in documents)
+
+
+def test_parts_share_the_work_the_sources_list_included():
+    """Each part is laid out by a process of its own and the report waits for the longest: the
+    part that ends with the sources list holds fewer claims, as the list takes laying out too."""
+    article = ArticleFactory()
+    for _ in range(40):
+        CitationFactory(claim=ClaimFactory(article=article), source=SourceFactory())
+
+    def claims_in(part):
+        return part.document.count('class="report-claim')
+
+    parts = html.render_pdf_parts(Article.objects.all(), Scope.INTERNAL, lambda claims: 2)
+    assert [claims_in(part) for part in parts] == [25, 15]
+    assert 'class="report-sources"' in parts[1].document
+    # With a one-line list (every claim citing one source), the claims are shared about equally.
+    Citation.objects.update(source=SourceFactory())
+    parts = html.render_pdf_parts(Article.objects.all(), Scope.INTERNAL, lambda claims: 2)
+    assert [claims_in(part) for part in parts] == [20, 20]
+
+
+def test_a_part_laid_out_leaves_the_collector_on_and_a_servers_frozen_objects_frozen():
+    """A part's render leaves its garbage to the oldest generation (a child process ends
+    without collecting it), never by thawing what a server worker froze at start-up."""
+    frozen = gc.get_freeze_count()
+    pdf_layout.render_standalone("<p>A part</p>")
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        pdf_layout.render_standalone("<p>A part</p>")
+        assert gc.isenabled() and gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_long_report_rendered_in_parts_reads_as_one(settings):

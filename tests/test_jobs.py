@@ -516,6 +516,73 @@ def test_an_export_asked_with_a_bad_scope_is_refused_before_any_job(client, revi
     assert not Job.objects.exists()
 
 
+def export_menu_fields(html: str) -> dict[str, list[str]]:
+    """The hidden fields the Export menu's form sends, as the page rendered them."""
+    import re
+
+    start = html.index('class="export-form"')
+    form = html[start : html.index("</form>", start)]
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form):
+        fields.setdefault(name, []).append(value)
+    return fields
+
+
+def test_an_export_of_nothing_goes_back_to_the_page_saying_so_and_makes_no_file(
+    client, editor, queued
+):
+    """Filters that match no article used to give a job "PDF report of 0 articles ready" and an
+    empty file (a CSV of nothing downloaded at once): read as a report, it says nothing was
+    checked. The menu now goes back to the page, filters kept, with the reason."""
+    from tests.export_helpers import worked_example
+
+    worked_example(n_articles=2)
+    client.force_login(editor)
+    page = reverse("annotations:article-list") + "?q=zeppelins"
+    fields = export_menu_fields(client.get(page).content.decode())
+    assert fields["next"] == [page]
+    for export_format in ("pdf", "csv"):
+        response = queued(
+            client,
+            reverse("annotations:export-start", args=[export_format]),
+            {**fields, "scope": "internal"},
+        )
+        assert response.status_code == 302
+        assert response.url == page
+        shown = client.get(response.url).content.decode()
+        assert "Nothing matches this selection, so nothing was exported" in shown
+        assert 'value="zeppelins"' in shown  # the search box as the user left it
+    assert not Job.objects.exists()
+
+
+def test_an_export_refused_without_a_page_of_this_site_to_go_back_to_says_why_as_text(
+    client, editor
+):
+    client.force_login(editor)
+    for back_to in ("", "https://elsewhere.example/", "//elsewhere.example/"):
+        response = client.post(
+            reverse("annotations:export-start", args=["pdf"]),
+            {"q": "zeppelins", "next": back_to},
+        )
+        assert response.status_code == 400
+        assert "nothing was exported" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_an_export_of_matching_articles_still_starts_its_job_with_the_menus_fields(
+    client, editor, queued
+):
+    from tests.export_helpers import worked_example
+
+    worked_example(n_articles=2)
+    client.force_login(editor)
+    fields = export_menu_fields(client.get(reverse("annotations:article-list")).content.decode())
+    response = queued(client, reverse("annotations:export-start", args=["pdf"]), fields)
+    job = Job.objects.get()
+    assert response.url == job.get_absolute_url()
+    assert "next" not in job.params["query"]  # the page to go back to is not a filter
+
+
 # --- Articles named in a job's message --------------------------------------------------------
 
 

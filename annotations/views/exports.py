@@ -7,7 +7,7 @@ memory whole.
 
 from urllib.parse import urlencode
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import (
     Http404,
     HttpRequest,
@@ -18,6 +18,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations import jobs
@@ -68,16 +69,20 @@ def export_start(request: HttpRequest, format: str) -> HttpResponse:
         raise Http404("No such export format.")
     params = request.POST.copy()
     params.pop("csrfmiddlewaretoken", None)
+    back_to = params.pop("next", [""])[-1]
     try:
         parse_scope(params.get("scope"))
         articles = select_articles(params, user=request.user)
-        several = len(articles.values_list("pk", flat=True)[:2]) > 1
+        chosen = len(articles.values_list("pk", flat=True)[:2])
+        if not chosen:
+            # An empty file handed over as "ready" reads as a report of nothing checked.
+            raise ExportRequestError(
+                "Nothing matches this selection, so nothing was exported: change the filters "
+                "and export again."
+            )
     except ExportRequestError as error:
-        return HttpResponse(
-            str(error),
-            status=getattr(error, "status", 400),
-            content_type="text/plain; charset=utf-8",
-        )
+        return _export_refused(request, error, back_to)
+    several = chosen > 1
     if not export_format.binary and not several:
         download = reverse("annotations:export", args=[export_format.name])
         return HttpResponseRedirect(f"{download}?{params.urlencode()}", status=303)
@@ -89,6 +94,20 @@ def export_start(request: HttpRequest, format: str) -> HttpResponse:
         params={"format": export_format.name, "query": dict(params.lists())},
     )
     return redirect(job)
+
+
+def _export_refused(request: HttpRequest, error: ExportRequestError, back_to: str) -> HttpResponse:
+    """The Export menu sends the page it is on (``next``): a refusal goes back there with the
+    reason above the page, the filters as they were. A script posting without it gets the
+    reason as text."""
+    if back_to and url_has_allowed_host_and_scheme(
+        back_to, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        messages.error(request, str(error))
+        return redirect(back_to)
+    return HttpResponse(
+        str(error), status=getattr(error, "status", 400), content_type="text/plain; charset=utf-8"
+    )
 
 
 @require_GET

@@ -1431,7 +1431,9 @@ def _read(
             gap = text[prior_atom.start - 6 : prior_atom.start].lower()
             if "from" in gap and prior.unit == unit and prior.value is not None and value:
                 direction = "up" if value > Decimal(str(prior.value)) else "down"
-                counted = counted or prior.counted
+                # Both ends count one thing; the words before "to" name it for the first, not
+                # for the second ("lanes grew from 14 km to 31 km": lanes, not km).
+                counted = prior.counted or counted
                 break
 
     # A range has bounds and no value; a fall keeps positive numbers, its direction says "down".

@@ -271,6 +271,15 @@ PHRASES = [
             fig("7,500", 7500, counted="loan", direction="down"),
         ],
     ),
+    # Both ends of "from … to" count one thing: the lanes, not "km" (read as the noun before
+    # the second number, it kept the mayor's 31 km out of the conflict with the council's 29.5).
+    (
+        "Protected cycle lanes grew from 14 km to 31 km since 2022.",
+        [
+            fig("14 km", 14, "km", "amount", "lane"),
+            fig("31 km", 31, "km", "amount", "lane", "since 2022", "up"),
+        ],
+    ),
     (
         "Costs rose from £2m to £3.5m.",
         [fig("£2m", 2e6, "£", "amount"), fig("£3.5m", 3.5e6, "£", "amount", direction="up")],
@@ -410,6 +419,16 @@ def test_from_one_year_to_another_the_later_figure_says_which_way_it_went():
     first, second = extract_figures("Ferry crossings went from 9,000 in 2001 to 4,000 in 2021.")
     assert (first.value, first.period, first.direction) == (9000, "2001", None)
     assert (second.value, second.period, second.direction) == (4000, "2021", "down")
+
+
+def test_the_end_of_a_change_from_one_figure_to_another_is_compared_with_other_claims():
+    """The mayor's "from 14 km to 31 km" against the council's 29.5 km: the 31 km is a
+    figure of the lanes like the council's, so the two are compared and disagree by under
+    10 %, while the 14 km start is far from both."""
+    *_, mayor = extract_figures("Protected cycle lanes grew from 14 km to 31 km since 2022.")
+    (council,) = extract_figures("The city has 29.5 km of protected cycle lanes.")
+    assert figures_comparable(mayor, council)
+    assert not figures_conflict(mayor, council)
 
 
 def test_an_empty_or_numberless_text_has_no_figures():

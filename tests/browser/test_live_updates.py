@@ -341,3 +341,27 @@ def test_a_family_formed_by_someone_else_is_drawn_in_the_open_panel(two_browsers
     assert rita.locator(f"#proposal-{theirs.pk}").count() == 0
     rita.locator("#claim-live-notice").get_by_text("its family was changed by edith").wait_for()
     assert field.input_value() == "Red squirrels in Northfell, as the reviewer words it"
+
+
+def test_a_family_change_leaves_what_is_typed_in_the_related_region(two_browsers, people):
+    """Typing a figure's correction in the region the family is drawn in: the region is not
+    drawn again under the reviewer's hands; a notice says the family changed and by whom."""
+    from tests.browser.test_families import SQUIRRELS, claim_in
+
+    mine = claim_in(SQUIRRELS[0][0], people["raj"], title="Squirrels hold on")
+    theirs = claim_in(SQUIRRELS[1][0], people["raj"], title="Rangers' squirrel count")
+    rita, edith = two_browsers["rita"], two_browsers["edith"]
+    open_reader(rita, mine.article, mine)
+    related = rita.locator("#claim-related")
+    related.locator(f"#proposal-{theirs.pk}").wait_for()
+    related.get_by_text("Correct it").first.click()
+    counted = related.get_by_label("Counted").first
+    counted.fill("red squirrels, adults only")
+
+    open_reader(edith, theirs.article, theirs)
+    edith.locator(f"#proposal-{mine.pk}").get_by_role("button", name="Same claim").click()
+    edith.get_by_text(f"Claim {mine.pk} joined family").wait_for()
+
+    rita.locator("#claim-live-notice").get_by_text("Its family was changed by edith").wait_for()
+    assert counted.input_value() == "red squirrels, adults only"
+    assert related.locator(f"#proposal-{theirs.pk}").count() == 1  # not drawn again

@@ -88,7 +88,7 @@ def test_the_conflict_page_shows_every_figure_as_a_table_and_a_chart(client, rev
     client.force_login(reviewer)
     html = client.get(reverse("annotations:family-detail", args=[family.pk])).content.decode()
     assert '<span class="badge conflict">conflict</span>' in html
-    table = html[html.index('<table class="conflict-table"') :]
+    table = html[html.index('<table class="conflict-table') :]
     table = table[: table.index("</table>")]
     for _text, when, who in SQUIRRELS:
         assert who in table and f'datetime="{when:%Y-%m-%d}"' in table
@@ -303,7 +303,7 @@ def test_a_figure_both_quoted_and_restated_is_one_row_of_the_conflict_table(
     conflict_figures = ClaimFamily.objects.get(pk=family.pk).conflict_figures
     client.force_login(reviewer)
     html = client.get(reverse("annotations:family-detail", args=[family.pk])).content.decode()
-    table = html[html.index('<table class="conflict-table"') :]
+    table = html[html.index('<table class="conflict-table') :]
     table = table[: table.index("</table>")]
     assert table.count("<tr") == 1 + 4  # the header, and 2,000 · 800 · 900 · 1,500–2,500
     assert table.count("Northfell Wildlife Trust") == 1

@@ -101,3 +101,28 @@ def test_a_source_cited_once_is_cited_for_the_whole_family(page, sign_in, review
         .get_by_text("Every member cites it.")
         .is_visible()
     )
+
+
+def test_on_a_phone_the_conflict_page_shows_who_said_each_figure_and_where(
+    page, sign_in, reviewer_user
+):
+    """On a phone the figures table ran past the screen's edge: its value column kept each
+    figure and its quote on one line, so who said it, in which article and when were off to
+    the right, and the chart's labels were drawn a few pixels high. Each figure is now a card
+    and the chart keeps a readable size, scrolled sideways within its own box."""
+    family, _ = squirrel_family(reviewer_user)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, reviewer_user)
+    page.goto(f"/families/{family.pk}/#figures")
+    rows = page.locator("table.conflict-table tbody tr")
+    assert rows.count() == 4
+    for row in rows.all():
+        for cell in row.locator("td").all():
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (cell.inner_text(), box)
+    assert "Northfell Rangers" in rows.nth(1).inner_text()
+    caption = page.locator("table.conflict-table caption").first
+    assert caption.bounding_box()["width"] > 250, "the caption wraps word by word"
+    tick = page.locator("svg.conflict-chart text.tick").first
+    assert tick.bounding_box()["height"] >= 8  # a label a person can read
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -77,3 +77,42 @@ def test_cite_a_source_and_see_its_snapshot(page, sign_in, loopback_allowed, run
     row.get_by_text("Archived text").click()
     assert "1,204,311 passengers" in row.inner_text()
     assert row.get_by_role("link", name="Download").is_visible()
+
+
+# --- On a phone -----------------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+def within_the_screen(locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_on_a_phone_the_jobs_list_shows_why_a_job_failed(page, sign_in, loopback_allowed, run_jobs):
+    """The jobs table scrolled sideways on a phone: the first column filled the screen and a
+    failed import's reason sat past its right edge, with nothing saying it was there. Each
+    job is now a card, every cell on a line of its own under its column's name."""
+    reviewer = UserFactory(username="rita", role=Role.REVIEWER)
+    page.set_viewport_size(PHONE)
+    with serve({}) as server:  # every address answers 404
+        loopback_allowed(server)
+        sign_in(page, reviewer)
+        page.goto("/")
+        page.get_by_label("Import from URL").fill(server.url("/news/a-rather-long-story-name"))
+        page.get_by_role("button", name="Import", exact=True).click()
+        page.locator("#job-progress").wait_for()
+        page.goto("about:blank")
+        run_jobs()
+    page.goto("/jobs/")
+    row = page.locator("table.jobs tbody tr").first
+    reason = row.get_by_text("answered 404")
+    assert reason.is_visible()
+    assert within_the_screen(reason), reason.bounding_box()
+    assert within_the_screen(row.get_by_text("Failed", exact=True))
+    # Each value says which column it is (the names are drawn before the cells).
+    names = row.evaluate(
+        "row => [...row.cells].map(cell => getComputedStyle(cell, '::before').content)"
+    )
+    assert names[1:] == ['"State: "', '"Progress: "', '"Started by: "', '"When: "'], names
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -5259,6 +5259,12 @@ class JobQuerySet(models.QuerySet):
         stale = now - datetime.timedelta(seconds=settings.FACTCHECK_JOB_STALE_SECONDS)
         return self.filter(status=Job.Status.RUNNING, heartbeat_at__lt=stale)
 
+    def in_hand(self, now=None) -> "JobQuerySet":
+        """Running jobs whose worker beat lately: a sign that workers are up (busy)."""
+        now = now or timezone.now()
+        stale = now - datetime.timedelta(seconds=settings.FACTCHECK_JOB_STALE_SECONDS)
+        return self.filter(status=Job.Status.RUNNING, heartbeat_at__gte=stale)
+
 
 class Job(models.Model):
     """Long work done by a background worker (``manage.py run_worker``), with its progress.
@@ -5358,6 +5364,19 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in self.FINISHED
+
+    def waiting_for_a_worker(self, now=None) -> bool:
+        """Queued and never started for longer than a running worker takes to pick a job up
+        (``FACTCHECK_JOB_STALE_SECONDS``): the workers are busy with other jobs, or none runs.
+        A job queued again for a retry waits on purpose and says so in its message."""
+        now = now or timezone.now()
+        stale = now - datetime.timedelta(seconds=settings.FACTCHECK_JOB_STALE_SECONDS)
+        return (
+            self.status == self.Status.QUEUED
+            and self.attempts == 0
+            and not self.cancel_requested
+            and self.created_at < stale
+        )
 
     @property
     def percent(self) -> int | None:

@@ -253,6 +253,55 @@ def test_an_unexpected_error_fails_the_job_without_changing_anything(
     assert job.message.startswith("An unexpected error stopped the job (KeyError)")
 
 
+# --- A job no worker picks up -------------------------------------------------------------------
+
+
+def test_a_job_no_worker_starts_says_after_a_minute_that_the_worker_may_not_be_running(
+    client, reviewer
+):
+    """With no worker running (``manage.py runserver`` alone, a worker that died between jobs)
+    a job's page said "Waiting" under a moving bar for ever."""
+    job = jobs.start(
+        owner=reviewer, kind=Job.Kind.EXPORT, title="PDF report of an article", params={}
+    )
+    client.force_login(reviewer)
+    progress = {"HX-Request": "true", "HX-Target": "job-progress"}
+    fresh = client.get(job.get_absolute_url(), headers=progress).content.decode()
+    assert "Waiting" in fresh and "No worker has started it" not in fresh
+
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=3))
+    late = client.get(job.get_absolute_url(), headers=progress).content.decode()
+    assert "No worker has started it in 3\xa0minutes." in late
+    assert "the job worker may not be running" in late
+    assert "<html" not in late  # the progress region, as the page asks for it every second
+
+
+def test_a_job_waiting_behind_a_running_one_says_the_workers_are_busy(client, reviewer, editor):
+    waiting = jobs.start(owner=reviewer, kind=Job.Kind.EXPORT, title="PDF", params={})
+    running = jobs.start(owner=editor, kind=Job.Kind.EXPORT, title="PDF", params={})
+    long_ago = timezone.now() - datetime.timedelta(minutes=3)
+    Job.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+    Job.objects.filter(pk=running.pk).update(
+        status=Job.Status.RUNNING, attempts=1, heartbeat_at=timezone.now()
+    )
+    client.force_login(reviewer)
+    page = client.get(waiting.get_absolute_url()).content.decode()
+    assert "The workers are busy with other jobs: it starts when one is free." in page
+    assert "may not be running" not in page
+
+
+def test_a_job_queued_again_for_a_retry_does_not_say_no_worker_started_it(client, reviewer):
+    job = jobs.start(owner=reviewer, kind=Job.Kind.ARTICLE_LINK, title="t", params={})
+    Job.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=3),
+        attempts=1,
+        message="Attempt 1 of 3 failed (timed out); trying again in 30 s.",
+    )
+    client.force_login(reviewer)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "trying again in 30 s" in page and "No worker has started it" not in page
+
+
 # --- Cancelling -------------------------------------------------------------------------------
 
 

@@ -56,10 +56,14 @@ def job_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         jobs.take_back_abandoned()  # its worker died: say so now rather than run forever
         job.refresh_from_db()
     jobs.link_messages([job], request.user)
+    # A job no worker picks up would say "Waiting" for ever: after a while, say why it may be.
+    waiting_long = job.waiting_for_a_worker()
+    workers_busy = waiting_long and Job.objects.in_hand().exists()
     template = "annotations/jobs/job_detail.html"
     if request.htmx.target == "job-progress":
         template += "#job-progress"
-    return render(request, template, {"job": job})
+    context = {"job": job, "waiting_long": waiting_long, "workers_busy": workers_busy}
+    return render(request, template, context)
 
 
 @require_POST

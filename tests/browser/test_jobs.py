@@ -116,3 +116,33 @@ def test_on_a_phone_the_jobs_list_shows_why_a_job_failed(page, sign_in, loopback
     )
     assert names[1:] == ['"State: "', '"Progress: "', '"Started by: "', '"When: "'], names
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_on_a_phone_a_sources_snapshots_say_whether_the_page_changed(
+    page, sign_in, loopback_allowed
+):
+    """The snapshots table ran past a phone's screen: whether the page's text changed since
+    the previous copy, and the links to the files, were off its right edge."""
+    from annotations import snapshots
+    from tests.factories import SourceFactory
+
+    reviewer = UserFactory(username="rita", role=Role.REVIEWER)
+    pages = {
+        "/stats": Page(b"<html><body><p>The ferry carried 1,204,311 people.</p></body></html>")
+    }
+    with serve(pages) as server:
+        loopback_allowed(server)
+        source = SourceFactory(url=server.url("/stats"))
+        snapshots.archive_link(source, by=reviewer)
+        pages["/stats"] = Page(
+            b"<html><body><p>The ferry carried 1,304,311 people.</p></body></html>"
+        )
+        snapshots.archive_link(source, by=reviewer)
+    page.set_viewport_size(PHONE)
+    sign_in(page, reviewer)
+    page.goto(f"/sources/{source.pk}/")
+    newest = page.locator("table.snapshots tbody tr").first
+    changed = newest.get_by_text("The page's text changed")
+    assert changed.is_visible() and within_the_screen(changed), changed.bounding_box()
+    assert within_the_screen(newest.get_by_role("link", name="Download"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

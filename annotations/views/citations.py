@@ -67,7 +67,9 @@ def citation_create(request: HttpRequest, article_pk: int, pk: int) -> HttpRespo
         # On an approved claim the citation is part of a proposed change (see
         # Claim.add_citation).
         notice = PROPOSED if was_approved else "Source cited."
-        return notice + (" Its page is being archived (see Jobs)." if archiving else "")
+        if archiving:
+            notice += " Its page is being archived: Snapshots beside it shows the copies."
+        return notice
 
     return panel_post(request, claim, form, cite, form_name="citation_form")
 

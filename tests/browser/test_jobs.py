@@ -71,7 +71,10 @@ def test_cite_a_source_and_see_its_snapshot(page, sign_in, loopback_allowed, run
         panel.get_by_text("Its page is being archived").wait_for()
         run_jobs()
     snapshot = SourceSnapshot.objects.get()
-    page.goto(f"/sources/{snapshot.source_id}/")
+    # From the claim the reviewer is on to the source's page, where its snapshots are (the
+    # panel linked only the live page, and the notice pointed at Jobs).
+    panel.get_by_role("link", name="Snapshots of Ferry statistics 2025").click()
+    page.wait_for_url(f"**/sources/{snapshot.source_id}/")
     row = page.locator("table.snapshots tbody tr").first
     assert "First copy of the page." in row.inner_text()
     row.get_by_text("Archived text").click()

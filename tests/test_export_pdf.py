@@ -126,6 +126,56 @@ def test_pdf_source_keeps_every_claim_detail_with_verdict_colours_as_classes():
     assert "application/ld+json" not in document
 
 
+def test_pdf_numbers_citations_and_sources_in_its_text_and_keeps_paragraphs():
+    example = worked_example(n_articles=1)
+    second = example["approved"][1]
+    second.verdict_explanation = "The survey disagrees.\nIts sample is larger.\n\nA second point."
+    second.save()
+    first = example["approved"][0]
+    first.verdict_explanation = "One paragraph,\nin two lines."
+    first.save()
+    Citation.objects.filter(claim=first).update(quote="First passage.\n\nSecond passage.")
+    CitationFactory(
+        claim=first, source=example["sources"][1], relation="contradicts", quote="Riders said so."
+    )
+    document = html.without_space_by_blocks(
+        html.render_report(Article.objects.all(), Scope.INTERNAL, for_pdf=True)
+    )
+    # Citations numbered in each claim, sources over three figures (figure spaces), no list.
+    assert re.search(
+        r'<p class="citation relation-supports">1\.\s+<span class="relation">', document
+    )
+    assert re.search(r'<p class="citation relation-contradicts">2\.\s+<span', document)
+    assert "<ol" not in document.split('class="report-sources"')[0]
+    assert '<ol class="numbered figures-3"><li>\u2007\u20071.' in document
+    assert "\u2007\u20072." in document and "\u2007\u20073." not in document
+    # One paragraph is one <p> (its line break kept); more keep their paragraphs.
+    assert '<p class="explanation">One paragraph,<br>in two lines.</p>' in document
+    assert "<p>The survey disagrees.<br>Its sample is larger.</p><p>A second point.</p>" in document
+    assert "<p>First passage.</p><p>Second passage.</p></blockquote>" in document
+    assert '<p class="passage">Riders said so.</p>' in document
+    # What a reader sees: the numbers before the sources' titles, each once.
+    text = pdf_text(b"".join(pdf.chunks(Article.objects.all(), Scope.INTERNAL)))
+    sources = sorted(example["sources"], key=lambda source: source.url)
+    for number, source in enumerate(sources, start=1):
+        assert re.search(rf"{number}\.\s*{re.escape(source.title)}", text), source.title
+
+
+def test_space_beside_block_tags_is_left_out_and_every_other_space_kept():
+    source = (
+        '<section class="report-claim">\n<h2>Claim 1</h2>\n<p class="claim-facts">\n'
+        "<b>Claimant</b> The ferry operator\n<b>Category</b> Causal\n</p>\n"
+        '<ol class="numbered"><li>\u2007\u20071.\n<a href="x">A source</a>\n</li></ol>\n'
+        "<pre>kept</pre> <span>inline</span> <dl><dt>Review</dt> <dd>Done</dd></dl>\n</section>"
+    )
+    assert html.without_space_by_blocks(source) == (
+        '<section class="report-claim"><h2>Claim 1</h2><p class="claim-facts">'
+        "<b>Claimant</b> The ferry operator\n<b>Category</b> Causal</p>"
+        '<ol class="numbered"><li>\u2007\u20071.\n<a href="x">A source</a></li></ol>'
+        "<pre>kept</pre> <span>inline</span> <dl><dt>Review</dt> <dd>Done</dd></dl></section>"
+    )
+
+
 def test_pdf_verdict_stylesheet_takes_only_hex_colours():
     css = html.verdict_css([{"id": 1, "colour": "#00ff00"}, {"id": 2, "colour": "red}body{x"}])
     assert css == ".verdict-1{border-color:#00ff00}"

@@ -169,11 +169,14 @@ def report_context(
     if for_pdf:
         base |= {"for_pdf": True, "verdict_css": verdict_css(data.verdicts.values())}
     sections = [_article_context(data, bundle, base, for_pdf) for bundle in data]
+    sources = [_source_links(s) for s in data.seen_sources()]
     return {
         **base,
         "sections": sections,
         "title": sections[0]["bundle"].article["title"] if len(sections) == 1 else None,
-        "sources": [_source_links(s) for s in data.seen_sources()],
+        "sources": sources,
+        # The PDF numbers the sources in its text, right-aligned over this many figures.
+        "source_figures": max(3, len(str(len(sources)))),
     }
 
 
@@ -238,6 +241,20 @@ def _split(weights: list[int], parts: int) -> list[int]:
     return cuts
 
 
+# Whitespace beside the start or end tag of a block (as the print stylesheet lays them out) is
+# never shown, but WeasyPrint builds boxes for it, a few per claim: the PDF's source leaves it out
+# (spaces of HTML only: a figure space numbering a source stays).
+BLOCK_TAG = (
+    r"</?(?:p|div|section|article|header|h[1-3]|ol|ul|li|blockquote"
+    r"|table|caption|thead|tbody|tr|th|td)\b[^>]*>"
+)
+SPACE_BY_BLOCK_TAG = re.compile(rf"[ \t\r\n]*({BLOCK_TAG})[ \t\r\n]*")
+
+
+def without_space_by_blocks(document: str) -> str:
+    return SPACE_BY_BLOCK_TAG.sub(r"\1", document)
+
+
 @dataclass
 class PdfPart:
     document: str
@@ -265,7 +282,8 @@ def render_pdf_parts(articles, scope: Scope, parts_for: Callable[[int], int]) ->
     ]
     cuts = _split(_weights(context, claims), parts_for(len(claims)))
     if not cuts:
-        return [PdfPart(render_to_string("reports/report.html", context), continued=False)]
+        document = render_to_string("reports/report.html", context)
+        return [PdfPart(without_space_by_blocks(document), continued=False)]
     context["inline_css"] = report_css()
     bounds = [0, *cuts, len(claims)]
     last = len(bounds) - 2
@@ -298,7 +316,9 @@ def render_pdf_parts(articles, scope: Scope, parts_for: Callable[[int], int]) ->
                 "report_continues": index < last,
             },
         )
-        documents.append(PdfPart(document, continued=sections[0]["continued"]))
+        documents.append(
+            PdfPart(without_space_by_blocks(document), continued=sections[0]["continued"])
+        )
     return documents
 
 

@@ -1,6 +1,8 @@
 """Shared set-up for the export and import tests: a small, fully worked fact-check."""
 
 import datetime as dt
+import html
+import re
 
 from django.utils import timezone
 
@@ -137,3 +139,14 @@ def with_families(example: dict) -> dict:
     )
     ProposalRejection.record(*second, by=reviewer)
     return {**example, "families": [passengers, fares, split], "figure": figure}
+
+
+def export_menu_fields(page: str) -> dict[str, list[str]]:
+    """The hidden fields the Export menu's form on ``page`` (its HTML) sends, as the browser
+    sends them (attribute values unescaped)."""
+    start = page.index('class="export-form"')
+    form = page[start : page.index("</form>", start)]
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form):
+        fields.setdefault(name, []).append(html.unescape(value))
+    return fields

@@ -20,6 +20,7 @@ from annotations.models import (
     Role,
     Verdict,
 )
+from tests.export_helpers import export_menu_fields
 from tests.factories import ArticleFactory, CitationFactory, UserFactory
 
 URL = reverse("annotations:claim-list")
@@ -489,6 +490,28 @@ def test_assigning_never_reaches_claims_outside_the_filters(signed_in, desk, rev
     assert library.assignee == reviewer2  # as it was
     assert ferry.assignee == editor
     assert "Not among the claims these filters select now" in response.content.decode()
+
+
+def test_an_export_refused_after_an_action_on_the_table_goes_back_to_the_table(
+    signed_in, desk, reviewer2, editor
+):
+    """The table an action draws again comes from the action's address (a POST only): its
+    Export menu named that address as the page to go back to, so an export refused then
+    (here: the claims just assigned away, the filters match none) ended on "405 Method Not
+    Allowed" instead of the table, its filters and the reason."""
+    library = desk["library"]
+    query = f"?assignee={reviewer2.pk}&sort=verdict"
+    response = signed_in.post(ASSIGN + query, ticked(library, to=editor.pk), headers=RESULTS)
+    assert shown(response) == []
+    fields = export_menu_fields(response.content.decode())
+
+    refused = signed_in.post(reverse("annotations:export-start", args=["csv"]), fields)
+
+    assert refused.status_code == 302
+    assert refused["Location"] == URL + query
+    page = signed_in.get(refused["Location"])
+    assert page.status_code == 200
+    assert "Nothing matches this selection, so nothing was exported" in page.content.decode()
 
 
 def test_assigning_without_htmx_redirects_to_the_table_with_its_filters_and_messages(

@@ -14,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from annotations import jobs
 from annotations.models import Article, Job
+from tests.export_helpers import export_menu_fields
 from tests.job_support import run_worker
 from tests.web_server import Page, serve
 
@@ -563,18 +564,6 @@ def test_an_export_asked_with_a_bad_scope_is_refused_before_any_job(client, revi
     assert response.status_code == 400
     assert "Unknown scope" in response.content.decode()
     assert not Job.objects.exists()
-
-
-def export_menu_fields(html: str) -> dict[str, list[str]]:
-    """The hidden fields the Export menu's form sends, as the page rendered them."""
-    import re
-
-    start = html.index('class="export-form"')
-    form = html[start : html.index("</form>", start)]
-    fields: dict[str, list[str]] = {}
-    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form):
-        fields.setdefault(name, []).append(value)
-    return fields
 
 
 def test_an_export_of_nothing_goes_back_to_the_page_saying_so_and_makes_no_file(

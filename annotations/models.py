@@ -457,10 +457,6 @@ class ArticleQuerySet(models.QuerySet):
     def with_verdict(self, verdict):
         return self._tallied(ArticleTally.objects.counting(verdict=verdict))
 
-    def with_claims_assigned_to(self, user):
-        # Read from the claims' (assignee, article) index.
-        return self.filter(pk__in=Claim.objects.filter(assignee=user).values("article_id"))
-
     @staticmethod
     def id_condition(field: str, *, q: str = "", publisher=None, assignee=None) -> Q:
         """The filters of ``with_words_publisher_and_assignee`` as one condition on ``field``,
@@ -478,19 +474,18 @@ class ArticleQuerySet(models.QuerySet):
         if publisher:
             articles = Article.objects.filter(publisher__name=publisher).values("pk")
             condition &= Q(**{f"{field}__in": articles})
-        if assignee:
+        if assignee:  # read from the claims' (assignee, article) index
             claims = Claim.objects.filter(assignee=assignee).values("article_id")
             condition &= Q(**{f"{field}__in": claims})
         return condition
 
     def with_words_publisher_and_assignee(self, *, q: str = "", publisher=None, assignee=None):
         """The filters of ``matching`` on the article's own fields and its claims' assignees
-        (the others are on its tally)."""
-        articles = self.search(q)
+        (the others are on its tally): the words and the assignee as ``id_condition`` writes
+        them for the tallies, the publisher by a join (its index answers it here)."""
+        articles = self.filter(self.id_condition("pk", q=q, assignee=assignee))
         if publisher:
             articles = articles.filter(publisher__name=publisher)
-        if assignee:
-            articles = articles.with_claims_assigned_to(assignee)
         return articles
 
     def matching(
